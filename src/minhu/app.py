@@ -1,0 +1,115 @@
+"""The web application: middleware, every domain's routes, static assets, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from minhu.config import Settings
+from minhu.core import clock
+from minhu.core.db import Database
+from minhu.org import api as org_api
+from minhu.org import pages as org_pages
+from minhu.org.auth import LoginRequired
+from minhu.intake import pages as intake_pages
+from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
+from minhu.orders import api as order_api
+from minhu.orders.enums import (
+    CALLBACK_METHOD_LABELS,
+    CHANNEL_LABELS,
+    GRADE_LABELS,
+    ORDER_TYPE_LABELS,
+    RESOLUTION_LABELS,
+    SATISFACTION_LABELS,
+    URGENCY_LABELS,
+)
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
+from minhu.orders import pages as order_pages
+from minhu.web import errors as web_errors
+from minhu.web.limits import BodyLimitMiddleware
+from minhu.web.render import STATIC_DIR, make_templates, render
+
+API_DESCRIPTION = """minhu（民呼）接诉即办平台的 REST API。
+
+认证：`POST /api/v1/auth/token` 以用户名和密码换取 Bearer 令牌。
+错误：一律为 `{"error": {"code", "message", "details"}}`；422 的 details 指明出错字段。
+坐标：WGS-84（GPS）经纬度。
+"""
+
+
+def template_globals() -> dict[str, object]:
+    """The zh-CN labels every template may use; enums are stored by value, shown by label."""
+    return {
+        "STATUS_LABELS": STATUS_LABELS, "ACTION_LABELS": ACTION_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS,
+        "ORDER_TYPE_LABELS": ORDER_TYPE_LABELS, "URGENCY_LABELS": URGENCY_LABELS,
+        "ROLE_LABELS": ROLE_LABELS, "UNIT_KIND_LABELS": UNIT_KIND_LABELS, "GRADE_LABELS": GRADE_LABELS,
+        "RESOLUTION_LABELS": RESOLUTION_LABELS, "SATISFACTION_LABELS": SATISFACTION_LABELS,
+        "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS,
+        "type_options": lambda labels: [(key.value, text) for key, text in labels.items()],
+        "channel_options": lambda channels, labels: [(c.value, labels[c]) for c in channels],
+    }
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.ensure_home()
+    clock.set_city_timezone(settings.tz)
+    database = db or Database(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
+                  redoc_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = make_templates(settings.home / "templates", template_globals())
+
+    app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
+                       same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)
+    app.add_middleware(BodyLimitMiddleware, max_json_bytes=settings.max_json_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
+
+    def html_error(request: Request, status: int, message: str) -> Response:
+        if status == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", status_code=status, status=status, message=message)
+
+    web_errors.install(app, render_html_error=html_error)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(exc.as_body(), status_code=401)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (org_api.router, order_api.router, org_pages.router, order_pages.router,
+                   intake_pages.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["运维"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers and the database accepts a query."""
+        database.ping()
+        return {"status": "ok", "database": database.dialect}
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="minhu API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    return app

@@ -1,0 +1,86 @@
+"""The ``minhu`` command: serve, migrate, load the demo, manage users, import and export orders."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from minhu.app import create_app
+from minhu.config import Settings
+from minhu.core import clock, migrate
+from minhu.core.db import Database
+from minhu.demo import city
+from minhu.org import queries as org_queries
+from minhu.org import service as org_service
+from minhu.org.roles import Role
+from minhu.orders import cli as orders_cli
+
+app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
+users_app = typer.Typer(help="用户", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(orders_cli.import_app, name="import")
+app.add_typer(orders_cli.export_app, name="export")
+
+
+def open_database(settings: Settings | None = None) -> tuple[Settings, Database]:
+    settings = settings or Settings()
+    settings.ensure_home()
+    clock.set_city_timezone(settings.tz)
+    return settings, Database(settings.effective_database_url)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int = typer.Option(8000, help="端口"),
+          migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="启动前执行数据库迁移")) -> None:
+    """Serve the web application (migrates the database first)."""
+    settings, db = open_database()
+    if migrate_first:
+        migrate.upgrade(db)
+    typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}）")
+    uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply the migrations up to REVISION (default: the newest)."""
+    _settings, db = open_database()
+    migrate.upgrade(db, revision)
+    typer.echo(f"数据库已迁移到 {migrate.current(db)}")
+
+
+@demo_app.command("load")
+def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数据时跳过")) -> None:
+    """Load the demo city (武昌区), its people (one account per role) and sample orders."""
+    _settings, db = open_database()
+    migrate.upgrade(db)
+    loaded = city.load(db, if_empty=if_empty)
+    typer.echo("演示数据已载入：账号 operator / dispatcher / handler / gridworker / leader / reviewer / admin，"
+               "密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
+
+
+@users_app.command("add")
+def users_add(username: str, role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin"),
+              unit: str = typer.Option(..., help="所属单位编码"),
+              name: str = typer.Option(..., help="姓名"),
+              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
+    """Add a user to a unit."""
+    _settings, db = open_database()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"未知角色 {role}", param_hint="--role") from None
+    with db.transaction() as session:
+        found = org_queries.find_unit_by_code(session, unit)
+        if found is None:
+            raise typer.BadParameter(f"单位编码 {unit} 不存在", param_hint="--unit")
+        org_service.create_user(session, username=username, password=password, full_name=name, role=role_value,
+                                unit=found)
+    typer.echo(f"已添加用户 {username}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,102 @@
+"""Deployment settings: where minhu keeps its state, which database it talks to, the city's time zone.
+
+Business rules (catalog, time limits, rate policies) are data in the database, not settings.
+Settings come from ``MINHU_*`` environment variables, then from an optional TOML file named by
+``MINHU_CONFIG`` (or ``$MINHU_HOME/minhu.toml`` when it exists), then from the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+def _toml_file() -> Path | None:
+    explicit = os.environ.get("MINHU_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("MINHU_HOME", "var"))
+    candidate = home / "minhu.toml"
+    return candidate if candidate.exists() else None
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the optional TOML file; keys are the field names without the ``MINHU_`` prefix."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = _toml_file()
+        self._data: dict[str, Any] = tomllib.loads(path.read_text("utf-8")) if path else {}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self._data.items() if key in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Facts about one deployment. Every runtime file lives under ``home``."""
+
+    model_config = SettingsConfigDict(env_prefix="MINHU_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Directory of all runtime state")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite at home/minhu.db")
+    timezone: str = Field(default="Asia/Shanghai", description="The city's time zone")
+    secret_key: str = Field(default="", description="Signs session cookies; generated into home when empty")
+    max_json_bytes: int = Field(default=1024 * 1024, description="Largest accepted JSON or form body")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest accepted attachment")
+    token_ttl_hours: int = Field(default=12, description="Lifetime of an API bearer token")
+    cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlSource(settings_cls)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'minhu.db').resolve()}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.home / "attachments"
+
+    def ensure_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.attachments_dir.mkdir(parents=True, exist_ok=True)
+
+    def effective_secret_key(self) -> str:
+        """The configured key, else one kept in ``home/secret.key`` so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_home()
+        path = self.home / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48), "utf-8")
+            path.chmod(0o600)
+        return path.read_text("utf-8").strip()

@@ -1,0 +1,109 @@
+"""Engines, sessions and the visible transaction boundary.
+
+SQLite is the embedded default: a file in WAL mode with ``synchronous=FULL`` so an acknowledged
+order survives a power cut. Many threads writing SQLite at once stall for seconds, so writes go
+through a separate engine whose pool holds exactly one connection and begins ``IMMEDIATE``: one
+writer per process, and other processes wait on the busy timeout instead of failing. Reads use a
+deferred ``BEGIN`` so readers never lock each other out. PostgreSQL uses one pooled engine for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins (the documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+class Database:
+    """The engines and session factories of one deployment."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        if is_sqlite(url):
+            connect_args = {"check_same_thread": False, "timeout": 30}
+            self.read_engine = create_engine(url, echo=echo, connect_args=connect_args,
+                                             pool_size=8, max_overflow=16, poolclass=QueuePool)
+            self.write_engine = create_engine(url, echo=echo, connect_args=connect_args,
+                                              pool_size=1, max_overflow=0, pool_timeout=60,
+                                              poolclass=QueuePool)
+            _configure_sqlite(self.read_engine, begin="BEGIN")
+            _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
+        else:
+            self.read_engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20,
+                                             pool_pre_ping=True)
+            self.write_engine = self.read_engine
+        self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads. Closing it ends the transaction without expiring what was loaded,
+        so the objects stay readable (detached) after the block."""
+        session = self._readers()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back when it raises."""
+        session = self._writers()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        with self.read_engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.read_engine.dispose()
+        if self.write_engine is not self.read_engine:
+            self.write_engine.dispose()

@@ -1,0 +1,65 @@
+"""Domain errors and the one renderer that turns every failure into ``{"error": {...}}``.
+
+422 is for malformed input only, 409 for a conflict with the current state, 404 also for what
+the caller may not see (so existence does not leak).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """An error a client can act on: a stable code, an HTTP status, a message and details."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | dict[str, Any] | None = None,
+                 code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[dict[str, Any]] | dict[str, Any] = details if details is not None else []
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def as_body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidInput(DomainError):
+    """Malformed input; ``details`` lists ``{"field": "a.b", "message": ...}`` entries."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+def field_error(field: str, message: str, code: str = "invalid_input") -> InvalidInput:
+    return InvalidInput(message, details=[{"field": field, "message": message}], code=code)

@@ -1,0 +1,63 @@
+"""Idempotency keys: a retried create returns the first result, never a second one.
+
+The key row is inserted in the same transaction as the thing it creates, under a unique
+constraint on (scope, key). Two requests racing with one key cannot both commit: the loser's
+insert fails, and it reads the winner's result instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from minhu.core import clock
+from minhu.core.db import Base
+from minhu.core.errors import Conflict, field_error
+from minhu.core.types import UTCDateTime
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    resource_ref: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def validate_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise field_error("Idempotency-Key", f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印字符",
+                          code="invalid_idempotency_key")
+    return key
+
+
+def find(session: Session, *, scope: str, key: str, body_hash: str) -> str | None:
+    """The resource made under this key, or None; a reused key with another body is a conflict."""
+    row = session.scalars(select(IdempotencyKey).where(IdempotencyKey.scope == scope,
+                                                       IdempotencyKey.key == key)).first()
+    if row is None:
+        return None
+    if row.request_hash != body_hash:
+        raise Conflict("该 Idempotency-Key 已用于另一份内容不同的请求", code="idempotency_key_reused",
+                       details={"resource": row.resource_ref})
+    return row.resource_ref
+
+
+def remember(session: Session, *, scope: str, key: str, body_hash: str, resource_ref: str) -> None:
+    session.add(IdempotencyKey(scope=scope, key=key, request_hash=body_hash, resource_ref=resource_ref))

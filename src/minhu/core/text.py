@@ -1,0 +1,32 @@
+"""Text that every database stores and gives back byte for byte.
+
+Python accepts strings that PostgreSQL and UTF-8 cannot hold (NUL, lone surrogates from a JSON
+``\\ud800`` escape); they are refused at the edge as malformed input rather than failing deep
+inside a write.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def check_storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text is not valid Unicode (lone surrogate)") from exc
+    return value
+
+
+def check_not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+StorableText = Annotated[str, AfterValidator(check_storable)]
+RequiredText = Annotated[str, AfterValidator(check_storable), AfterValidator(check_not_blank)]

@@ -1,0 +1,1 @@
+"""The deterministic demo city (武昌区), its people and sample orders."""

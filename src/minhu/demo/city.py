@@ -1,0 +1,199 @@
+"""Load the demo: 武昌区 with its streets, a command centre, departments, one account per role
+(password ``minhu-demo``) and sample orders at every stage of their life.
+
+Demo accounts exist only here; a real installation adds its users with ``minhu users add``.
+Everything is deterministic: the same run gives the same units, people and orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.core import clock
+from minhu.core.db import Database
+from minhu.org import service as org_service
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role, UnitKind
+from minhu.orders import service as order_service
+from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
+from minhu.orders.models import WorkOrder
+from minhu.orders.schemas import ActionRequest, OrderCreate
+from minhu.orders.states import Action
+
+DEMO_PASSWORD = "minhu-demo"
+
+# 武昌区's streets (real names; codes in the style of the national division codes).
+STREETS = ("积玉桥街", "杨园街", "徐家棚街", "粮道街", "中华路街", "黄鹤楼街", "紫阳街", "白沙洲街",
+           "首义路街", "中南路街", "水果湖街", "珞珈山街", "石洞街", "南湖街")
+JIYUQIAO_COMMUNITIES = ("和平社区", "积玉桥社区", "临江社区", "复兴社区", "得胜社区", "滨江社区",
+                        "团结社区", "中山社区", "东亭社区", "锦江社区", "文昌社区", "万达社区")
+DEPARTMENTS = (("城管", "区城管执法局"), ("住建", "区住房和城市更新局"), ("市监", "区市场监管局"),
+               ("环保", "区生态环境分局"), ("交管", "区交通大队"), ("水务", "区水务和湖泊局"),
+               ("人社", "区人力资源和社会保障局"), ("教育", "区教育局"), ("卫健", "区卫生健康局"),
+               ("房管", "区房管局"))
+
+DEMO_USERS = (
+    ("operator", "话务员 陈晓", Role.OPERATOR, "centre"),
+    ("dispatcher", "派单员 刘敏", Role.DISPATCHER, "centre"),
+    ("handler", "承办人 张伟（积玉桥街）", Role.HANDLER, "jiyuqiao"),
+    ("gridworker", "网格员 李娜（和平社区1网格）", Role.GRIDWORKER, "grid"),
+    ("leader", "区领导 王强", Role.LEADER, "district"),
+    ("reviewer", "回访员 赵静", Role.REVIEWER, "centre"),
+    ("admin", "系统管理员", Role.ADMIN, "centre"),
+)
+
+
+@dataclass(frozen=True)
+class SampleOrder:
+    type: OrderType
+    channel: Channel
+    title: str
+    content: str
+    address: str
+    name: str
+    phone: str
+    # How far along its life the demo takes it: a prefix of PATH below.
+    steps: int
+    urgency: Urgency = Urgency.NORMAL
+    satisfied: bool = True
+
+
+PATH = (Action.DISPATCH, Action.SIGN, Action.HANDLE, Action.REPLY, Action.APPROVE, Action.CALLBACK, Action.ARCHIVE)
+
+SAMPLES = (
+    SampleOrder(OrderType.COMPLAINT, Channel.HOTLINE, "和平大道工地夜间施工噪音扰民",
+                "和平大道积玉桥段一处工地连续一周夜间施工到凌晨两点，打桩声很大，老人孩子无法休息，希望尽快处理。",
+                "武昌区和平大道积玉桥地铁站附近", "王女士", "13812345678", 7),
+    SampleOrder(OrderType.HELP, Channel.HOTLINE, "小区路灯损坏三天未修",
+                "和平社区3栋到5栋之间的路灯坏了三天，晚上一片漆黑，老人走路摔了一跤。", "武昌区积玉桥街和平社区3栋",
+                "刘先生", "13907151234", 4),
+    SampleOrder(OrderType.COMPLAINT, Channel.WEB_BOARD, "餐馆油烟直排影响居民",
+                "楼下新开的餐馆油烟直接排到居民楼，窗户都不敢开，请环保部门查处。", "武昌区临江大道滨江苑",
+                "匿名", "13600001111", 3),
+    SampleOrder(OrderType.CONSULTATION, Channel.HOTLINE, "灵活就业人员如何缴纳医保",
+                "我是灵活就业人员，想咨询在武昌区如何办理城镇职工医保缴费，需要带什么材料。", "",
+                "赵先生", "18627000000", 0),
+    SampleOrder(OrderType.COMPLAINT, Channel.MOBILE, "预付卡健身房闭店无法退费",
+                "中山路一家健身房突然关门，会员卡里还有三千多元余额，商家联系不上，要求退费。",
+                "武昌区中山路", "孙女士", "13545678901", 2),
+    SampleOrder(OrderType.REPORT, Channel.GRID_PATROL, "人行道占道经营",
+                "巡查发现友谊大道人行道有摊贩长期占道经营，行人只能走机动车道，存在安全隐患。",
+                "武昌区友谊大道徐东段", "网格员巡查", "", 1),
+    SampleOrder(OrderType.HELP, Channel.HOTLINE, "小区二次供水水压不足",
+                "东亭社区高层住户水压不足，12楼以上白天基本没有水，已持续一周。", "武昌区东亭社区",
+                "周先生", "027-88881234", 5, satisfied=False),
+    SampleOrder(OrderType.SUGGESTION, Channel.WEB_BOARD, "建议在中南路增设非机动车道",
+                "中南路早晚高峰电动车与机动车混行，建议划设非机动车道并设置隔离栏。", "武昌区中南路",
+                "吴先生", "13377778888", 1),
+    SampleOrder(OrderType.COMPLAINT, Channel.HOTLINE, "燃气管道疑似泄漏",
+                "单元楼道里有很浓的燃气味，已经打了燃气公司电话，请协调尽快处置。", "武昌区粮道街胭脂路",
+                "郑女士", "15071234567", 2, urgency=Urgency.EMERGENCY),
+    SampleOrder(OrderType.PRAISE, Channel.HOTLINE, "表扬积玉桥街网格员",
+                "网格员李娜帮我们楼修好了漏水的公共水管，态度很好，特此表扬。", "武昌区积玉桥街和平社区",
+                "钱阿姨", "13995551234", 0),
+    SampleOrder(OrderType.COMPLAINT, Channel.WEB_BOARD, "学校周边早高峰拥堵",
+                "每天早上七点半学校门口接送车辆乱停，交通堵塞严重，希望交警加强疏导。",
+                "武昌区水果湖街", "冯先生", "18971112222", 6),
+)
+
+
+def _unit(session: Session, code: str, name: str, kind: UnitKind, parent: Unit | None,
+          prefix: str | None = None) -> Unit:
+    return org_service.create_unit(session, code=code, name=name, kind=kind, parent=parent, number_prefix=prefix)
+
+
+def _build_org(session: Session) -> dict[str, Unit]:
+    district = _unit(session, "420106", "武昌区", UnitKind.DISTRICT, None, prefix="WC")
+    centre = _unit(session, "420106-C", "武昌区12345指挥中心", UnitKind.CENTRE, district)
+    streets = {name: _unit(session, f"420106{i + 1:03d}", name, UnitKind.STREET, district)
+               for i, name in enumerate(STREETS)}
+    jiyuqiao = streets["积玉桥街"]
+    first_grid: Unit | None = None
+    for i, name in enumerate(JIYUQIAO_COMMUNITIES):
+        community = _unit(session, f"{jiyuqiao.code}{i + 1:03d}", name, UnitKind.COMMUNITY, jiyuqiao)
+        for g in range(1, 3):
+            grid = _unit(session, f"{community.code}{g:03d}", f"{name}{g}网格", UnitKind.GRID, community)
+            first_grid = first_grid or grid
+    for short, name in DEPARTMENTS:
+        _unit(session, f"420106-D-{short}", name, UnitKind.DEPARTMENT, district)
+    assert first_grid is not None
+    return {"district": district, "centre": centre, "jiyuqiao": jiyuqiao, "grid": first_grid,
+            **{f"street:{k}": v for k, v in streets.items()}}
+
+
+def _build_users(session: Session, units: dict[str, Unit]) -> dict[Role, User]:
+    users = {}
+    for username, full_name, role, unit_key in DEMO_USERS:
+        users[role] = org_service.create_user(session, username=username, password=DEMO_PASSWORD,
+                                              full_name=full_name, role=role, unit=units[unit_key])
+    return users
+
+
+def _act(session: Session, order: WorkOrder, action: Action, actor: User, **fields: object) -> None:
+    params = ActionRequest.model_validate({"expected_version": order.version, **fields})
+    order_service.apply_action(session, order, action, actor=actor, params=params)
+
+
+def _walk(session: Session, order: WorkOrder, sample: SampleOrder, users: dict[Role, User],
+          target: Unit, start: datetime) -> None:
+    """Take a sample order ``sample.steps`` steps along its life, an hour or so apart."""
+    for i, action in enumerate(PATH[:sample.steps]):
+        with clock.frozen(start + timedelta(hours=2 * (i + 1), minutes=7 * i)):
+            if action is Action.DISPATCH:
+                _act(session, order, action, users[Role.DISPATCHER], unit_id=target.id, note="请按时限办理并答复市民")
+            elif action is Action.SIGN:
+                _act(session, order, action, users[Role.HANDLER])
+            elif action is Action.HANDLE:
+                _act(session, order, action, users[Role.HANDLER], note="已联系市民并到现场核实情况，正在协调相关单位处理。")
+            elif action is Action.REPLY:
+                _act(session, order, action, users[Role.HANDLER],
+                     note="经现场核查，问题已协调处理完毕，并已电话告知市民处理结果。")
+            elif action is Action.APPROVE:
+                _act(session, order, action, users[Role.DISPATCHER])
+            elif action is Action.CALLBACK:
+                _act(session, order, action, users[Role.REVIEWER], reached=True, method=CallbackMethod.PHONE,
+                     resolution=Resolution.RESOLVED if sample.satisfied else Resolution.UNRESOLVED,
+                     satisfaction=Satisfaction.SATISFIED if sample.satisfied else Satisfaction.UNSATISFIED,
+                     note="市民表示满意" if sample.satisfied else "市民反映问题仍未解决")
+            elif action is Action.ARCHIVE:
+                _act(session, order, action, users[Role.REVIEWER])
+
+
+def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Unit]) -> None:
+    base = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=len(SAMPLES))
+    for index, sample in enumerate(SAMPLES):
+        start = base + timedelta(days=index, hours=1)
+        by_operator = sample.channel in (Channel.HOTLINE, Channel.GRID_PATROL)
+        data = OrderCreate(type=sample.type, channel=sample.channel, urgency=sample.urgency, title=sample.title,
+                           content=sample.content, address=sample.address or None,
+                           citizen_name=sample.name, citizen_phone=sample.phone or None)
+        with clock.frozen(start):
+            order = order_service.create_order(session, data, actor=users[Role.OPERATOR] if by_operator else None)
+        if not by_operator:
+            with clock.frozen(start + timedelta(minutes=12)):
+                _act(session, order, Action.ACCEPT, users[Role.OPERATOR])
+        if sample.type is OrderType.CONSULTATION:
+            with clock.frozen(start + timedelta(minutes=5)):
+                _act(session, order, Action.DIRECT_REPLY, users[Role.OPERATOR],
+                     note="灵活就业人员可在武汉市医保服务窗口或“楚税通”办理职工医保参保缴费，携带身份证即可。")
+            continue
+        _walk(session, order, sample, users, units["jiyuqiao"], start)
+    session.flush()
+
+
+def load(db: Database, *, if_empty: bool = False) -> bool:
+    """Load the demo; returns False (and changes nothing) when units exist and ``if_empty`` is set.
+
+    Raises Conflict when the demo's unit codes or usernames are already taken.
+    """
+    with db.transaction() as session:
+        if if_empty and session.scalar(select(Unit.id).limit(1)) is not None:
+            return False
+        units = _build_org(session)
+        users = _build_users(session, units)
+        _build_orders(session, users, units)
+    return True

@@ -1,0 +1,95 @@
+"""The operator's new-order form and the resident pages (submit a request, follow it)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from minhu.core.errors import InvalidInput
+from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.orders import forms, present, queries
+from minhu.orders import service as order_service
+from minhu.orders.enums import Channel
+from minhu.orders.service import INTAKE_ROLES
+from minhu.web.deps import DB
+from minhu.web.flash import flash
+from minhu.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+STAFF_CHANNELS = (Channel.HOTLINE, Channel.WEB_BOARD, Channel.LEADER_MAILBOX, Channel.GRID_PATROL)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+@router.get("/orders/new")
+def new_order_form(request: Request, user: PageUser) -> Response:
+    return render(request, "intake/new.html", user=user, csrf=csrf_token(request), form={},
+                  errors={}, idem=secrets.token_urlsafe(16), channels=STAFF_CHANNELS)
+
+
+@router.post("/orders/new", dependencies=[CsrfProtected])
+async def create_from_console(request: Request, user: PageUser, db: DB) -> Response:
+    """A double-clicked submit carries one form key, so it registers one order."""
+    form = await _form(request)
+    try:
+        if user.role not in INTAKE_ROLES:
+            raise InvalidInput("只有话务员和派单员可以登记工单", code="not_an_operator")
+        data = forms.order_create(form)
+        number, _created = order_service.create_order_once(db, data, actor=user, key=form.get("idem") or None,
+                                                           scope=f"user:{user.id}")
+    except InvalidInput as exc:
+        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
+            if isinstance(exc.details, list) else {}
+        return render(request, "intake/new.html", status_code=422, user=user, csrf=csrf_token(request),
+                      form=form, errors=errors, message=exc.message, idem=form.get("idem", ""),
+                      channels=STAFF_CHANNELS)
+    flash(request, f"工单 {number} 已登记")
+    return RedirectResponse(f"/orders/{number}", status_code=303)
+
+
+@router.get("/public/report")
+def report_form(request: Request) -> Response:
+    return render(request, "intake/report.html", csrf=csrf_token(request), form={}, errors={},
+                  idem=secrets.token_urlsafe(16))
+
+
+@router.post("/public/report", dependencies=[CsrfProtected])
+async def report(request: Request, db: DB) -> Response:
+    form = await _form(request)
+    try:
+        if not form.get("citizen_phone"):
+            raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
+                               details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
+        data = forms.order_create(form, channel=Channel.MOBILE.value)
+        number, _created = order_service.create_order_once(db, data, actor=None, key=form.get("idem") or None,
+                                                           scope="public")
+    except InvalidInput as exc:
+        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
+            if isinstance(exc.details, list) else {}
+        return render(request, "intake/report.html", status_code=422, csrf=csrf_token(request), form=form,
+                      errors=errors, message=exc.message, idem=form.get("idem", ""))
+    return render(request, "intake/submitted.html", number=number, phone_last4=data.citizen_phone[-4:]
+                  if data.citizen_phone else "")
+
+
+@router.get("/public/track")
+def track_form(request: Request, number: str = "") -> Response:
+    return render(request, "intake/track.html", csrf=csrf_token(request), number=number, track=None,
+                  error=None)
+
+
+@router.post("/public/track", dependencies=[CsrfProtected])
+def track(request: Request, db: DB, number: Annotated[str, Form(max_length=32)],
+          phone_last4: Annotated[str, Form(max_length=4)]) -> Response:
+    with db.read() as session:
+        order = queries.find_for_resident(session, number, phone_last4.strip())
+        view = present.order_track(session, order) if order else None
+    error = None if view else "未找到工单：请核对工单编号和手机号后四位"
+    return render(request, "intake/track.html", status_code=200 if view else 404, csrf=csrf_token(request),
+                  number=number, track=view, error=error)

@@ -1,0 +1,1 @@
+"""Alembic migrations; run by ``minhu db upgrade`` and on ``minhu serve``."""

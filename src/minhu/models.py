@@ -1,0 +1,9 @@
+"""Imports every domain's models so the metadata is complete (for Alembic and the test schema)."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    import minhu.core.idempotency
+    import minhu.org.models
+    import minhu.orders.models  # noqa: F401

@@ -1,0 +1,107 @@
+"""Enumerations of a work order shared by the domains above it, with their zh-CN labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB_BOARD = "web_board"
+    MOBILE = "mobile"
+    GRID_PATROL = "grid_patrol"
+    LEADER_MAILBOX = "leader_mailbox"
+    API = "api"
+    IMPORT = "import"
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.HOTLINE: "12345热线",
+    Channel.WEB_BOARD: "网上留言板",
+    Channel.MOBILE: "移动端",
+    Channel.GRID_PATROL: "网格巡查",
+    Channel.LEADER_MAILBOX: "领导信箱",
+    Channel.API: "系统对接",
+    Channel.IMPORT: "批量导入",
+}
+
+
+class OrderType(StrEnum):
+    COMPLAINT = "complaint"
+    HELP = "help"
+    CONSULTATION = "consultation"
+    SUGGESTION = "suggestion"
+    REPORT = "report"
+    PRAISE = "praise"
+
+
+ORDER_TYPE_LABELS: dict[OrderType, str] = {
+    OrderType.COMPLAINT: "投诉",
+    OrderType.HELP: "求助",
+    OrderType.CONSULTATION: "咨询",
+    OrderType.SUGGESTION: "建议",
+    OrderType.REPORT: "举报",
+    OrderType.PRAISE: "表扬",
+}
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+URGENCY_LABELS: dict[Urgency, str] = {
+    Urgency.NORMAL: "一般",
+    Urgency.URGENT: "紧急",
+    Urgency.EMERGENCY: "特急",
+}
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+GRADE_LABELS: dict[Grade, str] = {Grade.A: "A 简单", Grade.B: "B 一般", Grade.C: "C 复杂", Grade.D: "D 疑难"}
+
+
+class Resolution(StrEnum):
+    RESOLVED = "resolved"
+    PARTLY = "partly"
+    UNRESOLVED = "unresolved"
+
+
+RESOLUTION_LABELS: dict[Resolution, str] = {
+    Resolution.RESOLVED: "已解决",
+    Resolution.PARTLY: "部分解决",
+    Resolution.UNRESOLVED: "未解决",
+}
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY = "basically"
+    UNSATISFIED = "unsatisfied"
+
+
+SATISFACTION_LABELS: dict[Satisfaction, str] = {
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.BASICALLY: "基本满意",
+    Satisfaction.UNSATISFIED: "不满意",
+}
+
+
+class CallbackMethod(StrEnum):
+    PHONE = "phone"
+    ONLINE = "online"
+    VISIT = "visit"
+
+
+CALLBACK_METHOD_LABELS: dict[CallbackMethod, str] = {
+    CallbackMethod.PHONE: "电话回访",
+    CallbackMethod.ONLINE: "网上回访",
+    CallbackMethod.VISIT: "上门回访",
+}

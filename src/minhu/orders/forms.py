@@ -1,0 +1,72 @@
+"""HTML form fields → the same schemas the API validates, so pages and API obey one set of rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from minhu.core.errors import InvalidInput
+from minhu.orders.schemas import ActionRequest, OrderCreate
+from minhu.web.errors import validation_details
+
+_BOOL_TRUE = {"on", "true", "1", "yes"}
+M = TypeVar("M", ActionRequest, OrderCreate)
+
+
+def _int_or_none(value: str | None) -> int | str | None:
+    if value is None or value == "":
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def _validated(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = validation_details(exc.errors())
+        raise InvalidInput("；".join(f"{d['field']}: {d['message']}" for d in details), details=details) from exc
+
+
+def action_request(form: Mapping[str, str]) -> ActionRequest:
+    """Raises InvalidInput naming the fields that are wrong."""
+    reached = form.get("reached")
+    data: dict[str, Any] = {
+        "expected_version": _int_or_none(form.get("expected_version")),
+        "note": form.get("note", ""),
+        "unit_id": _int_or_none(form.get("unit_id")),
+        "reached": None if reached in (None, "") else reached in _BOOL_TRUE,
+        "resolution": form.get("resolution") or None,
+        "satisfaction": form.get("satisfaction") or None,
+        "method": form.get("method") or None,
+    }
+    return _validated(ActionRequest, data)
+
+
+def _float_or_none(value: str | None) -> float | str | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def order_create(form: Mapping[str, str], *, channel: str | None = None) -> OrderCreate:
+    """Raises InvalidInput naming the fields that are wrong."""
+    data: dict[str, Any] = {
+        "type": form.get("type") or None,
+        "channel": channel or form.get("channel") or "hotline",
+        "urgency": form.get("urgency") or "normal",
+        "title": form.get("title", ""),
+        "content": form.get("content", ""),
+        "citizen_name": form.get("citizen_name") or None,
+        "citizen_phone": form.get("citizen_phone") or None,
+        "anonymous": form.get("anonymous", "") in _BOOL_TRUE,
+        "confidential": form.get("confidential", "") in _BOOL_TRUE,
+        "address": form.get("address") or None,
+        "latitude": _float_or_none(form.get("latitude")),
+        "longitude": _float_or_none(form.get("longitude")),
+    }
+    return _validated(OrderCreate, data)

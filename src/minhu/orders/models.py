@@ -1,0 +1,118 @@
+"""The work order (工单), its append-only trail of events, its attachments and its number sequence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minhu.core import clock
+from minhu.core.db import Base
+from minhu.core.types import EnumText, JSONDict, UTCDateTime
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role
+from minhu.orders.enums import Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
+from minhu.orders.states import Action, Status
+
+
+class WorkOrder(Base):
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        Index("ix_work_orders_created", "created_at", "id"),
+        Index("ix_work_orders_owner_created", "owner_unit_id", "created_at", "id"),
+        Index("ix_work_orders_status_created", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel))
+    type: Mapped[OrderType] = mapped_column(EnumText(OrderType))
+    urgency: Mapped[Urgency] = mapped_column(EnumText(Urgency), default=Urgency.NORMAL)
+    status: Mapped[Status] = mapped_column(EnumText(Status))
+
+    citizen_name: Mapped[str | None] = mapped_column(String(100))
+    citizen_phone: Mapped[str | None] = mapped_column(String(32))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    # Filled by routing once it exists; empty until then.
+    category_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    grade: Mapped[Grade | None] = mapped_column(EnumText(Grade, length=1))
+
+    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finish_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution))
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(EnumText(Satisfaction))
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    owner_unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[owner_unit_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="order", order_by="Attachment.id")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class OrderEvent(Base):
+    """One step of an order's trail (全留痕). Rows are only ever inserted: database triggers refuse
+    updates and deletes, so the trail stays what happened."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_at", "order_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    action: Mapped[Action] = mapped_column(EnumText(Action))
+    from_status: Mapped[Status | None] = mapped_column(EnumText(Status))
+    to_status: Mapped[Status] = mapped_column(EnumText(Status))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Snapshots: the trail must read the same after a user is renamed or moves unit.
+    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[Role | None] = mapped_column(EnumText(Role))
+    actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    actor_unit_name: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    order: Mapped[WorkOrder] = relationship(back_populates="attachments")
+
+
+class OrderSequence(Base):
+    """The last daily sequence number issued per prefix and city date."""
+
+    __tablename__ = "order_sequences"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)

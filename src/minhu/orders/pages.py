@@ -1,0 +1,126 @@
+"""Staff pages of work orders: the list, the order page with its timeline and allowed actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from minhu.core.errors import DomainError
+from minhu.core.files import open_stored
+from minhu.org import queries as org_queries
+from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.orders import forms, present, queries
+from minhu.orders import service as order_service
+from minhu.orders.enums import Channel, OrderType
+from minhu.orders.queries import OrderFilters
+from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
+from minhu.web.deps import DB, AppSettings
+from minhu.web.flash import flash, pop_flashes
+from minhu.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/orders", status_code=303)
+
+
+@router.get("/orders")
+def order_list(
+    request: Request, user: PageUser, db: DB,
+    status: Annotated[str, Query(max_length=20)] = "",
+    channel: Annotated[str, Query(max_length=20)] = "",
+    type: Annotated[str, Query(max_length=20)] = "",  # noqa: A002
+    q: Annotated[str, Query(max_length=100)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The order list; htmx requests get only the table block (filters and paging swap in place)."""
+    filters = OrderFilters(
+        statuses=[Status(status)] if status in Status.__members__.values() else [],
+        channel=Channel(channel) if channel in Channel.__members__.values() else None,
+        type=OrderType(type) if type in OrderType.__members__.values() else None,
+        text=q.replace("\x00", "").strip() or None,
+    )
+    with db.read() as session:
+        rows, next_cursor = queries.list_orders(session, viewer=user, filters=filters, cursor=cursor, limit=30)
+        orders = [present.order_brief(o) for o in rows]
+    template = "orders/_table.html" if request.headers.get("hx-request") and cursor else "orders/list.html"
+    return render(request, template, user=user, csrf=csrf_token(request), orders=orders,
+                  next_cursor=next_cursor, filters={"status": status, "channel": channel, "type": type, "q": q},
+                  flashes=pop_flashes(request))
+
+
+@router.get("/orders/{number}")
+def order_page(request: Request, number: str, user: PageUser, db: DB) -> Response:
+    with db.read() as session:
+        order = queries.get_visible(session, number, viewer=user)
+        view = present.order_read(order, user)
+        events = [present.event_read(e) for e in queries.events_of(session, order)]
+        targets = org_queries.list_dispatch_targets(session) if any(
+            a.action is Action.DISPATCH for a in view.allowed_actions) else []
+    return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
+                  events=events, targets=targets, flashes=pop_flashes(request))
+
+
+@router.post("/orders/{number}/act", dependencies=[CsrfProtected])
+async def act(request: Request, number: str, user: PageUser, db: DB) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    back = RedirectResponse(f"/orders/{number}", status_code=303)
+    action_name = form.get("action", "")
+    try:
+        action = Action(action_name)
+        if action not in TRANSITION_ACTIONS:
+            raise ValueError(action_name)
+    except ValueError:
+        flash(request, f"未知操作：{action_name}", "error")
+        return back
+    try:
+        params = forms.action_request(form)
+        with db.transaction() as session:
+            order = queries.get_for_update(session, number, viewer=user)
+            order_service.apply_action(session, order, action, actor=user, params=params)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(request, exc.message, "error")
+        return back
+    flash(request, f"已{ACTION_LABELS[action]}")
+    return back
+
+
+@router.post("/orders/{number}/phone", dependencies=[CsrfProtected])
+def reveal_phone(request: Request, number: str, user: PageUser, db: DB) -> Response:
+    """htmx: swap the masked number for the full one (the reveal is in the trail)."""
+    with db.transaction() as session:
+        order = queries.get_for_update(session, number, viewer=user)
+        phone = order_service.reveal_phone(session, order, actor=user)
+    return render(request, "orders/_phone.html", phone=phone)
+
+
+@router.post("/orders/{number}/attachments", dependencies=[CsrfProtected])
+def upload(request: Request, number: str, user: PageUser, db: DB, settings: AppSettings,
+           file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        with db.transaction() as session:
+            order = queries.get_for_update(session, number, viewer=user)
+            order_service.add_attachment(session, order, actor=user, filename=file.filename or "",
+                                         stream=file.file, root=settings.attachments_dir,
+                                         max_bytes=settings.max_upload_bytes)
+        flash(request, "附件已上传")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(request, exc.message, "error")
+    return RedirectResponse(f"/orders/{number}", status_code=303)
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(attachment_id: int, user: PageUser, db: DB, settings: AppSettings) -> FileResponse:
+    with db.read() as session:
+        found = queries.get_visible_attachment(session, attachment_id, viewer=user)
+    return FileResponse(open_stored(settings.attachments_dir, found.storage_key),
+                        media_type=found.content_type, filename=found.filename)
+

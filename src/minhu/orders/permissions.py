@@ -1,0 +1,53 @@
+"""Who may see an order and who may take which action on it: role × unit × state."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, true
+
+from minhu.org.models import User
+from minhu.org.queries import unit_ids_below
+from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Scope, Transition, actions_from
+
+
+def is_centre(user: User) -> bool:
+    return user.role in CENTRE_ROLES
+
+
+def visible_clause(viewer: User) -> ColumnElement[bool]:
+    """A WHERE clause keeping the orders ``viewer`` may see: all for the centre, else its subtree."""
+    if is_centre(viewer):
+        return true()
+    return WorkOrder.owner_unit_id.in_(unit_ids_below(viewer.unit))
+
+
+def may_see(viewer: User, order: WorkOrder) -> bool:
+    return is_centre(viewer) or order.owner_unit.is_within(viewer.unit)
+
+
+def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
+    if actor.role not in transition.roles or not transition.applies_to(order.type):
+        return False
+    if transition.scope is Scope.CENTRE:
+        return is_centre(actor)
+    return order.owner_unit.is_within(actor.unit)
+
+
+def allowed_actions(actor: User, order: WorkOrder) -> list[Transition]:
+    return [t for t in actions_from(order.status) if may_take(actor, order, t)]
+
+
+def sees_full_phone(viewer: User, order: WorkOrder) -> bool:
+    """Call-back roles see the number; a confidential order's number stays hidden from its handlers."""
+    return viewer.role in PHONE_ROLES
+
+
+def may_unmask_phone(viewer: User, order: WorkOrder) -> bool:
+    """A handler may reveal the number to contact the citizen (logged), unless the order is confidential."""
+    return sees_full_phone(viewer, order) or (not order.confidential and may_see(viewer, order))
+
+
+def sees_identity(viewer: User, order: WorkOrder) -> bool:
+    """Anonymous and confidential orders hide the citizen's name outside the centre."""
+    return is_centre(viewer) or not (order.anonymous or order.confidential)

@@ -1,0 +1,75 @@
+"""Orders as a given viewer may see them: identity hidden or phone masked where the role requires."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from minhu.core.security import mask_phone
+from minhu.org.models import Unit, User
+from minhu.orders import permissions
+from minhu.orders.models import Attachment, OrderEvent, WorkOrder
+from minhu.orders.queries import public_steps
+from minhu.orders.schemas import (
+    AllowedAction,
+    AttachmentRead,
+    EventRead,
+    OrderBrief,
+    OrderRead,
+    OrderTrack,
+    UnitBrief,
+)
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
+
+HIDDEN_NAME = "（匿名）"
+
+
+def unit_brief(unit: Unit) -> UnitBrief:
+    return UnitBrief(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind.value)
+
+
+def attachment_read(attachment: Attachment) -> AttachmentRead:
+    return AttachmentRead(id=attachment.id, filename=attachment.filename, content_type=attachment.content_type,
+                          size=attachment.size, url=f"/api/v1/attachments/{attachment.id}",
+                          created_at=attachment.created_at)
+
+
+def order_brief(order: WorkOrder) -> OrderBrief:
+    return OrderBrief(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
+                      type=order.type, channel=order.channel, urgency=order.urgency, title=order.title,
+                      address=order.address, owner_unit=unit_brief(order.owner_unit),
+                      created_at=order.created_at, finish_due_at=order.finish_due_at)
+
+
+def order_read(order: WorkOrder, viewer: User) -> OrderRead:
+    full_phone = permissions.sees_full_phone(viewer, order)
+    name = order.citizen_name if permissions.sees_identity(viewer, order) else (
+        HIDDEN_NAME if order.citizen_name else None)
+    phone = order.citizen_phone if full_phone else mask_phone(order.citizen_phone)
+    allowed = [AllowedAction(action=t.action, label=ACTION_LABELS[t.action], note_label=t.note_label)
+               for t in permissions.allowed_actions(viewer, order)]
+    return OrderRead(
+        **order_brief(order).model_dump(),
+        content=order.content, citizen_name=name, citizen_phone=phone,
+        phone_masked=bool(order.citizen_phone) and not full_phone, anonymous=order.anonymous,
+        confidential=order.confidential, latitude=order.latitude, longitude=order.longitude,
+        category_code=order.category_code, grade=order.grade, updated_at=order.updated_at,
+        accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
+        reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
+        version=order.version, allowed_actions=allowed,
+        attachments=[attachment_read(a) for a in order.attachments],
+    )
+
+
+def event_read(event: OrderEvent) -> EventRead:
+    return EventRead(action=event.action, action_label=ACTION_LABELS[event.action],
+                     from_status=event.from_status, to_status=event.to_status, actor_name=event.actor_name,
+                     actor_role=event.actor_role.value if event.actor_role else None,
+                     actor_unit_name=event.actor_unit_name, note=event.note, payload=event.payload,
+                     at=event.at)
+
+
+def order_track(session: Session, order: WorkOrder) -> OrderTrack:
+    steps = [(e.at, ACTION_LABELS[e.action] + (f"：{e.payload['unit_name']}" if "unit_name" in e.payload else ""))
+             for e in public_steps(session, order)]
+    return OrderTrack(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
+                      title=order.title, created_at=order.created_at, reply_text=order.reply_text, steps=steps)

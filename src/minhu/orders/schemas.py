@@ -1,0 +1,183 @@
+"""Pydantic shapes of the work-order API: what comes in (strict) and what goes out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from minhu.core.text import RequiredText, StorableText
+from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
+from minhu.orders.states import Action, Status
+
+# Mainland mobile (optionally +86), or a landline with area code and optional extension.
+_PHONE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
+_PHONE_SEPARATORS = re.compile(r"[\s()（）]")
+
+
+def _phone(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("phone must be a string")
+    compact = _PHONE_SEPARATORS.sub("", value)
+    if compact == "":
+        return None
+    if not _PHONE.match(compact):
+        raise ValueError("not a phone number (mobile 1xxxxxxxxxx or landline 0xx-xxxxxxxx)")
+    return compact.removeprefix("+86").removeprefix("86") if len(compact) > 11 else compact
+
+
+def _coordinate(value: Any) -> Any:
+    # Booleans and strings are not coordinates, whatever lax parsing would make of them.
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return float(value)
+
+
+Phone = Annotated[str | None, BeforeValidator(_phone)]
+Latitude = Annotated[float | None, BeforeValidator(_coordinate), Field(ge=-90, le=90)]
+Longitude = Annotated[float | None, BeforeValidator(_coordinate), Field(ge=-180, le=180)]
+
+MAX_CONTENT_CHARS = 20_000
+
+
+class OrderCreate(BaseModel):
+    """A new request. Coordinates are WGS-84 (GPS); both or neither."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+        "type": "complaint", "channel": "hotline", "title": "小区门口夜间施工噪音扰民",
+        "content": "积玉桥街某小区门口连续一周夜间施工到凌晨两点，影响休息。", "citizen_name": "王女士",
+        "citizen_phone": "13812345678", "address": "武昌区积玉桥街和平大道", "latitude": 30.565,
+        "longitude": 114.305}})
+
+    type: OrderType
+    channel: Channel = Channel.API
+    urgency: Urgency = Urgency.NORMAL
+    title: Annotated[RequiredText, Field(max_length=200)]
+    content: Annotated[RequiredText, Field(max_length=MAX_CONTENT_CHARS)]
+    citizen_name: Annotated[StorableText | None, Field(max_length=100)] = None
+    citizen_phone: Phone = None
+    anonymous: StrictBool = False
+    confidential: StrictBool = False
+    address: Annotated[StorableText | None, Field(max_length=500)] = None
+    latitude: Latitude = None
+    longitude: Longitude = None
+
+    @model_validator(mode="after")
+    def _coordinates_pair(self) -> OrderCreate:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude come together")
+        return self
+
+
+class ActionRequest(BaseModel):
+    """An action on an order. ``expected_version`` is the version the actor saw (optimistic lock)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expected_version: Annotated[StrictInt, Field(ge=1)]
+    note: Annotated[StorableText, Field(max_length=MAX_CONTENT_CHARS)] = ""
+    unit_id: Annotated[StrictInt | None, Field(ge=1, description="dispatch: the receiving unit")] = None
+    reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
+    resolution: Resolution | None = None
+    satisfaction: Satisfaction | None = None
+    method: CallbackMethod | None = None
+
+
+class UnitBrief(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+    created_at: datetime
+
+
+class AllowedAction(BaseModel):
+    action: Action
+    label: str
+    note_label: str | None
+
+
+class OrderBrief(BaseModel):
+    number: str
+    status: Status
+    status_label: str
+    type: OrderType
+    channel: Channel
+    urgency: Urgency
+    title: str
+    address: str | None
+    owner_unit: UnitBrief
+    created_at: datetime
+    finish_due_at: datetime | None
+
+
+class OrderRead(OrderBrief):
+    content: str
+    citizen_name: str | None
+    citizen_phone: str | None
+    phone_masked: bool
+    anonymous: bool
+    confidential: bool
+    latitude: float | None
+    longitude: float | None
+    category_code: str | None
+    grade: Grade | None
+    updated_at: datetime
+    accept_due_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    reply_text: str | None
+    resolution: Resolution | None
+    satisfaction: Satisfaction | None
+    version: int
+    allowed_actions: list[AllowedAction]
+    attachments: list[AttachmentRead]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderBrief]
+    next_cursor: str | None
+
+
+class EventRead(BaseModel):
+    action: Action
+    action_label: str
+    from_status: Status | None
+    to_status: Status
+    actor_name: str
+    actor_role: str | None
+    actor_unit_name: str | None
+    note: str
+    payload: dict[str, Any]
+    at: datetime
+
+
+class PhoneRead(BaseModel):
+    number: str
+    citizen_phone: str | None
+
+
+class OrderTrack(BaseModel):
+    """What a resident sees when following an order: no names, no internal notes."""
+
+    number: str
+    status: Status
+    status_label: str
+    title: str
+    created_at: datetime
+    reply_text: str | None
+    steps: list[tuple[datetime, str]]

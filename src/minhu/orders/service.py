@@ -1,0 +1,231 @@
+"""The writers of the work order. ``apply_action`` is the only function that changes a status.
+
+Every change appends one ``OrderEvent`` in the caller's transaction, and fires a signal whose
+receivers write in that same transaction, so an order, its trail and their side effects commit
+together or not at all. Services flush; the caller's ``db.transaction()`` commits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from minhu.core import clock, files, idempotency
+from minhu.core.db import Database
+from minhu.core.errors import Forbidden, InvalidInput, field_error
+from minhu.core.types import json_safe
+from minhu.org import queries as org_queries
+from minhu.org.models import Unit, User
+from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
+from minhu.orders import numbering, permissions, states
+from minhu.orders.enums import Urgency
+from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
+from minhu.orders.models import Attachment, OrderEvent, WorkOrder
+from minhu.orders.schemas import ActionRequest, OrderCreate
+from minhu.orders.signals import OrderChange, order_created, order_moved
+from minhu.orders.states import Action, Status
+
+DEFAULT_PREFIX = "MH"
+ACCEPT_LIMIT = timedelta(minutes=30)
+# Provisional finish limits (calendar time) until a time-limit policy sets working-day deadlines.
+PROVISIONAL_FINISH_LIMITS: dict[Urgency, timedelta] = {
+    Urgency.EMERGENCY: timedelta(hours=2),
+    Urgency.URGENT: timedelta(hours=24),
+    Urgency.NORMAL: timedelta(days=3),
+}
+INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
+
+
+def _append_event(session: Session, order: WorkOrder, action: Action, *, actor: User | None,
+                  from_status: Status | None, note: str = "", payload: dict[str, Any] | None = None,
+                  anonymous_name: str = "系统") -> OrderEvent:
+    event = OrderEvent(
+        order_id=order.id, action=action, from_status=from_status, to_status=order.status,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.full_name if actor else anonymous_name,
+        actor_role=actor.role if actor else None,
+        actor_unit_id=actor.unit_id if actor else None,
+        actor_unit_name=actor.unit.name if actor else None,
+        note=note, payload=json_safe(payload or {}), at=clock.now(),
+    )
+    session.add(event)
+    return event
+
+
+def _intake_unit(session: Session, actor: User | None) -> Unit:
+    """Where a new order waits: the actor's unit for centre staff, else the topmost centre."""
+    if actor is not None and permissions.is_centre(actor):
+        return actor.unit
+    centre = org_queries.find_centre(session)
+    if centre is None:
+        raise InvalidInput("尚未配置受理中心（指挥中心）单位，无法登记工单", code="no_intake_centre")
+    return centre
+
+
+def create_order(session: Session, data: OrderCreate, *, actor: User | None) -> WorkOrder:
+    """Register a request (受理). Hotline staff accept as they register; other doors wait for acceptance.
+
+    Raises InvalidInput when no command centre exists to own the order.
+    """
+    now = clock.now()
+    status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
+    owner = _intake_unit(session, actor)
+    order = WorkOrder(
+        number=numbering.next_number(session, org_queries.root_prefix(session) or DEFAULT_PREFIX),
+        channel=data.channel, type=data.type, urgency=data.urgency, status=status,
+        citizen_name=data.citizen_name, citizen_phone=data.citizen_phone, anonymous=data.anonymous,
+        confidential=data.confidential, title=data.title, content=data.content, address=data.address,
+        latitude=data.latitude, longitude=data.longitude, owner_unit_id=owner.id,
+        created_by_id=actor.id if actor else None,
+        created_at=now, updated_at=now,
+        accept_due_at=None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
+        finish_due_at=now + PROVISIONAL_FINISH_LIMITS[data.urgency],
+    )
+    session.add(order)
+    session.flush()
+    event = _append_event(session, order, Action.CREATE, actor=actor, from_status=None,
+                          payload={"channel": data.channel}, anonymous_name="市民")
+    session.flush()
+    order_created.send(OrderChange(session, order, event))
+    return order
+
+
+def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
+                      scope: str) -> tuple[str, bool]:
+    """Create an order at most once per idempotency key; returns (number, created now).
+
+    This function owns its transactions because a lost race on the key must be retried in a
+    fresh one: two requests with one key both insert the key row, one commits, and the other
+    fails on the unique constraint and then finds the winner's order.
+    Raises Conflict when the key was used for a different body.
+    """
+    if key is None:
+        with db.transaction() as session:
+            return create_order(session, data, actor=actor).number, True
+    key = idempotency.validate_key(key)
+    body_hash = idempotency.request_hash(data.model_dump(mode="json"))
+    for _attempt in range(3):
+        try:
+            with db.transaction() as session:
+                existing = idempotency.find(session, scope=scope, key=key, body_hash=body_hash)
+                if existing is not None:
+                    return existing, False
+                order = create_order(session, data, actor=actor)
+                idempotency.remember(session, scope=scope, key=key, body_hash=body_hash,
+                                     resource_ref=order.number)
+                session.flush()
+                return order.number, True
+        except IntegrityError:
+            continue
+    raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
+
+
+def _check_params(session: Session, order: WorkOrder, action: Action, params: ActionRequest,
+                  note: str) -> dict[str, Any]:
+    """Validate what an action needs beyond its note; returns the event payload."""
+    if action is Action.DISPATCH:
+        if params.unit_id is None:
+            raise field_error("unit_id", "派单须选择承办单位")
+        unit = session.get(Unit, params.unit_id)
+        if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
+            raise field_error("unit_id", "承办单位不存在或不可派单", code="invalid_unit")
+        return {"unit_id": unit.id, "unit_name": unit.name}
+    if action is Action.CALLBACK:
+        if params.reached is None:
+            raise field_error("reached", "请填写是否联系到市民")
+        if params.reached and (params.resolution is None or params.satisfaction is None):
+            field = "resolution" if params.resolution is None else "satisfaction"
+            raise field_error(field, "联系到市民时须记录解决情况和满意度")
+        return {"reached": params.reached, "resolution": params.resolution,
+                "satisfaction": params.satisfaction, "method": params.method}
+    return {}
+
+
+def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: User,
+                 params: ActionRequest) -> OrderEvent:
+    """Move ``order`` along the transition table and append its event.
+
+    Raises IllegalAction (409) when the action is not open to this actor in this state,
+    StaleOrder (409) when the order changed since the actor saw it, NoteRequired or
+    InvalidInput (422) when the action lacks what it needs.
+    """
+    transition = states.find(order.status, action)
+    if transition is None or not permissions.may_take(actor, order, transition):
+        allowed = [t.action.value for t in permissions.allowed_actions(actor, order)]
+        raise IllegalAction(order.number, action.value, order.status.value, allowed)
+    if order.version != params.expected_version:
+        raise StaleOrder(order.number, seen=params.expected_version, current=order.version)
+    note = params.note
+    if transition.note_label and not note.strip():
+        raise NoteRequired(action.value, transition.note_label)
+    payload = _check_params(session, order, action, params, note)
+
+    now = clock.now()
+    from_status = order.status
+    order.status = transition.target
+    order.updated_at = now
+    if action is Action.DISPATCH:
+        order.owner_unit = session.get_one(Unit, payload["unit_id"])
+    elif action is Action.RETURN:
+        payload = {"returned_by_unit": order.owner_unit.name}
+        order.owner_unit = _intake_unit(session, None)
+    elif action in (Action.REPLY, Action.DIRECT_REPLY):
+        order.reply_text = note
+        order.replied_at = now
+    elif action is Action.CALLBACK:
+        order.resolution = params.resolution
+        order.satisfaction = params.satisfaction
+    elif action is Action.REOPEN:
+        order.resolution = None
+        order.satisfaction = None
+        payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
+    if transition.target in (Status.ARCHIVED, Status.VOIDED):
+        order.closed_at = now
+    elif from_status is Status.VOIDED:
+        order.closed_at = None
+
+    event = _append_event(session, order, action, actor=actor, from_status=from_status, note=note,
+                          payload=payload)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleOrder(order.number, seen=params.expected_version, current=None) from exc
+    order_moved.send(OrderChange(session, order, event))
+    return event
+
+
+def add_attachment(session: Session, order: WorkOrder, *, actor: User | None, filename: str,
+                   stream: BinaryIO, root: Path, max_bytes: int) -> Attachment:
+    """Keep a file with the order and note it in the trail.
+
+    Raises TooLarge past ``max_bytes``, InvalidInput for a kind of file we do not keep.
+    """
+    if actor is not None and not permissions.may_see(actor, order):
+        raise Forbidden("无权为此工单上传附件")
+    stored = files.store(stream, root, max_bytes=max_bytes)
+    attachment = Attachment(order_id=order.id, filename=(filename or "附件")[:255],
+                            content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                            storage_key=stored.storage_key, uploaded_by_id=actor.id if actor else None)
+    session.add(attachment)
+    session.flush()
+    _append_event(session, order, Action.ATTACH, actor=actor, from_status=order.status,
+                  note=attachment.filename, anonymous_name="市民",
+                  payload={"attachment_id": attachment.id, "content_type": stored.content_type,
+                           "size": stored.size})
+    session.flush()
+    return attachment
+
+
+def reveal_phone(session: Session, order: WorkOrder, *, actor: User) -> str | None:
+    """The citizen's full number, with a trail entry naming who saw it. Raises Forbidden."""
+    if not permissions.may_unmask_phone(actor, order):
+        raise Forbidden("无权查看此工单的完整电话", code="phone_confidential")
+    _append_event(session, order, Action.VIEW_PHONE, actor=actor, from_status=order.status,
+                  payload={"role": ROLE_LABELS[actor.role]})
+    session.flush()
+    return order.citizen_phone

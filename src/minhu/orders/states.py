@@ -1,0 +1,168 @@
+"""The lifecycle of a work order as one table of transitions.
+
+Each row says which action moves an order from which states to which state, who may take it,
+and what the actor must say. ``orders.service.apply_action`` is the only code that changes a
+status, and it does so only along a row of this table. The README's diagram is ``mermaid()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from minhu.org.roles import Role
+from minhu.orders.enums import OrderType
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    HANDLING = "handling"
+    REPLIED = "replied"
+    REVIEWED = "reviewed"
+    CALLED_BACK = "called_back"
+    ARCHIVED = "archived"
+    RETURNED = "returned"
+    VOIDED = "voided"
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.NEW: "待受理",
+    Status.ACCEPTED: "已受理",
+    Status.DISPATCHED: "已派单",
+    Status.SIGNED: "已签收",
+    Status.HANDLING: "办理中",
+    Status.REPLIED: "已答复待审核",
+    Status.REVIEWED: "待回访",
+    Status.CALLED_BACK: "已回访",
+    Status.ARCHIVED: "已归档",
+    Status.RETURNED: "已退单",
+    Status.VOIDED: "已作废",
+}
+
+OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED, Status.VOIDED}
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    ACCEPT = "accept"
+    DIRECT_REPLY = "direct_reply"
+    DISPATCH = "dispatch"
+    SIGN = "sign"
+    RETURN = "return"
+    HANDLE = "handle"
+    REPLY = "reply"
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+    CALLBACK = "callback"
+    ARCHIVE = "archive"
+    REOPEN = "reopen"
+    VOID = "void"
+    RESTORE = "restore"
+    # Events that record without moving the order.
+    ATTACH = "attach"
+    VIEW_PHONE = "view_phone"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.CREATE: "登记",
+    Action.ACCEPT: "受理",
+    Action.DIRECT_REPLY: "直接答复",
+    Action.DISPATCH: "派单",
+    Action.SIGN: "签收",
+    Action.RETURN: "退单",
+    Action.HANDLE: "办理",
+    Action.REPLY: "办结答复",
+    Action.APPROVE: "审核通过",
+    Action.SEND_BACK: "审核退回",
+    Action.CALLBACK: "回访",
+    Action.ARCHIVE: "归档",
+    Action.REOPEN: "重办",
+    Action.VOID: "作废",
+    Action.RESTORE: "恢复",
+    Action.ATTACH: "上传附件",
+    Action.VIEW_PHONE: "查看完整电话",
+}
+
+
+class Scope(StrEnum):
+    """Whose orders the actor may act on."""
+
+    CENTRE = "centre"  # the command centre acts on every order
+    OWNER = "owner"  # only orders owned by the actor's unit or a unit below it
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    target: Status
+    roles: frozenset[Role]
+    scope: Scope
+    # What the actor must write (reason, reply, progress note); None when nothing is required.
+    note_label: str | None = None
+    # The order types the action applies to; None for every type.
+    only_types: frozenset[OrderType] | None = None
+
+    def applies_to(self, order_type: OrderType) -> bool:
+        return self.only_types is None or order_type in self.only_types
+
+
+def _t(action: Action, sources: set[Status], target: Status, roles: set[Role], scope: Scope,
+       note_label: str | None = None, only_types: set[OrderType] | None = None) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), scope, note_label,
+                      frozenset(only_types) if only_types else None)
+
+
+_S = Status
+_CENTRE_INTAKE = {Role.OPERATOR, Role.DISPATCHER}
+_HANDLERS = {Role.HANDLER, Role.GRIDWORKER}
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t(Action.ACCEPT, {_S.NEW}, _S.ACCEPTED, _CENTRE_INTAKE, Scope.CENTRE),
+    _t(Action.DIRECT_REPLY, {_S.NEW, _S.ACCEPTED}, _S.ARCHIVED, _CENTRE_INTAKE, Scope.CENTRE, "答复内容",
+       only_types={OrderType.CONSULTATION}),
+    _t(Action.DISPATCH, {_S.ACCEPTED, _S.RETURNED}, _S.DISPATCHED, {Role.DISPATCHER}, Scope.CENTRE),
+    _t(Action.SIGN, {_S.DISPATCHED}, _S.SIGNED, _HANDLERS, Scope.OWNER),
+    _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED}, _S.RETURNED, _HANDLERS, Scope.OWNER, "退单理由"),
+    _t(Action.HANDLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "办理情况"),
+    _t(Action.REPLY, {_S.SIGNED, _S.HANDLING}, _S.REPLIED, _HANDLERS, Scope.OWNER, "答复内容"),
+    _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
+    _t(Action.SEND_BACK, {_S.REPLIED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE, "退回理由"),
+    _t(Action.CALLBACK, {_S.REVIEWED}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE),
+    _t(Action.ARCHIVE, {_S.CALLED_BACK}, _S.ARCHIVED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE),
+    _t(Action.REOPEN, {_S.CALLED_BACK}, _S.DISPATCHED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE,
+       "重办理由"),
+    _t(Action.VOID, {_S.NEW, _S.ACCEPTED, _S.RETURNED}, _S.VOIDED, _CENTRE_INTAKE, Scope.CENTRE, "作废理由"),
+    _t(Action.RESTORE, {_S.VOIDED}, _S.ACCEPTED, {Role.DISPATCHER}, Scope.CENTRE, "恢复理由"),
+)
+
+TRANSITION_ACTIONS = frozenset(t.action for t in TRANSITIONS)
+
+
+def find(status: Status, action: Action) -> Transition | None:
+    """The transition that ``action`` takes from ``status``, or None when there is none."""
+    for transition in TRANSITIONS:
+        if transition.action == action and status in transition.sources:
+            return transition
+    return None
+
+
+def actions_from(status: Status) -> list[Transition]:
+    return [t for t in TRANSITIONS if status in t.sources]
+
+
+def mermaid() -> str:
+    """The transition table as a Mermaid state diagram (the README embeds exactly this)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {Status.NEW.value}: {ACTION_LABELS[Action.CREATE]} (网上/移动端)",
+             f"    [*] --> {Status.ACCEPTED.value}: {ACTION_LABELS[Action.CREATE]} (热线/话务员)"]
+    for transition in TRANSITIONS:
+        for source in sorted(transition.sources):
+            label = f"{transition.action.value} {ACTION_LABELS[transition.action]}"
+            lines.append(f"    {source.value} --> {transition.target.value}: {label}")
+    lines.append(f"    {Status.ARCHIVED.value} --> [*]")
+    for status in Status:
+        lines.append(f"    {status.value}: {status.value} {STATUS_LABELS[status]}")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Reads of the organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from minhu.core import clock, security
+from minhu.core.errors import NotFound
+from minhu.org.models import ApiToken, Unit, User
+from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
+
+
+def unit_ids_below(unit: Unit) -> Select[tuple[int]]:
+    """A subquery of the ids of ``unit`` and every unit below it."""
+    return select(Unit.id).where(Unit.path.startswith(unit.path))
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"单位 {unit_id} 不存在", details={"unit_id": unit_id})
+    return unit
+
+
+def find_unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalars(select(Unit).where(Unit.code == code)).first()
+
+
+def list_dispatch_targets(session: Session) -> Sequence[Unit]:
+    """Units an order can be dispatched to, streets and departments first."""
+    return session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in DISPATCHABLE_KINDS]),
+                                              Unit.active.is_(True)).order_by(Unit.path)).all()
+
+
+def list_units(session: Session) -> Sequence[Unit]:
+    return session.scalars(select(Unit).order_by(Unit.path)).all()
+
+
+def root_prefix(session: Session) -> str | None:
+    """The order-number prefix of the topmost unit that declares one."""
+    return session.scalar(select(Unit.number_prefix).where(Unit.number_prefix.is_not(None))
+                          .order_by(Unit.path.asc()).limit(1))
+
+
+def find_user_by_token(session: Session, token: str) -> User | None:
+    row = session.scalars(select(ApiToken).where(ApiToken.digest == security.token_digest(token))).first()
+    if row is None or row.expires_at <= clock.now() or not row.user.active:
+        return None
+    return row.user
+
+
+def find_user(session: Session, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def find_centre(session: Session) -> Unit | None:
+    """The topmost command centre: where orders wait before dispatch and return after a 退单."""
+    return session.scalars(select(Unit).where(Unit.kind == UnitKind.CENTRE.value, Unit.active.is_(True))
+                           .order_by(Unit.path).limit(1)).first()
+
+
+def find_user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()

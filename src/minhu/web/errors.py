@@ -1,0 +1,88 @@
+"""Every failure becomes ``{"error": {"code", "message", "details"}}`` with the right status.
+
+HTML pages get the same errors rendered as a page; API paths (``/api/``) always get JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minhu.core.errors import DomainError
+
+log = logging.getLogger("minhu.web")
+
+_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
+               415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details if details is not None else []}}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # ("body", "citizen_phone") -> "citizen_phone"; ("query", "limit") -> "limit"
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header", "form") else [
+        str(p) for p in loc]
+    return ".".join(parts) or (str(loc[0]) if loc else "body")
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    details = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        kind = err.get("type", "")
+        if kind == "json_invalid":
+            details.append({"field": "body", "message": "请求体不是合法的 JSON（或不是 UTF-8 编码）",
+                            "type": kind})
+            continue
+        details.append({"field": _field_path(loc), "message": str(err.get("msg", "")), "type": kind,
+                        "in": str(loc[0]) if loc else "body"})
+    return details
+
+
+def install(app: FastAPI, *, render_html_error: Any = None) -> None:
+    """Register the handlers. ``render_html_error(request, status, message)`` draws page errors."""
+
+    def wants_html(request: Request) -> bool:
+        return render_html_error is not None and not request.url.path.startswith("/api/") \
+            and "text/html" in request.headers.get("accept", "")
+
+    def reply(request: Request, status: int, body: dict[str, Any]) -> Response:
+        if wants_html(request):
+            return render_html_error(request, status, body["error"]["message"])  # type: ignore[no-any-return]
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return reply(request, exc.status, exc.as_body())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return reply(request, 422, error_body("invalid_input", "请求内容不合法", validation_details(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        code = _HTTP_CODES.get(status, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        details: list[dict[str, str]] = []
+        if status == 400:
+            # FastAPI's only 400 is a body it could not parse (e.g. invalid UTF-8): malformed input.
+            status, code, message = 422, "malformed_body", "请求体无法解析（须为 UTF-8 编码的合法 JSON 或表单）"
+            details = [{"field": "body", "message": message}]
+        response = reply(request, status, error_body(code, message, details))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return reply(request, 500, error_body("internal_error", "服务器内部错误，已记录，请稍后重试"))
