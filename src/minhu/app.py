@@ -14,12 +14,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.org import api as org_api
-from minhu.org import pages as org_pages
-from minhu.org.auth import LoginRequired
 from minhu.intake import pages as intake_pages
-from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.orders import api as order_api
+from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
     CALLBACK_METHOD_LABELS,
     CHANNEL_LABELS,
@@ -30,7 +27,10 @@ from minhu.orders.enums import (
     URGENCY_LABELS,
 )
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
-from minhu.orders import pages as order_pages
+from minhu.org import api as org_api
+from minhu.org import pages as org_pages
+from minhu.org.auth import LoginRequired
+from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.web import errors as web_errors
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render

@@ -10,10 +10,10 @@ from minhu.config import Settings
 from minhu.core import clock, migrate
 from minhu.core.db import Database
 from minhu.demo import city
+from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
 from minhu.org.roles import Role
-from minhu.orders import cli as orders_cli
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -63,7 +63,8 @@ def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数
 
 
 @users_app.command("add")
-def users_add(username: str, role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin"),
+def users_add(username: str,
+              role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin"),
               unit: str = typer.Option(..., help="所属单位编码"),
               name: str = typer.Option(..., help="姓名"),
               password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:

@@ -4,6 +4,4 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    import minhu.core.idempotency
-    import minhu.org.models
-    import minhu.orders.models  # noqa: F401
+    pass

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.org import service as org_service
-from minhu.org.models import Unit, User
-from minhu.org.roles import Role, UnitKind
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.states import Action
+from minhu.org import service as org_service
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role, UnitKind
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -148,7 +148,8 @@ def _walk(session: Session, order: WorkOrder, sample: SampleOrder, users: dict[R
             elif action is Action.SIGN:
                 _act(session, order, action, users[Role.HANDLER])
             elif action is Action.HANDLE:
-                _act(session, order, action, users[Role.HANDLER], note="已联系市民并到现场核实情况，正在协调相关单位处理。")
+                _act(session, order, action, users[Role.HANDLER],
+                     note="已联系市民并到现场核实情况，正在协调相关单位处理。")
             elif action is Action.REPLY:
                 _act(session, order, action, users[Role.HANDLER],
                      note="经现场核查，问题已协调处理完毕，并已电话告知市民处理结果。")

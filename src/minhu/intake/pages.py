@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from minhu.core.errors import InvalidInput
-from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.orders import forms, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
 from minhu.orders.service import INTAKE_ROLES
+from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.web.deps import DB
 from minhu.web.flash import flash
 from minhu.web.render import render

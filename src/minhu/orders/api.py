@@ -11,13 +11,13 @@ from pydantic import AwareDatetime
 from minhu.core.errors import NotFound
 from minhu.core.files import open_stored
 from minhu.core.text import StorableText
-from minhu.org.auth import ApiUser
 from minhu.orders import present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import ActionRequest, EventRead, OrderCreate, OrderPage, OrderRead, PhoneRead
 from minhu.orders.states import TRANSITION_ACTIONS, Action, Status
+from minhu.org.auth import ApiUser
 from minhu.web.deps import DB, AppSettings
 from minhu.web.responses import ERRORS
 
@@ -45,7 +45,7 @@ def list_orders(
     unit_id: Annotated[int | None, Query(ge=1, description="承办单位（含下级）")] = None,
     category: Annotated[StorableText | None, Query(max_length=32)] = None,
     channel: Channel | None = None,
-    type: OrderType | None = None,  # noqa: A002 - the API's field is named type
+    type: OrderType | None = None,
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,
     q: Annotated[StorableText | None, Query(max_length=100, description="编号、标题、内容、地址")] = None,

@@ -11,12 +11,12 @@ import typer
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.org.models import User
-from minhu.org.queries import find_user_by_username
 from minhu.orders import transfer
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
 from minhu.orders.states import Status
+from minhu.org.models import User
+from minhu.org.queries import find_user_by_username
 
 import_app = typer.Typer(help="批量导入", no_args_is_help=True)
 export_app = typer.Typer(help="导出", no_args_is_help=True)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from minhu.core import clock
 from minhu.core.db import Base
 from minhu.core.types import EnumText, JSONDict, UTCDateTime
-from minhu.org.models import Unit, User
-from minhu.org.roles import Role
 from minhu.orders.enums import Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.states import Action, Status
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role
 
 
 class WorkOrder(Base):

@@ -18,11 +18,12 @@ def next_number(session: Session, prefix: str) -> str:
     day = clock.city_now().strftime("%Y%m%d")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OrderSequence).values(prefix=prefix, day=day, last_value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[OrderSequence.prefix, OrderSequence.day],
-        set_={"last_value": OrderSequence.last_value + 1},
-    ).returning(OrderSequence.last_value)
+    statement = (
+        insert(OrderSequence).values(prefix=prefix, day=day, last_value=1)
+        .on_conflict_do_update(index_elements=[OrderSequence.prefix, OrderSequence.day],
+                               set_={"last_value": OrderSequence.last_value + 1})
+        .returning(OrderSequence.last_value)
+    )
     value = session.execute(statement).scalar_one()
     return f"{prefix}{day}{value:06d}"
 

@@ -9,13 +9,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from minhu.core.errors import DomainError
 from minhu.core.files import open_stored
-from minhu.org import queries as org_queries
-from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.orders import forms, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
+from minhu.org import queries as org_queries
+from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
@@ -33,7 +33,7 @@ def order_list(
     request: Request, user: PageUser, db: DB,
     status: Annotated[str, Query(max_length=20)] = "",
     channel: Annotated[str, Query(max_length=20)] = "",
-    type: Annotated[str, Query(max_length=20)] = "",  # noqa: A002
+    type: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, true
 
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Scope, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
 from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES
-from minhu.orders.models import WorkOrder
-from minhu.orders.states import Scope, Transition, actions_from
 
 
 def is_centre(user: User) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from minhu.core.security import mask_phone
-from minhu.org.models import Unit, User
 from minhu.orders import permissions
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
 from minhu.orders.queries import public_steps
@@ -19,6 +18,7 @@ from minhu.orders.schemas import (
     UnitBrief,
 )
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
+from minhu.org.models import Unit, User
 
 HIDDEN_NAME = "（匿名）"
 

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from minhu.core.errors import NotFound
 from minhu.core.pagination import decode_cursor, encode_cursor
-from minhu.org.models import Unit, User
-from minhu.org.queries import unit_ids_below
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
 from minhu.orders.permissions import visible_clause
 from minhu.orders.states import Action, Status
+from minhu.org.models import Unit, User
+from minhu.org.queries import unit_ids_below
 
 NUMBER_PATTERN = re.compile(r"^[A-Z]{1,8}\d{14}$")
 MAX_PAGE = 100
@@ -70,7 +70,7 @@ def get_for_update(session: Session, number: str, *, viewer: User | None) -> Wor
     return order
 
 
-def _filtered(viewer: User | None, filters: OrderFilters, session: Session) -> Select[tuple[WorkOrder]]:
+def _filtered(viewer: User | None, filters: OrderFilters, session: Session) -> Select[WorkOrder]:
     """Orders matching ``filters`` within ``viewer``'s scope (every order when viewer is None: the CLI)."""
     statement = select(WorkOrder)
     if viewer is not None:

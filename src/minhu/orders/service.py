@@ -19,9 +19,6 @@ from minhu.core import clock, files, idempotency
 from minhu.core.db import Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
-from minhu.org import queries as org_queries
-from minhu.org.models import Unit, User
-from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
 from minhu.orders import numbering, permissions, states
 from minhu.orders.enums import Urgency
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
@@ -29,6 +26,9 @@ from minhu.orders.models import Attachment, OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, order_created, order_moved
 from minhu.orders.states import Action, Status
+from minhu.org import queries as org_queries
+from minhu.org.models import Unit, User
+from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
 
 DEFAULT_PREFIX = "MH"
 ACCEPT_LIMIT = timedelta(minutes=30)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from minhu.org.roles import Role
 from minhu.orders.enums import OrderType
+from minhu.org.roles import Role
 
 
 class Status(StrEnum):

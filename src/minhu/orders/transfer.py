@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import DomainError
-from minhu.org.models import User
 from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, Channel, OrderType, Urgency
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import STATUS_LABELS
+from minhu.org.models import User
 from minhu.web.errors import validation_details
 
 IMPORT_COLUMNS = ("external_id", "type", "channel", "urgency", "title", "content", "citizen_name",

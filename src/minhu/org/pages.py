@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:  # noqa: A002
+def login_form(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "org/login.html", csrf=csrf_token(request), next=_safe_next(next), error=None)
@@ -32,7 +32,7 @@ def login_form(request: Request, user: OptionalPageUser, next: str | None = None
 
 @router.post("/login", dependencies=[CsrfProtected])
 def login(request: Request, db: DB, username: Annotated[str, Form(max_length=64)],
-          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/orders") -> Response:  # noqa: A002
+          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/orders") -> Response:
     try:
         with db.transaction() as session:
             user = service.authenticate(session, username=username.strip(), password=password)

@@ -13,7 +13,7 @@ from minhu.org.models import ApiToken, Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
 
 
-def unit_ids_below(unit: Unit) -> Select[tuple[int]]:
+def unit_ids_below(unit: Unit) -> Select[int]:
     """A subquery of the ids of ``unit`` and every unit below it."""
     return select(Unit.id).where(Unit.path.startswith(unit.path))
 

@@ -1,0 +1,69 @@
+# minhu — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/minhu/web/static/vendor
+PYTEST_ARGS ?=
+
+.PHONY: run test lint unit browser-deps assets bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "minhu needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+# Front-end assets come from the npm registry (package-lock.json) and are served by us.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
+	@touch $@
+
+assets: $(VENDOR)/.installed
+
+run: $(VENV)/.installed assets
+	$(BIN)/minhu db upgrade
+	$(BIN)/minhu demo load --if-empty
+	$(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
+
+# Browser tests need Chromium and CJK fonts from Debian; installed when missing.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and CJK fonts (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "browser tests need /usr/bin/chromium and fonts-noto-cjk: run 'sudo apt-get install chromium fonts-noto-cjk' (they will be skipped)"; \
+	  fi; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: $(VENV)/.installed-dev assets browser-deps
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+	@if [ -n "$$MINHU_TEST_POSTGRES_URL" ]; then \
+	  echo "== the same suite on PostgreSQL ($$MINHU_TEST_POSTGRES_URL)"; \
+	  MINHU_TEST_DATABASE_URL="$$MINHU_TEST_POSTGRES_URL" $(BIN)/pytest -q -n 2 $(PYTEST_ARGS); \
+	else echo "MINHU_TEST_POSTGRES_URL not set: PostgreSQL run skipped"; fi
+
+test: lint unit
+
+bench: $(VENV)/.installed-dev assets
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Test fixtures: a real database migrated by the real migrations, fresh for every test.
+
+SQLite (default): the schema is migrated once per worker into a template file, and each test gets
+its own copy. PostgreSQL (``MINHU_TEST_DATABASE_URL=postgresql+psycopg://...``): each worker gets
+its own database, migrated once, and every table is truncated after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from minhu.app import create_app
+from minhu.config import Settings
+from minhu.core import clock, migrate
+from minhu.core.db import Base, Database, is_sqlite
+from minhu.models import load_all
+from tests.factories import PASSWORD, World, make_world
+
+load_all()
+TEST_URL = os.environ.get("MINHU_TEST_DATABASE_URL", "")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a template file for SQLite, a per-worker database for PostgreSQL."""
+    if not TEST_URL or is_sqlite(TEST_URL):
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite:///{path}")
+        migrate.upgrade(db)
+        db.dispose()
+        # Fold the WAL into the main file so a plain file copy carries the whole schema.
+        with closing(sqlite3.connect(path)) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return str(path)
+    url = make_url(TEST_URL)
+    name = f"minhu_test_{_worker()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    worker_url = url.set(database=name).render_as_string(hide_password=False)
+    db = Database(worker_url)
+    migrate.upgrade(db)
+    db.dispose()
+    return worker_url
+
+
+@pytest.fixture
+def db(database_template: str, tmp_path: Path) -> Iterator[Database]:
+    if not database_template.startswith("postgresql"):
+        path = tmp_path / "minhu.db"
+        shutil.copyfile(database_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+        return
+    database = Database(database_template)
+    yield database
+    tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    with database.write_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=db.url, secret_key="test-secret")
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return make_world(db)
+
+
+@pytest.fixture
+def token_for(client: TestClient):
+    """token_for(user) → Authorization headers for that user."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def _headers(user) -> dict[str, str]:
+        if user.username not in cache:
+            response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
+            assert response.status_code == 200, response.text
+            cache[user.username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return cache[user.username]
+
+    return _headers
+
+
+@pytest.fixture(autouse=True)
+def _city_timezone() -> None:
+    clock.set_city_timezone(Settings().tz)
