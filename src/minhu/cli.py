@@ -9,6 +9,7 @@ from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import clock, migrate
 from minhu.core.db import Database
+from minhu.core.errors import DomainError
 from minhu.demo import city
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
@@ -48,38 +49,58 @@ def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int 
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply the migrations up to REVISION (default: the newest)."""
     _settings, db = open_database()
-    migrate.upgrade(db, revision)
-    typer.echo(f"数据库已迁移到 {migrate.current(db)}")
+    try:
+        migrate.upgrade(db, revision)
+        typer.echo(f"数据库已迁移到 {migrate.current(db)}")
+    finally:
+        db.dispose()
 
 
 @demo_app.command("load")
 def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数据时跳过")) -> None:
     """Load the demo city (武昌区), its people (one account per role) and sample orders."""
     _settings, db = open_database()
-    migrate.upgrade(db)
-    loaded = city.load(db, if_empty=if_empty)
+    try:
+        migrate.upgrade(db)
+        loaded = city.load(db, if_empty=if_empty)
+    except DomainError as exc:
+        typer.echo(f"无法载入演示数据：{exc.message}（已有数据时可加 --if-empty 跳过）", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        db.dispose()
     typer.echo("演示数据已载入：账号 operator / dispatcher / handler / gridworker / leader / reviewer / admin，"
                "密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
 
 
+def _known_role(value: str) -> str:
+    """Checked while the options are parsed, so a wrong role fails before the password prompt."""
+    if value not in {r.value for r in Role}:
+        raise typer.BadParameter(f"未知角色 {value}（可选：{'、'.join(r.value for r in Role)}）")
+    return value
+
+
 @users_app.command("add")
 def users_add(username: str,
-              role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin"),
+              role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin",
+                                        callback=_known_role),
               unit: str = typer.Option(..., help="所属单位编码"),
               name: str = typer.Option(..., help="姓名"),
               password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
     """Add a user to a unit."""
+    role_value = Role(role)
     _settings, db = open_database()
     try:
-        role_value = Role(role)
-    except ValueError:
-        raise typer.BadParameter(f"未知角色 {role}", param_hint="--role") from None
-    with db.transaction() as session:
-        found = org_queries.find_unit_by_code(session, unit)
-        if found is None:
-            raise typer.BadParameter(f"单位编码 {unit} 不存在", param_hint="--unit")
-        org_service.create_user(session, username=username, password=password, full_name=name, role=role_value,
-                                unit=found)
+        with db.transaction() as session:
+            found = org_queries.find_unit_by_code(session, unit)
+            if found is None:
+                raise typer.BadParameter(f"单位编码 {unit} 不存在", param_hint="--unit")
+            org_service.create_user(session, username=username, password=password, full_name=name,
+                                    role=role_value, unit=found)
+    except DomainError as exc:
+        typer.echo(f"无法添加用户：{exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        db.dispose()
     typer.echo(f"已添加用户 {username}")
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.core.errors import DomainError
 from minhu.orders import transfer
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
@@ -22,11 +26,16 @@ import_app = typer.Typer(help="批量导入", no_args_is_help=True)
 export_app = typer.Typer(help="导出", no_args_is_help=True)
 
 
-def _database() -> Database:
+@contextmanager
+def _database() -> Iterator[Database]:
     settings = Settings()
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
-    return Database(settings.effective_database_url)
+    db = Database(settings.effective_database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def _actor(db: Database, username: str | None) -> User | None:
@@ -46,8 +55,11 @@ def import_orders(
     channel: Channel = typer.Option(Channel.IMPORT, help="文件未写渠道时使用的渠道"),
 ) -> None:
     """Import orders; bad rows are listed with their line and reason, good rows are kept."""
-    db = _database()
-    report = transfer.import_orders(db, file, actor=_actor(db, as_user), default_channel=channel)
+    with _database() as db:
+        try:
+            report = transfer.import_orders(db, file, actor=_actor(db, as_user), default_channel=channel)
+        except DomainError as exc:
+            raise typer.BadParameter(exc.message, param_hint="FILE") from None
     for problem in report.problems:
         typer.echo(f"第 {problem.line} 行：{problem.reason}", err=True)
     typer.echo(f"导入 {len(report.created)} 条，已存在跳过 {len(report.skipped)} 条，出错 {len(report.problems)} 条")
@@ -70,11 +82,23 @@ def export_orders(
         raise typer.BadParameter("格式须为 csv 或 xlsx", param_hint="--format")
     if fmt == "xlsx" and output is None:
         raise typer.BadParameter("Excel 导出需要 --output", param_hint="--output")
-    db = _database()
-    tz = clock.city_tz()
-    filters = OrderFilters(statuses=list(status), type=order_type, channel=channel,
-                           created_from=created_from.replace(tzinfo=tz) if created_from else None,
-                           created_to=created_to.replace(tzinfo=tz) if created_to else None)
-    data = transfer.write_export(transfer.export_rows(db, viewer=None, filters=filters), output, fmt)
+    count = 0
+
+    def counted(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with _database() as db:
+        tz = clock.city_tz()
+        filters = OrderFilters(statuses=list(status), type=order_type, channel=channel,
+                               created_from=created_from.replace(tzinfo=tz) if created_from else None,
+                               created_to=created_to.replace(tzinfo=tz) if created_to else None)
+        data = transfer.write_export(counted(transfer.export_rows(db, viewer=None, filters=filters)), output, fmt)
     if data is not None:
         sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        typer.echo(f"已导出 {count} 条工单", err=True)
+    else:
+        typer.echo(f"已导出 {count} 条工单到 {output}")

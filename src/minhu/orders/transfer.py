@@ -3,23 +3,35 @@
 Import validates every row with the same schema as the API. A bad row is reported with its line
 and reason and never blocks the good ones; each good row is created in its own transaction, so a
 crash leaves whole orders only. A row with an ``external_id`` is imported at most once.
+
+Line numbers are what the user sees: the row number in Excel, the line where the record starts
+in a CSV file (a quoted value may span several lines). A column the importer does not know is
+an error only in the rows that put something in it, so no value is ever dropped silently.
+
+Export keeps text as it was stored. Citizens write that text, so a value a spreadsheet would run
+as a formula is neutralised: stored as text in XLSX, prefixed with an apostrophe in CSV.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import ValidationError
 
-from minhu.core import clock
+from minhu.core import clock, idempotency
 from minhu.core.db import Database
-from minhu.core.errors import DomainError
+from minhu.core.errors import Conflict, DomainError
 from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, Channel, OrderType, Urgency
@@ -27,7 +39,6 @@ from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import STATUS_LABELS
 from minhu.org.models import User
-from minhu.web.errors import validation_details
 
 IMPORT_COLUMNS = ("external_id", "type", "channel", "urgency", "title", "content", "citizen_name",
                   "citizen_phone", "anonymous", "confidential", "address", "latitude", "longitude")
@@ -44,6 +55,8 @@ _BY_LABEL: dict[str, dict[str, str]] = {
 }
 _TRUE = {"1", "true", "yes", "y", "是", "on"}
 _FALSE = {"", "0", "false", "no", "n", "否", "off"}
+# What Excel, WPS and LibreOffice start a formula with (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -59,36 +72,96 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def _rows_from_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            yield reader.line_num, {k.strip(): v for k, v in row.items() if k is not None}
+def _unnamed(position: int) -> str:
+    return f"第 {position} 列（无列名）"
 
 
-def _rows_from_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-    for line, values in enumerate(rows, start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
+def _header(cells: Iterable[Any]) -> list[str]:
+    """Column names, trimmed and lower-cased. Raises DomainError when a name repeats."""
+    names = ["" if c is None else str(c).strip().lower() for c in cells]
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        raise DomainError(f"第 1 行：列名重复：{', '.join(repeated)}", code="duplicate_columns", status=422)
+    return names
+
+
+def _row(header: list[str], values: Iterable[Any]) -> dict[str, Any]:
+    """Map values to column names; a value under no name gets a name saying where it is."""
+    row: dict[str, Any] = {}
+    for position, value in enumerate(values, start=1):
+        name = header[position - 1] if position <= len(header) else ""
+        row[name or _unnamed(position)] = value
+    return row
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _rows_from_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    try:
+        content = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError("CSV 文件不是 UTF-8 编码：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后再导入",
+                          code="not_utf8", status=422) from None
+    reader = csv.reader(io.StringIO(content, newline=""))
+    header: list[str] | None = None
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield start, f"无法解析：{exc}"
             continue
-        yield line, {h: v for h, v in zip(header, values, strict=False) if h}
-    workbook.close()
+        end = reader.line_num
+        if all(_blank(v) for v in values):
+            continue
+        if header is None:
+            header = _header(values)
+            continue
+        yield start, _row(header, values)
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, raw row) pairs from a CSV (UTF-8) or XLSX file."""
+def _rows_from_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise DomainError(f"无法读取 Excel 文件：{exc}", code="unreadable_file", status=422) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # Some writers record wrong dimensions; without this, read-only mode would cut columns off.
+        sheet.reset_dimensions()
+        header: list[str] | None = None
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if all(_blank(v) for v in values):
+                continue
+            if header is None:
+                header = _header(values)
+                continue
+            yield line, _row(header, values)
+    finally:
+        workbook.close()
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line, raw row) pairs from a CSV (UTF-8) or XLSX file; a row that cannot be read at all comes
+    as (line, reason). Raises DomainError for a file that cannot be read at all."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _rows_from_xlsx(path)
     if suffix == ".csv":
         return _rows_from_csv(path)
-    raise DomainError(f"不支持的文件格式 {suffix}（支持 .csv 与 .xlsx）", code="unsupported_format", status=422)
+    raise DomainError(f"不支持的文件格式 {suffix or '（无扩展名）'}（支持 .csv 与 .xlsx）", code="unsupported_format",
+                      status=422)
 
 
 def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
     text = str(value).strip().lower() if value is not None else ""
     if text in _TRUE:
         return True
@@ -98,9 +171,9 @@ def _bool(name: str, value: Any) -> bool:
 
 
 def _number(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and value.strip() == ""):
+    if _blank(value):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     try:
         return float(str(value).strip())
@@ -108,23 +181,52 @@ def _number(value: Any) -> Any:
         return value
 
 
+def _cell_text(value: Any) -> str | None:
+    """A cell as text: None when empty; a whole number typed in Excel (a phone, an id) without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _reason(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {message}" if where else message)
+    return "；".join(parts)
+
+
+def _choice(raw: dict[str, Any], name: str) -> str | None:
+    value = _cell_text(raw.get(name))
+    if value is None:
+        return None
+    value = value.strip()
+    return _BY_LABEL[name].get(value, value)
+
+
 def row_to_order(raw: dict[str, Any], *, default_channel: Channel) -> tuple[str | None, OrderCreate]:
-    """Validate one row. Raises ValueError with a readable reason."""
-    unknown = set(raw) - set(IMPORT_COLUMNS)
+    """Validate one row. Raises ValueError with a readable reason naming the column."""
+    unknown = sorted(name for name, value in raw.items() if name not in IMPORT_COLUMNS and not _blank(value))
     if unknown:
-        raise ValueError(f"未知列：{', '.join(sorted(unknown))}")
+        raise ValueError(f"未知列：{', '.join(unknown)}（可用列：{', '.join(IMPORT_COLUMNS)}）")
 
     def text(name: str) -> str | None:
-        value = raw.get(name)
-        if value is None:
-            return None
-        value = str(value)
-        return value if value.strip() else None
+        return _cell_text(raw.get(name))
+
+    external_id = text("external_id")
+    if external_id is not None:
+        external_id = external_id.strip()
+        if len(external_id) > idempotency.MAX_KEY_LENGTH or not external_id.isprintable():
+            raise ValueError(f"external_id: 须为 1–{idempotency.MAX_KEY_LENGTH} 个可打印字符")
 
     data: dict[str, Any] = {
-        "type": _BY_LABEL["type"].get(text("type") or "", text("type")),
-        "channel": _BY_LABEL["channel"].get(text("channel") or "", text("channel")) or default_channel.value,
-        "urgency": _BY_LABEL["urgency"].get(text("urgency") or "", text("urgency")) or Urgency.NORMAL.value,
+        "type": _choice(raw, "type"),
+        "channel": _choice(raw, "channel") or default_channel.value,
+        "urgency": _choice(raw, "urgency") or Urgency.NORMAL.value,
         "title": text("title") or "",
         "content": text("content") or "",
         "citizen_name": text("citizen_name"),
@@ -136,23 +238,38 @@ def row_to_order(raw: dict[str, Any], *, default_channel: Channel) -> tuple[str 
         "longitude": _number(raw.get("longitude")),
     }
     try:
-        order = OrderCreate.model_validate(data)
+        # An empty cell is an absent field, as in a JSON body without it: the schema's default applies.
+        order = OrderCreate.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
-        raise ValueError("；".join(f"{d['field']}: {d['message']}" for d in validation_details(exc.errors()))) \
-            from exc
-    return text("external_id"), order
+        raise ValueError(_reason(exc)) from exc
+    return external_id, order
 
 
 def import_orders(db: Database, path: Path, *, actor: User | None,
                   default_channel: Channel = Channel.IMPORT) -> ImportReport:
+    """Create an order from every good row. Raises DomainError for a file that cannot be read."""
     report = ImportReport()
     for line, raw in read_rows(path):
+        if isinstance(raw, str):
+            report.problems.append(RowProblem(line, raw))
+            continue
         try:
             external_id, data = row_to_order(raw, default_channel=default_channel)
             number, created = order_service.create_order_once(db, data, actor=actor, key=external_id,
                                                               scope="import")
-        except (ValueError, DomainError) as exc:
-            report.problems.append(RowProblem(line, exc.message if isinstance(exc, DomainError) else str(exc)))
+        except ValueError as exc:
+            report.problems.append(RowProblem(line, str(exc)))
+            continue
+        except Conflict as exc:
+            if exc.code != "idempotency_key_reused":
+                report.problems.append(RowProblem(line, exc.message))
+                continue
+            earlier = exc.details.get("resource") if isinstance(exc.details, dict) else None
+            report.problems.append(RowProblem(
+                line, f"external_id: {external_id} 已导入为工单 {earlier}，本行内容与当时不同，未重复导入"))
+            continue
+        except DomainError as exc:
+            report.problems.append(RowProblem(line, exc.message))
             continue
         (report.created if created else report.skipped).append(number)
     return report
@@ -177,8 +294,26 @@ def export_rows(db: Database, *, viewer: User | None, filters: OrderFilters) -> 
             yield _export_row(order)
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value)
+    # XML cannot hold most control characters: show them as their Unicode control pictures (U+2400…).
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value))
+    cell.data_type = "s"  # never a formula or an error code, whatever the text starts with
+    return cell
+
+
 def write_export(rows: Iterable[list[Any]], path: Path | None, fmt: str) -> bytes | None:
-    """Write CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX to ``path``; CSV to bytes when no path."""
+    """Write CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX to ``path``; CSV to bytes when no path.
+
+    Raises DomainError for XLSX without a path.
+    """
     if fmt == "xlsx":
         if path is None:
             raise DomainError("Excel 导出需要指定 --output 文件", code="output_required", status=422)
@@ -186,15 +321,16 @@ def write_export(rows: Iterable[list[Any]], path: Path | None, fmt: str) -> byte
         sheet = workbook.create_sheet("工单")
         sheet.append(list(EXPORT_COLUMNS))
         for row in rows:
-            sheet.append(row)
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
         workbook.save(path)
         return None
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if path is None:
         return data
     path.write_bytes(data)
     return None
+

@@ -1,0 +1,297 @@
+"""The ``minhu`` command as an administrator runs it, against the test database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
+
+from minhu.cli import app
+from minhu.core import clock, migrate
+from minhu.core.db import Database
+from minhu.core.errors import NotAuthenticated
+from minhu.demo import city
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Status
+from minhu.org import service as org_service
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role
+from tests.factories import World, make_order
+
+Run = Callable[..., Result]
+DEMO_USERNAMES = ("operator", "dispatcher", "handler", "gridworker", "leader", "reviewer", "admin")
+HEADER = "external_id,type,channel,title,content,citizen_phone"
+
+
+@pytest.fixture
+def run(db: Database, tmp_path: Path) -> Run:
+    """run("db", "upgrade", input=...) → the result of the real command line on the test database."""
+    runner = CliRunner()
+    env = {"MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url, "MINHU_CONFIG": None,
+           "TERMINAL_WIDTH": "200"}
+
+    def _run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, list(args), env=env, input=input)
+
+    return _run
+
+
+def flat(text: str) -> str:
+    """Output without line breaks and box drawing, so a wrapped message still reads as one line."""
+    return "".join(ch for ch in text if not ch.isspace() and not 0x2500 <= ord(ch) <= 0x257F)
+
+
+def count(db: Database, model: type[WorkOrder] | type[User] | type[Unit]) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def can_sign_in(db: Database, username: str, password: str) -> bool:
+    with db.read() as s:
+        try:
+            org_service.authenticate(s, username=username, password=password)
+        except NotAuthenticated:
+            return False
+        return True
+
+
+# --- db and demo -------------------------------------------------------------------------------
+
+
+def test_db_upgrade_can_run_again_and_again(run: Run, db: Database) -> None:
+    head = ScriptDirectory.from_config(migrate.alembic_config(db.url)).get_current_head()
+    assert head is not None
+
+    first = run("db", "upgrade")
+    second = run("db", "upgrade")
+
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
+    assert head in first.stdout
+    assert first.stdout == second.stdout
+    assert migrate.current(db) == head
+
+
+def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: Database) -> None:
+    result = run("demo", "load")
+
+    assert result.exit_code == 0, result.output
+    assert "minhu-demo" in result.stdout
+    for username in DEMO_USERNAMES:
+        assert can_sign_in(db, username, city.DEMO_PASSWORD), username
+    assert not can_sign_in(db, "operator", "wrong-password")
+    with db.read() as s:
+        roles = {u.username: u.role for u in s.scalars(select(User))}
+        statuses = Counter(o.status for o in s.scalars(select(WorkOrder)))
+    assert roles == {name: Role(name) for name in DEMO_USERNAMES}
+    assert sum(statuses.values()) == len(city.SAMPLES)
+    # Orders at different stages of their life, from just accepted to archived.
+    assert {Status.ARCHIVED, Status.DISPATCHED, Status.HANDLING} <= set(statuses)
+
+
+def test_demo_load_if_empty_twice_changes_nothing_the_second_time(run: Run, db: Database) -> None:
+    assert run("demo", "load", "--if-empty").exit_code == 0
+    before = (count(db, Unit), count(db, User), count(db, WorkOrder))
+
+    again = run("demo", "load", "--if-empty")
+
+    assert again.exit_code == 0, again.output
+    assert "跳过" in again.stdout
+    assert (count(db, Unit), count(db, User), count(db, WorkOrder)) == before
+
+
+def test_demo_load_over_existing_data_says_why_it_stops(run: Run, db: Database) -> None:
+    assert run("demo", "load").exit_code == 0
+    before = (count(db, Unit), count(db, User), count(db, WorkOrder))
+
+    again = run("demo", "load")
+
+    assert again.exit_code == 1
+    assert "已存在" in again.stderr
+    assert "--if-empty" in again.stderr
+    assert "Traceback" not in again.output
+    assert (count(db, Unit), count(db, User), count(db, WorkOrder)) == before
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def test_users_add_creates_a_user_who_can_sign_in(run: Run, db: Database, world: World) -> None:
+    result = run("users", "add", "zhangsan", "--role", "handler", "--unit", "S1", "--name", "张三",
+                 input="长城-Great-Wall-8\n长城-Great-Wall-8\n")
+
+    assert result.exit_code == 0, result.output
+    assert "已添加用户 zhangsan" in result.stdout
+    assert can_sign_in(db, "zhangsan", "长城-Great-Wall-8")
+    with db.read() as s:
+        user = s.scalars(select(User).where(User.username == "zhangsan")).one()
+        assert (user.full_name, user.role, user.unit_id) == ("张三", Role.HANDLER, world.street.id)
+
+
+def test_users_add_refuses_an_unknown_role_before_asking_for_a_password(run: Run, db: Database,
+                                                                       world: World) -> None:
+    before = count(db, User)
+
+    result = run("users", "add", "zhangsan", "--role", "mayor", "--unit", "S1", "--name", "张三", input="")
+
+    assert result.exit_code != 0
+    assert "未知角色mayor" in flat(result.stderr)
+    assert "Password" not in result.output
+    assert count(db, User) == before
+
+
+def test_users_add_refuses_an_unknown_unit(run: Run, db: Database, world: World) -> None:
+    before = count(db, User)
+
+    result = run("users", "add", "zhangsan", "--role", "handler", "--unit", "NOPE", "--name", "张三",
+                 input="a-long-password\na-long-password\n")
+
+    assert result.exit_code != 0
+    assert "单位编码NOPE不存在" in flat(result.stderr)
+    assert count(db, User) == before
+
+
+@pytest.mark.parametrize(("username", "password", "message"), [
+    ("op", "a-long-password", "用户名op已存在"),
+    ("newcomer", "short", "密码至少8位"),
+])
+def test_users_add_explains_a_taken_name_or_a_short_password(run: Run, db: Database, world: World, username: str,
+                                                             password: str, message: str) -> None:
+    before = count(db, User)
+
+    result = run("users", "add", username, "--role", "operator", "--unit", "C", "--name", "某人",
+                 input=f"{password}\n{password}\n")
+
+    assert result.exit_code == 1
+    assert message in flat(result.stderr)
+    assert "Traceback" not in result.output
+    assert count(db, User) == before
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def test_import_lists_bad_rows_on_stderr_and_exits_1(run: Run, db: Database, world: World,
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join([
+        HEADER,
+        "A1,complaint,hotline,噪音扰民,夜间施工。,13812345678",
+        "A2,help,hotline,路灯不亮,三天未修。,12345",
+        "A3,投诉,12345热线,,缺标题,",
+        "A4,help,hotline,井盖缺失,人行道井盖丢失。,",
+    ]) + "\n", encoding="utf-8")
+
+    result = run("import", "orders", str(path), "--as", "op")
+
+    assert result.exit_code == 1
+    problems = result.stderr.splitlines()
+    assert len(problems) == 2
+    assert problems[0].startswith("第 3 行：citizen_phone")
+    assert problems[1].startswith("第 4 行：title")
+    assert "导入 2 条" in result.stdout
+    assert "出错 2 条" in result.stdout
+    with db.read() as s:
+        statuses = {o.title: o.status for o in s.scalars(select(WorkOrder))}
+    assert statuses == {"噪音扰民": Status.ACCEPTED, "井盖缺失": Status.ACCEPTED}  # registered by an operator
+
+
+def test_import_of_a_good_file_exits_0_and_a_second_run_skips_what_exists(run: Run, db: Database, world: World,
+                                                                          tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "\nB1,complaint,hotline,噪音扰民,夜间施工。,13812345678\n"
+                    "B2,help,web_board,路灯不亮,三天未修。,\n", encoding="utf-8-sig")
+
+    first = run("import", "orders", str(path))
+    second = run("import", "orders", str(path))
+
+    assert first.exit_code == 0, first.output
+    assert first.stderr == ""
+    assert "导入 2 条" in first.stdout
+    assert second.exit_code == 0, second.output
+    assert "导入 0 条，已存在跳过 2 条" in second.stdout
+    assert count(db, WorkOrder) == 2
+
+
+def test_import_refuses_a_file_it_cannot_read_without_a_traceback(run: Run, db: Database, world: World,
+                                                                  tmp_path: Path) -> None:
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes((HEADER + "\nC1,complaint,hotline,噪音扰民,夜间施工。,\n").encode("gbk"))
+    text = tmp_path / "orders.txt"
+    text.write_text(HEADER + "\n", encoding="utf-8")
+
+    for path, message in ((gbk, "UTF-8"), (text, ".txt")):
+        result = run("import", "orders", str(path))
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr
+        assert "Traceback" not in result.output
+    assert count(db, WorkOrder) == 0
+
+
+def test_import_as_an_unknown_user_is_refused(run: Run, db: Database, world: World, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "\nD1,complaint,hotline,噪音扰民,夜间施工。,\n", encoding="utf-8")
+
+    result = run("import", "orders", str(path), "--as", "nobody")
+
+    assert result.exit_code == 2
+    assert "用户nobody不存在" in flat(result.stderr)
+    assert count(db, WorkOrder) == 0
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def test_export_xlsx_without_an_output_file_is_refused(run: Run, db: Database, world: World,
+                                                       tmp_path: Path) -> None:
+    make_order(db, world)
+
+    result = run("export", "orders", "--format", "xlsx")
+
+    assert result.exit_code == 2
+    assert "--output" in result.stderr
+    assert result.stdout == ""
+
+
+def test_export_csv_to_stdout_has_a_bom_and_follows_the_city_calendar(run: Run, db: Database,
+                                                                      world: World) -> None:
+    # 2 March in Wuhan runs from 1 March 16:00 to 2 March 16:00 UTC.
+    with clock.frozen(datetime(2026, 3, 1, 15, 30, tzinfo=UTC)):
+        make_order(db, world, title="一日深夜")
+    with clock.frozen(datetime(2026, 3, 1, 17, 0, tzinfo=UTC)):
+        make_order(db, world, title="二日凌晨")
+    with clock.frozen(datetime(2026, 3, 2, 16, 30, tzinfo=UTC)):
+        make_order(db, world, title="三日凌晨", type="help")
+
+    day = run("export", "orders", "--from", "2026-03-02", "--to", "2026-03-03")
+    complaints = run("export", "orders", "--type", "complaint", "--status", "accepted")
+
+    assert day.exit_code == 0, day.output
+    assert day.stdout_bytes.startswith(b"\xef\xbb\xbfnumber,status,")
+    rows = list(csv.DictReader(io.StringIO(day.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert [r["title"] for r in rows] == ["二日凌晨"]
+    assert "已导出 1 条" in day.stderr
+    assert complaints.exit_code == 0, complaints.output
+    rows = list(csv.DictReader(io.StringIO(complaints.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert [r["title"] for r in rows] == ["一日深夜", "二日凌晨"]
+
+
+def test_export_xlsx_to_a_file_has_every_order(run: Run, db: Database, world: World, tmp_path: Path) -> None:
+    first = make_order(db, world, title="第一单")
+    second = make_order(db, world, title="第二单")
+    path = tmp_path / "orders.xlsx"
+
+    result = run("export", "orders", "--format", "xlsx", "--output", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert f"已导出 2 条工单到 {path}" in result.stdout
+    rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert [(r[0], r[8]) for r in rows[1:]] == [(first.number, "第一单"), (second.number, "第二单")]
