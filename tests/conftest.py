@@ -21,12 +21,13 @@ from sqlalchemy.engine import make_url
 
 from minhu.app import create_app
 from minhu.config import Settings
-from minhu.core import clock, migrate
+from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.models import load_all
 from tests.factories import PASSWORD, World, make_world
 
 load_all()
+security.use_cheap_hashing_for_tests()
 TEST_URL = os.environ.get("MINHU_TEST_DATABASE_URL", "")
 
 

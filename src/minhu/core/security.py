@@ -17,6 +17,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+def use_cheap_hashing_for_tests() -> None:
+    """Argon2 with minimal cost, so test fixtures creating many users stay fast; hashes stay real
+    argon2 and verification works exactly as in production (the parameters travel in the hash)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

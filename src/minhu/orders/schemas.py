@@ -40,8 +40,8 @@ def _coordinate(value: Any) -> Any:
 
 
 Phone = Annotated[str | None, BeforeValidator(_phone)]
-Latitude = Annotated[float | None, BeforeValidator(_coordinate), Field(ge=-90, le=90)]
-Longitude = Annotated[float | None, BeforeValidator(_coordinate), Field(ge=-180, le=180)]
+Latitude = Annotated[Annotated[float, Field(ge=-90, le=90)] | None, BeforeValidator(_coordinate)]
+Longitude = Annotated[Annotated[float, Field(ge=-180, le=180)] | None, BeforeValidator(_coordinate)]
 
 MAX_CONTENT_CHARS = 20_000
 
