@@ -36,7 +36,7 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a template file for SQLite, a per-worker database for PostgreSQL."""
     if not TEST_URL or is_sqlite(TEST_URL):
         path = tmp_path_factory.mktemp("template") / "template.db"
@@ -46,9 +46,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         # Fold the WAL into the main file so a plain file copy carries the whole schema.
         with closing(sqlite3.connect(path)) as raw:
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return str(path)
+        yield str(path)
+        return
     url = make_url(TEST_URL)
-    name = f"minhu_test_{_worker()}"
+    # Named by worker and process, so two suites running at once on one server never meet.
+    name = f"minhu_test_{_worker()}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -58,7 +60,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = Database(worker_url)
     migrate.upgrade(db)
     db.dispose()
-    return worker_url
+    yield worker_url
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

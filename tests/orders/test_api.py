@@ -1,0 +1,209 @@
+"""The HTTP API as a client sees it: status codes, error bodies, idempotency, scope, paging."""
+
+import io
+
+from minhu.orders.states import Action
+from tests.factories import make_order
+
+ORDER = {"type": "complaint", "channel": "hotline", "title": "路灯不亮", "content": "和平社区3栋路灯坏了三天。",
+         "citizen_name": "刘先生", "citizen_phone": "13907151234"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_create_then_read_shows_what_the_caller_may_do(client, world, token_for):
+    created = client.post("/api/v1/orders", json=ORDER, headers=token_for(world.operator))
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "accepted" and body["status_label"] == "已受理"
+    read = client.get(f"/api/v1/orders/{body['number']}", headers=token_for(world.dispatcher)).json()
+    assert {a["action"] for a in read["allowed_actions"]} == {"dispatch", "void"}
+
+
+def test_a_retried_create_returns_the_first_order(client, world, token_for):
+    headers = {**token_for(world.operator), "Idempotency-Key": "call-20261123-0001"}
+    first = client.post("/api/v1/orders", json=ORDER, headers=headers)
+    again = client.post("/api/v1/orders", json=ORDER, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["number"] == again.json()["number"]
+    listed = client.get("/api/v1/orders", headers=token_for(world.operator)).json()["items"]
+    assert len(listed) == 1
+    changed = client.post("/api/v1/orders", json={**ORDER, "title": "另一件事"}, headers=headers)
+    assert changed.status_code == 409
+    assert changed.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_illegal_action_is_409_with_the_allowed_actions(client, world, token_for, db):
+    order = make_order(db, world)
+    response = client.post(f"/api/v1/orders/{order.number}/actions/archive", json={"expected_version": order.version},
+                           headers=token_for(world.dispatcher))
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "illegal_action"
+    assert set(error["details"]["allowed_actions"]) == {"dispatch", "void"}
+
+
+def test_stale_version_is_409(client, world, token_for, db):
+    order = make_order(db, world)
+    response = client.post(f"/api/v1/orders/{order.number}/actions/dispatch",
+                           json={"expected_version": order.version + 5, "unit_id": world.street.id},
+                           headers=token_for(world.dispatcher))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "stale_order"
+
+
+def test_out_of_scope_orders_are_absent(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.DISPATCH)
+    headers = token_for(world.other_handler)
+    assert client.get(f"/api/v1/orders/{order.number}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/orders/{order.number}/events", headers=headers).status_code == 404
+    assert client.get("/api/v1/orders", headers=headers).json()["items"] == []
+    sign = client.post(f"/api/v1/orders/{order.number}/actions/sign", json={"expected_version": order.version},
+                       headers=headers)
+    assert sign.status_code == 404
+
+
+def test_handler_sees_a_masked_phone_and_revealing_it_is_recorded(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.DISPATCH)
+    headers = token_for(world.handler)
+    read = client.get(f"/api/v1/orders/{order.number}", headers=headers).json()
+    assert read["citizen_phone"] == "138****5678" and read["phone_masked"] is True
+    revealed = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
+    assert revealed.json()["citizen_phone"] == "13812345678"
+    trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
+    assert trail[-1]["action"] == "view_phone" and trail[-1]["actor_name"] == world.handler.full_name
+
+
+def test_missing_or_bad_token_is_401(client):
+    assert client.get("/api/v1/orders").status_code == 401
+    response = client.get("/api/v1/orders", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_wrong_password_is_401(client, world):
+    response = client.post("/api/v1/auth/token", json={"username": world.operator.username, "password": "x" * 9})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_malformed_input_names_the_fields(client, world, token_for):
+    bad = {**ORDER, "citizen_phone": "12345", "latitude": False, "longitude": 114.3, "colour": "red"}
+    response = client.post("/api/v1/orders", json=bad, headers=token_for(world.operator))
+    assert response.status_code == 422
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert {"citizen_phone", "latitude", "colour"} <= fields
+
+
+def test_impossible_coordinates_and_a_lone_latitude_are_refused(client, world, token_for):
+    headers = token_for(world.operator)
+    far = client.post("/api/v1/orders", json={**ORDER, "latitude": 91.0, "longitude": 114.3}, headers=headers)
+    assert far.status_code == 422 and far.json()["error"]["details"][0]["field"] == "latitude"
+    lone = client.post("/api/v1/orders", json={**ORDER, "latitude": 30.5}, headers=headers)
+    assert lone.status_code == 422
+
+
+def test_invalid_utf8_and_broken_json_are_422(client, world, token_for):
+    headers = {**token_for(world.operator), "Content-Type": "application/json"}
+    raw = b'{"type": "complaint", "title": "\xff\xfe", "content": "x"}'
+    assert client.post("/api/v1/orders", content=raw, headers=headers).status_code == 422
+    assert client.post("/api/v1/orders", content=b'{"type": ', headers=headers).status_code == 422
+
+
+def test_nul_and_lone_surrogates_are_refused_not_crashed_on(client, world, token_for):
+    headers = {**token_for(world.operator), "Content-Type": "application/json"}
+    for title in ('"a\\u0000b"', '"\\ud800"'):
+        raw = ('{"type": "help", "title": ' + title + ', "content": "x"}').encode()
+        response = client.post("/api/v1/orders", content=raw, headers=headers)
+        assert response.status_code == 422, title
+        assert response.json()["error"]["details"][0]["field"] == "title"
+
+
+def test_chinese_text_in_all_its_forms_round_trips(client, world, token_for):
+    text = "繁體字：臺灣、廣東話「唔該」😀👨‍👩‍👧！？，。　全角空格ＡＢＣ１２３\n第二行\t制表"
+    created = client.post("/api/v1/orders", json={**ORDER, "title": "𠀀生僻字🙏", "content": text},
+                          headers=token_for(world.operator)).json()
+    read = client.get(f"/api/v1/orders/{created['number']}", headers=token_for(world.operator)).json()
+    assert read["content"].encode("utf-8") == text.encode("utf-8")
+    assert read["title"] == "𠀀生僻字🙏"
+
+
+def test_oversize_body_is_413(client, world, token_for):
+    big = {**ORDER, "content": "噪" * (400 * 1024)}  # 1.2 MB of UTF-8
+    response = client.post("/api/v1/orders", json=big, headers=token_for(world.operator))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_attachments_are_sniffed_and_size_limited(client, world, token_for, db, settings):
+    order = make_order(db, world)
+    headers = token_for(world.operator)
+    url = f"/api/v1/orders/{order.number}/attachments"
+    kept = client.post(url, files={"file": ("现场.txt", io.BytesIO(PNG), "text/plain")}, headers=headers)
+    assert kept.status_code == 201
+    attachment = kept.json()["attachments"][0]
+    assert attachment["content_type"] == "image/png" and attachment["filename"] == "现场.txt"
+    download = client.get(attachment["url"], headers=headers)
+    assert download.content == PNG
+    script = client.post(url, files={"file": ("a.png", io.BytesIO(b"#!/bin/sh\nrm -rf /"), "image/png")},
+                         headers=headers)
+    assert script.status_code == 422 and script.json()["error"]["code"] == "unsupported_file_type"
+    huge = PNG + b"\x00" * (settings.max_upload_bytes + 1)
+    too_big = client.post(url, files={"file": ("big.png", io.BytesIO(huge), "image/png")}, headers=headers)
+    assert too_big.status_code == 413
+    stored = list(settings.attachments_dir.rglob("*.*"))
+    assert len(stored) == 1, "a refused upload leaves nothing on disk"
+
+
+def test_cursor_paging_returns_every_order_once_newest_first(client, world, token_for, db):
+    numbers = [make_order(db, world).number for _ in range(7)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/orders", params=params, headers=token_for(world.operator)).json()
+        seen += [item["number"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(numbers))
+
+
+def test_filters_by_status_type_and_text(client, world, token_for, db):
+    dispatched = make_order(db, world, upto=Action.DISPATCH, title="井盖缺失")
+    make_order(db, world, type="consultation", title="医保缴费咨询")
+    headers = token_for(world.operator)
+
+    def numbers(**params):
+        return [i["number"] for i in client.get("/api/v1/orders", params=params, headers=headers).json()["items"]]
+
+    assert numbers(status="dispatched") == [dispatched.number]
+    assert len(numbers(type="consultation")) == 1
+    assert numbers(q="井盖") == [dispatched.number]
+    assert numbers(q="100%_") == []
+    assert client.get("/api/v1/orders", params={"cursor": "garbage"}, headers=headers).status_code == 422
+
+
+def test_the_whole_life_through_the_api(client, world, token_for, db):
+    number = client.post("/api/v1/orders", json=ORDER, headers=token_for(world.operator)).json()["number"]
+    steps = [
+        (world.dispatcher, "dispatch", {"unit_id": world.street.id}),
+        (world.handler, "sign", {}),
+        (world.handler, "reply", {"note": "已更换灯泡"}),
+        (world.dispatcher, "approve", {}),
+        (world.reviewer, "callback", {"reached": True, "resolution": "resolved", "satisfaction": "satisfied",
+                                      "method": "phone"}),
+        (world.reviewer, "archive", {}),
+    ]
+    for user, action, fields in steps:
+        current = client.get(f"/api/v1/orders/{number}", headers=token_for(user)).json()
+        assert action in {a["action"] for a in current["allowed_actions"]}
+        response = client.post(f"/api/v1/orders/{number}/actions/{action}",
+                               json={"expected_version": current["version"], **fields}, headers=token_for(user))
+        assert response.status_code == 200, response.text
+    final = client.get(f"/api/v1/orders/{number}", headers=token_for(world.leader)).json()
+    assert final["status"] == "archived" and final["reply_text"] == "已更换灯泡"
+    assert final["allowed_actions"] == []
+
+
+def test_healthz_answers(client):
+    assert client.get("/healthz").json()["status"] == "ok"
