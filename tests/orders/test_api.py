@@ -14,7 +14,8 @@ def test_create_then_read_shows_what_the_caller_may_do(client, world, token_for)
     created = client.post("/api/v1/orders", json=ORDER, headers=token_for(world.operator))
     assert created.status_code == 201
     body = created.json()
-    assert body["status"] == "accepted" and body["status_label"] == "已受理"
+    assert body["status"] == "accepted"
+    assert body["status_label"] == "已受理"
     read = client.get(f"/api/v1/orders/{body['number']}", headers=token_for(world.dispatcher)).json()
     assert {a["action"] for a in read["allowed_actions"]} == {"dispatch", "void"}
 
@@ -66,11 +67,13 @@ def test_handler_sees_a_masked_phone_and_revealing_it_is_recorded(client, world,
     order = make_order(db, world, upto=Action.DISPATCH)
     headers = token_for(world.handler)
     read = client.get(f"/api/v1/orders/{order.number}", headers=headers).json()
-    assert read["citizen_phone"] == "138****5678" and read["phone_masked"] is True
+    assert read["citizen_phone"] == "138****5678"
+    assert read["phone_masked"] is True
     revealed = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
     assert revealed.json()["citizen_phone"] == "13812345678"
     trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
-    assert trail[-1]["action"] == "view_phone" and trail[-1]["actor_name"] == world.handler.full_name
+    assert trail[-1]["action"] == "view_phone"
+    assert trail[-1]["actor_name"] == world.handler.full_name
 
 
 def test_missing_or_bad_token_is_401(client):
@@ -97,7 +100,8 @@ def test_malformed_input_names_the_fields(client, world, token_for):
 def test_impossible_coordinates_and_a_lone_latitude_are_refused(client, world, token_for):
     headers = token_for(world.operator)
     far = client.post("/api/v1/orders", json={**ORDER, "latitude": 91.0, "longitude": 114.3}, headers=headers)
-    assert far.status_code == 422 and far.json()["error"]["details"][0]["field"] == "latitude"
+    assert far.status_code == 422
+    assert far.json()["error"]["details"][0]["field"] == "latitude"
     lone = client.post("/api/v1/orders", json={**ORDER, "latitude": 30.5}, headers=headers)
     assert lone.status_code == 422
 
@@ -141,12 +145,14 @@ def test_attachments_are_sniffed_and_size_limited(client, world, token_for, db, 
     kept = client.post(url, files={"file": ("现场.txt", io.BytesIO(PNG), "text/plain")}, headers=headers)
     assert kept.status_code == 201
     attachment = kept.json()["attachments"][0]
-    assert attachment["content_type"] == "image/png" and attachment["filename"] == "现场.txt"
+    assert attachment["content_type"] == "image/png"
+    assert attachment["filename"] == "现场.txt"
     download = client.get(attachment["url"], headers=headers)
     assert download.content == PNG
     script = client.post(url, files={"file": ("a.png", io.BytesIO(b"#!/bin/sh\nrm -rf /"), "image/png")},
                          headers=headers)
-    assert script.status_code == 422 and script.json()["error"]["code"] == "unsupported_file_type"
+    assert script.status_code == 422
+    assert script.json()["error"]["code"] == "unsupported_file_type"
     huge = PNG + b"\x00" * (settings.max_upload_bytes + 1)
     too_big = client.post(url, files={"file": ("big.png", io.BytesIO(huge), "image/png")}, headers=headers)
     assert too_big.status_code == 413
@@ -201,7 +207,8 @@ def test_the_whole_life_through_the_api(client, world, token_for, db):
                                json={"expected_version": current["version"], **fields}, headers=token_for(user))
         assert response.status_code == 200, response.text
     final = client.get(f"/api/v1/orders/{number}", headers=token_for(world.leader)).json()
-    assert final["status"] == "archived" and final["reply_text"] == "已更换灯泡"
+    assert final["status"] == "archived"
+    assert final["reply_text"] == "已更换灯泡"
     assert final["allowed_actions"] == []
 
 

@@ -125,9 +125,11 @@ def test_callback_without_reaching_the_citizen_needs_no_rating(db, world):
 def test_void_is_reversible_by_the_centre(db, world):
     order = make_order(db, world)
     voided = act(db, order.number, Action.VOID, world.dispatcher, note="重复来电")
-    assert voided.status is Status.VOIDED and voided.closed_at is not None
+    assert voided.status is Status.VOIDED
+    assert voided.closed_at is not None
     restored = act(db, order.number, Action.RESTORE, world.dispatcher, note="误作废")
-    assert restored.status is Status.ACCEPTED and restored.closed_at is None
+    assert restored.status is Status.ACCEPTED
+    assert restored.closed_at is None
 
 
 def test_the_trail_refuses_updates_and_deletes(db, world):

@@ -1,7 +1,7 @@
 """The transition table itself: every state reachable, every action needs a role, the diagram matches."""
 
-from minhu.org.roles import Role
 from minhu.orders.states import TRANSITIONS, Action, Status, actions_from, find, mermaid
+from minhu.org.roles import Role
 
 
 def test_every_status_is_reachable_from_intake():
