@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minhu.core.db import Database
+from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
@@ -89,8 +90,6 @@ def make_order(db: Database, world: World, *, upto: Action | None = None, **over
 
 
 def act(db: Database, number: str, action: Action, actor: User, **fields: Any) -> WorkOrder:
-    from minhu.orders import queries
-
     with db.transaction() as s:
         order = queries.get_for_update(s, number, viewer=None)
         params = ActionRequest.model_validate({"expected_version": fields.pop("expected_version", order.version),
