@@ -95,8 +95,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (org_api.router, order_api.router, org_pages.router, order_pages.router,
-                   intake_pages.router):
+    # intake before orders: /orders/new must win over /orders/{number}.
+    for router in (org_api.router, order_api.router, org_pages.router, intake_pages.router,
+                   order_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

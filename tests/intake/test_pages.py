@@ -1,0 +1,104 @@
+"""Server-rendered pages over HTTP: login, CSRF, the operator's form, the resident pages."""
+
+import re
+
+from minhu.orders.states import Action
+from tests.factories import PASSWORD, make_order
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def login(client, user) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token,
+                                           "next": "/orders"}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+def test_pages_need_a_login(client):
+    response = client.get("/orders", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_a_wrong_password_says_so_in_chinese(client, world):
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": world.operator.username, "password": "wrong-password",
+                                           "csrf_token": token})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+
+
+def test_a_form_without_the_csrf_token_is_refused(client, world):
+    login(client, world.operator)
+    response = client.post("/orders/new", data={"type": "help", "title": "t", "content": "c"})
+    assert response.status_code == 403
+
+
+def test_operator_registers_an_order_and_lands_on_its_page(client, world):
+    login(client, world.operator)
+    page = client.get("/orders/new").text
+    form = {"csrf_token": csrf_of(page), "idem": "form-1", "type": "help", "channel": "hotline",
+            "urgency": "urgent", "title": "独居老人家中停水", "content": "和平社区5栋独居老人家中停水两天。",
+            "citizen_phone": "13912345678"}
+    response = client.post("/orders/new", data=form)
+    assert response.status_code == 200
+    assert "独居老人家中停水" in response.text
+    assert "已受理" in response.text
+    again = client.post("/orders/new", data=form)
+    assert again.url.path == response.url.path, "a double submit registers one order"
+
+
+def test_operator_form_shows_field_errors_and_keeps_what_was_typed(client, world):
+    login(client, world.operator)
+    form = {"csrf_token": csrf_of(client.get("/orders/new").text), "type": "help", "title": "路面塌陷",
+            "content": "友谊大道路面塌陷", "citizen_phone": "12345"}
+    response = client.post("/orders/new", data=form)
+    assert response.status_code == 422
+    assert "路面塌陷" in response.text
+    assert "not a phone number" in response.text
+
+
+def test_order_page_shows_only_the_actions_allowed_now(client, world, db):
+    order = make_order(db, world, upto=Action.DISPATCH)
+    login(client, world.handler)
+    html = client.get(f"/orders/{order.number}").text
+    actions = set(re.findall(r'data-action="([a-z_]+)"', html))
+    assert actions == {"sign", "return"}
+    assert "138****5678" in html
+
+
+def test_a_handler_cannot_open_another_streets_order(client, world, db):
+    order = make_order(db, world, upto=Action.DISPATCH)
+    login(client, world.other_handler)
+    response = client.get(f"/orders/{order.number}", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert order.title not in response.text
+
+
+def test_resident_submits_and_follows_an_order(client, world):
+    page = client.get("/public/report").text
+    submitted = client.post("/public/report", data={
+        "csrf_token": csrf_of(page), "idem": "r-1", "type": "complaint", "title": "小区垃圾三天没人清运",
+        "content": "临江社区垃圾站三天没有清运，气味很大。", "citizen_phone": "13655556666"})
+    assert submitted.status_code == 200
+    number = re.search(r'id="order-number">([A-Z0-9]+)<', submitted.text).group(1)
+    token = csrf_of(client.get("/public/track").text)
+    wrong = client.post("/public/track", data={"csrf_token": token, "number": number, "phone_last4": "0000"})
+    assert wrong.status_code == 404
+    assert "小区垃圾" not in wrong.text
+    right = client.post("/public/track", data={"csrf_token": token, "number": number, "phone_last4": "6666"})
+    assert right.status_code == 200
+    assert "待受理" in right.text
+
+
+def test_resident_must_leave_a_phone(client, world):
+    page = client.get("/public/report").text
+    response = client.post("/public/report", data={"csrf_token": csrf_of(page), "type": "help", "title": "求助",
+                                                   "content": "内容"})
+    assert response.status_code == 422
+    assert "手机号码" in response.text
