@@ -214,3 +214,13 @@ def test_the_whole_life_through_the_api(client, world, token_for, db):
 
 def test_healthz_answers(client):
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_ids_beyond_any_row_are_absent_or_invalid_not_a_crash(client, world, token_for, db):
+    order = make_order(db, world)
+    headers = token_for(world.dispatcher)
+    assert client.get("/api/v1/attachments/2147483648", headers=headers).status_code == 422
+    dispatch = client.post(f"/api/v1/orders/{order.number}/actions/dispatch",
+                           json={"expected_version": order.version, "unit_id": 2147483647}, headers=headers)
+    assert dispatch.status_code == 422
+    assert dispatch.json()["error"]["details"][0]["field"] == "unit_id"

@@ -49,6 +49,9 @@ class EnumText(TypeDecorator[E], Generic[E]):
         return None if value is None else self.enum_type(value)
 
 
+# Primary keys are 32-bit integers on PostgreSQL; a larger id can name no row and must not reach the driver.
+MAX_ROW_ID = 2_147_483_647
+
 JSONDict = JSON().with_variant(JSON(none_as_null=True), "postgresql")
 
 

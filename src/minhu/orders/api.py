@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from minhu.core.errors import NotFound
 from minhu.core.files import open_stored
 from minhu.core.text import StorableText
+from minhu.core.types import MAX_ROW_ID
 from minhu.orders import present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
@@ -42,7 +43,7 @@ def create_order(body: OrderCreate, user: ApiUser, db: DB, response: Response,
 def list_orders(
     user: ApiUser, db: DB,
     status: Annotated[list[Status] | None, Query(description="可多选")] = None,
-    unit_id: Annotated[int | None, Query(ge=1, description="承办单位（含下级）")] = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="承办单位（含下级）")] = None,
     category: Annotated[StorableText | None, Query(max_length=32)] = None,
     channel: Channel | None = None,
     type: OrderType | None = None,
@@ -112,7 +113,7 @@ def upload_attachment(number: OrderNumber, file: Annotated[UploadFile, File()], 
 
 
 @router.get("/attachments/{attachment_id}", response_class=FileResponse, responses=ERRORS(401, 404))
-def download_attachment(attachment_id: Annotated[int, Path(ge=1, le=2**62)], user: ApiUser, db: DB,
+def download_attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: ApiUser, db: DB,
                         settings: AppSettings) -> FileResponse:
     with db.read() as session:
         attachment = queries.get_visible_attachment(session, attachment_id, viewer=user)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from minhu.core.errors import DomainError
 from minhu.core.files import open_stored
-from minhu.orders import forms, present, queries
+from minhu.core.types import MAX_ROW_ID
+from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
@@ -82,12 +83,17 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
         with db.transaction() as session:
             order = queries.get_for_update(session, number, viewer=user)
             order_service.apply_action(session, order, action, actor=user, params=params)
+            still_visible = permissions.may_see(user, order)
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(request, exc.message, "error")
         return back
     flash(request, f"已{ACTION_LABELS[action]}")
+    if not still_visible:
+        # The action took the order out of the actor's units (a 退单 goes back to the centre):
+        # its page would now be a 404, so land on the list.
+        return RedirectResponse("/orders", status_code=303)
     return back
 
 
@@ -118,7 +124,7 @@ def upload(request: Request, number: str, user: PageUser, db: DB, settings: AppS
 
 
 @router.get("/attachments/{attachment_id}")
-def attachment(attachment_id: int, user: PageUser, db: DB, settings: AppSettings) -> FileResponse:
+def attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: PageUser, db: DB, settings: AppSettings) -> FileResponse:
     with db.read() as session:
         found = queries.get_visible_attachment(session, attachment_id, viewer=user)
     return FileResponse(open_stored(settings.attachments_dir, found.storage_key),

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from minhu.core.text import RequiredText, StorableText
+from minhu.core.types import MAX_ROW_ID
 from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.states import Action, Status
 
@@ -82,7 +83,7 @@ class ActionRequest(BaseModel):
 
     expected_version: Annotated[StrictInt, Field(ge=1)]
     note: Annotated[StorableText, Field(max_length=MAX_CONTENT_CHARS)] = ""
-    unit_id: Annotated[StrictInt | None, Field(ge=1, description="dispatch: the receiving unit")] = None
+    unit_id: Annotated[StrictInt | None, Field(ge=1, le=MAX_ROW_ID, description="dispatch: the receiving unit")] = None
     reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
     resolution: Resolution | None = None
     satisfaction: Satisfaction | None = None
