@@ -29,7 +29,8 @@ from minhu.orders.enums import (
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
 from minhu.org import api as org_api
 from minhu.org import pages as org_pages
-from minhu.org.auth import LoginRequired
+from minhu.org import queries as org_queries
+from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.web import errors as web_errors
 from minhu.web.limits import BodyLimitMiddleware
@@ -82,7 +83,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     def html_error(request: Request, status: int, message: str) -> Response:
         if status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", status_code=status, status=status, message=message)
+        # Signed-in people keep their top bar on an error page, so they can find their way back.
+        user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
+        user = None
+        if isinstance(user_id, int):
+            with database.read() as session:
+                user = org_queries.find_user(session, user_id)
+        return render(request, "error.html", status_code=status, status=status, message=message, user=user,
+                      csrf=csrf_token(request) if user else None)
 
     web_errors.install(app, render_html_error=html_error)
 

@@ -102,3 +102,11 @@ def test_resident_must_leave_a_phone(client, world):
                                                    "content": "内容"})
     assert response.status_code == 422
     assert "手机号码" in response.text
+
+
+def test_an_error_page_keeps_the_signed_in_persons_top_bar(client, world):
+    login(client, world.handler)
+    response = client.get("/orders/WC20990101000001", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert world.handler.full_name in response.text
+    assert 'action="/logout"' in response.text

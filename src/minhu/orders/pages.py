@@ -124,7 +124,8 @@ def upload(request: Request, number: str, user: PageUser, db: DB, settings: AppS
 
 
 @router.get("/attachments/{attachment_id}")
-def attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: PageUser, db: DB, settings: AppSettings) -> FileResponse:
+def attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: PageUser, db: DB,
+               settings: AppSettings) -> FileResponse:
     with db.read() as session:
         found = queries.get_visible_attachment(session, attachment_id, viewer=user)
     return FileResponse(open_stored(settings.attachments_dir, found.storage_key),
