@@ -41,7 +41,7 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
         if user.role not in INTAKE_ROLES:
             raise InvalidInput("只有话务员和派单员可以登记工单", code="not_an_operator")
         data = forms.order_create(form)
-        number, _created = order_service.create_order_once(db, data, actor=user, key=form.get("idem") or None,
+        order, _created = order_service.create_order_once(db, data, actor=user, key=form.get("idem") or None,
                                                            scope=f"user:{user.id}")
     except InvalidInput as exc:
         errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
@@ -49,8 +49,8 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
         return render(request, "intake/new.html", status_code=422, user=user, csrf=csrf_token(request),
                       form=form, errors=errors, message=exc.message, idem=form.get("idem", ""),
                       channels=STAFF_CHANNELS)
-    flash(request, f"工单 {number} 已登记")
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+    flash(request, f"工单 {order.number} 已登记")
+    return RedirectResponse(f"/orders/{order.number}", status_code=303)
 
 
 @router.get("/public/report")
@@ -67,14 +67,14 @@ async def report(request: Request, db: DB) -> Response:
             raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
                                details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
         data = forms.order_create(form, channel=Channel.MOBILE.value)
-        number, _created = order_service.create_order_once(db, data, actor=None, key=form.get("idem") or None,
+        order, _created = order_service.create_order_once(db, data, actor=None, key=form.get("idem") or None,
                                                            scope="public")
     except InvalidInput as exc:
         errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
             if isinstance(exc.details, list) else {}
         return render(request, "intake/report.html", status_code=422, csrf=csrf_token(request), form=form,
                       errors=errors, message=exc.message, idem=form.get("idem", ""))
-    return render(request, "intake/submitted.html", number=number, phone_last4=data.citizen_phone[-4:]
+    return render(request, "intake/submitted.html", number=order.number, phone_last4=data.citizen_phone[-4:]
                   if data.citizen_phone else "")
 
 

@@ -19,7 +19,7 @@ from minhu.core import clock, files, idempotency
 from minhu.core.db import Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
-from minhu.orders import numbering, permissions, states
+from minhu.orders import numbering, permissions, queries, states
 from minhu.orders.enums import Urgency
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
@@ -80,7 +80,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None) -> 
         channel=data.channel, type=data.type, urgency=data.urgency, status=status,
         citizen_name=data.citizen_name, citizen_phone=data.citizen_phone, anonymous=data.anonymous,
         confidential=data.confidential, title=data.title, content=data.content, address=data.address,
-        latitude=data.latitude, longitude=data.longitude, owner_unit_id=owner.id,
+        latitude=data.latitude, longitude=data.longitude,
+        # merge(load=False) puts the caller's (detached) unit in this session without a query.
+        owner_unit=session.merge(owner, load=False), attachments=[],
         created_by_id=actor.id if actor else None,
         created_at=now, updated_at=now,
         accept_due_at=None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
@@ -96,8 +98,10 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None) -> 
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
-                      scope: str) -> tuple[str, bool]:
-    """Create an order at most once per idempotency key; returns (number, created now).
+                      scope: str) -> tuple[WorkOrder, bool]:
+    """Create an order at most once per idempotency key; returns (the order, created now).
+
+    The order comes back detached but loaded (owner unit, attachments), ready to present.
 
     This function owns its transactions because a lost race on the key must be retried in a
     fresh one: two requests with one key both insert the key row, one commits, and the other
@@ -106,7 +110,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     """
     if key is None:
         with db.transaction() as session:
-            return create_order(session, data, actor=actor).number, True
+            return create_order(session, data, actor=actor), True
     key = idempotency.validate_key(key)
     body_hash = idempotency.request_hash(data.model_dump(mode="json"))
     for _attempt in range(3):
@@ -114,12 +118,15 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
             with db.transaction() as session:
                 existing = idempotency.find(session, scope=scope, key=key, body_hash=body_hash)
                 if existing is not None:
-                    return existing, False
+                    first = queries.find_by_number(session, existing)
+                    if first is None:  # pragma: no cover - keys and orders are written together
+                        raise RuntimeError(f"idempotency key names a missing order {existing}")
+                    return first, False
                 order = create_order(session, data, actor=actor)
                 idempotency.remember(session, scope=scope, key=key, body_hash=body_hash,
                                      resource_ref=order.number)
                 session.flush()
-                return order.number, True
+                return order, True
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races

@@ -255,8 +255,8 @@ def import_orders(db: Database, path: Path, *, actor: User | None,
             continue
         try:
             external_id, data = row_to_order(raw, default_channel=default_channel)
-            number, created = order_service.create_order_once(db, data, actor=actor, key=external_id,
-                                                              scope="import")
+            order, created = order_service.create_order_once(db, data, actor=actor, key=external_id,
+                                                             scope="import")
         except ValueError as exc:
             report.problems.append(RowProblem(line, str(exc)))
             continue
@@ -271,7 +271,7 @@ def import_orders(db: Database, path: Path, *, actor: User | None,
         except DomainError as exc:
             report.problems.append(RowProblem(line, exc.message))
             continue
-        (report.created if created else report.skipped).append(number)
+        (report.created if created else report.skipped).append(order.number)
     return report
 
 

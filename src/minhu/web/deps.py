@@ -10,12 +10,14 @@ from minhu.config import Settings
 from minhu.core.db import Database
 
 
-def get_db(request: Request) -> Database:
+# async: FastAPI runs sync dependencies in its thread pool, a hop per call that these lookups
+# do not need.
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
