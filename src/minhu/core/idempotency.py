@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,17 +48,27 @@ def validate_key(key: str) -> str:
     return key
 
 
-def find(session: Session, *, scope: str, key: str, body_hash: str) -> str | None:
+@dataclass(frozen=True)
+class Claim:
+    """A request's claim on a key: who (scope), which key, and the hash of what it asked."""
+
+    scope: str
+    key: str
+    body_hash: str
+
+
+def find(session: Session, claim: Claim) -> str | None:
     """The resource made under this key, or None; a reused key with another body is a conflict."""
-    row = session.scalars(select(IdempotencyKey).where(IdempotencyKey.scope == scope,
-                                                       IdempotencyKey.key == key)).first()
+    row = session.execute(select(IdempotencyKey.request_hash, IdempotencyKey.resource_ref)
+                          .where(IdempotencyKey.scope == claim.scope, IdempotencyKey.key == claim.key)).first()
     if row is None:
         return None
-    if row.request_hash != body_hash:
+    if row.request_hash != claim.body_hash:
         raise Conflict("该 Idempotency-Key 已用于另一份内容不同的请求", code="idempotency_key_reused",
                        details={"resource": row.resource_ref})
-    return row.resource_ref
+    return str(row.resource_ref)
 
 
-def remember(session: Session, *, scope: str, key: str, body_hash: str, resource_ref: str) -> None:
-    session.add(IdempotencyKey(scope=scope, key=key, request_hash=body_hash, resource_ref=resource_ref))
+def remember(session: Session, claim: Claim, *, resource_ref: str) -> None:
+    session.add(IdempotencyKey(scope=claim.scope, key=claim.key, request_hash=claim.body_hash,
+                               resource_ref=resource_ref))

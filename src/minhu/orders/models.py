@@ -91,6 +91,8 @@ class OrderEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    order: Mapped[WorkOrder] = relationship()
+
 
 class Attachment(Base):
     __tablename__ = "attachments"

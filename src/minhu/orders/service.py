@@ -45,7 +45,7 @@ def _append_event(session: Session, order: WorkOrder, action: Action, *, actor: 
                   from_status: Status | None, note: str = "", payload: dict[str, Any] | None = None,
                   anonymous_name: str = "系统") -> OrderEvent:
     event = OrderEvent(
-        order_id=order.id, action=action, from_status=from_status, to_status=order.status,
+        order=order, action=action, from_status=from_status, to_status=order.status,
         actor_id=actor.id if actor else None,
         actor_name=actor.full_name if actor else anonymous_name,
         actor_role=actor.role if actor else None,
@@ -67,16 +67,17 @@ def _intake_unit(session: Session, actor: User | None) -> Unit:
     return centre
 
 
-def create_order(session: Session, data: OrderCreate, *, actor: User | None) -> WorkOrder:
+def create_order(session: Session, data: OrderCreate, *, actor: User | None,
+                 claim: idempotency.Claim | None = None) -> WorkOrder:
     """Register a request (受理). Hotline staff accept as they register; other doors wait for acceptance.
 
+    With a ``claim``, the idempotency key is written in the same flush as the order.
     Raises InvalidInput when no command centre exists to own the order.
     """
     now = clock.now()
     status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
     owner = _intake_unit(session, actor)
     order = WorkOrder(
-        number=numbering.next_number(session, org_queries.root_prefix(session) or DEFAULT_PREFIX),
         channel=data.channel, type=data.type, urgency=data.urgency, status=status,
         citizen_name=data.citizen_name, citizen_phone=data.citizen_phone, anonymous=data.anonymous,
         confidential=data.confidential, title=data.title, content=data.content, address=data.address,
@@ -88,13 +89,21 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None) -> 
         accept_due_at=None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
         finish_due_at=now + PROVISIONAL_FINISH_LIMITS[data.urgency],
     )
-    session.add(order)
-    session.flush()
     event = _append_event(session, order, Action.CREATE, actor=actor, from_status=None,
                           payload={"channel": data.channel}, anonymous_name="市民")
+    # The number is drawn last: on PostgreSQL its sequence row stays locked until commit, so every
+    # concurrent create waits on it; drawn here, the lock covers one flush and the commit only.
+    order.number = numbering.next_number(session, _number_prefix(session))
+    if claim is not None:
+        idempotency.remember(session, claim, resource_ref=order.number)
+    session.add(order)
     session.flush()
     order_created.send(OrderChange(session, order, event))
     return order
+
+
+def _number_prefix(session: Session) -> str:
+    return org_queries.cached_root_prefix(session) or DEFAULT_PREFIX
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
@@ -102,31 +111,26 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     """Create an order at most once per idempotency key; returns (the order, created now).
 
     The order comes back detached but loaded (owner unit, attachments), ready to present.
-
-    This function owns its transactions because a lost race on the key must be retried in a
-    fresh one: two requests with one key both insert the key row, one commits, and the other
-    fails on the unique constraint and then finds the winner's order.
-    Raises Conflict when the key was used for a different body.
+    The key is looked up before the write transaction, which then only inserts: when two
+    requests race with one key, the loser's insert fails on the unique constraint and its
+    retry finds the winner's order. Raises Conflict when the key was used for another body.
     """
     if key is None:
         with db.transaction() as session:
             return create_order(session, data, actor=actor), True
-    key = idempotency.validate_key(key)
-    body_hash = idempotency.request_hash(data.model_dump(mode="json"))
+    claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
+                              body_hash=idempotency.request_hash(data.model_dump(mode="json")))
     for _attempt in range(3):
+        with db.read() as session:
+            existing = idempotency.find(session, claim)
+            if existing is not None:
+                first = queries.find_by_number(session, existing)
+                if first is None:  # pragma: no cover - keys and orders are written together
+                    raise RuntimeError(f"idempotency key names a missing order {existing}")
+                return first, False
         try:
             with db.transaction() as session:
-                existing = idempotency.find(session, scope=scope, key=key, body_hash=body_hash)
-                if existing is not None:
-                    first = queries.find_by_number(session, existing)
-                    if first is None:  # pragma: no cover - keys and orders are written together
-                        raise RuntimeError(f"idempotency key names a missing order {existing}")
-                    return first, False
-                order = create_order(session, data, actor=actor)
-                idempotency.remember(session, scope=scope, key=key, body_hash=body_hash,
-                                     resource_ref=order.number)
-                session.flush()
-                return order, True
+                return create_order(session, data, actor=actor, claim=claim), True
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock, security
+from minhu.core.cache import TTLCache
 from minhu.core.errors import NotFound
 from minhu.org.models import ApiToken, Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
@@ -43,6 +44,19 @@ def root_prefix(session: Session) -> str | None:
     """The order-number prefix of the topmost unit that declares one."""
     return session.scalar(select(Unit.number_prefix).where(Unit.number_prefix.is_not(None))
                           .order_by(Unit.path.asc()).limit(1))
+
+
+# Prefixes change perhaps once in a city's life; a minute of staleness (in other processes: this one
+# forgets on every unit change) saves a query per order.
+_ROOT_PREFIXES: TTLCache[str, str | None] = TTLCache(ttl_seconds=60)
+
+
+def cached_root_prefix(session: Session) -> str | None:
+    return _ROOT_PREFIXES.get_or_load(str(session.get_bind().engine.url), lambda: root_prefix(session))
+
+
+def forget_root_prefix() -> None:
+    _ROOT_PREFIXES.clear()
 
 
 def find_user_by_token(session: Session, token: str) -> User | None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock, security
 from minhu.core.errors import Conflict, NotAuthenticated, field_error
+from minhu.org import queries
 from minhu.org.models import ApiToken, Unit, User
 from minhu.org.roles import Role, UnitKind
 
@@ -25,6 +26,8 @@ def create_unit(session: Session, *, code: str, name: str, kind: UnitKind, paren
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     session.flush()
+    if number_prefix:
+        queries.forget_root_prefix()
     return unit
 
 
