@@ -10,6 +10,7 @@ from minhu.core.errors import Forbidden
 from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
+from minhu.orders.models import WorkOrder
 from minhu.orders.queries import OrderFilters
 from minhu.orders.states import Action, Status
 from tests.factories import act, make_order, order_data
@@ -162,3 +163,13 @@ def test_revealing_the_phone_is_in_the_trail_and_confidential_orders_refuse(db, 
     secret = make_order(db, world, upto=Action.DISPATCH, confidential=True)
     with pytest.raises(Forbidden), db.transaction() as s:
         order_service.reveal_phone(s, queries.get_for_update(s, secret.number, viewer=None), actor=world.handler)
+
+
+def test_a_created_order_is_fully_loaded_after_its_transaction(db, world):
+    order, created = order_service.create_order_once(db, order_data(), actor=world.operator, key=None, scope="t")
+    assert created
+    for column in WorkOrder.__table__.columns:
+        getattr(order, column.key)  # a column the create forgot would raise DetachedInstanceError here
+    assert order.owner_unit.name == world.centre.name
+    assert order.attachments == []
+    assert order.version == 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy import String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minhu.core import clock
@@ -70,5 +70,6 @@ def find(session: Session, claim: Claim) -> str | None:
 
 
 def remember(session: Session, claim: Claim, *, resource_ref: str) -> None:
-    session.add(IdempotencyKey(scope=claim.scope, key=claim.key, request_hash=claim.body_hash,
-                               resource_ref=resource_ref))
+    """Write the key now (a plain insert): a concurrent holder of the same key fails here."""
+    session.execute(insert(IdempotencyKey).values(scope=claim.scope, key=claim.key, request_hash=claim.body_hash,
+                                                  resource_ref=resource_ref, created_at=clock.now()))

@@ -6,25 +6,33 @@ concurrent creates can never draw the same number and a rolled-back create gives
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from minhu.core import clock
 from minhu.orders.models import OrderSequence
 
 
-def next_number(session: Session, prefix: str) -> str:
-    day = clock.city_now().strftime("%Y%m%d")
-    dialect = session.get_bind().dialect.name
+@cache
+def _bump_statement(dialect: str) -> ReturningInsert[tuple[int]]:
+    """The upsert, built once per dialect (building it costs more than running it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(OrderSequence).values(prefix=prefix, day=day, last_value=1)
+    return (
+        insert(OrderSequence).values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
         .on_conflict_do_update(index_elements=[OrderSequence.prefix, OrderSequence.day],
                                set_={"last_value": OrderSequence.last_value + 1})
         .returning(OrderSequence.last_value)
     )
-    value = session.execute(statement).scalar_one()
+
+
+def next_number(session: Session, prefix: str) -> str:
+    day = clock.city_now().strftime("%Y%m%d")
+    statement = _bump_statement(session.get_bind().dialect.name)
+    value = session.execute(statement, {"prefix": prefix, "day": day}).scalar_one()
     return f"{prefix}{day}{value:06d}"
 
 
