@@ -48,6 +48,9 @@ def validate_key(key: str) -> str:
     return key
 
 
+_INSERT_KEY = insert(IdempotencyKey.__table__)
+
+
 @dataclass(frozen=True)
 class Claim:
     """A request's claim on a key: who (scope), which key, and the hash of what it asked."""
@@ -71,5 +74,5 @@ def find(session: Session, claim: Claim) -> str | None:
 
 def remember(session: Session, claim: Claim, *, resource_ref: str) -> None:
     """Write the key now (a plain insert): a concurrent holder of the same key fails here."""
-    session.execute(insert(IdempotencyKey).values(scope=claim.scope, key=claim.key, request_hash=claim.body_hash,
-                                                  resource_ref=resource_ref, created_at=clock.now()))
+    session.execute(_INSERT_KEY, {"scope": claim.scope, "key": claim.key, "request_hash": claim.body_hash,
+                                  "resource_ref": resource_ref, "created_at": clock.now()})

@@ -40,6 +40,9 @@ PROVISIONAL_FINISH_LIMITS: dict[Urgency, timedelta] = {
     Urgency.NORMAL: timedelta(days=3),
 }
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
+# Built once: the values travel as parameters, so SQLAlchemy reuses the compiled statement.
+_INSERT_ORDER = insert(WorkOrder.__table__).returning(WorkOrder.__table__.c.id)
+_INSERT_EVENT = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
 
 
 def _event_values(order: WorkOrder, action: Action, *, actor: User | None, from_status: Status | None,
@@ -103,20 +106,20 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     }
     # Intake is the hot path: plain inserts cost a fraction of the ORM's unit of work. The rows
     # written then become ORM objects in this session without being read back.
-    order_id = session.execute(insert(WorkOrder).values(values).returning(WorkOrder.id)).scalar_one()
+    order_id = session.execute(_INSERT_ORDER, values).scalar_one()
     order = WorkOrder(id=order_id, **values)
     order.attachments = []
-    order.owner_unit = owner
+    # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
+    order.owner_unit = session.merge(owner, load=False)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel}, anonymous_name="市民")
-    event_id = session.execute(insert(OrderEvent).values(event_values).returning(OrderEvent.id)).scalar_one()
+    event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
         idempotency.remember(session, claim, resource_ref=order.number)
-    for row in (order, event):
-        make_transient_to_detached(row)
-        session.add(row)
-    order.owner_unit = session.merge(owner, load=False)
+    make_transient_to_detached(event)
+    make_transient_to_detached(order)
+    session.add(order)
     order_created.send(OrderChange(session, order, event))
     return order
 
