@@ -48,7 +48,7 @@ def validate_key(key: str) -> str:
     return key
 
 
-_INSERT_KEY = insert(IdempotencyKey.__table__)
+_INSERT_KEY = insert(Base.metadata.tables[IdempotencyKey.__tablename__])
 
 
 @dataclass(frozen=True)

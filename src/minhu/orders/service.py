@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from minhu.core import clock, files, idempotency
-from minhu.core.db import Database
+from minhu.core.db import Base, Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
 from minhu.orders import numbering, permissions, queries, states
@@ -41,8 +41,10 @@ PROVISIONAL_FINISH_LIMITS: dict[Urgency, timedelta] = {
 }
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
 # Built once: the values travel as parameters, so SQLAlchemy reuses the compiled statement.
-_INSERT_ORDER = insert(WorkOrder.__table__).returning(WorkOrder.__table__.c.id)
-_INSERT_EVENT = insert(OrderEvent.__table__).returning(OrderEvent.__table__.c.id)
+_ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
+_EVENTS = Base.metadata.tables[OrderEvent.__tablename__]
+_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 def _event_values(order: WorkOrder, action: Action, *, actor: User | None, from_status: Status | None,
