@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                   redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = database
+    app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
 
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
+MODEL_MODULES = ("minhu.core.idempotency", "minhu.org.models", "minhu.orders.models")
+
 
 def load_all() -> None:
-    pass
+    # Imported by name: a table that is never imported is silently missing from the metadata,
+    # and Alembic would then propose to drop it.
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

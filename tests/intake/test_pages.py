@@ -3,7 +3,7 @@
 import re
 
 from minhu.orders.states import Action
-from tests.factories import PASSWORD, make_order
+from tests.factories import PASSWORD, act, make_order
 
 
 def csrf_of(html: str) -> str:
@@ -110,3 +110,28 @@ def test_an_error_page_keeps_the_signed_in_persons_top_bar(client, world):
     assert response.status_code == 404
     assert world.handler.full_name in response.text
     assert 'action="/logout"' in response.text
+
+
+def test_tracking_locks_a_number_after_five_wrong_guesses(client, world, db):
+    order = make_order(db, world, citizen_phone="13912345678")
+    token = csrf_of(client.get("/public/track").text)
+    for guess in ("0000", "1111", "2222", "3333", "4444"):
+        wrong = client.post("/public/track", data={"csrf_token": token, "number": order.number, "phone_last4": guess})
+        assert wrong.status_code == 404
+    # The right digits no longer help: the number is locked, and the page says for how long.
+    locked = client.post("/public/track", data={"csrf_token": token, "number": order.number, "phone_last4": "5678"})
+    assert locked.status_code == 429
+    assert "错误次数过多" in locked.text
+    assert order.title not in locked.text
+
+
+def test_the_reply_reaches_the_resident_only_after_review(client, world, db):
+    order = make_order(db, world, citizen_phone="13912345678", upto=Action.REPLY)
+    token = csrf_of(client.get("/public/track").text)
+    form = {"csrf_token": token, "number": order.number, "phone_last4": "5678"}
+    replied = client.post("/public/track", data=form)
+    assert replied.status_code == 200
+    assert "已处理完毕" not in replied.text
+    act(db, order.number, Action.APPROVE, world.dispatcher)
+    reviewed = client.post("/public/track", data=form)
+    assert "已处理完毕" in reviewed.text

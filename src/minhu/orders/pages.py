@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from minhu.core.db import Database
 from minhu.core.errors import DomainError
 from minhu.core.files import open_stored
 from minhu.core.types import MAX_ROW_ID
@@ -14,9 +16,11 @@ from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
+from minhu.orders.schemas import ActionRequest
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.org.models import User
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
@@ -66,6 +70,14 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
                   events=events, targets=targets, flashes=pop_flashes(request))
 
 
+def _apply(db: Database, number: str, action: Action, user: User, params: ActionRequest) -> bool:
+    """Applies the action; says whether the actor can still see the order afterwards."""
+    with db.transaction() as session:
+        order = queries.get_for_update(session, number, viewer=user)
+        order_service.apply_action(session, order, action, actor=user, params=params)
+        return permissions.may_see(user, order)
+
+
 @router.post("/orders/{number}/act", dependencies=[CsrfProtected])
 async def act(request: Request, number: str, user: PageUser, db: DB) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -80,10 +92,7 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
         return back
     try:
         params = forms.action_request(form)
-        with db.transaction() as session:
-            order = queries.get_for_update(session, number, viewer=user)
-            order_service.apply_action(session, order, action, actor=user, params=params)
-            still_visible = permissions.may_see(user, order)
+        still_visible = await run_in_threadpool(_apply, db, number, action, user, params)
     except DomainError as exc:
         if exc.status == 404:
             raise

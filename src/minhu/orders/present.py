@@ -17,7 +17,7 @@ from minhu.orders.schemas import (
     OrderTrack,
     UnitBrief,
 )
-from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Status
 from minhu.org.models import Unit, User
 
 HIDDEN_NAME = "（匿名）"
@@ -68,8 +68,13 @@ def event_read(event: OrderEvent) -> EventRead:
                      at=event.at)
 
 
+# The unit's reply reaches the resident once the centre has reviewed it, not while it may be sent back.
+RESIDENT_VISIBLE_REPLY = frozenset({Status.REVIEWED, Status.CALLED_BACK, Status.ARCHIVED})
+
+
 def order_track(session: Session, order: WorkOrder) -> OrderTrack:
     steps = [(e.at, ACTION_LABELS[e.action] + (f"：{e.payload['unit_name']}" if "unit_name" in e.payload else ""))
              for e in public_steps(session, order)]
     return OrderTrack(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
-                      title=order.title, created_at=order.created_at, reply_text=order.reply_text, steps=steps)
+                      title=order.title, created_at=order.created_at,
+                      reply_text=order.reply_text if order.status in RESIDENT_VISIBLE_REPLY else None, steps=steps)
