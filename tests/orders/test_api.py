@@ -146,7 +146,7 @@ def test_attachments_are_sniffed_and_size_limited(client, world, token_for, db, 
     assert kept.status_code == 201
     attachment = kept.json()["attachments"][0]
     assert attachment["content_type"] == "image/png"
-    assert attachment["filename"] == "现场.txt"
+    assert attachment["filename"] == "现场.png", "the name carries the extension of what the bytes are"
     download = client.get(attachment["url"], headers=headers)
     assert download.content == PNG
     script = client.post(url, files={"file": ("a.png", io.BytesIO(b"#!/bin/sh\nrm -rf /"), "image/png")},
@@ -156,8 +156,14 @@ def test_attachments_are_sniffed_and_size_limited(client, world, token_for, db, 
     huge = PNG + b"\x00" * (settings.max_upload_bytes + 1)
     too_big = client.post(url, files={"file": ("big.png", io.BytesIO(huge), "image/png")}, headers=headers)
     assert too_big.status_code == 413
+    odd = client.post(url, files={"file": ("C:\\照片\\门口.jpg", io.BytesIO(PNG), "image/png")}, headers=headers)
+    assert odd.status_code == 201
+    assert odd.json()["attachments"][-1]["filename"] == "门口.png"
+    missing = client.post("/api/v1/orders/WC20990101000001/attachments",
+                          files={"file": ("a.png", io.BytesIO(PNG), "image/png")}, headers=headers)
+    assert missing.status_code == 404
     stored = list(settings.attachments_dir.rglob("*.*"))
-    assert len(stored) == 1, "a refused upload leaves nothing on disk"
+    assert len(stored) == 2, "a refused upload leaves nothing on disk"
 
 
 def test_cursor_paging_returns_every_order_once_newest_first(client, world, token_for, db):
@@ -224,3 +230,50 @@ def test_ids_beyond_any_row_are_absent_or_invalid_not_a_crash(client, world, tok
                            json={"expected_version": order.version, "unit_id": 2147483647}, headers=headers)
     assert dispatch.status_code == 422
     assert dispatch.json()["error"]["details"][0]["field"] == "unit_id"
+
+
+def test_roles_that_do_not_register_orders_are_refused(client, world, token_for):
+    for person in (world.handler, world.leader, world.reviewer):
+        response = client.post("/api/v1/orders", json=ORDER, headers=token_for(person))
+        assert response.status_code == 403, person.role
+        assert response.json()["error"]["code"] == "not_an_intake_role"
+    listed = client.get("/api/v1/orders", headers=token_for(world.operator)).json()["items"]
+    assert listed == []
+
+
+def test_a_grid_worker_reports_and_follows_its_own_report(client, world, token_for):
+    patrol = {**ORDER, "channel": "grid_patrol", "title": "井盖缺失", "citizen_name": None, "citizen_phone": None}
+    created = client.post("/api/v1/orders", json=patrol, headers=token_for(world.gridworker))
+    assert created.status_code == 201
+    assert created.json()["status"] == "new"  # waits for the centre to accept it
+    number = created.json()["number"]
+    assert client.get(f"/api/v1/orders/{number}", headers=token_for(world.gridworker)).status_code == 200
+    listed = client.get("/api/v1/orders", headers=token_for(world.gridworker)).json()["items"]
+    assert [o["number"] for o in listed] == [number]
+    # Reporting it does not make it the grid worker's to handle.
+    assert client.get(f"/api/v1/orders/{number}", headers=token_for(world.gridworker)).json()["allowed_actions"] == []
+
+
+def test_leaders_read_but_do_not_attach(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    read = client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.leader)).json()
+    assert read["can_attach"] is False
+    upload = client.post(f"/api/v1/orders/{order.number}/attachments", files={"file": ("a.png", PNG, "image/png")},
+                         headers=token_for(world.leader))
+    assert upload.status_code == 403
+    assert client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.handler)).json()["can_attach"] is True
+
+
+def test_odd_times_and_hand_made_cursors_are_422(client, world, token_for):
+    import base64
+    import json
+    headers = token_for(world.operator)
+    year_one = client.get("/api/v1/orders", params={"created_from": "0001-01-01T00:00:00+08:00"}, headers=headers)
+    assert year_one.status_code == 422
+    assert year_one.json()["error"]["details"][0]["field"].endswith("created_from")
+    for stamp, row_id in (("2026-11-23T08:00:00+08:00", 2**70), ("0001-01-01T00:00:00+08:00", 1),
+                          ("2026-11-23T08:00:00", 1), ("2026-11-23T08:00:00+08:00", True)):
+        cursor = base64.urlsafe_b64encode(json.dumps([stamp, row_id]).encode()).decode().rstrip("=")
+        response = client.get("/api/v1/orders", params={"cursor": cursor}, headers=headers)
+        assert response.status_code == 422, (stamp, row_id)
+        assert response.json()["error"]["code"] == "invalid_cursor"

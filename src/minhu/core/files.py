@@ -62,6 +62,25 @@ class StoredFile:
     size: int
     sha256: str
 
+    @property
+    def extension(self) -> str:
+        return self.storage_key.rsplit(".", 1)[-1]
+
+
+def display_name(filename: str, stored: StoredFile, *, fallback: str = "附件") -> str:
+    """The name shown and offered on download: the client's name, cleaned, with the extension of
+    what the bytes really are (a PNG sent as ``invoice.exe`` downloads as ``invoice.png``)."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    # Control characters (NUL among them) and lone surrogates cannot be stored or sent in a header.
+    base = "".join(ch for ch in base if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF).strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return f"{(stem or fallback)[:200]}.{stored.extension}"
+
+
+def remove_stored(root: Path, storage_key: str) -> None:
+    """Delete a kept file whose record was never written (the transaction failed)."""
+    (root / storage_key).unlink(missing_ok=True)
+
 
 def store(stream: BinaryIO, root: Path, *, max_bytes: int) -> StoredFile:
     """Copy ``stream`` under ``root`` and return what was kept.

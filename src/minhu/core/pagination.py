@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from minhu.core.errors import field_error
+from minhu.core.types import MAX_ROW_ID
 
 
 def encode_cursor(created_at: datetime, row_id: int) -> str:
@@ -19,8 +20,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         at = datetime.fromisoformat(stamp)
-        if at.tzinfo is None or not isinstance(row_id, int):
+        if at.tzinfo is None:
             raise ValueError
-        return at, row_id
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 < row_id <= MAX_ROW_ID:
+            raise ValueError
+        return at.astimezone(UTC), row_id  # OverflowError for a hand-made year-1 stamp
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise field_error("cursor", "无效的分页游标", code="invalid_cursor") from exc

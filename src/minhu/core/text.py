@@ -1,4 +1,4 @@
-"""Text that every database stores and gives back byte for byte.
+"""Text (and instants) that every database stores and gives back unchanged.
 
 Python accepts strings that PostgreSQL and UTF-8 cannot hold (NUL, lone surrogates from a JSON
 ``\\ud800`` escape); they are refused at the edge as malformed input rather than failing deep
@@ -7,9 +7,10 @@ inside a write.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime
 
 
 def check_storable(value: str) -> str:
@@ -30,3 +31,14 @@ def check_not_blank(value: str) -> str:
 
 StorableText = Annotated[str, AfterValidator(check_storable)]
 RequiredText = Annotated[str, AfterValidator(check_storable), AfterValidator(check_not_blank)]
+
+
+def check_storable_instant(value: datetime) -> datetime:
+    """An aware datetime that still exists in UTC (0001-01-01T00:00+08:00 does not)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time is outside the range 0001–9999 once converted to UTC") from exc
+
+
+StorableInstant = Annotated[AwareDatetime, AfterValidator(check_storable_instant)]

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from minhu.core.errors import NotFound
 from minhu.core.files import open_stored
-from minhu.core.text import StorableText
+from minhu.core.text import StorableInstant, StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.orders import present, queries
 from minhu.orders import service as order_service
@@ -27,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["工单"])
 OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如 WC20261122000123")]
 
 
-@router.post("/orders", response_model=OrderRead, status_code=201, responses=ERRORS(401, 409, 413, 422))
+@router.post("/orders", response_model=OrderRead, status_code=201, responses=ERRORS(401, 403, 409, 413, 422))
 def create_order(body: OrderCreate, user: ApiUser, db: DB, response: Response,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> OrderRead:
     """Register a request. With an ``Idempotency-Key`` a retry returns the first order (200), never a second."""
@@ -46,8 +45,8 @@ def list_orders(
     category: Annotated[StorableText | None, Query(max_length=32)] = None,
     channel: Channel | None = None,
     type: OrderType | None = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
+    created_from: StorableInstant | None = None,
+    created_to: StorableInstant | None = None,
     q: Annotated[StorableText | None, Query(max_length=100, description="编号、标题、内容、地址")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -102,11 +101,8 @@ def reveal_phone(number: OrderNumber, user: ApiUser, db: DB) -> PhoneRead:
 def upload_attachment(number: OrderNumber, file: Annotated[UploadFile, File()], user: ApiUser, db: DB,
                       settings: AppSettings) -> OrderRead:
     """Attach a photo, document or recording (type sniffed from content, 10 MiB at most)."""
-    with db.transaction() as session:
-        order = queries.get_for_update(session, number, viewer=user)
-        order_service.add_attachment(session, order, actor=user, filename=file.filename or "",
-                                     stream=file.file, root=settings.attachments_dir,
-                                     max_bytes=settings.max_upload_bytes)
+    order_service.attach_file(db, number, actor=user, filename=file.filename or "", stream=file.file,
+                              root=settings.attachments_dir, max_bytes=settings.max_upload_bytes)
     with db.read() as session:
         return present.order_read(queries.get_visible(session, number, viewer=user), user)
 

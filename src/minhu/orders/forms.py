@@ -18,7 +18,8 @@ M = TypeVar("M", ActionRequest, OrderCreate)
 def _int_or_none(value: str | None) -> int | str | None:
     if value is None or value == "":
         return None
-    return int(value) if value.isdigit() else value
+    # isdigit() admits superscripts that int() refuses, and int() reads other scripts' digits: ASCII only.
+    return int(value) if value.isascii() and value.isdecimal() else value
 
 
 def _validated(model: type[M], data: dict[str, Any]) -> M:

@@ -119,11 +119,8 @@ def reveal_phone(request: Request, number: str, user: PageUser, db: DB) -> Respo
 def upload(request: Request, number: str, user: PageUser, db: DB, settings: AppSettings,
            file: Annotated[UploadFile, File()]) -> Response:
     try:
-        with db.transaction() as session:
-            order = queries.get_for_update(session, number, viewer=user)
-            order_service.add_attachment(session, order, actor=user, filename=file.filename or "",
-                                         stream=file.file, root=settings.attachments_dir,
-                                         max_bytes=settings.max_upload_bytes)
+        order_service.attach_file(db, number, actor=user, filename=file.filename or "", stream=file.file,
+                                  root=settings.attachments_dir, max_bytes=settings.max_upload_bytes)
         flash(request, "附件已上传")
     except DomainError as exc:
         if exc.status == 404:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, or_, true
 
 from minhu.orders.models import WorkOrder
-from minhu.orders.states import Scope, Transition, actions_from
+from minhu.orders.states import Scope, Status, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
-from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES
+from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role
+
+# Hotline staff register and accept at once; grid workers report what they find on patrol (it waits
+# for acceptance); an administrator's account may feed orders from another system.
+REGISTER_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.GRIDWORKER, Role.ADMIN})
 
 
 def is_centre(user: User) -> bool:
@@ -16,14 +20,15 @@ def is_centre(user: User) -> bool:
 
 
 def visible_clause(viewer: User) -> ColumnElement[bool]:
-    """A WHERE clause keeping the orders ``viewer`` may see: all for the centre, else its subtree."""
+    """A WHERE clause keeping the orders ``viewer`` may see: all for the centre, else its subtree
+    and what the viewer registered (a grid worker follows the problems it reported)."""
     if is_centre(viewer):
         return true()
-    return WorkOrder.owner_unit_id.in_(unit_ids_below(viewer.unit))
+    return or_(WorkOrder.owner_unit_id.in_(unit_ids_below(viewer.unit)), WorkOrder.created_by_id == viewer.id)
 
 
 def may_see(viewer: User, order: WorkOrder) -> bool:
-    return is_centre(viewer) or order.owner_unit.is_within(viewer.unit)
+    return is_centre(viewer) or order.owner_unit.is_within(viewer.unit) or order.created_by_id == viewer.id
 
 
 def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
@@ -32,6 +37,15 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
     if transition.scope is Scope.CENTRE:
         return is_centre(actor)
     return order.owner_unit.is_within(actor.unit)
+
+
+def may_register(actor: User) -> bool:
+    return actor.role in REGISTER_ROLES
+
+
+def may_attach(actor: User, order: WorkOrder) -> bool:
+    """Everyone working the order may add evidence; leaders only read, and an archived file is closed."""
+    return actor.role is not Role.LEADER and order.status is not Status.ARCHIVED and may_see(actor, order)
 
 
 def allowed_actions(actor: User, order: WorkOrder) -> list[Transition]:

@@ -55,7 +55,7 @@ def order_read(order: WorkOrder, viewer: User) -> OrderRead:
         category_code=order.category_code, grade=order.grade, updated_at=order.updated_at,
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
-        version=order.version, allowed_actions=allowed,
+        version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
         attachments=[attachment_read(a) for a in order.attachments],
     )
 

@@ -146,6 +146,7 @@ class OrderRead(OrderBrief):
     satisfaction: Satisfaction | None
     version: int
     allowed_actions: list[AllowedAction]
+    can_attach: bool
     attachments: list[AttachmentRead]
 
 

@@ -85,8 +85,11 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     """Register a request (受理). Hotline staff accept as they register; other doors wait for acceptance.
 
     With a ``claim``, the idempotency key is written in the same transaction as the order.
-    Raises InvalidInput when no command centre exists to own the order.
+    Raises Forbidden for a role that does not register orders, InvalidInput when no command
+    centre exists to own the order.
     """
+    if actor is not None and not permissions.may_register(actor):
+        raise Forbidden("您的角色不能登记工单", code="not_an_intake_role")
     now = clock.now()
     status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
     owner = _intake_unit(session, actor)
@@ -234,16 +237,36 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     return event
 
 
-def add_attachment(session: Session, order: WorkOrder, *, actor: User | None, filename: str,
-                   stream: BinaryIO, root: Path, max_bytes: int) -> Attachment:
+def attach_file(db: Database, number: str, *, actor: User, filename: str, stream: BinaryIO, root: Path,
+                max_bytes: int) -> Attachment:
     """Keep a file with the order and note it in the trail.
 
-    Raises TooLarge past ``max_bytes``, InvalidInput for a kind of file we do not keep.
+    The file is written to disk before the write transaction, which then holds the (single SQLite)
+    writer only for two inserts; if the transaction fails the file is removed again.
+    Raises NotFound, Forbidden, TooLarge past ``max_bytes``, InvalidInput for a kind we do not keep.
     """
-    if actor is not None and not permissions.may_see(actor, order):
-        raise Forbidden("无权为此工单上传附件")
+    with db.read() as session:
+        _check_may_attach(actor, queries.get_visible(session, number, viewer=actor))
     stored = files.store(stream, root, max_bytes=max_bytes)
-    attachment = Attachment(order_id=order.id, filename=(filename or "附件")[:255],
+    try:
+        with db.transaction() as session:
+            order = queries.get_for_update(session, number, viewer=actor)
+            return add_attachment(session, order, actor=actor, filename=filename, stored=stored)
+    except BaseException:
+        files.remove_stored(root, stored.storage_key)
+        raise
+
+
+def _check_may_attach(actor: User | None, order: WorkOrder) -> None:
+    if actor is not None and not permissions.may_attach(actor, order):
+        raise Forbidden("无权为此工单上传附件", code="attach_forbidden")
+
+
+def add_attachment(session: Session, order: WorkOrder, *, actor: User | None, filename: str,
+                   stored: files.StoredFile) -> Attachment:
+    """Record a file already kept on disk as the order's attachment, with its trail entry."""
+    _check_may_attach(actor, order)
+    attachment = Attachment(order_id=order.id, filename=files.display_name(filename, stored),
                             content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
                             storage_key=stored.storage_key, uploaded_by_id=actor.id if actor else None)
     session.add(attachment)

@@ -26,8 +26,9 @@ def user_read(user: User) -> UserRead:
 @router.post("/auth/token", response_model=TokenRead, responses=ERRORS(401, 422))
 def create_token(body: TokenRequest, db: DB, settings: AppSettings) -> TokenRead:
     """Exchange a username and password for a bearer token."""
-    with db.transaction() as session:
+    with db.read() as session:
         user = service.authenticate(session, username=body.username, password=body.password)
+    with db.transaction() as session:
         token, row = service.issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     return TokenRead(access_token=token, expires_at=row.expires_at)
 

@@ -34,7 +34,7 @@ def login_form(request: Request, user: OptionalPageUser, next: str | None = None
 def login(request: Request, db: DB, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/orders") -> Response:
     try:
-        with db.transaction() as session:
+        with db.read() as session:
             user = service.authenticate(session, username=username.strip(), password=password)
     except NotAuthenticated as exc:
         return render(request, "org/login.html", status_code=401, csrf=csrf_token(request),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock, security
 from minhu.core.errors import Conflict, NotAuthenticated, field_error
+from minhu.core.text import check_storable
 from minhu.org import queries
 from minhu.org.models import ApiToken, Unit, User
 from minhu.org.roles import Role, UnitKind
@@ -46,8 +47,17 @@ def create_user(session: Session, *, username: str, password: str, full_name: st
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User:
-    """The active user with these credentials. Raises NotAuthenticated otherwise."""
-    user = session.scalars(select(User).where(User.username == username)).first()
+    """The active user with these credentials. Raises NotAuthenticated otherwise.
+
+    Only reads: call it in a read session, so the deliberately slow hash holds no write lock.
+    """
+    try:
+        check_storable(username)
+    except ValueError:
+        # No stored name holds a NUL or a lone surrogate; PostgreSQL would refuse the query itself.
+        user = None
+    else:
+        user = session.scalars(select(User).where(User.username == username)).first()
     valid = security.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
