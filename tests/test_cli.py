@@ -295,3 +295,38 @@ def test_export_xlsx_to_a_file_has_every_order(run: Run, db: Database, world: Wo
     assert f"已导出 2 条工单到 {path}" in result.stdout
     rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
     assert [(r[0], r[8]) for r in rows[1:]] == [(first.number, "第一单"), (second.number, "第二单")]
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def test_units_add_builds_the_tree_a_fresh_installation_needs(run: Run, db: Database, world: World) -> None:
+    result = run("units", "add", "S1-C9", "--name", "新建社区", "--kind", "community", "--parent", "S1")
+
+    assert result.exit_code == 0, result.output
+    assert "已添加社区 S1-C9 新建社区" in result.stdout
+    with db.read() as s:
+        unit = s.scalars(select(Unit).where(Unit.code == "S1-C9")).one()
+        assert unit.parent_id == world.street.id
+        assert unit.is_within(world.street)
+    listing = run("units", "list")
+    lines = listing.stdout.splitlines()
+    street_line = next(i for i, line in enumerate(lines) if line.strip().startswith("S1\t"))
+    child_line = next(line for line in lines if "S1-C9" in line)
+    assert len(child_line) - len(child_line.lstrip()) > len(lines[street_line]) - len(lines[street_line].lstrip())
+
+
+def test_units_add_refuses_a_taken_code_and_an_unknown_parent(run: Run, db: Database, world: World) -> None:
+    before = count(db, Unit)
+
+    taken = run("units", "add", "S1", "--name", "重复", "--kind", "street", "--parent", "D1")
+    orphan = run("units", "add", "X1", "--name", "孤儿", "--kind", "community", "--parent", "NOPE")
+    wrong_kind = run("units", "add", "X2", "--name", "某", "--kind", "province")
+
+    assert taken.exit_code == 1
+    assert "已存在" in flat(taken.stderr)
+    assert orphan.exit_code != 0
+    assert "单位编码NOPE不存在" in flat(orphan.stderr)
+    assert wrong_kind.exit_code != 0
+    assert "未知单位类型" in flat(wrong_kind.stderr)
+    assert count(db, Unit) == before

@@ -14,7 +14,7 @@ from minhu.demo import city
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
-from minhu.org.roles import Role
+from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -22,7 +22,9 @@ demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+units_app = typer.Typer(help="单位", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(units_app, name="units")
 app.add_typer(orders_cli.import_app, name="import")
 app.add_typer(orders_cli.export_app, name="export")
 
@@ -102,6 +104,50 @@ def users_add(username: str,
     finally:
         db.dispose()
     typer.echo(f"已添加用户 {username}")
+
+
+def _known_kind(value: str) -> str:
+    if value not in {k.value for k in UnitKind}:
+        raise typer.BadParameter(f"未知单位类型 {value}（可选：{'、'.join(k.value for k in UnitKind)}）")
+    return value
+
+
+@units_app.command("add")
+def units_add(code: str,
+              name: str = typer.Option(..., help="单位名称"),
+              kind: str = typer.Option(..., help="|".join(k.value for k in UnitKind), callback=_known_kind),
+              parent: str | None = typer.Option(None, help="上级单位编码（顶级单位不填）"),
+              prefix: str | None = typer.Option(None, help="工单编号前缀（顶级单位，如 WC）")) -> None:
+    """Add a unit: the command centre and the district first, then streets, departments and below."""
+    _settings, db = open_database()
+    try:
+        with db.transaction() as session:
+            above = None
+            if parent is not None:
+                above = org_queries.find_unit_by_code(session, parent)
+                if above is None:
+                    raise typer.BadParameter(f"单位编码 {parent} 不存在", param_hint="--parent")
+            org_service.create_unit(session, code=code, name=name, kind=UnitKind(kind), parent=above,
+                                    number_prefix=prefix)
+    except DomainError as exc:
+        typer.echo(f"无法添加单位：{exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        db.dispose()
+    typer.echo(f"已添加{UNIT_KIND_LABELS[UnitKind(kind)]} {code} {name}")
+
+
+@units_app.command("list")
+def units_list() -> None:
+    """Print the unit tree, one unit per line, indented by depth."""
+    _settings, db = open_database()
+    try:
+        with db.read() as session:
+            for unit in org_queries.list_units(session):
+                depth = unit.path.count("/") - 2
+                typer.echo(f"{'  ' * depth}{unit.code}\t{unit.name}\t{UNIT_KIND_LABELS[unit.kind]}")
+    finally:
+        db.dispose()
 
 
 def main() -> None:
