@@ -135,3 +135,31 @@ def test_the_reply_reaches_the_resident_only_after_review(client, world, db):
     act(db, order.number, Action.APPROVE, world.dispatcher)
     reviewed = client.post("/public/track", data=form)
     assert "已处理完毕" in reviewed.text
+
+
+def test_an_oversize_upload_from_the_page_gets_a_readable_page(client, world, db, settings):
+    order = make_order(db, world)
+    login(client, world.operator)
+    token = csrf_of(client.get(f"/orders/{order.number}").text)
+    huge = b"\x89PNG\r\n\x1a\n" + b"\x00" * (settings.max_upload_bytes + 128 * 1024)
+    response = client.post(f"/orders/{order.number}/attachments", data={"csrf_token": token},
+                           files={"file": ("big.png", huge, "image/png")}, headers={"accept": "text/html"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "文件过大" in response.text
+
+
+def test_a_changed_form_sent_again_with_its_old_key_asks_to_confirm(client, world):
+    page = client.get("/public/report").text
+    form = {"csrf_token": csrf_of(page), "idem": "r-2", "type": "help", "title": "楼道灯坏了",
+            "content": "3栋2单元楼道灯不亮。", "citizen_phone": "13655556666"}
+    first = client.post("/public/report", data=form)
+    number = re.search(r'id="order-number">([A-Z0-9]+)<', first.text).group(1)
+    changed = client.post("/public/report", data={**form, "title": "楼道灯和门禁都坏了"})
+    assert changed.status_code == 409
+    assert number in changed.text
+    fresh_key = re.search(r'name="idem" value="([^"]+)"', changed.text).group(1)
+    assert fresh_key != "r-2"
+    confirmed = client.post("/public/report", data={**form, "title": "楼道灯和门禁都坏了", "idem": fresh_key})
+    assert confirmed.status_code == 200
+    assert re.search(r'id="order-number">([A-Z0-9]+)<', confirmed.text).group(1) != number

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from minhu.core.errors import Forbidden, InvalidInput
+from minhu.core.errors import Conflict, Forbidden, InvalidInput
 from minhu.core.throttle import FailureThrottle
 from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
@@ -51,14 +51,26 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
         # The write blocks on the database: off the event loop, like every sync route.
         order, _created = await run_in_threadpool(order_service.create_order_once, db, data, actor=user,
                                                   key=form.get("idem") or None, scope=f"user:{user.id}")
-    except InvalidInput as exc:
-        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
-            if isinstance(exc.details, list) else {}
-        return render(request, "intake/new.html", status_code=422, user=user, csrf=csrf_token(request),
-                      form=form, errors=errors, message=exc.message, idem=form.get("idem", ""),
-                      channels=STAFF_CHANNELS)
+    except (InvalidInput, Conflict) as exc:
+        return render(request, "intake/new.html", status_code=exc.status, user=user, csrf=csrf_token(request),
+                      form=form, channels=STAFF_CHANNELS, **_form_trouble(exc, form))
     flash(request, f"工单 {order.number} 已登记")
     return RedirectResponse(f"/orders/{order.number}", status_code=303)
+
+
+def _form_trouble(exc: InvalidInput | Conflict, form: dict[str, str]) -> dict[str, Any]:
+    """What a re-rendered intake form shows: the message, the fields at fault and the form key to use."""
+    if isinstance(exc, Conflict):
+        if exc.code != "idempotency_key_reused":
+            raise exc
+        # The form was submitted before and then changed (the back button): it is a new request now,
+        # so it gets a new key, and the person confirms by submitting once more.
+        first = exc.details.get("resource") if isinstance(exc.details, dict) else None
+        return {"errors": {}, "idem": secrets.token_urlsafe(16),
+                "message": f"此表单已提交过（工单 {first}）。内容已修改，如确需另行登记，请再次提交。"}
+    errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
+        if isinstance(exc.details, list) else {}
+    return {"errors": errors, "message": exc.message, "idem": form.get("idem", "")}
 
 
 @router.get("/public/report")
@@ -77,13 +89,10 @@ async def report(request: Request, db: DB) -> Response:
         data = forms.order_create(form, channel=Channel.MOBILE.value)
         order, _created = await run_in_threadpool(order_service.create_order_once, db, data, actor=None,
                                                   key=form.get("idem") or None, scope="public")
-    except InvalidInput as exc:
-        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)} \
-            if isinstance(exc.details, list) else {}
-        return render(request, "intake/report.html", status_code=422, csrf=csrf_token(request), form=form,
-                      errors=errors, message=exc.message, idem=form.get("idem", ""))
-    return render(request, "intake/submitted.html", number=order.number, phone_last4=data.citizen_phone[-4:]
-                  if data.citizen_phone else "")
+    except (InvalidInput, Conflict) as exc:
+        return render(request, "intake/report.html", status_code=exc.status, csrf=csrf_token(request), form=form,
+                      **_form_trouble(exc, form))
+    return render(request, "intake/submitted.html", number=order.number)
 
 
 @router.get("/public/track")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
@@ -34,8 +34,3 @@ def next_number(session: Session, prefix: str) -> str:
     statement = _bump_statement(session.get_bind().dialect.name)
     value = session.execute(statement, {"prefix": prefix, "day": day}).scalar_one()
     return f"{prefix}{day}{value:06d}"
-
-
-def last_issued(session: Session, prefix: str, day: str) -> int:
-    return session.scalar(select(OrderSequence.last_value).where(OrderSequence.prefix == prefix,
-                                                                OrderSequence.day == day)) or 0

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock, security
 from minhu.core.cache import TTLCache
-from minhu.core.errors import NotFound
 from minhu.org.models import ApiToken, Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
 
@@ -17,13 +16,6 @@ from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
 def unit_ids_below(unit: Unit) -> Select[int]:
     """A subquery of the ids of ``unit`` and every unit below it."""
     return select(Unit.id).where(Unit.path.startswith(unit.path))
-
-
-def get_unit(session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"单位 {unit_id} 不存在", details={"unit_id": unit_id})
-    return unit
 
 
 def find_unit_by_code(session: Session, code: str) -> Unit | None:

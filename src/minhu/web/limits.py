@@ -36,8 +36,11 @@ class BodyLimitMiddleware:
         is_upload = headers.get("content-type", "").startswith("multipart/form-data")
         limit = self.max_upload_bytes + _MULTIPART_OVERHEAD if is_upload else self.max_json_bytes
         declared = headers.get("content-length")
+        # A browser submitting a form gets a page it can read, with the way back; clients get JSON.
+        wants_page = not scope["path"].startswith("/api/") and "text/html" in headers.get("accept", "")
+        refuse = _refuse_page if wants_page else _refuse
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit)
+            await refuse(send, limit)
             return
         received = 0
         started = False
@@ -61,14 +64,26 @@ class BodyLimitMiddleware:
             await self.app(scope, counted_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _refuse(send, limit)
+                await refuse(send, limit)
+
+
+async def _refuse_page(send: Send, limit: int) -> None:
+    megabytes = limit / (1024 * 1024)
+    raw = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>文件过大</title>"
+           "<link rel=\"stylesheet\" href=\"/static/css/minhu.css\"><main class=\"page\"><section class=\"card\">"
+           f"<h1>文件过大</h1><p>提交的内容超过 {megabytes:.0f} MiB 上限，未被保存。请压缩图片或拆分文件后重试。</p>"
+           "<p><a href=\"javascript:history.back()\">返回上一页</a></p></section></main></html>").encode()
+    await _send(send, 413, b"text/html; charset=utf-8", raw)
+
+
+async def _send(send: Send, status: int, content_type: bytes, raw: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(raw)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": raw})
 
 
 async def _refuse(send: Send, limit: int) -> None:
     body: dict[str, Any] = {"error": {"code": "too_large", "message": f"请求体超过 {limit} 字节上限",
                                       "details": [{"field": "body", "message": f"limit {limit} bytes"}]}}
-    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": raw})
+    await _send(send, 413, b"application/json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
