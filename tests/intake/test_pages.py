@@ -60,7 +60,7 @@ def test_operator_form_shows_field_errors_and_keeps_what_was_typed(client, world
     response = client.post("/orders/new", data=form)
     assert response.status_code == 422
     assert "路面塌陷" in response.text
-    assert "not a phone number" in response.text
+    assert "不是有效的电话号码" in response.text
 
 
 def test_order_page_shows_only_the_actions_allowed_now(client, world, db):

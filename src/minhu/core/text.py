@@ -15,17 +15,17 @@ from pydantic import AfterValidator, AwareDatetime
 
 def check_storable(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+        raise ValueError("文本不能包含 NUL 字符")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError("text is not valid Unicode (lone surrogate)") from exc
+        raise ValueError("文本不是有效的 Unicode（孤立代理字符）") from exc
     return value
 
 
 def check_not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise ValueError("不能为空")
     return value
 
 
@@ -38,7 +38,7 @@ def check_storable_instant(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:
-        raise ValueError("time is outside the range 0001–9999 once converted to UTC") from exc
+        raise ValueError("时间超出可表示的范围（换算为 UTC 后须在 0001–9999 年之间）") from exc
 
 
 StorableInstant = Annotated[AwareDatetime, AfterValidator(check_storable_instant)]

@@ -22,12 +22,22 @@ def _int_or_none(value: str | None) -> int | str | None:
     return int(value) if value.isascii() and value.isdecimal() else value
 
 
+# The names people see on the forms, for a message that says which field is wrong.
+FIELD_LABELS = {
+    "type": "诉求类型", "channel": "来源渠道", "urgency": "紧急程度", "title": "标题", "content": "诉求内容",
+    "citizen_name": "姓名", "citizen_phone": "手机号码", "address": "地址", "latitude": "纬度",
+    "longitude": "经度", "note": "说明", "unit_id": "承办单位", "expected_version": "工单版本",
+    "reached": "是否联系到市民", "resolution": "解决情况", "satisfaction": "满意度", "method": "回访方式",
+}
+
+
 def _validated(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         details = validation_details(exc.errors())
-        raise InvalidInput("；".join(f"{d['field']}: {d['message']}" for d in details), details=details) from exc
+        message = "；".join(f"{FIELD_LABELS.get(d['field'], d['field'])}：{d['message']}" for d in details)
+        raise InvalidInput(message, details=details) from exc
 
 
 def action_request(form: Mapping[str, str]) -> ActionRequest:

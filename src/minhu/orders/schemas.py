@@ -22,12 +22,12 @@ def _phone(value: Any) -> Any:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError("phone must be a string")
+        raise ValueError("电话号码应为文本")
     compact = _PHONE_SEPARATORS.sub("", value)
     if compact == "":
         return None
     if not _PHONE.match(compact):
-        raise ValueError("not a phone number (mobile 1xxxxxxxxxx or landline 0xx-xxxxxxxx)")
+        raise ValueError("不是有效的电话号码（手机 1xxxxxxxxxx 或固话 0xx-xxxxxxxx）")
     return compact.removeprefix("+86").removeprefix("86") if len(compact) > 11 else compact
 
 
@@ -36,7 +36,7 @@ def _coordinate(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number")
+        raise ValueError("应为数字")
     return float(value)
 
 
@@ -72,7 +72,7 @@ class OrderCreate(BaseModel):
     @model_validator(mode="after")
     def _coordinates_pair(self) -> OrderCreate:
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("latitude and longitude come together")
+            raise ValueError("经度和纬度须同时填写")
         return self
 
 

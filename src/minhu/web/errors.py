@@ -33,6 +33,48 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or (str(loc[0]) if loc else "body")
 
 
+# The people reading these are Chinese-speaking staff and residents; pydantic speaks English.
+_ZH_MESSAGES: dict[str, str] = {
+    "missing": "必填",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否",
+    "enum": "不是可选的值（可选：{expected}）",
+    "literal_error": "不是可选的值（可选：{expected}）",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than": "应大于 {gt}",
+    "less_than": "应小于 {lt}",
+    "extra_forbidden": "不接受此字段",
+    "datetime_parsing": "不是有效的时间",
+    "datetime_from_date_parsing": "不是有效的时间",
+    "timezone_aware": "时间须带时区（如 +08:00）",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+    "model_attributes_type": "应为对象",
+}
+
+
+def _zh_message(err: dict[str, Any]) -> str:
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])  # our own validators speak Chinese already
+    template = _ZH_MESSAGES.get(kind)
+    if template is None:
+        return str(err.get("msg", ""))
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split("（")[0].split(" {")[0]
+
+
 def validation_details(errors: Any) -> list[dict[str, Any]]:
     details = []
     for err in errors:
@@ -42,7 +84,7 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
             details.append({"field": "body", "message": "请求体不是合法的 JSON（或不是 UTF-8 编码）",
                             "type": kind})
             continue
-        details.append({"field": _field_path(loc), "message": str(err.get("msg", "")), "type": kind,
+        details.append({"field": _field_path(loc), "message": _zh_message(err), "type": kind,
                         "in": str(loc[0]) if loc else "body"})
     return details
 
