@@ -277,3 +277,13 @@ def test_odd_times_and_hand_made_cursors_are_422(client, world, token_for):
         response = client.get("/api/v1/orders", params={"cursor": cursor}, headers=headers)
         assert response.status_code == 422, (stamp, row_id)
         assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_phone_typed_in_full_width_digits_is_kept_in_ascii(client, world, token_for):
+    created = client.post("/api/v1/orders", json={**ORDER, "citizen_phone": "１３９ ０７１５ １２３４"},
+                          headers=token_for(world.operator))
+    assert created.status_code == 201
+    assert created.json()["citizen_phone"] == "13907151234"
+    arabic = client.post("/api/v1/orders", json={**ORDER, "citizen_phone": "١٣٩٠٧١٥١٢٣٤"},
+                         headers=token_for(world.operator))
+    assert arabic.status_code == 422

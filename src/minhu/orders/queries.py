@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
 
-NUMBER_PATTERN = re.compile(r"^[A-Z]{1,8}\d{14}$")
+NUMBER_PATTERN = re.compile(r"^[A-Z]{1,8}\d{14}$", re.ASCII)
 MAX_PAGE = 100
 
 
@@ -119,10 +119,10 @@ def list_orders(session: Session, *, viewer: User, filters: OrderFilters, cursor
 
 
 def iter_orders(session: Session, *, viewer: User | None, filters: OrderFilters,
-                batch: int = 500) -> Sequence[WorkOrder]:
-    """Every visible order matching ``filters``, oldest first (for export)."""
+                batch: int = 500) -> Iterator[WorkOrder]:
+    """Every visible order matching ``filters``, oldest first, fetched ``batch`` rows at a time (for export)."""
     statement = _filtered(viewer, filters, session).order_by(WorkOrder.created_at, WorkOrder.id)
-    return session.scalars(statement.execution_options(yield_per=batch)).all()
+    yield from session.scalars(statement.execution_options(yield_per=batch))
 
 
 def events_of(session: Session, order: WorkOrder) -> Sequence[OrderEvent]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolu
 from minhu.orders.states import Action, Status
 
 # Mainland mobile (optionally +86), or a landline with area code and optional extension.
-_PHONE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
+_PHONE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$", re.ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s()（）]")
 
 
@@ -23,7 +24,9 @@ def _phone(value: Any) -> Any:
         return None
     if not isinstance(value, str):
         raise ValueError("电话号码应为文本")
-    compact = _PHONE_SEPARATORS.sub("", value)
+    # Full-width digits and dashes (１３８…, －) are what a Chinese input method often types: NFKC
+    # makes them ASCII; other scripts' digits stay what they are and fail the ASCII pattern.
+    compact = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
     if compact == "":
         return None
     if not _PHONE.match(compact):
