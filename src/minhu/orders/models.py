@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from minhu.core import clock
 from minhu.core.db import Base
 from minhu.core.types import EnumText, JSONDict, UTCDateTime
+from minhu.geo.models import LocationSource
 from minhu.orders.enums import Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
@@ -42,6 +43,15 @@ class WorkOrder(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Where the order stands in the territorial tree, found at intake from the coordinates or the
+    # address. Kept as found: re-gridding later does not move an order off the grid it was reported in.
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # The finest of the three: the units above it (the grid's community, street, district) see the order.
+    place_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    location_source: Mapped[LocationSource | None] = mapped_column(EnumText(LocationSource))
+    location_confidence: Mapped[float | None] = mapped_column(Float)
 
     # Filled by routing once it exists; empty until then.
     category_code: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -64,6 +74,15 @@ class WorkOrder(Base):
 
     owner_unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[owner_unit_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    # Joined like the owner: every order page and access check needs them, and they are primary-key joins.
+    street: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[street_id])
+    community: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[community_id])
+    grid: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[grid_id])
+
+    @property
+    def place_unit(self) -> Unit | None:
+        """The finest unit the order stands on."""
+        return self.grid or self.community or self.street
     attachments: Mapped[list[Attachment]] = relationship(back_populates="order", order_by="Attachment.id")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -20,15 +20,19 @@ def is_centre(user: User) -> bool:
 
 
 def visible_clause(viewer: User) -> ColumnElement[bool]:
-    """A WHERE clause keeping the orders ``viewer`` may see: all for the centre, else its subtree
-    and what the viewer registered (a grid worker follows the problems it reported)."""
+    """A WHERE clause keeping the orders ``viewer`` may see: all for the centre; else those its unit or
+    a unit below owns, those standing on its ground (a grid worker sees what happens on the grid,
+    whoever handles it), and what the viewer registered (a grid worker follows what it reported)."""
     if is_centre(viewer):
         return true()
-    return or_(WorkOrder.owner_unit_id.in_(unit_ids_below(viewer.unit)), WorkOrder.created_by_id == viewer.id)
+    below = unit_ids_below(viewer.unit)
+    return or_(WorkOrder.owner_unit_id.in_(below), WorkOrder.place_unit_id.in_(below),
+               WorkOrder.created_by_id == viewer.id)
 
 
 def may_see(viewer: User, order: WorkOrder) -> bool:
-    return is_centre(viewer) or order.owner_unit.is_within(viewer.unit) or order.created_by_id == viewer.id
+    return (is_centre(viewer) or order.owner_unit.is_within(viewer.unit) or order.created_by_id == viewer.id
+            or (order.place_unit is not None and order.place_unit.is_within(viewer.unit)))
 
 
 def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:

@@ -13,6 +13,7 @@ from minhu.orders.schemas import (
     AttachmentRead,
     EventRead,
     OrderBrief,
+    OrderPlace,
     OrderRead,
     OrderTrack,
     UnitBrief,
@@ -40,6 +41,15 @@ def order_brief(order: WorkOrder) -> OrderBrief:
                       created_at=order.created_at, finish_due_at=order.finish_due_at)
 
 
+def order_place(order: WorkOrder) -> OrderPlace:
+    located = order.location_source is not None
+    return OrderPlace(street=unit_brief(order.street) if order.street else None,
+                      community=unit_brief(order.community) if order.community else None,
+                      grid=unit_brief(order.grid) if order.grid else None, source=order.location_source,
+                      confidence=order.location_confidence,
+                      inside=(order.place_unit_id is not None) if located else None)
+
+
 def order_read(order: WorkOrder, viewer: User) -> OrderRead:
     full_phone = permissions.sees_full_phone(viewer, order)
     name = order.citizen_name if permissions.sees_identity(viewer, order) else (
@@ -51,7 +61,7 @@ def order_read(order: WorkOrder, viewer: User) -> OrderRead:
         **order_brief(order).model_dump(),
         content=order.content, citizen_name=name, citizen_phone=phone,
         phone_masked=bool(order.citizen_phone) and not full_phone, anonymous=order.anonymous,
-        confidential=order.confidential, latitude=order.latitude, longitude=order.longitude,
+        confidential=order.confidential, latitude=order.latitude, longitude=order.longitude, place=order_place(order),
         category_code=order.category_code, grade=order.grade, updated_at=order.updated_at,
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import datetime
@@ -11,6 +12,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from minhu.core.text import RequiredText, StorableText
 from minhu.core.types import MAX_ROW_ID
+from minhu.geo.coords import Crs, to_wgs84
+from minhu.geo.models import LocationSource
 from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.states import Action, Status
 
@@ -32,6 +35,10 @@ def _phone(value: Any) -> Any:
     if not _PHONE.match(compact):
         raise ValueError("不是有效的电话号码（手机 1xxxxxxxxxx 或固话 0xx-xxxxxxxx）")
     return compact.removeprefix("+86").removeprefix("86") if len(compact) > 11 else compact
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _coordinate(value: Any) -> Any:
@@ -71,11 +78,28 @@ class OrderCreate(BaseModel):
     address: Annotated[StorableText | None, Field(max_length=500)] = None
     latitude: Latitude = None
     longitude: Longitude = None
+    crs: Crs = Field(default=Crs.WGS84, description="坐标系：wgs84（GPS，默认）或 gcj02（高德、腾讯、微信）；"
+                                                   "GCJ-02 坐标在登记时换算为 WGS-84 保存")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swapped_coordinates(cls, data: Any) -> Any:
+        # A latitude of 114 with a longitude of 30 is a Wuhan point written the wrong way round: say so.
+        if isinstance(data, dict):
+            lat, lon = data.get("latitude"), data.get("longitude")
+            if isinstance(lat, int | float) and isinstance(lon, int | float) and _is_number(lat) and _is_number(
+                    lon) and abs(lat) > 90 >= abs(lon):
+                raise ValueError(f"纬度 {lat} 超出范围：经纬度似乎颠倒了（纬度约 30，经度约 114）")
+        return data
 
     @model_validator(mode="after")
     def _coordinates_pair(self) -> OrderCreate:
         if (self.latitude is None) != (self.longitude is None):
             raise ValueError("经度和纬度须同时填写")
+        if self.crs is Crs.GCJ02 and self.latitude is not None and self.longitude is not None:
+            # Stored as WGS-84 once and for all; the object then says so, and a retry hashes the same.
+            self.longitude, self.latitude = (round(v, 7) for v in to_wgs84(self.longitude, self.latitude, Crs.GCJ02))
+            self.crs = Crs.WGS84
         return self
 
 
@@ -129,6 +153,17 @@ class OrderBrief(BaseModel):
     finish_due_at: datetime | None
 
 
+class OrderPlace(BaseModel):
+    """Where the order stands in the territorial tree, and how that was found."""
+
+    street: UnitBrief | None
+    community: UnitBrief | None
+    grid: UnitBrief | None
+    source: LocationSource | None = Field(description="coordinates：按坐标；address：按地址匹配")
+    confidence: float | None
+    inside: bool | None = Field(description="是否在辖区内（无位置信息时为空）")
+
+
 class OrderRead(OrderBrief):
     content: str
     citizen_name: str | None
@@ -138,6 +173,7 @@ class OrderRead(OrderBrief):
     confidential: bool
     latitude: float | None
     longitude: float | None
+    place: OrderPlace
     category_code: str | None
     grade: Grade | None
     updated_at: datetime

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +20,8 @@ from minhu.core import clock, files, idempotency
 from minhu.core.db import Base, Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
+from minhu.geo import service as geo_service
+from minhu.geo.models import LocationSource
 from minhu.orders import numbering, permissions, queries, states
 from minhu.orders.enums import Urgency
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
@@ -93,6 +95,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     now = clock.now()
     status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
     owner = _intake_unit(session, actor)
+    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
     # The number is drawn just before the inserts: on PostgreSQL its sequence row stays locked until
     # commit, and every concurrent create waits on it.
     values: dict[str, Any] = {
@@ -101,6 +104,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         "citizen_name": data.citizen_name, "citizen_phone": data.citizen_phone, "anonymous": data.anonymous,
         "confidential": data.confidential, "title": data.title, "content": data.content,
         "address": data.address, "latitude": data.latitude, "longitude": data.longitude,
+        **_placement_values(placement),
         "owner_unit_id": owner.id, "created_by_id": actor.id if actor else None,
         "created_at": now, "updated_at": now,
         "accept_due_at": None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
@@ -116,6 +120,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order.attachments = []
     # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
     order.owner_unit = session.merge(owner, load=False)
+    _attach_place_units(session, order)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel}, anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
@@ -127,6 +132,35 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     session.add(order)
     order_created.send(OrderChange(session, order, event))
     return order
+
+
+def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:
+    """The order's columns for where it stands. An address match also gives the order its point, so it
+    shows on the map; ``location_source`` says the point was inferred, not given."""
+    if placement is None:
+        return {"street_id": None, "community_id": None, "grid_id": None, "place_unit_id": None,
+                "location_source": None, "location_confidence": None}
+    where = placement.location
+    finest = where.finest
+    values: dict[str, Any] = {
+        "street_id": where.street.id if where.street else None,
+        "community_id": where.community.id if where.community else None,
+        "grid_id": where.grid.id if where.grid else None,
+        "place_unit_id": finest.id if finest else None,
+        "location_source": placement.source, "location_confidence": placement.confidence,
+    }
+    if placement.source is LocationSource.ADDRESS:
+        values["latitude"], values["longitude"] = placement.lat, placement.lon
+    return values
+
+
+def _attach_place_units(session: Session, order: WorkOrder) -> None:
+    """Load the order's street, community and grid in one query, so the new order presents without its session."""
+    ids = {i for i in (order.street_id, order.community_id, order.grid_id) if i is not None}
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
+    order.street = units.get(order.street_id) if order.street_id else None
+    order.community = units.get(order.community_id) if order.community_id else None
+    order.grid = units.get(order.grid_id) if order.grid_id else None
 
 
 def _number_prefix(session: Session) -> str:

@@ -6,15 +6,16 @@ it" is one indexed prefix match on both databases.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
 from minhu.core.db import Base
-from minhu.core.types import EnumText, UTCDateTime
-from minhu.org.roles import Role, UnitKind
+from minhu.core.types import EnumText, JSONDict, UTCDateTime
+from minhu.org.roles import GridKind, Role, UnitKind
 
 
 class Unit(Base):
@@ -30,6 +31,15 @@ class Unit(Base):
     number_prefix: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # The area it answers for: a GeoJSON Polygon or MultiPolygon in WGS-84, or None.
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, default=None)
+    households: Mapped[int | None] = mapped_column(Integer, default=None)
+    grid_kind: Mapped[GridKind | None] = mapped_column(EnumText(GridKind), default=None)
+    staff_posts: Mapped[int | None] = mapped_column(Integer, default=None)
+    staff_filled: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Re-gridding retires units instead of deleting them: old orders keep the grid they were reported in.
+    valid_from: Mapped[date | None] = mapped_column(Date, default=None)
+    valid_to: Mapped[date | None] = mapped_column(Date, default=None)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
 

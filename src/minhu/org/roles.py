@@ -41,6 +41,7 @@ class UnitKind(StrEnum):
     CENTRE = "centre"
     DEPARTMENT = "department"
     OFFICE = "office"
+    ENFORCEMENT = "enforcement"
     PROPERTY = "property"
     COMMITTEE = "committee"
 
@@ -54,10 +55,29 @@ UNIT_KIND_LABELS: dict[UnitKind, str] = {
     UnitKind.CENTRE: "指挥中心",
     UnitKind.DEPARTMENT: "职能部门",
     UnitKind.OFFICE: "街道科室",
+    UnitKind.ENFORCEMENT: "综合执法中心",
     UnitKind.PROPERTY: "物业公司",
     UnitKind.COMMITTEE: "业委会",
 }
 
 # Units to which an order can be dispatched (the centre keeps, it does not receive).
 DISPATCHABLE_KINDS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.DEPARTMENT,
-                                UnitKind.OFFICE, UnitKind.PROPERTY})
+                                UnitKind.OFFICE, UnitKind.ENFORCEMENT, UnitKind.PROPERTY})
+
+# The territorial tree: each level tiles its parent, and an order's place is found in it.
+TERRITORIAL_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)
+
+
+class GridKind(StrEnum):
+    RESIDENTIAL = "residential"
+    COMMERCIAL = "commercial"
+    CONSTRUCTION = "construction"
+    OTHER = "other"
+
+
+GRID_KIND_LABELS: dict[GridKind, str] = {
+    GridKind.RESIDENTIAL: "住宅格",
+    GridKind.COMMERCIAL: "商业格",
+    GridKind.CONSTRUCTION: "建设格",
+    GridKind.OTHER: "其他",
+}

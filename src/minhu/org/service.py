@@ -32,6 +32,17 @@ def create_unit(session: Session, *, code: str, name: str, kind: UnitKind, paren
     return unit
 
 
+def move_unit(session: Session, unit: Unit, parent: Unit) -> None:
+    """Put ``unit`` (and everything below it) under ``parent``."""
+    if parent.is_within(unit):
+        raise Conflict(f"不能把单位 {unit.code} 移到自己的下级之下", code="unit_cycle")
+    old, new = unit.path, f"{parent.path}{unit.id}/"
+    for below in session.scalars(select(Unit).where(Unit.path.startswith(old))):
+        below.path = new + below.path[len(old):]
+    unit.parent = parent
+    session.flush()
+
+
 def create_user(session: Session, *, username: str, password: str, full_name: str, role: Role, unit: Unit,
                 phone: str | None = None, email: str | None = None) -> User:
     """Add a user. Raises InvalidInput for a short password, Conflict when the username is taken."""

@@ -1,0 +1,1 @@
+"""Jurisdiction: the geometry of units, zones of responsibility and their people, locating and geocoding."""

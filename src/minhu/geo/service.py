@@ -1,0 +1,151 @@
+"""Locating points and addresses on the map, and who answers for a place.
+
+The spatial index and the gazetteer live in memory per process and database. Every lookup reads the
+map's revision (one primary-key read) and rebuilds them when it moved: a map imported by another
+process is seen at once, and a process that changed the map itself forgets its copy immediately.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from shapely.geometry import shape
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from minhu.core import clock
+from minhu.geo.address import Candidate, Gazetteer, PlaceEntry
+from minhu.geo.index import Location, MapIndex, UnitShape, ZoneShape
+from minhu.geo.models import LocationSource, MapRevision, Place, Post, Zone
+from minhu.org.models import Unit
+from minhu.org.roles import TERRITORIAL_KINDS
+
+REVISION_ROW = 1
+# Below this an address match is a guess, not a place: the order keeps no location from it.
+MIN_ADDRESS_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class MapState:
+    revision: int
+    index: MapIndex
+    gazetteer: Gazetteer
+
+
+_states: dict[str, MapState] = {}
+_lock = threading.Lock()
+
+
+def current_revision(session: Session) -> int:
+    return session.scalar(select(MapRevision.revision).where(MapRevision.id == REVISION_ROW)) or 0
+
+
+def bump_revision(session: Session) -> int:
+    """Record that the map changed (in the caller's transaction) and drop this process's copy."""
+    row = session.get(MapRevision, REVISION_ROW)
+    if row is None:
+        row = MapRevision(id=REVISION_ROW, revision=0)
+        session.add(row)
+        session.flush()
+    session.execute(update(MapRevision).where(MapRevision.id == REVISION_ROW)
+                    .values(revision=MapRevision.revision + 1))
+    forget_map()
+    return current_revision(session)
+
+
+def forget_map() -> None:
+    with _lock:
+        _states.clear()
+
+
+def map_state(session: Session) -> MapState:
+    key = str(session.get_bind().engine.url)
+    revision = current_revision(session)
+    state = _states.get(key)
+    if state is not None and state.revision == revision:
+        return state
+    state = _build(session, revision)
+    with _lock:
+        _states[key] = state
+    return state
+
+
+def is_current(unit: Unit, day: date) -> bool:
+    return unit.active and (unit.valid_from is None or unit.valid_from <= day) and (
+        unit.valid_to is None or day < unit.valid_to)
+
+
+def _build(session: Session, revision: int) -> MapState:
+    today = clock.city_now().date()
+    units = [UnitShape(u.id, u.code, u.name, u.kind, u.parent_id, u.geometry)
+             for u in session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in TERRITORIAL_KINDS]),
+                                                         Unit.geometry.is_not(None)))
+             if u.geometry and is_current(u, today)]
+    zones = [ZoneShape(z.id, z.code, z.name, z.kind.value, z.geometry, z.buffer_m,
+                       tuple(m.unit_id for m in z.members))
+             for z in session.scalars(select(Zone).options(selectinload(Zone.members)))]
+    places = []
+    for place in session.scalars(select(Place).options(selectinload(Place.unit))):
+        point = shape(place.geometry).representative_point() if place.geometry["type"] != "Point" else \
+            shape(place.geometry)
+        places.append(PlaceEntry(name=place.name, kind=place.kind.value, aliases=tuple(place.aliases or ()),
+                                 lon=round(point.x, 7), lat=round(point.y, 7),
+                                 unit_code=place.unit.code if place.unit else None))
+    district = session.scalars(select(Unit).where(Unit.kind == "district").order_by(Unit.path).limit(1)).first()
+    city = district.parent if district is not None else None
+    gazetteer = Gazetteer(places, home_city=city.name if city is not None else "武汉市",
+                          home_district=district.name if district is not None else None)
+    return MapState(revision, MapIndex(units, zones, revision), gazetteer)
+
+
+def locate(session: Session, lon: float, lat: float) -> Location:
+    return map_state(session).index.locate(lon, lat)
+
+
+def geocode(session: Session, text: str, *, limit: int = 5) -> list[Candidate]:
+    return map_state(session).gazetteer.geocode(text, limit=limit)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an order stands, and how we know."""
+
+    location: Location
+    source: LocationSource
+    confidence: float
+    lon: float
+    lat: float
+
+
+def place(session: Session, *, lon: float | None, lat: float | None, address: str | None) -> Placement | None:
+    """Coordinates when given (exact), else the best gazetteer match of the address; None when neither
+    says anything (or the map is empty)."""
+    state = map_state(session)
+    if state.index.empty:
+        return None
+    if lon is not None and lat is not None:
+        return Placement(state.index.locate(lon, lat), LocationSource.COORDINATES, 1.0, lon, lat)
+    if address:
+        candidates = state.gazetteer.geocode(address, limit=1)
+        if candidates and candidates[0].confidence >= MIN_ADDRESS_CONFIDENCE:
+            best = candidates[0]
+            return Placement(state.index.locate(best.lon, best.lat), LocationSource.ADDRESS, best.confidence,
+                             best.lon, best.lat)
+    return None
+
+
+def people_on_duty(session: Session, location: Location, day: date | None = None) -> list[Post]:
+    """The posts answering for the grid and the zones of a location, held on ``day`` (today)."""
+    day = day or clock.city_now().date()
+    zone_ids = [z.id for z in location.zones]
+    clauses = []
+    if location.grid is not None:
+        clauses.append(Post.unit_id == location.grid.id)
+    if zone_ids:
+        clauses.append(Post.zone_id.in_(zone_ids))
+    if not clauses:
+        return []
+    posts = session.scalars(select(Post).where(or_(*clauses)).order_by(Post.kind, Post.id)).all()
+    return [p for p in posts if p.held_on(day)]
