@@ -14,7 +14,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
+from minhu.map import api as map_api
+from minhu.map import pages as map_pages
 from minhu.orders import api as order_api
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
@@ -105,8 +108,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # intake before orders: /orders/new must win over /orders/{number}.
-    for router in (org_api.router, order_api.router, org_pages.router, intake_pages.router,
-                   order_pages.router):
+    for router in (org_api.router, order_api.router, geo_api.router, map_api.router, org_pages.router,
+                   intake_pages.router, order_pages.router, map_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -7,6 +7,7 @@ process is seen at once, and a process that changed the map itself forgets its c
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -43,16 +44,22 @@ def current_revision(session: Session) -> int:
 
 
 def bump_revision(session: Session) -> int:
-    """Record that the map changed (in the caller's transaction) and drop this process's copy."""
-    row = session.get(MapRevision, REVISION_ROW)
-    if row is None:
-        row = MapRevision(id=REVISION_ROW, revision=0)
-        session.add(row)
-        session.flush()
-    session.execute(update(MapRevision).where(MapRevision.id == REVISION_ROW)
-                    .values(revision=MapRevision.revision + 1))
+    """Record that the map changed (in the caller's transaction) and drop this process's copy.
+
+    The new revision is a random number, not the old one plus one: a database emptied and refilled
+    (a restore, a test) must never come back to a revision some process still holds a map for.
+    """
+    current = current_revision(session)
+    revision = current
+    while revision == current:
+        revision = secrets.randbelow(2**31 - 2) + 1
+    if session.get(MapRevision, REVISION_ROW) is None:
+        session.add(MapRevision(id=REVISION_ROW, revision=revision))
+    else:
+        session.execute(update(MapRevision).where(MapRevision.id == REVISION_ROW).values(revision=revision))
+    session.flush()
     forget_map()
-    return current_revision(session)
+    return revision
 
 
 def forget_map() -> None:

@@ -232,8 +232,9 @@ def _known_units(session: Session) -> dict[str, Unit]:
     return {u.code: u for u in session.scalars(select(Unit))}
 
 
-def check_map(session: Session, parsed: MapFile) -> list[Problem]:
-    """Problems of consistency with itself and with the units already in the database."""
+def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> list[Problem]:
+    """Problems of consistency with itself and with the units already in the database (less those a
+    ``replace`` import retires)."""
     problems: list[Problem] = []
     known = _known_units(session)
     seen: dict[str, str] = {}
@@ -268,7 +269,7 @@ def check_map(session: Session, parsed: MapFile) -> list[Problem]:
         if place_unit is not None and place_unit not in in_file and place_unit not in known:
             problems.append(Problem(f"地名 {place.props.name}", f"所在单位 {place_unit} 不存在"))
     if not problems:
-        problems.extend(_tiling(parsed, known))
+        problems.extend(_tiling(parsed, known, replace=replace))
     return problems
 
 
@@ -287,10 +288,18 @@ def _cycle_problems(parsed: MapFile) -> list[Problem]:
     return problems
 
 
-def _tiling(parsed: MapFile, known: dict[str, Unit]) -> list[Problem]:
+def _replaced_parents(parsed: MapFile) -> set[str]:
+    return {u.props.parent for u in parsed.units if u.props.kind in TERRITORIAL_KINDS and u.props.parent}
+
+
+def _tiling(parsed: MapFile, known: dict[str, Unit], *, replace: bool) -> list[Problem]:
     """Each territorial level inside its parent, without overlaps or gaps."""
     geoms: dict[str, tuple[str, str | None, UnitKind, BaseGeometry]] = {}
+    file_codes = {u.props.code for u in parsed.units}
+    retiring = _replaced_parents(parsed) if replace else set()
     for code, unit in known.items():
+        if unit.parent is not None and unit.parent.code in retiring and code not in file_codes:
+            continue
         if unit.geometry and unit.kind in TERRITORIAL_KINDS and unit.valid_to is None:
             geoms[code] = (unit.name, unit.parent.code if unit.parent else None, unit.kind, shape(unit.geometry))
     for parsed_unit in parsed.units:
@@ -301,7 +310,6 @@ def _tiling(parsed: MapFile, known: dict[str, Unit]) -> list[Problem]:
         return []
     bounds = shapely.total_bounds([g for _, _, _, g in geoms.values()])
     plane = LocalPlane((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    file_codes = {u.props.code for u in parsed.units}
     cells: dict[UnitKind, list[Cell]] = {}
     for code, (label, parent, kind, geom) in geoms.items():
         cells.setdefault(kind, []).append(Cell(label, code, parent, plane.project(geom)))
@@ -323,7 +331,7 @@ def import_map(db: Database, parsed: MapFile, *, replace: bool = False, on: date
     """Check and write a parsed map in one transaction. Raises MapImportError; nothing is written then."""
     on = on or clock.city_now().date()
     with db.transaction() as session:
-        problems = check_map(session, parsed)
+        problems = check_map(session, parsed, replace=replace)
         if problems:
             raise MapImportError(problems)
         return _write(session, parsed, replace=replace, on=on)
@@ -388,7 +396,7 @@ def _retire_missing(session: Session, parsed: MapFile, known: dict[str, Unit], n
                     on: date) -> tuple[int, int]:
     """Retire the territorial cells the file leaves out under the parents it describes; record lineage."""
     in_file = {u.props.code for u in parsed.units}
-    parents = {u.props.parent for u in parsed.units if u.props.kind in TERRITORIAL_KINDS and u.props.parent}
+    parents = _replaced_parents(parsed)
     retired = [u for u in known.values() if u.kind in TERRITORIAL_KINDS and u.valid_to is None
                and u.parent is not None and u.parent.code in parents and u.code not in in_file]
     for unit in retired:

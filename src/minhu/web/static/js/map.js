@@ -1,0 +1,91 @@
+// The one map: the jurisdiction drawn from our own GeoJSON (no tile server), live orders on top.
+// Everything is drawn on one canvas so that a thousand grids and thousands of points stay fluid.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  var status = document.getElementById("map-status");
+  var layerNames = JSON.parse(el.dataset.layers);
+  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: false, minZoom: 10, maxZoom: 19 });
+  var renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+  var styles = {
+    streets: { color: "#b91c1c", weight: 2.5, fill: true, fillOpacity: 0.04, fillColor: "#b91c1c" },
+    communities: { color: "#175cd3", weight: 1.2, fill: true, fillOpacity: 0.02, fillColor: "#175cd3" },
+    grids: { color: "#98a2b3", weight: 0.6, fill: true, fillOpacity: 0.02, fillColor: "#98a2b3" },
+    water: { color: "#2e90fa", weight: 1, fill: true, fillOpacity: 0.45, fillColor: "#84caff" },
+    roads: { color: "#667085", weight: 3, opacity: 0.7 }
+  };
+  var statusColors = {
+    "new": "#b54708", accepted: "#175cd3", dispatched: "#175cd3", signed: "#5925dc", handling: "#5925dc",
+    replied: "#067647", reviewed: "#067647", called_back: "#067647", returned: "#b54708"
+  };
+  var order = ["streets", "communities", "grids", "water", "roads"];
+  var overlays = {};
+  var loaded = {};
+
+  function openUnit(code, latlng) {
+    fetch("/map/units/" + encodeURIComponent(code), { headers: { Accept: "text/html" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) { L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(html).openOn(map); });
+  }
+
+  function unitLayer(name, data) {
+    return L.geoJSON(data, {
+      renderer: renderer,
+      style: function () { return styles[name]; },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(p.name, { sticky: true, direction: "top" });
+        layer.on("click", function (e) {
+          if (name === "water" || name === "roads") {
+            L.popup().setLatLng(e.latlng).setContent("<strong>" + p.name + "</strong>").openOn(map);
+          } else {
+            openUnit(p.code, e.latlng);
+          }
+        });
+      }
+    });
+  }
+
+  function orderLayer(data) {
+    return L.geoJSON(data, {
+      renderer: renderer,
+      pointToLayer: function (feature, latlng) {
+        var p = feature.properties;
+        return L.circleMarker(latlng, {
+          renderer: renderer, radius: 5, weight: 1, color: "#fff",
+          fillColor: p.inferred ? "#98a2b3" : (statusColors[p.status] || "#344054"), fillOpacity: 0.9
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(p.number + " " + p.title);
+        layer.on("click", function () { window.location.href = "/orders/" + p.number; });
+      }
+    });
+  }
+
+  Promise.all(order.map(function (name) {
+    return fetch("/map/layers/" + name + ".geojson").then(function (r) { return r.json(); })
+      .then(function (data) { loaded[name] = data; });
+  })).then(function () {
+    order.forEach(function (name) {
+      var layer = unitLayer(name, loaded[name]);
+      overlays[layerNames[name]] = layer;
+      layer.addTo(map);
+    });
+    var bounds = overlays[layerNames.streets].getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); } else { map.setView([30.55, 114.31], 12); }
+    return fetch("/map/orders.geojson").then(function (r) { return r.json(); });
+  }).then(function (points) {
+    var layer = orderLayer(points);
+    overlays["在办工单"] = layer;
+    layer.addTo(map);
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    L.control.scale({ imperial: false }).addTo(map);
+    var grids = loaded.grids.features.length;
+    status.textContent = "网格 " + grids + " 个 · 在办工单 " + points.features.length + " 件（点击网格查看责任人与在办工单，点击工单打开详情）";
+    el.dataset.ready = "true";
+  }).catch(function (error) {
+    status.textContent = "地图载入失败：" + error;
+  });
+})();

@@ -1,0 +1,150 @@
+"""Importing the jurisdiction: every problem named, nothing half-written; re-gridding keeps history."""
+
+import copy
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from minhu.core import clock
+from minhu.geo import service, transfer
+from minhu.geo.models import Place, Post, UnitLineage, Zone
+from minhu.geo.transfer import MapImportError
+from minhu.orders.models import WorkOrder
+from minhu.org.models import Unit
+from tests.factories import make_order
+from tests.geo import mapdata
+from tests.geo.mapdata import C1, G1, G2, box, unit
+
+
+def count(db, model):
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def refused(db, document) -> MapImportError:
+    before = (count(db, Unit), count(db, Zone), count(db, Place))
+    with pytest.raises(MapImportError) as caught:
+        transfer.import_map(db, transfer.parse_map(document))
+    assert (count(db, Unit), count(db, Zone), count(db, Place)) == before, "a refused map writes nothing"
+    return caught.value
+
+
+def with_feature(code, **changes):
+    document = mapdata.small_city()
+    for feature in document["features"]:
+        if feature["properties"].get("code") == code:
+            feature.update(changes)
+    return document
+
+
+def test_the_small_city_imports_and_exports_back_the_same(db):
+    result = transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    assert (result.units_added, result.zones, result.places) == (9, 3, 4)
+    with db.read() as s:
+        exported = transfer.export_map(s)
+    again = transfer.import_map(db, transfer.parse_map(exported))
+    assert (again.units_added, again.units_updated) == (0, 9)
+    with db.read() as s:
+        assert transfer.export_map(s) == exported
+
+
+def test_a_self_intersecting_polygon_is_named(db):
+    bowtie = {"type": "Polygon", "coordinates": [[[114.30, 30.54], [114.31, 30.56], [114.31, 30.54],
+                                                  [114.30, 30.56], [114.30, 30.54]]]}
+    error = refused(db, with_feature(G1, geometry=bowtie))
+    assert "和平社区1网格" in error.message
+    assert "自相交" in error.message
+
+
+def test_a_grid_outside_its_community_overlaps_and_gaps_are_reported_together(db):
+    document = mapdata.small_city()
+    for feature in document["features"]:
+        if feature["properties"].get("code") == G2:
+            # Grid 2 now spills 500 m east into the other street, over grid 1, and leaves a gap.
+            feature["geometry"] = box(114.305, 30.55, 114.325, 30.56)
+    error = refused(db, document)
+    messages = " ".join(p.message for p in error.problems)
+    assert "超出所属社区" in messages
+    assert "重叠" in messages
+    assert "缝隙" in messages
+
+
+@pytest.mark.parametrize(("position", "expected"), [
+    (["114.30", "30.54"], "应为数字"),
+    ([float("nan"), 30.54], "NaN"),
+    ([30.54, 114.30], "颠倒"),
+    ([114.30, 95.0], "超出"),
+])
+def test_coordinates_that_are_not_coordinates_are_named(db, position, expected):
+    geometry = {"type": "Polygon", "coordinates": [[position, [114.31, 30.54], [114.31, 30.56], [114.30, 30.56],
+                                                    position]]}
+    error = refused(db, json.loads(json.dumps(with_feature(G1, geometry=geometry))))
+    assert expected in error.message
+
+
+def test_unknown_parents_and_bad_attributes_are_named(db):
+    document = mapdata.small_city()
+    document["features"].append(unit("420199009001001", "孤儿网格", "grid", "420199009001", box(1, 1, 2, 2)))
+    document["features"].append(unit("X1", "某单位", "province", None, None))
+    with pytest.raises(MapImportError) as caught:
+        transfer.parse_map(document)
+    assert any("kind" in p.message for p in caught.value.problems)
+    document["features"].pop()
+    error = refused(db, document)
+    assert "上级单位 420199009001 既不在文件中，也不在系统中" in error.message
+
+
+def test_a_file_over_the_size_limit_or_not_json_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "map.geojson"
+    path.write_text(json.dumps(mapdata.small_city(), ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(MapImportError, match="MiB 上限"):
+        transfer.read_map(path, max_bytes=1024)
+    path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    with pytest.raises(MapImportError, match="不是合法的 JSON"):
+        transfer.read_map(path)
+
+
+def test_a_gb18030_people_file_is_named_as_such_and_read_when_asked(db):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    raw = mapdata.POSTS_CSV.encode("gb18030")
+    with pytest.raises(MapImportError, match="GB18030"):
+        transfer.decode_csv(raw)
+    rows = transfer.parse_posts(transfer.decode_csv(raw, encoding="gb18030"))
+    assert transfer.import_posts(db, rows) == 6
+    assert transfer.import_posts(db, rows) == 0, "importing the same roster twice adds nobody"
+
+
+def test_a_people_file_naming_unknown_grids_writes_nobody(db):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    text = mapdata.POSTS_CSV + "grid_worker,钱多,13800000009,,420199001001099,,2025-01-01,\n"
+    with pytest.raises(MapImportError, match="第 8 行") as caught:
+        transfer.import_posts(db, transfer.parse_posts(text))
+    assert "网格 420199001001099 不存在" in caught.value.message
+    assert count(db, Post) == 0
+
+
+def test_regridding_keeps_old_orders_on_their_grid_and_records_the_merge(db, world):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    before = make_order(db, world, latitude=30.545, longitude=114.315)
+    assert before.grid_id is not None
+    merged = copy.deepcopy(mapdata.small_city())
+    merged["features"] = [f for f in merged["features"] if f["properties"].get("code") not in (G1, G2)]
+    merged["features"].append(unit("420199001001003", "和平社区合并网格", "grid", C1, box(114.30, 30.54, 114.32, 30.56),
+                                   households=1000))
+    today = clock.city_now().date()
+    result = transfer.import_map(db, transfer.parse_map(merged), replace=True, on=today)
+    assert (result.units_retired, result.lineage) == (2, 2)
+    with db.read() as s:
+        old_grid = s.scalars(select(Unit).where(Unit.code == G2)).one()
+        assert old_grid.valid_to == today
+        assert not old_grid.active
+        kept = s.scalars(select(WorkOrder).where(WorkOrder.id == before.id)).one()
+        assert kept.grid_id == old_grid.id, "the old order stays on the grid it was reported in"
+        lineage = s.scalars(select(UnitLineage).order_by(UnitLineage.id)).all()
+        assert {(line.from_unit.code, line.to_unit.code, line.change.value) for line in lineage} == {
+            (G1, "420199001001003", "merge"), (G2, "420199001001003", "merge")}
+        # Statistics re-cut on today's grids: the same point now falls in the merged grid.
+        assert service.locate(s, 114.315, 30.545).grid.code == "420199001001003"
+    after = make_order(db, world, latitude=30.545, longitude=114.315)
+    assert after.grid_id != before.grid_id
