@@ -330,3 +330,37 @@ def test_units_add_refuses_a_taken_code_and_an_unknown_parent(run: Run, db: Data
     assert wrong_kind.exit_code != 0
     assert "未知单位类型" in flat(wrong_kind.stderr)
     assert count(db, Unit) == before
+
+
+# --- map ---------------------------------------------------------------------------------------
+
+
+def test_map_import_then_export_round_trips_and_a_bad_file_writes_nothing(run: Run, db: Database, world: World,
+                                                                          tmp_path: Path) -> None:
+    import json
+
+    from tests.geo import mapdata
+    good = tmp_path / "city.geojson"
+    good.write_text(json.dumps(mapdata.small_city(), ensure_ascii=False), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text(mapdata.POSTS_CSV, encoding="utf-8")
+
+    imported = run("map", "import", str(good), "--people", str(people))
+    assert imported.exit_code == 0, imported.output
+    assert "新增单位 9" in imported.stdout and "责任人 6" in imported.stdout  # noqa: PT018
+
+    out = tmp_path / "out.geojson"
+    exported = run("map", "export", "-o", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) > len(mapdata.small_city()["features"])
+
+    broken = mapdata.small_city()
+    broken["features"][6]["geometry"]["coordinates"][0][1] = ["114.31", "30.54"]
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    before = count(db, Unit)
+    refused = run("map", "import", str(bad))
+    assert refused.exit_code == 1
+    assert "应为数字" in flat(refused.stderr)
+    assert "Traceback" not in refused.output
+    assert count(db, Unit) == before

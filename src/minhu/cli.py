@@ -6,11 +6,11 @@ import typer
 import uvicorn
 
 from minhu.app import create_app
-from minhu.config import Settings
-from minhu.core import clock, migrate
-from minhu.core.db import Database
+from minhu.core import migrate
+from minhu.core.deployment import open_deployment
 from minhu.core.errors import DomainError
 from minhu.demo import city
+from minhu.map import cli as map_cli
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
@@ -27,13 +27,10 @@ app.add_typer(users_app, name="users")
 app.add_typer(units_app, name="units")
 app.add_typer(orders_cli.import_app, name="import")
 app.add_typer(orders_cli.export_app, name="export")
+app.add_typer(map_cli.map_app, name="map")
 
 
-def open_database(settings: Settings | None = None) -> tuple[Settings, Database]:
-    settings = settings or Settings()
-    settings.ensure_home()
-    clock.set_city_timezone(settings.tz)
-    return settings, Database(settings.effective_database_url)
+open_database = open_deployment
 
 
 @app.command()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.core.deployment import deployment_database
 from minhu.core.errors import DomainError
 from minhu.orders import transfer
 from minhu.orders.enums import Channel, OrderType
@@ -24,18 +23,6 @@ from minhu.org.queries import find_user_by_username
 
 import_app = typer.Typer(help="批量导入", no_args_is_help=True)
 export_app = typer.Typer(help="导出", no_args_is_help=True)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    settings = Settings()
-    settings.ensure_home()
-    clock.set_city_timezone(settings.tz)
-    db = Database(settings.effective_database_url)
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def _actor(db: Database, username: str | None) -> User | None:
@@ -55,7 +42,7 @@ def import_orders(
     channel: Channel = typer.Option(Channel.IMPORT, help="文件未写渠道时使用的渠道"),
 ) -> None:
     """Import orders; bad rows are listed with their line and reason, good rows are kept."""
-    with _database() as db:
+    with deployment_database() as db:
         try:
             report = transfer.import_orders(db, file, actor=_actor(db, as_user), default_channel=channel)
         except DomainError as exc:
@@ -90,7 +77,7 @@ def export_orders(
             count += 1
             yield row
 
-    with _database() as db:
+    with deployment_database() as db:
         tz = clock.city_tz()
         filters = OrderFilters(statuses=list(status), type=order_type, channel=channel,
                                created_from=created_from.replace(tzinfo=tz) if created_from else None,
