@@ -65,6 +65,7 @@ test: lint unit
 
 bench: $(VENV)/.installed-dev assets
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/locate.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
