@@ -14,7 +14,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -329,12 +329,16 @@ def _tiling(parsed: MapFile, known: dict[str, Unit], *, replace: bool) -> list[P
 
 def import_map(db: Database, parsed: MapFile, *, replace: bool = False, on: date | None = None) -> MapImportResult:
     """Check and write a parsed map in one transaction. Raises MapImportError; nothing is written then."""
-    on = on or clock.city_now().date()
     with db.transaction() as session:
-        problems = check_map(session, parsed, replace=replace)
-        if problems:
-            raise MapImportError(problems)
-        return _write(session, parsed, replace=replace, on=on)
+        return write_map(session, parsed, replace=replace, on=on)
+
+
+def write_map(session: Session, parsed: MapFile, *, replace: bool = False, on: date | None = None) -> MapImportResult:
+    """Check and write a parsed map in the caller's transaction. Raises MapImportError before writing anything."""
+    problems = check_map(session, parsed, replace=replace)
+    if problems:
+        raise MapImportError(problems)
+    return _write(session, parsed, replace=replace, on=on or clock.city_now().date())
 
 
 def _ordered(units: Sequence[ParsedUnit]) -> list[ParsedUnit]:
@@ -486,52 +490,63 @@ def parse_posts(text: str) -> list[tuple[int, PostRow]]:
     missing = [c for c in ("post", "person", "starts_on") if c not in (reader.fieldnames or [])]
     if missing:
         raise MapImportError([Problem("表头", f"缺少列 {'、'.join(missing)}（应有 {','.join(POST_COLUMNS)}）")])
-    rows: list[tuple[int, PostRow]] = []
+    # DictReader counts physical lines: the header is line 1, so a row's number is its line in the file.
+    return parse_post_rows((reader.line_num, row) for row in reader)
+
+
+def parse_post_rows(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> list[tuple[int, PostRow]]:
+    """Validate the people rows (line number, column → text); raises MapImportError naming every bad row."""
+    parsed: list[tuple[int, PostRow]] = []
     problems: list[Problem] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         values = {k: (v.strip() or None) for k, v in row.items() if k in POST_COLUMNS and isinstance(v, str)}
         try:
-            rows.append((line, PostRow.model_validate(values)))
+            parsed.append((line, PostRow.model_validate(values)))
         except ValidationError as exc:
             problems.extend(_pydantic_problems(f"第 {line} 行", exc))
     if problems:
         raise MapImportError(problems)
-    return rows
+    return parsed
 
 
 def import_posts(db: Database, rows: Sequence[tuple[int, PostRow]], *, replace: bool = False) -> int:
-    """Write the people on duty in one transaction; an exact repeat of a held post is not added twice.
+    """Write the people on duty in one transaction (or nothing); returns how many posts were added."""
+    with db.transaction() as session:
+        return write_posts(session, rows, replace=replace)
+
+
+def write_posts(session: Session, rows: Sequence[tuple[int, PostRow]], *, replace: bool = False) -> int:
+    """Write the people on duty in the caller's transaction; an exact repeat of a post is not added twice.
 
     With ``replace`` the posts the file does not list are removed first (the file is the whole roster).
+    Raises MapImportError, before writing anything, when a row names an unknown grid, zone or account.
     """
-    with db.transaction() as session:
-        units = {u.code: u for u in session.scalars(select(Unit))}
-        zones = {z.code: z for z in session.scalars(select(Zone))}
-        users = {u.username: u for u in session.scalars(select(User))}
-        problems: list[Problem] = []
-        for line, row in rows:
-            problems.extend(_post_problems(f"第 {line} 行", row, units, zones, users))
-        if problems:
-            raise MapImportError(problems)
-        if replace:
-            session.execute(delete(Post))
-        existing = {_post_key(p.kind, p.person, p.unit_id, p.zone_id, p.starts_on)
-                    for p in session.scalars(select(Post))}
-        added = 0
-        for _, row in rows:
-            unit = units.get(row.unit) if row.unit else None
-            zone = zones.get(row.zone) if row.zone else None
-            key = _post_key(row.post, row.person, unit.id if unit else None, zone.id if zone else None, row.starts_on)
-            if key in existing:
-                continue
-            existing.add(key)
-            user = users.get(row.username) if row.username else None
-            session.add(Post(kind=row.post, person=row.person, phone=row.phone, user_id=user.id if user else None,
-                             unit_id=unit.id if unit else None, zone_id=zone.id if zone else None,
-                             starts_on=row.starts_on, ends_on=row.ends_on))
-            added += 1
-        return added
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    zones = {z.code: z for z in session.scalars(select(Zone))}
+    users = {u.username: u for u in session.scalars(select(User))}
+    problems: list[Problem] = []
+    for line, row in rows:
+        problems.extend(_post_problems(f"第 {line} 行", row, units, zones, users))
+    if problems:
+        raise MapImportError(problems)
+    if replace:
+        session.execute(delete(Post))
+    existing = {_post_key(p.kind, p.person, p.unit_id, p.zone_id, p.starts_on) for p in session.scalars(select(Post))}
+    added = 0
+    for _, row in rows:
+        unit = units.get(row.unit) if row.unit else None
+        zone = zones.get(row.zone) if row.zone else None
+        key = _post_key(row.post, row.person, unit.id if unit else None, zone.id if zone else None, row.starts_on)
+        if key in existing:
+            continue
+        existing.add(key)
+        user = users.get(row.username) if row.username else None
+        session.add(Post(kind=row.post, person=row.person, phone=row.phone, user_id=user.id if user else None,
+                         unit_id=unit.id if unit else None, zone_id=zone.id if zone else None,
+                         starts_on=row.starts_on, ends_on=row.ends_on))
+        added += 1
+    session.flush()
+    return added
 
 
 def _post_key(kind: PostKind, person: str, unit_id: int | None, zone_id: int | None,
