@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.demo import geography
+from minhu.geo import transfer
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.models import WorkOrder
@@ -22,28 +24,21 @@ from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
-from minhu.org.roles import Role, UnitKind
+from minhu.org.roles import Role
 
 DEMO_PASSWORD = "minhu-demo"
 
-# 武昌区's streets (real names; codes in the style of the national division codes).
-STREETS = ("积玉桥街", "杨园街", "徐家棚街", "粮道街", "中华路街", "黄鹤楼街", "紫阳街", "白沙洲街",
-           "首义路街", "中南路街", "水果湖街", "珞珈山街", "石洞街", "南湖街")
-JIYUQIAO_COMMUNITIES = ("和平社区", "积玉桥社区", "临江社区", "复兴社区", "得胜社区", "滨江社区",
-                        "团结社区", "中山社区", "东亭社区", "锦江社区", "文昌社区", "万达社区")
-DEPARTMENTS = (("城管", "区城管执法局"), ("住建", "区住房和城市更新局"), ("市监", "区市场监管局"),
-               ("环保", "区生态环境分局"), ("交管", "区交通大队"), ("水务", "区水务和湖泊局"),
-               ("人社", "区人力资源和社会保障局"), ("教育", "区教育局"), ("卫健", "区卫生健康局"),
-               ("房管", "区房管局"))
+CENTRE, DISTRICT, JIYUQIAO, FIRST_GRID = "420106-C", "420106", "420106001", "420106001001001"
 
+# username, name, role, unit code
 DEMO_USERS = (
-    ("operator", "话务员 陈晓", Role.OPERATOR, "centre"),
-    ("dispatcher", "派单员 刘敏", Role.DISPATCHER, "centre"),
-    ("handler", "承办人 张伟（积玉桥街）", Role.HANDLER, "jiyuqiao"),
-    ("gridworker", "网格员 李娜（和平社区1网格）", Role.GRIDWORKER, "grid"),
-    ("leader", "区领导 王强", Role.LEADER, "district"),
-    ("reviewer", "回访员 赵静", Role.REVIEWER, "centre"),
-    ("admin", "系统管理员", Role.ADMIN, "centre"),
+    ("operator", "话务员 陈晓", Role.OPERATOR, CENTRE),
+    ("dispatcher", "派单员 刘敏", Role.DISPATCHER, CENTRE),
+    ("handler", "承办人 张伟（积玉桥街）", Role.HANDLER, JIYUQIAO),
+    ("gridworker", "网格员 李娜（和平社区1网格）", Role.GRIDWORKER, FIRST_GRID),
+    ("leader", "区领导 王强", Role.LEADER, DISTRICT),
+    ("reviewer", "回访员 赵静", Role.REVIEWER, CENTRE),
+    ("admin", "系统管理员", Role.ADMIN, CENTRE),
 )
 
 
@@ -101,35 +96,22 @@ SAMPLES = (
 )
 
 
-def _unit(session: Session, code: str, name: str, kind: UnitKind, parent: Unit | None,
-          prefix: str | None = None) -> Unit:
-    return org_service.create_unit(session, code=code, name=name, kind=kind, parent=parent, number_prefix=prefix)
+def _build_map(session: Session) -> dict[str, Unit]:
+    """The demo city goes in through the same importer and checks as any city's own files."""
+    transfer.write_map(session, transfer.parse_map(geography.demo_map()))
+    return {u.code: u for u in session.scalars(select(Unit))}
 
 
-def _build_org(session: Session) -> dict[str, Unit]:
-    district = _unit(session, "420106", "武昌区", UnitKind.DISTRICT, None, prefix="WC")
-    centre = _unit(session, "420106-C", "武昌区12345指挥中心", UnitKind.CENTRE, district)
-    streets = {name: _unit(session, f"420106{i + 1:03d}", name, UnitKind.STREET, district)
-               for i, name in enumerate(STREETS)}
-    jiyuqiao = streets["积玉桥街"]
-    first_grid: Unit | None = None
-    for i, name in enumerate(JIYUQIAO_COMMUNITIES):
-        community = _unit(session, f"{jiyuqiao.code}{i + 1:03d}", name, UnitKind.COMMUNITY, jiyuqiao)
-        for g in range(1, 3):
-            grid = _unit(session, f"{community.code}{g:03d}", f"{name}{g}网格", UnitKind.GRID, community)
-            first_grid = first_grid or grid
-    for short, name in DEPARTMENTS:
-        _unit(session, f"420106-D-{short}", name, UnitKind.DEPARTMENT, district)
-    assert first_grid is not None
-    return {"district": district, "centre": centre, "jiyuqiao": jiyuqiao, "grid": first_grid,
-            **{f"street:{k}": v for k, v in streets.items()}}
+def _build_posts(session: Session) -> None:
+    rows = transfer.parse_post_rows(enumerate(geography.demo_posts(), start=2))
+    transfer.write_posts(session, rows)
 
 
 def _build_users(session: Session, units: dict[str, Unit]) -> dict[Role, User]:
     users = {}
-    for username, full_name, role, unit_key in DEMO_USERS:
+    for username, full_name, role, unit_code in DEMO_USERS:
         users[role] = org_service.create_user(session, username=username, password=DEMO_PASSWORD,
-                                              full_name=full_name, role=role, unit=units[unit_key])
+                                              full_name=full_name, role=role, unit=units[unit_code])
     return users
 
 
@@ -182,7 +164,7 @@ def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Un
                 _act(session, order, Action.DIRECT_REPLY, users[Role.OPERATOR],
                      note="灵活就业人员可在武汉市医保服务窗口或“楚税通”办理职工医保参保缴费，携带身份证即可。")
             continue
-        _walk(session, order, sample, users, units["jiyuqiao"], start)
+        _walk(session, order, sample, users, units[JIYUQIAO], start)
     session.flush()
 
 
@@ -194,7 +176,8 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
     with db.transaction() as session:
         if if_empty and session.scalar(select(Unit.id).limit(1)) is not None:
             return False
-        units = _build_org(session)
+        units = _build_map(session)
         users = _build_users(session, units)
+        _build_posts(session)
         _build_orders(session, users, units)
     return True
