@@ -6,6 +6,7 @@
   var status = document.getElementById("map-status");
   var layerNames = JSON.parse(el.dataset.layers);
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: false, minZoom: 10, maxZoom: 19 });
+  el.minhuMap = map;  // for the browser tests, which click at a place by its coordinates
   var renderer = L.canvas({ padding: 0.5, tolerance: 3 });
   var styles = {
     streets: { color: "#b91c1c", weight: 2.5, fill: true, fillOpacity: 0.04, fillColor: "#b91c1c" },
@@ -46,6 +47,8 @@
     });
   }
 
+  var markers = {};
+
   function orderLayer(data) {
     return L.geoJSON(data, {
       renderer: renderer,
@@ -58,6 +61,7 @@
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
+        markers[p.number] = layer;
         layer.bindTooltip(p.number + " " + p.title);
         layer.on("click", function () { window.location.href = "/orders/" + p.number; });
       }
@@ -84,6 +88,9 @@
     L.control.scale({ imperial: false }).addTo(map);
     var grids = loaded.grids.features.length;
     status.textContent = "网格 " + grids + " 个 · 在办工单 " + points.features.length + " 件（点击网格查看责任人与在办工单，点击工单打开详情）";
+    // /map#WC20261123000001 (the link on an order's page) centres the map on that order.
+    var wanted = markers[decodeURIComponent(window.location.hash.slice(1))];
+    if (wanted) { map.setView(wanted.getLatLng(), 16); wanted.openTooltip(); }
     el.dataset.ready = "true";
   }).catch(function (error) {
     status.textContent = "地图载入失败：" + error;
