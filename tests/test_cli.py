@@ -90,9 +90,19 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     assert not can_sign_in(db, "operator", "wrong-password")
     with db.read() as s:
         roles = {u.username: u.role for u in s.scalars(select(User))}
-        statuses = Counter(o.status for o in s.scalars(select(WorkOrder)))
+        orders = s.scalars(select(WorkOrder)).all()
+        statuses = Counter(o.status for o in orders)
+        on_a_grid = sum(o.grid_id is not None for o in orders)
+        grids = s.scalar(select(func.count()).select_from(Unit).where(Unit.kind == "grid"))
+        jiyuqiao = s.scalars(select(Unit).where(Unit.code == city.JIYUQIAO)).one()
+        jiyuqiao_grids = s.scalar(select(func.count()).select_from(Unit).where(
+            Unit.kind == "grid", Unit.path.startswith(jiyuqiao.path)))
     assert roles == {name: Role(name) for name in DEMO_USERNAMES}
-    assert sum(statuses.values()) == len(city.SAMPLES)
+    assert sum(statuses.values()) == len(city.SAMPLES) + city.LIVE_ORDERS
+    # The map: 武昌区's grids, 积玉桥街 with the seed's 81; live orders and located samples stand on grids.
+    assert grids > 1000
+    assert jiyuqiao_grids == 81
+    assert on_a_grid >= city.LIVE_ORDERS
     # Orders at different stages of their life, from just accepted to archived.
     assert {Status.ARCHIVED, Status.DISPATCHED, Status.HANDLING} <= set(statuses)
 

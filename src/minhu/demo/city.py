@@ -7,9 +7,11 @@ Everything is deterministic: the same run gives the same units, people and order
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
-from minhu.org.roles import Role
+from minhu.org.roles import Role, UnitKind
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -168,6 +170,65 @@ def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Un
     session.flush()
 
 
+# Everyday requests, spread over the district so the map has live points to show.
+LIVE_TITLES = (
+    (OrderType.COMPLAINT, "夜间施工噪音扰民", "工地晚上十点以后还在施工，噪音很大。"),
+    (OrderType.COMPLAINT, "垃圾清运不及时", "小区垃圾站两天没有清运，气味很大。"),
+    (OrderType.HELP, "路灯不亮", "楼栋之间的路灯坏了，晚上出行不安全。"),
+    (OrderType.REPORT, "占道经营", "人行道上摊贩占道经营，行人只能走机动车道。"),
+    (OrderType.HELP, "下水道堵塞返水", "单元下水道堵塞，污水返到一楼。"),
+    (OrderType.COMPLAINT, "车辆乱停堵塞消防通道", "小区消防通道长期被私家车占用。"),
+    (OrderType.REPORT, "井盖缺失", "路口井盖缺失，存在安全隐患。"),
+    (OrderType.COMPLAINT, "广场舞音响声音过大", "每晚广场舞音响声音很大，影响休息。"),
+    (OrderType.HELP, "楼道堆放杂物", "楼道里堆满杂物，影响通行和消防安全。"),
+    (OrderType.SUGGESTION, "建议增设非机动车停放点", "地铁站出口电动车乱停，建议划设停放区。"),
+)
+LIVE_ORDERS = 160
+
+
+def _point_in(geometry: dict[str, object], rng: random.Random) -> tuple[float, float]:
+    area = shape(geometry)
+    min_x, min_y, max_x, max_y = area.bounds
+    for _ in range(50):
+        point = Point(rng.uniform(min_x, max_x), rng.uniform(min_y, max_y))
+        if area.contains(point):
+            return round(point.x, 6), round(point.y, 6)
+    fallback = area.representative_point()
+    return round(fallback.x, 6), round(fallback.y, 6)
+
+
+def _build_live_orders(session: Session, users: dict[Role, User], units: dict[str, Unit]) -> None:
+    """Open orders at points across the district, at the early stages of their life."""
+    rng = random.Random(20261123)
+    grids = sorted((u for u in units.values() if u.kind is UnitKind.GRID and u.geometry), key=lambda u: u.code)
+    base = clock.now().replace(second=0, microsecond=0) - timedelta(days=6)
+    for index in range(LIVE_ORDERS):
+        grid = rng.choice(grids)
+        assert grid.geometry is not None
+        lon, lat = _point_in(grid.geometry, rng)
+        kind, title, content = rng.choice(LIVE_TITLES)
+        channel = rng.choice((Channel.HOTLINE, Channel.HOTLINE, Channel.WEB_BOARD, Channel.GRID_PATROL))
+        data = OrderCreate(type=kind, channel=channel, title=title, content=content, latitude=lat, longitude=lon,
+                           citizen_phone=None if channel is Channel.GRID_PATROL else f"139{rng.randrange(10**8):08d}")
+        start = base + timedelta(minutes=index * 53)
+        with clock.frozen(start):
+            order = order_service.create_order(session, data, actor=users[Role.OPERATOR])
+        street = order.street
+        steps = rng.choice((0, 1, 1, 2, 3))
+        if steps == 0 or street is None:
+            continue
+        with clock.frozen(start + timedelta(minutes=20)):
+            _act(session, order, Action.DISPATCH, users[Role.DISPATCHER], unit_id=street.id)
+        if street.code != JIYUQIAO:
+            continue  # the demo's handler account answers for 积玉桥街 only
+        with clock.frozen(start + timedelta(hours=1)):
+            if steps >= 2:
+                _act(session, order, Action.SIGN, users[Role.HANDLER])
+            if steps >= 3:
+                _act(session, order, Action.HANDLE, users[Role.HANDLER], note="已联系市民，正在协调处理。")
+    session.flush()
+
+
 def load(db: Database, *, if_empty: bool = False) -> bool:
     """Load the demo; returns False (and changes nothing) when units exist and ``if_empty`` is set.
 
@@ -180,4 +241,5 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         users = _build_users(session, units)
         _build_posts(session)
         _build_orders(session, users, units)
+        _build_live_orders(session, users, units)
     return True
