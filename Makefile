@@ -63,9 +63,10 @@ unit: $(VENV)/.installed-dev assets browser-deps
 
 test: lint unit
 
-bench: $(VENV)/.installed-dev assets
+bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/locate.py
+	$(BIN)/python bench/map.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -82,6 +82,7 @@
     return fetch("/map/orders.geojson").then(function (r) { return r.json(); });
   }).then(function (points) {
     var layer = orderLayer(points);
+    el.minhuOrders = layer;
     overlays["在办工单"] = layer;
     layer.addTo(map);
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
