@@ -93,7 +93,7 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
         orders = s.scalars(select(WorkOrder)).all()
         statuses = Counter(o.status for o in orders)
         on_a_grid = sum(o.grid_id is not None for o in orders)
-        grids = s.scalar(select(func.count()).select_from(Unit).where(Unit.kind == "grid"))
+        grids = s.scalar(select(func.count()).select_from(Unit).where(Unit.kind == "grid")) or 0
         jiyuqiao = s.scalars(select(Unit).where(Unit.code == city.JIYUQIAO)).one()
         jiyuqiao_grids = s.scalar(select(func.count()).select_from(Unit).where(
             Unit.kind == "grid", Unit.path.startswith(jiyuqiao.path)))
