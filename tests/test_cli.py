@@ -374,3 +374,22 @@ def test_map_import_then_export_round_trips_and_a_bad_file_writes_nothing(run: R
     assert "应为数字" in flat(refused.stderr)
     assert "Traceback" not in refused.output
     assert count(db, Unit) == before
+
+
+def test_map_import_with_a_bad_people_file_writes_neither(run: Run, db: Database, world: World,
+                                                          tmp_path: Path) -> None:
+    import json
+
+    from tests.geo import mapdata
+    good = tmp_path / "city.geojson"
+    good.write_text(json.dumps(mapdata.small_city(), ensure_ascii=False), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text(mapdata.POSTS_CSV + "grid_worker,钱多,138,nobody,420199001001001,,2025-01-01,\n",
+                      encoding="utf-8")
+    before = count(db, Unit)
+
+    result = run("map", "import", str(good), "--people", str(people))
+
+    assert result.exit_code == 1
+    assert "第8行：账号nobody不存在" in flat(result.stderr)
+    assert count(db, Unit) == before

@@ -26,7 +26,7 @@ def test_the_map_shows_the_city_and_a_grid_tells_who_answers_for_it(visitors: Vi
     transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
     transfer.import_posts(db, transfer.parse_posts(mapdata.POSTS_CSV))
     on_grid_one = make_order(db, world, title="井盖缺失", latitude=30.545, longitude=114.305)
-    make_order(db, world, title="路灯不亮", latitude=30.57, longitude=114.33)
+    make_order(db, world, title='<img src=x onerror="document.title=1">路灯不亮', latitude=30.57, longitude=114.33)
 
     page = visitors.sign_in(world.dispatcher, "/map")
     expect(page.locator("#map")).to_have_attribute("data-ready", "true")
@@ -35,6 +35,16 @@ def test_the_map_shows_the_city_and_a_grid_tells_who_answers_for_it(visitors: Vi
     hosts = page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
     assert set(hosts) == {page.url.split("/")[2]}
     screenshot(page, "map")
+
+    # A citizen's title is shown as text, never run as HTML.
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    x, y = page.evaluate("() => { const p = document.getElementById('map').minhuMap"
+                         ".latLngToContainerPoint([30.57, 114.33]); return [p.x, p.y]; }")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    expect(page.locator(".leaflet-tooltip")).to_contain_text('<img src=x onerror="document.title=1">路灯不亮')
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.title() != "1"
 
     # A click inside grid 1, away from the order's point, opens the grid's card.
     click_at(page, 114.302, 30.558)

@@ -148,3 +148,60 @@ def test_regridding_keeps_old_orders_on_their_grid_and_records_the_merge(db, wor
         assert service.locate(s, 114.315, 30.545).grid.code == "420199001001003"
     after = make_order(db, world, latitude=30.545, longitude=114.315)
     assert after.grid_id != before.grid_id
+
+
+def test_a_place_name_of_punctuation_only_is_refused(db):
+    document = mapdata.small_city()
+    document["features"].append(mapdata.place("——", "landmark", 114.305, 30.545, None))
+    with pytest.raises(MapImportError, match="为空"):
+        transfer.parse_map(document)
+
+
+def test_a_cell_under_the_wrong_kind_of_parent_is_refused(db):
+    document = mapdata.small_city()
+    corner = box(114.30, 30.54, 114.301, 30.541)
+    document["features"].append(unit("420199001009", "街下之网格", "grid", mapdata.S1, corner))
+    error = refused(db, document)
+    assert "网格的上级应是社区" in error.message
+
+
+def test_replacing_a_community_retires_its_grids_and_asks_for_its_area(db, world):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    renamed = copy.deepcopy(mapdata.small_city())
+    renamed["features"] = [f for f in renamed["features"]
+                           if f["properties"].get("code") not in (C1, G1, G2)
+                           and f["properties"].get("layer") != "place"]
+    renamed["features"].append(unit("420199001003", "新和平社区", "community", mapdata.S1,
+                                    box(114.30, 30.54, 114.32, 30.56)))
+    # The area still lists the old community: refused, with the reason.
+    for feature in renamed["features"]:
+        if feature["properties"].get("code") == mapdata.AREA:
+            feature["properties"]["communities"] = [C1, mapdata.C2]
+    assert "将退出使用" in refused_with_replace(db, renamed).message
+    for feature in renamed["features"]:
+        if feature["properties"].get("code") == mapdata.AREA:
+            feature["properties"]["communities"] = ["420199001003", mapdata.C2]
+    result = transfer.import_map(db, transfer.parse_map(renamed), replace=True)
+    assert result.units_retired == 3  # the community and both of its grids
+    with db.read() as s:
+        found = service.locate(s, 114.305, 30.545)
+        assert (found.community.code, found.grid) == ("420199001003", None)
+        assert mapdata.AREA in {z.code for z in found.zones}
+
+
+def refused_with_replace(db, document) -> MapImportError:
+    with pytest.raises(MapImportError) as caught:
+        transfer.import_map(db, transfer.parse_map(document), replace=True)
+    return caught.value
+
+
+def test_listing_a_post_again_with_an_end_date_ends_it(db):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    transfer.import_posts(db, transfer.parse_posts(mapdata.POSTS_CSV))
+    ended = mapdata.POSTS_CSV.replace("grid_worker,李娜,13800000001,,420199001001001,,2025-01-01,",
+                                      "grid_worker,李娜,13800000001,,420199001001001,,2025-01-01,2025-06-30")
+    assert transfer.import_posts(db, transfer.parse_posts(ended)) == 1
+    with db.read() as s:
+        people = {p.person for p in service.people_on_duty(s, service.locate(s, 114.305, 30.545))}
+    assert "李娜" not in people
+    assert "王芳" in people

@@ -163,3 +163,17 @@ def test_an_order_outside_the_city_is_registered_and_says_so(city, client, world
                           headers=token_for(world.operator))
     assert swapped.status_code == 422
     assert "颠倒" in swapped.json()["error"]["details"][0]["message"]
+
+
+def test_a_street_named_alone_places_the_order_on_the_street_not_on_a_grid(city, client, world, token_for):
+    body = {"type": "help", "channel": "hotline", "title": "求助", "content": "内容", "address": "积玉桥街道"}
+    place = client.post("/api/v1/orders", json=body, headers=token_for(world.operator)).json()["place"]
+    assert place["source"] == "address"
+    assert place["street"]["code"] == S1
+    assert (place["community"], place["grid"]) == (None, None)
+
+
+def test_a_unit_code_with_a_nul_is_absent_not_a_crash(city, client, world, token_for):
+    response = client.get("/api/v1/units/G%00", headers=token_for(world.handler))
+    assert response.status_code == 404
+    assert client.get(f"/api/v1/units/{G1}", headers=token_for(world.handler)).json()["households"] == 520

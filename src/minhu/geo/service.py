@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from shapely.geometry import shape
@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from minhu.core import clock
-from minhu.geo.address import Candidate, Gazetteer, PlaceEntry
+from minhu.geo.address import Candidate, Gazetteer, PlaceEntry, normalize
 from minhu.geo.index import Location, MapIndex, UnitShape, ZoneShape
 from minhu.geo.models import LocationSource, MapRevision, Place, Post, Zone
 from minhu.org.models import Unit
@@ -31,6 +31,8 @@ MIN_ADDRESS_CONFIDENCE = 0.5
 @dataclass(frozen=True)
 class MapState:
     revision: int
+    # Units come and go on their valid_from / valid_to dates: a state built yesterday is stale today.
+    day: date
     index: MapIndex
     gazetteer: Gazetteer
 
@@ -71,7 +73,7 @@ def map_state(session: Session) -> MapState:
     key = str(session.get_bind().engine.url)
     revision = current_revision(session)
     state = _states.get(key)
-    if state is not None and state.revision == revision:
+    if state is not None and state.revision == revision and state.day == clock.city_now().date():
         return state
     state = _build(session, revision)
     with _lock:
@@ -97,14 +99,16 @@ def _build(session: Session, revision: int) -> MapState:
     for place in session.scalars(select(Place).options(selectinload(Place.unit))):
         point = shape(place.geometry).representative_point() if place.geometry["type"] != "Point" else \
             shape(place.geometry)
-        places.append(PlaceEntry(name=place.name, kind=place.kind.value, aliases=tuple(place.aliases or ()),
-                                 lon=round(point.x, 7), lat=round(point.y, 7),
-                                 unit_code=place.unit.code if place.unit else None))
+        aliases = tuple(a for a in place.aliases or () if normalize(a))
+        if normalize(place.name):  # the importer refuses such names; an older row must not stop intake
+            places.append(PlaceEntry(name=place.name, kind=place.kind.value, aliases=aliases,
+                                     lon=round(point.x, 7), lat=round(point.y, 7),
+                                     unit_code=place.unit.code if place.unit else None))
     district = session.scalars(select(Unit).where(Unit.kind == "district").order_by(Unit.path).limit(1)).first()
     city = district.parent if district is not None else None
     gazetteer = Gazetteer(places, home_city=city.name if city is not None else "武汉市",
                           home_district=district.name if district is not None else None)
-    return MapState(revision, MapIndex(units, zones, revision), gazetteer)
+    return MapState(revision, today, MapIndex(units, zones, revision), gazetteer)
 
 
 def locate(session: Session, lon: float, lat: float) -> Location:
@@ -138,9 +142,23 @@ def place(session: Session, *, lon: float | None, lat: float | None, address: st
         candidates = state.gazetteer.geocode(address, limit=1)
         if candidates and candidates[0].confidence >= MIN_ADDRESS_CONFIDENCE:
             best = candidates[0]
-            return Placement(state.index.locate(best.lon, best.lat), LocationSource.ADDRESS, best.confidence,
-                             best.lon, best.lat)
+            where = coarsen(state.index.locate(best.lon, best.lat), best.kind)
+            return Placement(where, LocationSource.ADDRESS, best.confidence, best.lon, best.lat)
     return None
+
+
+# How far down the tree an address match may place an order: a street or a road names a stretch of
+# ground, not a grid, and pinning it to the grid under the name's point would hand it to that grid.
+_FINEST_LEVEL_BY_PLACE = {"street": "street", "road": "street", "community": "community"}
+
+
+def coarsen(location: Location, place_kind: str) -> Location:
+    """The location cut to what a match of this kind of place can say."""
+    level = _FINEST_LEVEL_BY_PLACE.get(place_kind)
+    if level is None or not location.inside:
+        return location
+    return replace(location, grid=None, zones=(),
+                   community=location.community if level == "community" else None)
 
 
 def people_on_duty(session: Session, location: Location, day: date | None = None) -> list[Post]:

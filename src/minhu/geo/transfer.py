@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select
@@ -32,6 +32,7 @@ from minhu.core.db import Database
 from minhu.core.errors import DomainError
 from minhu.core.text import RequiredText, StorableText
 from minhu.geo import service
+from minhu.geo.address import normalize
 from minhu.geo.checks import Cell, Problem, geometry_problem, tiling_problems
 from minhu.geo.index import LocalPlane
 from minhu.geo.models import (
@@ -48,12 +49,14 @@ from minhu.geo.models import (
 )
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
-from minhu.org.roles import TERRITORIAL_KINDS, GridKind, UnitKind
+from minhu.org.roles import TERRITORIAL_KINDS, UNIT_KIND_LABELS, GridKind, UnitKind
 
 DEFAULT_MAX_MAP_BYTES = 64 * 1024 * 1024
 POST_COLUMNS = ("post", "person", "phone", "username", "unit", "zone", "starts_on", "ends_on")
 _AREA_KINDS = {"Polygon", "MultiPolygon"}
 _LEVEL_WORDS = {UnitKind.STREET: "街道", UnitKind.COMMUNITY: "社区", UnitKind.GRID: "网格", UnitKind.DISTRICT: "区"}
+_PARENT_KIND = {UnitKind.STREET: UnitKind.DISTRICT, UnitKind.COMMUNITY: UnitKind.STREET,
+                UnitKind.GRID: UnitKind.COMMUNITY}
 
 
 class MapImportError(DomainError):
@@ -95,10 +98,19 @@ class ZoneFeature(_Props):
     communities: list[StorableText] = Field(default_factory=list)
 
 
+def _matchable(value: str) -> str:
+    if not normalize(value):
+        raise ValueError("地名去掉空白和标点后为空，无法用于地址匹配")
+    return value
+
+
+MatchableName = Annotated[RequiredText, AfterValidator(_matchable)]
+
+
 class PlaceFeature(_Props):
-    name: RequiredText = Field(max_length=100)
+    name: MatchableName = Field(max_length=100)
     kind: PlaceKind
-    aliases: list[RequiredText] = Field(default_factory=list)
+    aliases: list[MatchableName] = Field(default_factory=list)
     unit: StorableText | None = Field(default=None, max_length=32)
 
 
@@ -251,7 +263,19 @@ def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> li
             problems.append(Problem(unit.label, "上级单位不能是自己"))
         if unit.geometry is None and unit.props.kind in (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID):
             problems.append(Problem(unit.label, f"{_LEVEL_WORDS[unit.props.kind]}须有边界（面）"))
+    for unit in parsed.units:
+        expected = _PARENT_KIND.get(unit.props.kind)
+        parent = unit.props.parent
+        if expected is None or parent is None:
+            continue
+        parent_kind = in_file[parent].props.kind if parent in in_file else known[parent].kind if parent in known \
+            else None
+        if parent_kind is not None and parent_kind is not expected:
+            problems.append(Problem(unit.label, f"{_LEVEL_WORDS[unit.props.kind]}的上级应是{_LEVEL_WORDS[expected]}，"
+                                                f"而 {parent} 是{UNIT_KIND_LABELS[parent_kind]}"))
     problems.extend(_cycle_problems(parsed))
+    if replace:
+        problems.extend(_zones_on_retiring_ground(session, parsed, known))
     zone_codes: set[str] = set()
     for zone in parsed.zones:
         if zone.props.code in zone_codes:
@@ -270,6 +294,25 @@ def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> li
             problems.append(Problem(f"地名 {place.props.name}", f"所在单位 {place_unit} 不存在"))
     if not problems:
         problems.extend(_tiling(parsed, known, replace=replace))
+    return problems
+
+
+def _zones_on_retiring_ground(session: Session, parsed: MapFile, known: dict[str, Unit]) -> list[Problem]:
+    """An area zone that would keep a community the import retires: its people would answer for nothing."""
+    retiring = {u.id: u for u in retiring_units(parsed, known)}
+    in_file = {z.props.code: z for z in parsed.zones}
+    problems = []
+    for zone in session.scalars(select(Zone).options(selectinload(Zone.members))):
+        if zone.code in in_file:
+            continue
+        for member in zone.members:
+            if member.unit_id in retiring:
+                problems.append(Problem(f"片区 {zone.name}", f"仍包含将退出使用的社区 {retiring[member.unit_id].name}："
+                                                           "请在文件中一并给出该片区的新社区"))
+    for item in parsed.zones:
+        for code in item.props.communities:
+            if code in known and known[code].id in retiring:
+                problems.append(Problem(f"片区 {item.props.name}", f"{code} 将退出使用，不能列入片区"))
     return problems
 
 
@@ -296,9 +339,9 @@ def _tiling(parsed: MapFile, known: dict[str, Unit], *, replace: bool) -> list[P
     """Each territorial level inside its parent, without overlaps or gaps."""
     geoms: dict[str, tuple[str, str | None, UnitKind, BaseGeometry]] = {}
     file_codes = {u.props.code for u in parsed.units}
-    retiring = _replaced_parents(parsed) if replace else set()
+    retiring = {u.code for u in retiring_units(parsed, known)} if replace else set()
     for code, unit in known.items():
-        if unit.parent is not None and unit.parent.code in retiring and code not in file_codes:
+        if code in retiring:
             continue
         if unit.geometry and unit.kind in TERRITORIAL_KINDS and unit.valid_to is None:
             geoms[code] = (unit.name, unit.parent.code if unit.parent else None, unit.kind, shape(unit.geometry))
@@ -391,20 +434,33 @@ def _write(session: Session, parsed: MapFile, *, replace: bool, on: date) -> Map
     session.flush()
     retired, lineage = (_retire_missing(session, parsed, known, new_cells, on) if replace else (0, 0))
     _write_zones(session, parsed, known)
-    places = _write_places(session, parsed, known)
+    places = _write_places(session, parsed, known, replace=replace)
     service.bump_revision(session)
     return MapImportResult(added, updated, retired, len(parsed.zones), places, lineage)
+
+
+def retiring_units(parsed: MapFile, known: dict[str, Unit]) -> list[Unit]:
+    """The current territorial units a ``replace`` import retires: those the file leaves out under the
+    parents it describes, and everything below them."""
+    in_file = {u.props.code for u in parsed.units}
+    parents = _replaced_parents(parsed)
+    left_out = [u for u in known.values() if u.kind in TERRITORIAL_KINDS and u.valid_to is None
+                and u.parent is not None and u.parent.code in parents and u.code not in in_file]
+    below = [u for u in known.values() if u.valid_to is None and u.code not in in_file
+             and any(u.path.startswith(r.path) and u is not r for r in left_out)]
+    return left_out + below
 
 
 def _retire_missing(session: Session, parsed: MapFile, known: dict[str, Unit], new_cells: list[Unit],
                     on: date) -> tuple[int, int]:
     """Retire the territorial cells the file leaves out under the parents it describes; record lineage."""
-    in_file = {u.props.code for u in parsed.units}
-    parents = _replaced_parents(parsed)
-    retired = [u for u in known.values() if u.kind in TERRITORIAL_KINDS and u.valid_to is None
-               and u.parent is not None and u.parent.code in parents and u.code not in in_file]
+    retired = retiring_units(parsed, known)
+    today = clock.city_now().date()
     for unit in retired:
-        unit.valid_to, unit.active = on, False
+        unit.valid_to = on
+        # A future date keeps the unit working (and a dispatch target) until then; lookups compare dates.
+        if on <= today:
+            unit.active = False
     lineage = 0
     if retired and new_cells:
         tree = shapely.STRtree([shape(u.geometry) for u in new_cells if u.geometry])
@@ -450,15 +506,28 @@ def _write_zones(session: Session, parsed: MapFile, known: dict[str, Unit]) -> N
     session.flush()
 
 
-def _write_places(session: Session, parsed: MapFile, known: dict[str, Unit]) -> int:
+def _write_places(session: Session, parsed: MapFile, known: dict[str, Unit], *, replace: bool) -> int:
+    """Places are matched by name and kind: a known one is moved and its aliases replaced, a new one added.
+    With ``replace`` and places in the file, the gazetteer becomes exactly the file's."""
     if not parsed.places:
         return 0
-    # The gazetteer comes whole with the map: replaced, not merged, so a renamed estate leaves no ghost.
-    session.execute(delete(Place))
+    existing = {(p.name, p.kind): p for p in session.scalars(select(Place))}
+    listed: set[tuple[str, PlaceKind]] = set()
     for item in parsed.places:
+        key = (item.props.name, item.props.kind)
+        listed.add(key)
+        place = existing.get(key)
+        if place is None:
+            place = Place(name=item.props.name, kind=item.props.kind)
+            session.add(place)
         unit = known.get(item.props.unit) if item.props.unit else None
-        session.add(Place(name=item.props.name, kind=item.props.kind, aliases=list(dict.fromkeys(item.props.aliases)),
-                          geometry=dict(mapping(item.geometry)), unit_id=unit.id if unit else None))
+        place.aliases = list(dict.fromkeys(item.props.aliases))
+        place.geometry = dict(mapping(item.geometry))
+        place.unit_id = unit.id if unit else None
+    if replace:
+        for key, place in existing.items():
+            if key not in listed:
+                session.delete(place)
     session.flush()
     return len(parsed.places)
 
@@ -510,7 +579,7 @@ def parse_post_rows(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> list[tuple
 
 
 def import_posts(db: Database, rows: Sequence[tuple[int, PostRow]], *, replace: bool = False) -> int:
-    """Write the people on duty in one transaction (or nothing); returns how many posts were added."""
+    """Write the people on duty in one transaction (or nothing); returns how many posts were added or changed."""
     with db.transaction() as session:
         return write_posts(session, rows, replace=replace)
 
@@ -531,22 +600,27 @@ def write_posts(session: Session, rows: Sequence[tuple[int, PostRow]], *, replac
         raise MapImportError(problems)
     if replace:
         session.execute(delete(Post))
-    existing = {_post_key(p.kind, p.person, p.unit_id, p.zone_id, p.starts_on) for p in session.scalars(select(Post))}
-    added = 0
+    existing = {_post_key(p.kind, p.person, p.unit_id, p.zone_id, p.starts_on): p
+                for p in session.scalars(select(Post))}
+    written = 0
     for _, row in rows:
         unit = units.get(row.unit) if row.unit else None
         zone = zones.get(row.zone) if row.zone else None
-        key = _post_key(row.post, row.person, unit.id if unit else None, zone.id if zone else None, row.starts_on)
-        if key in existing:
-            continue
-        existing.add(key)
         user = users.get(row.username) if row.username else None
-        session.add(Post(kind=row.post, person=row.person, phone=row.phone, user_id=user.id if user else None,
-                         unit_id=unit.id if unit else None, zone_id=zone.id if zone else None,
-                         starts_on=row.starts_on, ends_on=row.ends_on))
-        added += 1
+        key = _post_key(row.post, row.person, unit.id if unit else None, zone.id if zone else None, row.starts_on)
+        post = existing.get(key)
+        if post is None:
+            post = Post(kind=row.post, person=row.person, unit_id=unit.id if unit else None,
+                        zone_id=zone.id if zone else None, starts_on=row.starts_on)
+            session.add(post)
+            existing[key] = post
+        elif (post.ends_on, post.phone, post.user_id) == (row.ends_on, row.phone, user.id if user else None):
+            continue
+        # The same post listed again ends it (ends_on) or corrects the phone or the account.
+        post.ends_on, post.phone, post.user_id = row.ends_on, row.phone, user.id if user else None
+        written += 1
     session.flush()
-    return added
+    return written
 
 
 def _post_key(kind: PostKind, person: str, unit_id: int | None, zone_id: int | None,

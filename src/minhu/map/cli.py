@@ -37,9 +37,10 @@ def map_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
     try:
         parsed = transfer.read_map(file, max_bytes=max_mib * 1024 * 1024)
         rows = transfer.parse_posts(transfer.decode_csv(people.read_bytes(), encoding=encoding)) if people else []
-        with deployment_database() as db:
-            result = transfer.import_map(db, parsed, replace=replace, on=effective)
-            posts = transfer.import_posts(db, rows) if rows else 0
+        # The map and its people in one transaction: a bad row in either leaves the other unwritten too.
+        with deployment_database() as db, db.transaction() as session:
+            result = transfer.write_map(session, parsed, replace=replace, on=effective)
+            posts = transfer.write_posts(session, rows) if rows else 0
     except MapImportError as exc:
         raise _fail(exc) from None
     typer.echo(f"已导入：新增单位 {result.units_added}，更新 {result.units_updated}，退出使用 {result.units_retired}，"

@@ -43,20 +43,21 @@ LAYER_LABELS = {Layer.STREETS: "街道", Layer.COMMUNITIES: "社区", Layer.GRID
 _UNIT_LAYERS = {Layer.STREETS: UnitKind.STREET, Layer.COMMUNITIES: UnitKind.COMMUNITY, Layer.GRIDS: UnitKind.GRID}
 _ZONE_LAYERS = {Layer.WATER: ZoneKind.WATER, Layer.ROADS: ZoneKind.ROAD}
 
-_layer_cache: dict[tuple[str, int, Layer], bytes] = {}
+_layer_cache: dict[tuple[str, int, date, Layer], bytes] = {}
 _lock = threading.Lock()
 
 
 def layer_geojson(session: Session, layer: Layer) -> bytes:
     """The layer as a GeoJSON FeatureCollection (UTF-8 bytes), rebuilt when the map's revision moves."""
-    key = (str(session.get_bind().engine.url), geo_service.current_revision(session), layer)
+    # Keyed by day as well: units appear and retire on their dates without a new revision.
+    key = (str(session.get_bind().engine.url), geo_service.current_revision(session), clock.city_now().date(), layer)
     cached = _layer_cache.get(key)
     if cached is not None:
         return cached
     body = json.dumps({"type": "FeatureCollection", "features": _layer_features(session, layer)},
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with _lock:
-        stale = [k for k in _layer_cache if k[0] == key[0] and k[1] != key[1]]
+        stale = [k for k in _layer_cache if k[0] == key[0] and k[1:3] != key[1:3]]
         for k in stale:
             del _layer_cache[k]
         _layer_cache[key] = body

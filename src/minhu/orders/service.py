@@ -7,6 +7,7 @@ together or not at all. Services flush; the caller's ``db.transaction()`` commit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -82,8 +83,30 @@ def _intake_unit(session: Session, actor: User | None) -> Unit:
     return centre
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """Where a new order stands, found before the write transaction (with its units, loaded)."""
+
+    placement: geo_service.Placement | None
+    units: dict[int, Unit]
+
+
+def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
+    """Locate a new order (coordinates, else address) and load its street, community and grid.
+
+    Callers on the hot path do this in a read session, so the writer's lock never waits on it —
+    the first order after a map change rebuilds the spatial index here.
+    """
+    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
+    hits = [] if placement is None else [placement.location.street, placement.location.community,
+                                         placement.location.grid]
+    ids = {hit.id for hit in hits if hit is not None}
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
+    return PlacedOrder(placement, units)
+
+
 def create_order(session: Session, data: OrderCreate, *, actor: User | None,
-                 claim: idempotency.Claim | None = None) -> WorkOrder:
+                 claim: idempotency.Claim | None = None, placed: PlacedOrder | None = None) -> WorkOrder:
     """Register a request (受理). Hotline staff accept as they register; other doors wait for acceptance.
 
     With a ``claim``, the idempotency key is written in the same transaction as the order.
@@ -95,7 +118,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     now = clock.now()
     status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
     owner = _intake_unit(session, actor)
-    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
+    placed = placed or place_order(session, data)
     # The number is drawn just before the inserts: on PostgreSQL its sequence row stays locked until
     # commit, and every concurrent create waits on it.
     values: dict[str, Any] = {
@@ -104,7 +127,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         "citizen_name": data.citizen_name, "citizen_phone": data.citizen_phone, "anonymous": data.anonymous,
         "confidential": data.confidential, "title": data.title, "content": data.content,
         "address": data.address, "latitude": data.latitude, "longitude": data.longitude,
-        **_placement_values(placement),
+        **_placement_values(placed.placement),
         "owner_unit_id": owner.id, "created_by_id": actor.id if actor else None,
         "created_at": now, "updated_at": now,
         "accept_due_at": None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
@@ -120,7 +143,10 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order.attachments = []
     # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
     order.owner_unit = session.merge(owner, load=False)
-    _attach_place_units(session, order)
+    # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
+    for attribute, unit_id in (("street", order.street_id), ("community", order.community_id),
+                               ("grid", order.grid_id)):
+        setattr(order, attribute, session.merge(placed.units[unit_id], load=False) if unit_id else None)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel}, anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
@@ -154,15 +180,6 @@ def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]
     return values
 
 
-def _attach_place_units(session: Session, order: WorkOrder) -> None:
-    """Load the order's street, community and grid in one query, so the new order presents without its session."""
-    ids = {i for i in (order.street_id, order.community_id, order.grid_id) if i is not None}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
-    order.street = units.get(order.street_id) if order.street_id else None
-    order.community = units.get(order.community_id) if order.community_id else None
-    order.grid = units.get(order.grid_id) if order.grid_id else None
-
-
 def _number_prefix(session: Session) -> str:
     return org_queries.cached_root_prefix(session) or DEFAULT_PREFIX
 
@@ -177,8 +194,10 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     retry finds the winner's order. Raises Conflict when the key was used for another body.
     """
     if key is None:
+        with db.read() as session:
+            placed = place_order(session, data)
         with db.transaction() as session:
-            return create_order(session, data, actor=actor), True
+            return create_order(session, data, actor=actor, placed=placed), True
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
     for _attempt in range(3):
@@ -189,9 +208,10 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
                 return first, False
+            placed = place_order(session, data)
         try:
             with db.transaction() as session:
-                return create_order(session, data, actor=actor, claim=claim), True
+                return create_order(session, data, actor=actor, claim=claim, placed=placed), True
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races

@@ -19,6 +19,8 @@ def unit_ids_below(unit: Unit) -> Select[int]:
 
 
 def find_unit_by_code(session: Session, code: str) -> Unit | None:
+    if "\x00" in code:  # no code holds one, and PostgreSQL refuses it in a query
+        return None
     return session.scalars(select(Unit).where(Unit.code == code)).first()
 
 

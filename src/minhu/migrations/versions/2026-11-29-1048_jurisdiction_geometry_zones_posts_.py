@@ -120,10 +120,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         for column in ('street_id', 'community_id', 'grid_id', 'place_unit_id'):
             batch_op.drop_index(f'ix_work_orders_{column}')
-            batch_op.drop_constraint(f'fk_work_orders_{column}_units', type_='foreignkey')
+            if not sqlite:  # on SQLite the constraint lives in the column and goes with it
+                batch_op.drop_constraint(f'fk_work_orders_{column}_units', type_='foreignkey')
             batch_op.drop_column(column)
         batch_op.drop_column('location_confidence')
         batch_op.drop_column('location_source')

@@ -20,6 +20,13 @@
     replied: "#067647", reviewed: "#067647", called_back: "#067647", returned: "#b54708"
   };
   var order = ["streets", "communities", "grids", "water", "roads"];
+
+  // Titles come from citizens and names from map files: never let them be read as HTML.
+  function escapeHtml(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span.innerHTML;
+  }
   var overlays = {};
   var loaded = {};
 
@@ -35,10 +42,10 @@
       style: function () { return styles[name]; },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
-        layer.bindTooltip(p.name, { sticky: true, direction: "top" });
+        layer.bindTooltip(escapeHtml(p.name), { sticky: true, direction: "top" });
         layer.on("click", function (e) {
           if (name === "water" || name === "roads") {
-            L.popup().setLatLng(e.latlng).setContent("<strong>" + p.name + "</strong>").openOn(map);
+            L.popup().setLatLng(e.latlng).setContent("<strong>" + escapeHtml(p.name) + "</strong>").openOn(map);
           } else {
             openUnit(p.code, e.latlng);
           }
@@ -62,7 +69,7 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
         markers[p.number] = layer;
-        layer.bindTooltip(p.number + " " + p.title);
+        layer.bindTooltip(escapeHtml(p.number + " " + p.title));
         layer.on("click", function () { window.location.href = "/orders/" + p.number; });
       }
     });
