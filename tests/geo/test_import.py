@@ -205,3 +205,19 @@ def test_listing_a_post_again_with_an_end_date_ends_it(db):
         people = {p.person for p in service.people_on_duty(s, service.locate(s, 114.305, 30.545))}
     assert "李娜" not in people
     assert "王芳" in people
+
+
+def test_the_map_travels_as_csv_with_wkt_and_comes_back_the_same(db, tmp_path):
+    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    with db.read() as s:
+        exported = transfer.export_map(s)
+    path = tmp_path / "map.csv"
+    path.write_text(transfer.geojson_to_csv(exported), encoding="utf-8")
+    again = transfer.import_map(db, transfer.read_map(path))
+    assert (again.units_added, again.units_updated, again.zones, again.places) == (0, 9, 3, 4)
+    with db.read() as s:
+        assert transfer.export_map(s) == exported
+    broken = path.read_text(encoding="utf-8").replace("POLYGON ((114.3 30.54", "POLYGON ((114.3 30.54 oops", 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(MapImportError, match="不是合法的 WKT"):
+        transfer.read_map(path)

@@ -69,7 +69,7 @@ def geometry_problem(geometry: Any, allowed: set[str]) -> tuple[BaseGeometry | N
     if kind not in allowed:
         return None, f"此类要素的几何类型不能是 {kind}（可用：{'、'.join(sorted(allowed))}）"
     coordinates = geometry.get("coordinates")
-    if not isinstance(coordinates, list) or not coordinates:
+    if not isinstance(coordinates, list | tuple) or not coordinates:
         return None, "几何对象缺少坐标"
     for position in _positions(coordinates):
         problem = position_problem(position)

@@ -23,9 +23,10 @@ def _fail(exc: MapImportError) -> typer.Exit:
 
 
 @map_app.command("import")
-def map_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="GeoJSON 文件（docs/map-format.md）"),
+def map_import(file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                           help="GeoJSON 或 CSV（WKT 几何）文件，格式见 docs/map-format.md"),
                people: Path | None = typer.Option(None, exists=True, dir_okay=False, help="责任人 CSV"),
-               encoding: str | None = typer.Option(None, help="责任人 CSV 的编码（默认 UTF-8；如 gb18030）"),
+               encoding: str | None = typer.Option(None, help="CSV 文件的编码（默认 UTF-8；如 gb18030）"),
                replace: bool = typer.Option(False, "--replace", help="重划：文件未列出的原有街道、社区、网格退出使用"),
                on: str | None = typer.Option(None, help="重划生效日期 YYYY-MM-DD（默认今天）"),
                max_mib: int = typer.Option(64, help="GeoJSON 文件大小上限（MiB）")) -> None:
@@ -35,7 +36,7 @@ def map_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
     except ValueError:
         raise typer.BadParameter(f"日期 {on} 无效，应为 YYYY-MM-DD", param_hint="--on") from None
     try:
-        parsed = transfer.read_map(file, max_bytes=max_mib * 1024 * 1024)
+        parsed = transfer.read_map(file, max_bytes=max_mib * 1024 * 1024, encoding=encoding)
         rows = transfer.parse_posts(transfer.decode_csv(people.read_bytes(), encoding=encoding)) if people else []
         # The map and its people in one transaction: a bad row in either leaves the other unwritten too.
         with deployment_database() as db, db.transaction() as session:
@@ -66,11 +67,14 @@ def map_check(file: Path = typer.Argument(..., exists=True, dir_okay=False),
 def map_export(output: Path = typer.Option(Path("map.geojson"), "-o", "--output"),
                people: Path | None = typer.Option(None, help="同时导出责任人 CSV 到此文件"),
                include_retired: bool = typer.Option(False, "--include-retired", help="包含已退出使用的单位")) -> None:
-    """Write the map as the importer reads it."""
+    """Write the map as the importer reads it: GeoJSON, or CSV with WKT geometries when the name ends in .csv."""
     with deployment_database() as db, db.read() as session:
         document = transfer.export_map(session, include_retired=include_retired)
         roster = transfer.export_posts(session) if people else ""
-    output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    if output.suffix.lower() == ".csv":
+        output.write_text(transfer.geojson_to_csv(document), encoding="utf-8")
+    else:
+        output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     if people:
         people.write_text(roster, encoding="utf-8")
     typer.echo(f"已导出 {len(document['features'])} 个要素到 {output}" + (f"，责任人到 {people}" if people else ""))
