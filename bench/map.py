@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from shapely.geometry import Point, shape  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import undefer  # noqa: E402
 
 from minhu.config import Settings  # noqa: E402
 from minhu.core import migrate  # noqa: E402
@@ -86,7 +87,8 @@ def prepare(home: Path, points: int) -> tuple[int, int, tuple[float, float]]:
     rng = random.Random(5)
     with db.transaction() as session:
         operator = session.scalars(select(User).where(User.username == "operator")).one()
-        grids = [u for u in session.scalars(select(Unit).where(Unit.kind == "grid")) if u.geometry]
+        grids = [u for u in session.scalars(select(Unit).where(Unit.kind == "grid").options(undefer(Unit.geometry)))
+                 if u.geometry]
         live = session.scalar(select(func.count()).select_from(WorkOrder).where(
             WorkOrder.status.not_in(["archived", "voided"]), WorkOrder.latitude.is_not(None))) or 0
         for _ in range(max(0, points - live)):

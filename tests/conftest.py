@@ -23,6 +23,7 @@ from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
+from minhu.geo.service import forget_map
 from minhu.models import load_all
 from tests.factories import PASSWORD, World, make_world
 
@@ -123,3 +124,9 @@ def token_for(client: TestClient):
 @pytest.fixture(autouse=True)
 def _city_timezone() -> None:
     clock.set_city_timezone(Settings().tz)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_map() -> None:
+    # Each test has its own database (or an emptied one): no process-wide map may outlive it.
+    forget_map()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from shapely.geometry import Point, shape
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from minhu.core import clock
 from minhu.core.db import Database
@@ -101,7 +101,7 @@ SAMPLES = (
 def _build_map(session: Session) -> dict[str, Unit]:
     """The demo city goes in through the same importer and checks as any city's own files."""
     transfer.write_map(session, transfer.parse_map(geography.demo_map()))
-    return {u.code: u for u in session.scalars(select(Unit))}
+    return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
 def _build_posts(session: Session) -> None:

@@ -1,20 +1,22 @@
 """Locating points and addresses on the map, and who answers for a place.
 
-The spatial index and the gazetteer live in memory per process and database. Every lookup reads the
-map's revision (one primary-key read) and rebuilds them when it moved: a map imported by another
-process is seen at once, and a process that changed the map itself forgets its copy immediately.
+The spatial index and the gazetteer live in memory per process and database. A lookup reads the map's
+revision (one primary-key read) at most every ``REVISION_RECHECK_SECONDS`` and rebuilds them when it
+moved: a map imported by another process is seen within that time, and a process that changed the map
+itself forgets its copy at once. Intake places every order, so the read is not repeated per order.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 
 from shapely.geometry import shape
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
 from minhu.geo.address import Candidate, Gazetteer, PlaceEntry, normalize
@@ -24,6 +26,7 @@ from minhu.org.models import Unit
 from minhu.org.roles import TERRITORIAL_KINDS
 
 REVISION_ROW = 1
+REVISION_RECHECK_SECONDS = 2.0
 # Below this an address match is a guess, not a place: the order keeps no location from it.
 MIN_ADDRESS_CONFIDENCE = 0.5
 
@@ -35,9 +38,13 @@ class MapState:
     day: date
     index: MapIndex
     gazetteer: Gazetteer
+    # The territorial units as loaded (detached, read-only): an order placed on them adopts them
+    # with merge(load=False) instead of reading them again on the intake path.
+    units: dict[int, Unit]
 
 
 _states: dict[str, MapState] = {}
+_checked_at: dict[str, float] = {}
 _lock = threading.Lock()
 
 
@@ -67,17 +74,22 @@ def bump_revision(session: Session) -> int:
 def forget_map() -> None:
     with _lock:
         _states.clear()
+        _checked_at.clear()
 
 
 def map_state(session: Session) -> MapState:
     key = str(session.get_bind().engine.url)
-    revision = current_revision(session)
     state = _states.get(key)
-    if state is not None and state.revision == revision and state.day == clock.city_now().date():
+    today = clock.city_now().date()
+    if state is not None and state.day == today and time.monotonic() - _checked_at.get(key, 0.0) < \
+            REVISION_RECHECK_SECONDS:
         return state
-    state = _build(session, revision)
+    revision = current_revision(session)
+    if state is None or state.revision != revision or state.day != today:
+        state = _build(session, revision)
     with _lock:
         _states[key] = state
+        _checked_at[key] = time.monotonic()
     return state
 
 
@@ -88,10 +100,11 @@ def is_current(unit: Unit, day: date) -> bool:
 
 def _build(session: Session, revision: int) -> MapState:
     today = clock.city_now().date()
-    units = [UnitShape(u.id, u.code, u.name, u.kind, u.parent_id, u.geometry)
-             for u in session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in TERRITORIAL_KINDS]),
-                                                         Unit.geometry.is_not(None)))
-             if u.geometry and is_current(u, today)]
+    territorial = [u for u in session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in TERRITORIAL_KINDS]),
+                                                                 Unit.geometry.is_not(None))
+                                              .options(undefer(Unit.geometry)))
+                   if u.geometry and is_current(u, today)]
+    units = [UnitShape(u.id, u.code, u.name, u.kind, u.parent_id, u.geometry) for u in territorial if u.geometry]
     zones = [ZoneShape(z.id, z.code, z.name, z.kind.value, z.geometry, z.buffer_m,
                        tuple(m.unit_id for m in z.members))
              for z in session.scalars(select(Zone).options(selectinload(Zone.members)))]
@@ -108,7 +121,7 @@ def _build(session: Session, revision: int) -> MapState:
     city = district.parent if district is not None else None
     gazetteer = Gazetteer(places, home_city=city.name if city is not None else "武汉市",
                           home_district=district.name if district is not None else None)
-    return MapState(revision, today, MapIndex(units, zones, revision), gazetteer)
+    return MapState(revision, today, MapIndex(units, zones, revision), gazetteer, {u.id: u for u in territorial})
 
 
 def locate(session: Session, lon: float, lat: float) -> Location:
@@ -128,6 +141,7 @@ class Placement:
     confidence: float
     lon: float
     lat: float
+    units: dict[int, Unit]  # the located street, community and grid, by id (detached)
 
 
 def place(session: Session, *, lon: float | None, lat: float | None, address: str | None) -> Placement | None:
@@ -137,14 +151,21 @@ def place(session: Session, *, lon: float | None, lat: float | None, address: st
     if state.index.empty:
         return None
     if lon is not None and lat is not None:
-        return Placement(state.index.locate(lon, lat), LocationSource.COORDINATES, 1.0, lon, lat)
+        where = state.index.locate(lon, lat)
+        return Placement(where, LocationSource.COORDINATES, 1.0, lon, lat, _units_of(state, where))
     if address:
         candidates = state.gazetteer.geocode(address, limit=1)
         if candidates and candidates[0].confidence >= MIN_ADDRESS_CONFIDENCE:
             best = candidates[0]
             where = coarsen(state.index.locate(best.lon, best.lat), best.kind)
-            return Placement(where, LocationSource.ADDRESS, best.confidence, best.lon, best.lat)
+            return Placement(where, LocationSource.ADDRESS, best.confidence, best.lon, best.lat,
+                             _units_of(state, where))
     return None
+
+
+def _units_of(state: MapState, where: Location) -> dict[int, Unit]:
+    hits = (where.street, where.community, where.grid)
+    return {hit.id: state.units[hit.id] for hit in hits if hit is not None}
 
 
 # How far down the tree an address match may place an order: a street or a road names a stretch of

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, 
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
 from minhu.core.db import Database
@@ -244,7 +244,7 @@ def _optional_geometry(geometry: Any, allowed: set[str], label: str, problems: l
 
 
 def _known_units(session: Session) -> dict[str, Unit]:
-    return {u.code: u for u in session.scalars(select(Unit))}
+    return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
 def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> list[Problem]:
@@ -658,7 +658,7 @@ def _post_problems(where: str, row: PostRow, units: dict[str, Unit], zones: dict
 def export_map(session: Session, *, include_retired: bool = False) -> dict[str, Any]:
     """The map as the importer reads it (units, zones, places), parents before children."""
     features: list[dict[str, Any]] = []
-    for unit in session.scalars(select(Unit).order_by(Unit.path)):
+    for unit in session.scalars(select(Unit).options(undefer(Unit.geometry)).order_by(Unit.path)):
         if unit.valid_to is not None and not include_retired:
             continue
         props: dict[str, Any] = {"layer": "unit", "code": unit.code, "name": unit.name, "kind": unit.kind.value,

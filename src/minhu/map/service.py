@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from minhu.core import clock
 from minhu.geo import service as geo_service
@@ -68,7 +68,8 @@ def _layer_features(session: Session, layer: Layer) -> list[dict[str, Any]]:
     today = clock.city_now().date()
     if layer in _UNIT_LAYERS:
         units = session.scalars(select(Unit).where(Unit.kind == _UNIT_LAYERS[layer].value,
-                                                   Unit.geometry.is_not(None)).order_by(Unit.code))
+                                                   Unit.geometry.is_not(None))
+                                .options(undefer(Unit.geometry)).order_by(Unit.code))
         return [{"type": "Feature", "geometry": u.geometry, "properties": _unit_properties(u)}
                 for u in units if geo_service.is_current(u, today)]
     zones = session.scalars(select(Zone).where(Zone.kind == _ZONE_LAYERS[layer].value).order_by(Zone.code))

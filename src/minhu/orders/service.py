@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
@@ -85,24 +85,18 @@ def _intake_unit(session: Session, actor: User | None) -> Unit:
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    """Where a new order stands, found before the write transaction (with its units, loaded)."""
+    """Where a new order stands, found before the write transaction."""
 
     placement: geo_service.Placement | None
-    units: dict[int, Unit]
 
 
 def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
-    """Locate a new order (coordinates, else address) and load its street, community and grid.
+    """Locate a new order (coordinates, else address).
 
     Callers on the hot path do this in a read session, so the writer's lock never waits on it —
     the first order after a map change rebuilds the spatial index here.
     """
-    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
-    hits = [] if placement is None else [placement.location.street, placement.location.community,
-                                         placement.location.grid]
-    ids = {hit.id for hit in hits if hit is not None}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
-    return PlacedOrder(placement, units)
+    return PlacedOrder(geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address))
 
 
 def create_order(session: Session, data: OrderCreate, *, actor: User | None,
@@ -146,7 +140,8 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
     for attribute, unit_id in (("street", order.street_id), ("community", order.community_id),
                                ("grid", order.grid_id)):
-        setattr(order, attribute, session.merge(placed.units[unit_id], load=False) if unit_id else None)
+        unit = placed.placement.units[unit_id] if placed.placement is not None and unit_id else None
+        setattr(order, attribute, session.merge(unit, load=False) if unit is not None else None)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel}, anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()

@@ -31,8 +31,9 @@ class Unit(Base):
     number_prefix: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    # The area it answers for: a GeoJSON Polygon or MultiPolygon in WGS-84, or None.
-    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, default=None)
+    # The area it answers for: a GeoJSON Polygon or MultiPolygon in WGS-84, or None. Deferred: units are
+    # joined to every order read, and a street's polygon is kilobytes of JSON nobody there needs.
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, default=None, deferred=True)
     households: Mapped[int | None] = mapped_column(Integer, default=None)
     grid_kind: Mapped[GridKind | None] = mapped_column(EnumText(GridKind), default=None)
     staff_posts: Mapped[int | None] = mapped_column(Integer, default=None)
