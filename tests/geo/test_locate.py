@@ -177,3 +177,18 @@ def test_a_unit_code_with_a_nul_is_absent_not_a_crash(city, client, world, token
     response = client.get("/api/v1/units/G%00", headers=token_for(world.handler))
     assert response.status_code == 404
     assert client.get(f"/api/v1/units/{G1}", headers=token_for(world.handler)).json()["households"] == 520
+
+
+def test_the_order_page_shows_its_place_and_who_answers_for_it(city, client, world, db):
+    from tests.factories import make_order
+    from tests.intake.test_pages import login
+    order = make_order(db, world, latitude=30.55 + 10 / 110_574, longitude=114.305)
+    login(client, world.dispatcher)
+    html = client.get(f"/orders/{order.number}").text
+    place = html.split('id="order-place">')[1].split("</dd>")[0]
+    people = html.split('id="order-people">')[1].split("</dd>")[0]
+    assert "积玉桥街 · 和平社区 · 和平社区1网格" in place
+    assert "按坐标定位" in place
+    for name in ("李娜", "王芳", "孙涛", "吴刚"):  # grid worker and chief, road chief, area chief
+        assert name in people
+    assert "赵强" not in people  # another grid, and a post that has ended

@@ -106,8 +106,9 @@ class Post(Base):
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
 
     user: Mapped[User | None] = relationship()
-    unit: Mapped[Unit | None] = relationship()
-    zone: Mapped[Zone | None] = relationship()
+    # Joined: wherever posts are listed, their grid or zone is named beside them.
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    zone: Mapped[Zone | None] = relationship(lazy="joined")
 
     def held_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)

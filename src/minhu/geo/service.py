@@ -182,13 +182,18 @@ def coarsen(location: Location, place_kind: str) -> Location:
                    community=location.community if level == "community" else None)
 
 
-def people_on_duty(session: Session, location: Location, day: date | None = None) -> list[Post]:
-    """The posts answering for the grid and the zones of a location, held on ``day`` (today)."""
+def people_on_duty(session: Session, location: Location, day: date | None = None, *,
+                   grid_id: int | None = None) -> list[Post]:
+    """The posts answering for the grid and the zones of a location, held on ``day`` (today).
+
+    ``grid_id`` names the grid when it is known otherwise (an order keeps the grid it was reported in).
+    """
     day = day or clock.city_now().date()
     zone_ids = [z.id for z in location.zones]
     clauses = []
-    if location.grid is not None:
-        clauses.append(Post.unit_id == location.grid.id)
+    grid_id = grid_id or (location.grid.id if location.grid is not None else None)
+    if grid_id is not None:
+        clauses.append(Post.unit_id == grid_id)
     if zone_ids:
         clauses.append(Post.zone_id.in_(zone_ids))
     if not clauses:

@@ -6,15 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minhu.core.db import Database
 from minhu.core.errors import DomainError
 from minhu.core.files import open_stored
 from minhu.core.types import MAX_ROW_ID
+from minhu.geo import service as geo_service
+from minhu.geo.models import POST_LABELS, Post
 from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
+from minhu.orders.models import WorkOrder
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import ActionRequest
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
@@ -66,8 +70,19 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         events = [present.event_read(e) for e in queries.events_of(session, order)]
         targets = org_queries.list_dispatch_targets(session) if any(
             a.action is Action.DISPATCH for a in view.allowed_actions) else []
+        people = _people_for(session, order)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
-                  events=events, targets=targets, flashes=pop_flashes(request))
+                  events=events, targets=targets, people=people, post_labels=POST_LABELS,
+                  flashes=pop_flashes(request))
+
+
+def _people_for(session: Session, order: WorkOrder) -> list[Post]:
+    """Who answers for the ground the order stands on: its grid's chief and worker, the chiefs of the
+    lakes, roads and areas at its point."""
+    if order.latitude is None or order.longitude is None or order.place_unit_id is None:
+        return []
+    where = geo_service.locate(session, order.longitude, order.latitude)
+    return geo_service.people_on_duty(session, where, grid_id=order.grid_id)
 
 
 def _apply(db: Database, number: str, action: Action, user: User, params: ActionRequest) -> bool:
