@@ -36,6 +36,7 @@ assets: $(VENDOR)/.installed
 run: $(VENV)/.installed assets
 	$(BIN)/minhu db upgrade
 	$(BIN)/minhu demo load --if-empty
+	$(BIN)/minhu demo train
 	$(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
 # Browser tests need Chromium and CJK fonts from Debian; installed when missing.

@@ -25,6 +25,7 @@ from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.geo.service import forget_map
 from minhu.models import load_all
+from minhu.routing.service import forget_routing
 from tests.factories import PASSWORD, World, make_world
 
 load_all()
@@ -130,3 +131,4 @@ def _city_timezone() -> None:
 def _fresh_map() -> None:
     # Each test has its own database (or an emptied one): no process-wide map may outlive it.
     forget_map()
+    forget_routing()

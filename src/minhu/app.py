@@ -35,6 +35,7 @@ from minhu.org import pages as org_pages
 from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
+from minhu.routing import service as routing
 from minhu.web import errors as web_errors
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = settings or Settings()
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
+    routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

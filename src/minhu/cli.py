@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 import uvicorn
 
 from minhu.app import create_app
+from minhu.config import Settings
 from minhu.core import migrate
 from minhu.core.deployment import open_deployment
 from minhu.core.errors import DomainError
 from minhu.demo import city
+from minhu.dispatch import cli as dispatch_cli
 from minhu.map import cli as map_cli
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
+from minhu.routing import classifier
+from minhu.routing import service as routing
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -28,9 +34,19 @@ app.add_typer(units_app, name="units")
 app.add_typer(orders_cli.import_app, name="import")
 app.add_typer(orders_cli.export_app, name="export")
 app.add_typer(map_cli.map_app, name="map")
+app.add_typer(dispatch_cli.catalog_app, name="catalog")
+app.add_typer(dispatch_cli.model_app, name="model")
+app.command("classify")(dispatch_cli.classify)
 
 
 open_database = open_deployment
+
+
+@app.callback()
+def _configure() -> None:
+    """Every command routes orders it creates with the deployment's trained model."""
+    settings = Settings()
+    routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
 
 
 @app.command()
@@ -69,6 +85,28 @@ def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数
         db.dispose()
     typer.echo("演示数据已载入：账号 operator / dispatcher / handler / gridworker / leader / reviewer / admin，"
                "密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
+
+
+@demo_app.command("train")
+def demo_train(data: Path = typer.Option(Path("../shared/data/messages_train.csv"), "--data",
+                                         help="标注留言 CSV；不存在时用演示目录生成的样例"),
+               force: bool = typer.Option(False, "--force", help="已有模型也重新训练")) -> None:
+    """Give the demo a classifier: from the labelled messages when the file is there, else from examples
+    written out of the catalog's keywords (a weak model, but every step of routing can be seen)."""
+    settings = Settings()
+    if classifier.current(settings.models_dir) is not None and not force:
+        typer.echo("已有分类模型，跳过训练（--force 可重新训练）")
+        return
+    if data.is_file():
+        examples = classifier.read_examples(data.read_bytes(), source=str(data))
+        source = f"{data}（{len(examples)} 条标注留言）"
+    else:
+        examples = city.catalog_examples()
+        source = f"演示目录关键词生成的 {len(examples)} 条样例（未找到 {data}）"
+    typer.echo(f"正在训练分类模型：{source} …")
+    model = classifier.train(examples)
+    classifier.save(model, settings.models_dir)
+    typer.echo(f"分类模型 {model.version} 已启用")
 
 
 def _known_role(value: str) -> str:

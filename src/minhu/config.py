@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest accepted attachment")
     token_ttl_hours: int = Field(default=12, description="Lifetime of an API bearer token")
     cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only")
+    auto_dispatch_confidence: float = Field(default=0.85, ge=0, le=1.01, description=(
+        "Orders whose category is at least this sure, with an owner found by the matrix, dispatch themselves; "
+        "above 1 nothing dispatches itself"))
 
     @classmethod
     def settings_customise_sources(
@@ -88,6 +91,11 @@ class Settings(BaseSettings):
     @property
     def attachments_dir(self) -> Path:
         return self.home / "attachments"
+
+    @property
+    def models_dir(self) -> Path:
+        """Trained models (the classifier), versioned."""
+        return self.home / "models"
 
     def ensure_home(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)

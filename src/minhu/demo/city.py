@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from shapely.geometry import Point, shape
 from sqlalchemy import select
@@ -27,6 +27,9 @@ from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
+from minhu.routing import catalog, classifier
+from minhu.routing import service as routing
+from minhu.routing.models import OwnerKind, RoutingRule
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -102,6 +105,59 @@ def _build_map(session: Session) -> dict[str, Unit]:
     """The demo city goes in through the same importer and checks as any city's own files."""
     transfer.write_map(session, transfer.parse_map(geography.demo_map()))
     return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
+
+
+# Which district department answers for a first-level category (the demo's departments), and the
+# second-level ones that belong to another department than their first level.
+DEPARTMENT_FOR = {"01": "住建", "02": "环保", "03": "交管", "04": "教育", "05": "人社", "06": "市监", "07": "卫健",
+                  "08": "城管", "09": "城管", "10": "市监", "0107": "房管", "0104": "房管", "0803": "城管",
+                  "0901": "城管", "1004": "市监", "1402": "卫健", "1401": "人社", "1403": "教育", "1404": "房管"}
+# Rulings of the district's joint meeting on matters nobody owned (the seed's 8 classes include these).
+RULINGS = (("060101", "市监", "武昌区接诉即办联席会议纪要（2025年第3期）", date(2025, 3, 12),
+            "预付卡退费：市场监管局牵头，商家所在街道配合"),
+           ("050104", "人社", "武昌区接诉即办联席会议纪要（2025年第4期）", date(2025, 4, 18),
+            "在校学生兼职劳动争议：人社局受理调解"),
+           ("050105", "人社", "武昌区接诉即办联席会议纪要（2025年第4期）", date(2025, 4, 18),
+            "超龄劳动者工伤与用工纠纷：人社局牵头"))
+
+
+def _build_routing(session: Session, units: dict[str, Unit]) -> None:
+    """The default catalog, and a matrix giving each department's categories to the demo's departments."""
+    catalog.load_catalog(session, catalog.read_catalog())
+    categories = catalog.active_categories(session)
+    covered: dict[str, str] = {}
+    for code, category in categories.items():
+        if category.owner_kind is not OwnerKind.DEPARTMENT or category.level == 1:
+            continue
+        department = DEPARTMENT_FOR.get(code[:4]) or DEPARTMENT_FOR.get(code[:2])
+        if department is None or covered.get(code[:-2]) == department:
+            continue  # no demo department for it, or its parent's rule already says the same
+        covered[code] = department
+        session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
+                                source="武昌区职能部门职责清单"))
+    for code, department, source, day, note in RULINGS:
+        session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
+                                source=source, decided_on=day, note=note))
+    session.flush()
+    routing.forget_routing()
+
+
+def catalog_examples() -> list[classifier.Example]:
+    """Training rows written out of the default catalog's keywords, labelled by first-level name: what
+    the demo learns from when the labelled messages are not at hand."""
+    parsed = catalog.read_catalog()
+    names = {row.code: row.name for row in parsed.rows if len(row.code) == 2}
+    rng = random.Random(7)
+    templates = ("{a}的问题很严重，{b}，希望尽快处理。", "反映{a}：{b}，已经持续一段时间。", "关于{a}和{b}的诉求",
+                 "我家附近{a}，{b}，请相关部门解决。")
+    examples = []
+    for row in parsed.rows:
+        if not row.keywords:
+            continue
+        for _ in range(6):
+            a, b = rng.choice(row.keywords), rng.choice(row.keywords)
+            examples.append(classifier.Example(f"{a}问题", rng.choice(templates).format(a=a, b=b), names[row.code[:2]]))
+    return examples
 
 
 def _build_posts(session: Session) -> None:
@@ -238,6 +294,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         if if_empty and session.scalar(select(Unit.id).limit(1)) is not None:
             return False
         units = _build_map(session)
+        _build_routing(session, units)
         users = _build_users(session, units)
         _build_posts(session)
         _build_orders(session, users, units)

@@ -34,13 +34,19 @@ MIN_ADDRESS_CONFIDENCE = 0.5
 @dataclass(frozen=True)
 class MapState:
     revision: int
-    # Units come and go on their valid_from / valid_to dates: a state built yesterday is stale today.
+    # Units come and go on their valid_from / valid_to dates: the state holds for the days on which no
+    # such date falls between its own day and the day asked about.
     day: date
+    boundaries: tuple[date, ...]
     index: MapIndex
     gazetteer: Gazetteer
     # The territorial units as loaded (detached, read-only): an order placed on them adopts them
     # with merge(load=False) instead of reading them again on the intake path.
     units: dict[int, Unit]
+
+    def holds_on(self, day: date) -> bool:
+        low, high = min(self.day, day), max(self.day, day)
+        return not any(low < boundary <= high for boundary in self.boundaries)
 
 
 _states: dict[str, MapState] = {}
@@ -81,11 +87,11 @@ def map_state(session: Session) -> MapState:
     key = str(session.get_bind().engine.url)
     state = _states.get(key)
     today = clock.city_now().date()
-    if state is not None and state.day == today and time.monotonic() - _checked_at.get(key, 0.0) < \
+    if state is not None and state.holds_on(today) and time.monotonic() - _checked_at.get(key, 0.0) < \
             REVISION_RECHECK_SECONDS:
         return state
     revision = current_revision(session)
-    if state is None or state.revision != revision or state.day != today:
+    if state is None or state.revision != revision or not state.holds_on(today):
         state = _build(session, revision)
     with _lock:
         _states[key] = state
@@ -100,10 +106,10 @@ def is_current(unit: Unit, day: date) -> bool:
 
 def _build(session: Session, revision: int) -> MapState:
     today = clock.city_now().date()
-    territorial = [u for u in session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in TERRITORIAL_KINDS]),
-                                                                 Unit.geometry.is_not(None))
-                                              .options(undefer(Unit.geometry)))
-                   if u.geometry and is_current(u, today)]
+    mapped = list(session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in TERRITORIAL_KINDS]),
+                                                     Unit.geometry.is_not(None)).options(undefer(Unit.geometry))))
+    territorial = [u for u in mapped if u.geometry and is_current(u, today)]
+    boundaries = tuple(sorted({d for u in mapped for d in (u.valid_from, u.valid_to) if d is not None}))
     units = [UnitShape(u.id, u.code, u.name, u.kind, u.parent_id, u.geometry) for u in territorial if u.geometry]
     zones = [ZoneShape(z.id, z.code, z.name, z.kind.value, z.geometry, z.buffer_m,
                        tuple(m.unit_id for m in z.members))
@@ -121,7 +127,8 @@ def _build(session: Session, revision: int) -> MapState:
     city = district.parent if district is not None else None
     gazetteer = Gazetteer(places, home_city=city.name if city is not None else "武汉市",
                           home_district=district.name if district is not None else None)
-    return MapState(revision, today, MapIndex(units, zones, revision), gazetteer, {u.id: u for u in territorial})
+    return MapState(revision, today, boundaries, MapIndex(units, zones, revision), gazetteer,
+                    {u.id: u for u in territorial})
 
 
 def locate(session: Session, lon: float, lat: float) -> Location:

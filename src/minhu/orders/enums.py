@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from minhu.routing.models import GRADE_LABELS as GRADE_LABELS  # the grade belongs to routing, which sets it
+from minhu.routing.models import Grade as Grade
+
 
 class Channel(StrEnum):
     HOTLINE = "hotline"
@@ -58,14 +61,6 @@ URGENCY_LABELS: dict[Urgency, str] = {
 }
 
 
-class Grade(StrEnum):
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
-
-
-GRADE_LABELS: dict[Grade, str] = {Grade.A: "A 简单", Grade.B: "B 一般", Grade.C: "C 复杂", Grade.D: "D 疑难"}
 
 
 class Resolution(StrEnum):

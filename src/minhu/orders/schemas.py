@@ -111,6 +111,8 @@ class ActionRequest(BaseModel):
     expected_version: Annotated[StrictInt, Field(ge=1)]
     note: Annotated[StorableText, Field(max_length=MAX_CONTENT_CHARS)] = ""
     unit_id: Annotated[StrictInt | None, Field(ge=1, le=MAX_ROW_ID, description="dispatch: the receiving unit")] = None
+    category_code: Annotated[str | None, Field(pattern=r"^(\d{2}){1,3}$", description=(
+        "dispatch: the category the dispatcher settles on (default: the one routing suggested)"))] = None
     reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
     resolution: Resolution | None = None
     satisfaction: Satisfaction | None = None

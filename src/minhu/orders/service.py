@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +22,7 @@ from minhu.core.db import Base, Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
 from minhu.geo import service as geo_service
+from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import numbering, permissions, queries, states
 from minhu.orders.enums import Urgency
@@ -33,6 +34,8 @@ from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
+from minhu.routing import service as routing
+from minhu.routing.models import Category, RoutingDecision
 
 DEFAULT_PREFIX = "MH"
 ACCEPT_LIMIT = timedelta(minutes=30)
@@ -48,6 +51,7 @@ _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
 _EVENTS = Base.metadata.tables[OrderEvent.__tablename__]
 _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_DECISION = insert(Base.metadata.tables[RoutingDecision.__tablename__])
 
 
 def _event_values(order: WorkOrder, action: Action, *, actor: User | None, from_status: Status | None,
@@ -85,18 +89,31 @@ def _intake_unit(session: Session, actor: User | None) -> Unit:
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    """Where a new order stands, found before the write transaction."""
+    """Where a new order stands and how routing reads it, found before the write transaction."""
 
     placement: geo_service.Placement | None
+    route: routing.Route | None = None
 
 
 def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
-    """Locate a new order (coordinates, else address).
+    """Locate a new order (coordinates, else address) and route it: categories, grade, owner.
 
     Callers on the hot path do this in a read session, so the writer's lock never waits on it —
-    the first order after a map change rebuilds the spatial index here.
+    the first order after a map change rebuilds the spatial index here, and classifying takes a
+    few milliseconds.
     """
-    return PlacedOrder(geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address))
+    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
+    units = placement.units if placement is not None else {}
+    where = placement.location if placement is not None else None
+
+    def unit_of(hit: UnitHit | None) -> Unit | None:
+        return units.get(hit.id) if hit is not None else None
+
+    route = routing.route(session, title=data.title, content=data.content,
+                          street=unit_of(where.street if where else None),
+                          community=unit_of(where.community if where else None),
+                          place=unit_of(where.finest if where else None))
+    return PlacedOrder(placement, route)
 
 
 def create_order(session: Session, data: OrderCreate, *, actor: User | None,
@@ -127,8 +144,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         "accept_due_at": None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
         "finish_due_at": now + PROVISIONAL_FINISH_LIMITS[data.urgency], "version": 1,
         # Every column is given, so the object built below has nothing left to load.
-        "category_code": None, "grade": None, "replied_at": None, "closed_at": None, "reply_text": None,
-        "resolution": None, "satisfaction": None,
+        "category_code": placed.route.category.code if placed.route and placed.route.category else None,
+        "grade": placed.route.grade.grade if placed.route else None,
+        "replied_at": None, "closed_at": None, "reply_text": None, "resolution": None, "satisfaction": None,
     }
     # Intake is the hot path: plain inserts cost a fraction of the ORM's unit of work. The rows
     # written then become ORM objects in this session without being read back.
@@ -148,11 +166,50 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
         idempotency.remember(session, claim, resource_ref=order.number)
+    if placed.route is not None:
+        session.execute(_INSERT_DECISION, _decision_values(order_id, placed.route))
     make_transient_to_detached(event)
     make_transient_to_detached(order)
     session.add(order)
     order_created.send(OrderChange(session, order, event))
+    if placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
+        _auto_dispatch(session, order, placed.route)
     return order
+
+
+def _record_choice(session: Session, order: WorkOrder) -> None:
+    """What the dispatcher chose against what routing suggested: the first dispatch counts."""
+    session.execute(update(RoutingDecision).where(RoutingDecision.order_id == order.id,
+                                                  RoutingDecision.chosen_at.is_(None))
+                    .values(chosen_category=order.category_code, chosen_owner_id=order.owner_unit_id,
+                            chosen_at=clock.now()))
+
+
+def _decision_values(order_id: int, route: routing.Route) -> dict[str, Any]:
+    return {"order_id": order_id, "at": clock.now(), "model_version": route.model_version,
+            "suggestions": [{"code": s.code, "name": s.name, "path": s.path, "confidence": s.confidence,
+                             "source": s.source} for s in route.suggestions],
+            "suggested_category": route.category.code if route.category else None,
+            "suggested_grade": route.grade.grade, "grade_reasons": list(route.grade.reasons),
+            "suggested_owner_id": route.owner.unit.id if route.owner.unit else None,
+            "rule_id": route.owner.rule.id if route.owner.rule else None, "owner_reason": route.owner.reason,
+            "confidence": route.confidence, "auto_dispatched": route.auto_dispatch, "chosen_category": None,
+            "chosen_owner_id": None, "chosen_at": None}
+
+
+def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> None:
+    """Dispatch as the system: the category was sure and the matrix named the owner. The trail says why."""
+    unit = route.owner.unit
+    assert unit is not None
+    order.owner_unit = session.merge(unit, load=False)
+    order.status = Status.DISPATCHED
+    order.updated_at = clock.now()
+    _append_event(session, order, Action.DISPATCH, actor=None, from_status=Status.ACCEPTED,
+                  note=f"自动派单：{route.owner.reason}", anonymous_name="系统（自动派单）",
+                  payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
+                           "category": route.category.code if route.category else None,
+                           "confidence": route.confidence})
+    session.flush()
 
 
 def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:
@@ -221,7 +278,13 @@ def _check_params(session: Session, order: WorkOrder, action: Action, params: Ac
         unit = session.get(Unit, params.unit_id)
         if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
             raise field_error("unit_id", "承办单位不存在或不可派单", code="invalid_unit")
-        return {"unit_id": unit.id, "unit_name": unit.name}
+        payload: dict[str, Any] = {"unit_id": unit.id, "unit_name": unit.name}
+        if params.category_code is not None:
+            category = session.get(Category, params.category_code)
+            if category is None or not category.active:
+                raise field_error("category_code", f"分类 {params.category_code} 不存在", code="invalid_category")
+            payload["category"] = category.code
+        return payload
     if action is Action.CALLBACK:
         if params.reached is None:
             raise field_error("reached", "请填写是否联系到市民")
@@ -258,6 +321,8 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     order.updated_at = now
     if action is Action.DISPATCH:
         order.owner_unit = session.get_one(Unit, payload["unit_id"])
+        order.category_code = payload.get("category", order.category_code)
+        _record_choice(session, order)
     elif action is Action.RETURN:
         payload = {"returned_by_unit": order.owner_unit.name}
         order.owner_unit = _intake_unit(session, None)

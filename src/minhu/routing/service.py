@@ -1,0 +1,183 @@
+"""Routing one order: what it is (top three categories), how hard (grade, with reasons), who owns it
+(with the rule that decided) — and whether it is sure enough to dispatch itself.
+
+The classifier names first-level categories; the catalog's keywords refine each to the deepest
+category they support. Categories the training data never saw (城市管理, 公共安全 …) are reached by
+their keywords alone. When no model has been trained, or the text says nothing, routing still answers
+— with keyword suggestions or none — and the order simply waits for the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.core.cache import TTLCache
+from minhu.org.models import Unit
+from minhu.routing import catalog as catalog_files
+from minhu.routing import classifier
+from minhu.routing.grading import GradeDecision, grade_order
+from minhu.routing.matrix import OwnerChoice, choose_owner
+from minhu.routing.models import Category, Grade, RoutingRule
+
+log = logging.getLogger("minhu.routing")
+
+# A category named by its keywords alone is a hint, not a prediction: it never dispatches by itself.
+KEYWORD_CONFIDENCE_CAP = 0.6
+
+
+@dataclass
+class RoutingConfig:
+    models_dir: Path | None = None
+    auto_dispatch_confidence: float = 0.85
+
+
+_config = RoutingConfig()
+
+
+def configure(*, models_dir: Path | None, auto_dispatch_confidence: float) -> None:
+    _config.models_dir = models_dir
+    _config.auto_dispatch_confidence = auto_dispatch_confidence
+
+
+def config() -> RoutingConfig:
+    return _config
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    name: str
+    path: str  # 城乡建设 › 物业管理 › 物业收费
+    confidence: float
+    source: str  # "model" or "keywords"
+
+
+@dataclass(frozen=True)
+class Route:
+    suggestions: list[Suggestion]
+    category: Category | None
+    confidence: float | None
+    grade: GradeDecision
+    owner: OwnerChoice
+    model_version: str | None
+    auto_dispatch: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _path(category: Category, categories: dict[str, Category]) -> str:
+    names = []
+    code = category.code
+    while code:
+        if code in categories:
+            names.append(categories[code].name)
+        code = code[:-2]
+    return " › ".join(reversed(names))
+
+
+def keyword_hits(categories: dict[str, Category], text: str) -> dict[str, int]:
+    """How many of each category's keywords the text contains (categories with none left out)."""
+    hits = {}
+    for code, category in categories.items():
+        count = sum(1 for keyword in category.keywords if keyword and keyword in text)
+        if count:
+            hits[code] = count
+    return hits
+
+
+def _path_hits(code: str, hits: dict[str, int]) -> int:
+    """Keyword hits of a category and its ancestors."""
+    return sum(hits.get(code[:n], 0) for n in range(2, len(code) + 1, 2))
+
+
+def refine(top: Category, categories: dict[str, Category], hits: dict[str, int]) -> Category:
+    """The deepest category under ``top`` whose keywords (with its ancestors') best match the text."""
+    best, best_score = top, (0, 0)
+    for code in hits:
+        if not code.startswith(top.code) or code == top.code:
+            continue
+        score = (_path_hits(code, hits), categories[code].level)
+        if score > best_score or (score == best_score and code < best.code):
+            best, best_score = categories[code], score
+    return best
+
+
+@dataclass(frozen=True)
+class RoutingTables:
+    categories: dict[str, Category]
+    rules: list[RoutingRule]
+
+
+# The catalog and the matrix change a few times a year and are read for every order: kept per process
+# for a few seconds (the writers in this process forget them at once), as detached, read-only rows.
+_tables: TTLCache[str, RoutingTables] = TTLCache(ttl_seconds=10)
+
+
+def forget_routing() -> None:
+    _tables.clear()
+
+
+def tables(session: Session) -> RoutingTables:
+    def load() -> RoutingTables:
+        return RoutingTables(catalog_files.active_categories(session),
+                             list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))))
+    return _tables.get_or_load(str(session.get_bind().engine.url), load)
+
+
+def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[list[Suggestion], str | None]:
+    categories = tables(session).categories
+    if not categories:
+        return [], None
+    hits = keyword_hits(categories, f"{title}\n{content}")
+    by_name = {c.name: c for c in categories.values() if c.level == 1}
+    model = None
+    try:
+        model = classifier.current(_config.models_dir)
+    except Exception:  # a broken model file must never stop intake: the order waits for the dispatcher
+        log.exception("the classifier could not be loaded; routing by keywords only")
+    suggestions: list[Suggestion] = []
+    if model is not None:
+        for label, probability in model.top(title, content, k=k):
+            top = by_name.get(label)
+            if top is None:
+                continue
+            category = refine(top, categories, hits)
+            suggestions.append(Suggestion(category.code, category.name, _path(category, categories),
+                                          round(probability, 4), "model"))
+    # Categories the model cannot name (never in its training data) can still be named by their words.
+    labelled = set(model.labels) if model is not None else set()
+    keyword_tops = [c for c in categories.values() if c.level == 1 and c.name not in labelled]
+    scored = []
+    for top in keyword_tops:
+        category = refine(top, categories, hits)
+        if category is not top or top.code in hits:
+            scored.append((_path_hits(category.code, hits), category))
+    for count, category in sorted(scored, key=lambda pair: (-pair[0], pair[1].code))[:k]:
+        confidence = round(min(KEYWORD_CONFIDENCE_CAP, 0.2 * count), 4)
+        suggestions.append(Suggestion(category.code, category.name, _path(category, categories), confidence,
+                                      "keywords"))
+    suggestions.sort(key=lambda s: -s.confidence)
+    unique: list[Suggestion] = []
+    for suggestion in suggestions:
+        if all(suggestion.code != kept.code for kept in unique):
+            unique.append(suggestion)
+    return unique[:k], model.version if model is not None else None
+
+
+def route(session: Session, *, title: str, content: str, street: Unit | None, community: Unit | None,
+          place: Unit | None, repeat_unsolved: bool = False) -> Route:
+    suggestions, version = suggest(session, title, content)
+    best = suggestions[0] if suggestions else None
+    routing_tables = tables(session)
+    category = routing_tables.categories.get(best.code) if best is not None else None
+    grade = grade_order(f"{title}\n{content}", category, repeat_unsolved=repeat_unsolved)
+    owner = choose_owner(session, routing_tables.rules, category, grade.grade, street=street, community=community,
+                         place=place)
+    sure = best is not None and best.source == "model" and best.confidence >= _config.auto_dispatch_confidence
+    return Route(suggestions=suggestions, category=category, confidence=best.confidence if best else None,
+                 grade=grade, owner=owner, model_version=version,
+                 auto_dispatch=sure and owner.unit is not None and grade.grade is not Grade.D)
