@@ -177,11 +177,11 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     return order
 
 
-def _record_choice(session: Session, order: WorkOrder) -> None:
+def _record_choice(session: Session, order: WorkOrder, unit_id: int) -> None:
     """What the dispatcher chose against what routing suggested: the first dispatch counts."""
     session.execute(update(RoutingDecision).where(RoutingDecision.order_id == order.id,
                                                   RoutingDecision.chosen_at.is_(None))
-                    .values(chosen_category=order.category_code, chosen_owner_id=order.owner_unit_id,
+                    .values(chosen_category=order.category_code, chosen_owner_id=unit_id,
                             chosen_at=clock.now()))
 
 
@@ -322,7 +322,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     if action is Action.DISPATCH:
         order.owner_unit = session.get_one(Unit, payload["unit_id"])
         order.category_code = payload.get("category", order.category_code)
-        _record_choice(session, order)
+        _record_choice(session, order, payload["unit_id"])
     elif action is Action.RETURN:
         payload = {"returned_by_unit": order.owner_unit.name}
         order.owner_unit = _intake_unit(session, None)

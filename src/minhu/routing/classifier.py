@@ -69,7 +69,7 @@ class TextClassifier:
 
     def top(self, title: str, detail: str, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` likeliest labels with their probabilities, best first."""
-        if not clean(title) and not clean(detail):
+        if not says_something(f"{title}{detail}"):
             return []
         probs = self.probabilities([title], [detail])[0]
         order = np.argsort(-probs, kind="stable")[:k]
@@ -79,6 +79,21 @@ class TextClassifier:
         probs = self.probabilities(titles, details)
         best = probs.argmax(axis=1)
         return [(self.labels[i], float(probs[row, i])) for row, i in enumerate(best)]
+
+
+MIN_MEANINGFUL_CHARS = 2
+
+
+def says_something(text: str) -> bool:
+    """At least two letters, digits or ideographs: punctuation, blanks and one character are no message.
+    The order then waits for a person instead of carrying a guess."""
+    meaningful = 0
+    for ch in text:
+        if ch.isalnum():
+            meaningful += 1
+            if meaningful >= MIN_MEANINGFUL_CHARS:
+                return True
+    return False
 
 
 def clean(text: str) -> str:
