@@ -1,6 +1,7 @@
 """Routing: the catalog file, grading with reasons, the matrix's most specific rule, the classifier,
 and an order routed at intake — suggested, graded, owned, dispatched by itself when sure."""
 
+import re
 from datetime import date
 
 import pytest
@@ -26,8 +27,9 @@ def small_model() -> classifier.TextClassifier:
 
 
 @pytest.fixture
-def routed(db, world, settings, small_model):
-    """The default catalog, a district-wide rule, and the small model in use (where the app looks for it)."""
+def routed(db, world, settings, app, small_model):
+    """The default catalog, a district-wide rule, and the small model in use (where the app looks for it);
+    after the app, whose start configures routing from the settings."""
     with db.transaction() as s:
         catalog.load_catalog(s, catalog.read_catalog())
         s.add(RoutingRule(category_code="0501", owner_unit_id=world.department.id, source="职责清单"))
@@ -174,7 +176,6 @@ def test_training_files_with_gaps_are_refused_with_their_lines():
 
 def test_an_order_gets_suggestions_a_grade_with_reasons_and_an_owner_with_its_rule(routed, world, client,
                                                                                  token_for):
-    routing.configure(models_dir=routing.config().models_dir, auto_dispatch_confidence=1.01)
     body = {"type": "complaint", "channel": "hotline", "title": "公司拖欠工资三个月",
             "content": "我在一家公司上班，老板拖欠工资三个月不发，要求支付劳动报酬。"}
     created = client.post("/api/v1/orders", json=body, headers=token_for(world.operator)).json()
@@ -230,3 +231,18 @@ def test_a_broken_model_never_stops_intake(routed, world, client, token_for, set
     created = client.post("/api/v1/orders", json=body, headers=token_for(world.operator))
     assert created.status_code == 201
     assert created.json()["status"] == "accepted"
+
+
+def test_the_dispatcher_sees_the_suggestions_and_a_form_set_to_them(routed, world, client, db):
+    from tests.intake.test_pages import login
+    order = make_order(db, world, title="公司拖欠工资", content="老板拖欠工资三个月不发。")
+    login(client, world.dispatcher)
+    html = client.get(f"/orders/{order.number}").text
+    section = html.split('id="routing"')[1].split("</section>")[0]
+    assert "劳动和社会保障 › 劳动关系" in section
+    assert "职责清单" in section
+    assert f'<option value="{world.department.id}" selected>' in html
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
+    act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id)
+    login(client, world.handler)
+    assert 'id="routing"' not in client.get(f"/orders/{order.number}").text  # the centre's working notes

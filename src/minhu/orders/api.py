@@ -64,7 +64,8 @@ def list_orders(
 def read_order(number: OrderNumber, user: ApiUser, db: DB) -> OrderRead:
     """One order, with ``allowed_actions``: what the caller may do now."""
     with db.read() as session:
-        return present.order_read(queries.get_visible(session, number, viewer=user), user)
+        order = queries.get_visible(session, number, viewer=user)
+        return present.order_read(order, user, queries.decision_of(session, order))
 
 
 @router.post("/orders/{number}/actions/{action}", response_model=OrderRead,

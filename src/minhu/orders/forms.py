@@ -47,6 +47,7 @@ def action_request(form: Mapping[str, str]) -> ActionRequest:
         "expected_version": _int_or_none(form.get("expected_version")),
         "note": form.get("note", ""),
         "unit_id": _int_or_none(form.get("unit_id")),
+        "category_code": form.get("category_code") or None,
         "reached": None if reached in (None, "") else reached in _BOOL_TRUE,
         "resolution": form.get("resolution") or None,
         "satisfaction": form.get("satisfaction") or None,

@@ -66,7 +66,7 @@ def order_list(
 def order_page(request: Request, number: str, user: PageUser, db: DB) -> Response:
     with db.read() as session:
         order = queries.get_visible(session, number, viewer=user)
-        view = present.order_read(order, user)
+        view = present.order_read(order, user, queries.decision_of(session, order))
         events = [present.event_read(e) for e in queries.events_of(session, order)]
         targets = org_queries.list_dispatch_targets(session) if any(
             a.action is Action.DISPATCH for a in view.allowed_actions) else []

@@ -16,10 +16,13 @@ from minhu.orders.schemas import (
     OrderPlace,
     OrderRead,
     OrderTrack,
+    RoutingRead,
+    SuggestionRead,
     UnitBrief,
 )
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Status
 from minhu.org.models import Unit, User
+from minhu.routing.models import RoutingDecision
 
 HIDDEN_NAME = "（匿名）"
 
@@ -50,7 +53,18 @@ def order_place(order: WorkOrder) -> OrderPlace:
                       inside=(order.place_unit_id is not None) if located else None)
 
 
-def order_read(order: WorkOrder, viewer: User) -> OrderRead:
+def routing_read(decision: RoutingDecision | None) -> RoutingRead | None:
+    if decision is None:
+        return None
+    owner = decision.suggested_owner
+    return RoutingRead(suggestions=[SuggestionRead.model_validate(s) for s in decision.suggestions],
+                       grade_reasons=list(decision.grade_reasons),
+                       suggested_owner=unit_brief(owner) if owner is not None else None,
+                       owner_reason=decision.owner_reason, auto_dispatched=decision.auto_dispatched,
+                       model_version=decision.model_version)
+
+
+def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None = None) -> OrderRead:
     full_phone = permissions.sees_full_phone(viewer, order)
     name = order.citizen_name if permissions.sees_identity(viewer, order) else (
         HIDDEN_NAME if order.citizen_name else None)
@@ -66,6 +80,7 @@ def order_read(order: WorkOrder, viewer: User) -> OrderRead:
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
+        routing=routing_read(decision) if permissions.is_centre(viewer) else None,
         attachments=[attachment_read(a) for a in order.attachments],
     )
 

@@ -18,6 +18,7 @@ from minhu.orders.permissions import visible_clause
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
+from minhu.routing.models import RoutingDecision
 
 NUMBER_PATTERN = re.compile(r"^[A-Z]{1,8}\d{14}$", re.ASCII)
 MAX_PAGE = 100
@@ -123,6 +124,10 @@ def iter_orders(session: Session, *, viewer: User | None, filters: OrderFilters,
     """Every visible order matching ``filters``, oldest first, fetched ``batch`` rows at a time (for export)."""
     statement = _filtered(viewer, filters, session).order_by(WorkOrder.created_at, WorkOrder.id)
     yield from session.scalars(statement.execution_options(yield_per=batch))
+
+
+def decision_of(session: Session, order: WorkOrder) -> RoutingDecision | None:
+    return session.scalars(select(RoutingDecision).where(RoutingDecision.order_id == order.id)).first()
 
 
 def events_of(session: Session, order: WorkOrder) -> Sequence[OrderEvent]:

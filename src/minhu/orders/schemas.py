@@ -166,6 +166,25 @@ class OrderPlace(BaseModel):
     inside: bool | None = Field(description="是否在辖区内（无位置信息时为空）")
 
 
+class SuggestionRead(BaseModel):
+    code: str
+    name: str
+    path: str
+    confidence: float
+    source: str = Field(description="model：分类模型；keywords：目录关键词")
+
+
+class RoutingRead(BaseModel):
+    """What routing suggested at intake (shown to the dispatcher; only to the centre)."""
+
+    suggestions: list[SuggestionRead]
+    grade_reasons: list[str]
+    suggested_owner: UnitBrief | None
+    owner_reason: str
+    auto_dispatched: bool
+    model_version: str | None
+
+
 class OrderRead(OrderBrief):
     content: str
     citizen_name: str | None
@@ -188,6 +207,7 @@ class OrderRead(OrderBrief):
     version: int
     allowed_actions: list[AllowedAction]
     can_attach: bool
+    routing: RoutingRead | None = None
     attachments: list[AttachmentRead]
 
 
