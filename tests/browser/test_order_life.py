@@ -164,7 +164,7 @@ def test_a_return_without_a_reason_is_refused_and_the_order_stays(visitors: Visi
     assert reason.evaluate("el => el.validity.valueMissing") is True
 
     # Only spaces: the server refuses it and says why; nothing moved.
-    take(handler, Action.RETURN, note="   ")
+    take(handler, Action.RETURN, note="   ", choose={"return_reason": "不在本单位辖区"})
     expect(handler.locator(".flash.error")).to_have_text("退单理由不能为空")
     assert len(posted) == 1, posted  # the form with the empty reason never left the browser
     expect(handler.locator("#order-status")).to_have_text(STATUS_LABELS[Status.DISPATCHED])
@@ -172,7 +172,7 @@ def test_a_return_without_a_reason_is_refused_and_the_order_stays(visitors: Visi
     expect(action_form(handler, Action.RETURN)).to_be_visible()
 
     # With a reason the return goes through; the order is back at the centre, out of the street's list.
-    take(handler, Action.RETURN, note="不属于本街道辖区")
+    take(handler, Action.RETURN, note="不属于本街道辖区", choose={"return_reason": "不在本单位辖区"})
     expect(handler.locator(".flash.ok")).to_have_text(f"已{ACTION_LABELS[Action.RETURN]}")
     expect(handler).to_have_url(re.compile(r"/orders$"))
     expect(handler.locator("#orders")).not_to_contain_text(order.number)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from minhu.core.errors import Forbidden
+from minhu.core.errors import Forbidden, InvalidInput
 from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
@@ -79,7 +79,9 @@ def test_return_needs_a_reason_and_sends_the_order_back_to_the_centre(db, world)
     order = make_order(db, world, upto=Action.SIGN)
     with pytest.raises(NoteRequired):
         act(db, order.number, Action.RETURN, world.handler, note="   ")
-    returned = act(db, order.number, Action.RETURN, world.handler, note="不属于本街道辖区")
+    with pytest.raises(InvalidInput, match="退单原因"):
+        act(db, order.number, Action.RETURN, world.handler, note="不属于本街道辖区")
+    returned = act(db, order.number, Action.RETURN, world.handler, note="不属于本街道辖区", return_reason="outside")
     assert returned.status is Status.RETURNED
     assert returned.owner_unit_id == world.centre.id
     redispatched = act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.department.id)

@@ -100,3 +100,20 @@ CALLBACK_METHOD_LABELS: dict[CallbackMethod, str] = {
     CallbackMethod.ONLINE: "网上回访",
     CallbackMethod.VISIT: "上门回访",
 }
+
+
+class ReturnReason(StrEnum):
+    NOT_OURS = "not_ours"
+    OUTSIDE = "outside"
+    INSUFFICIENT = "insufficient"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+RETURN_REASON_LABELS: dict[ReturnReason, str] = {
+    ReturnReason.NOT_OURS: "不属于本单位职责",
+    ReturnReason.OUTSIDE: "不在本单位辖区",
+    ReturnReason.INSUFFICIENT: "诉求信息不全，无法办理",
+    ReturnReason.DUPLICATE: "重复工单",
+    ReturnReason.OTHER: "其他",
+}

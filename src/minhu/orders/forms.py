@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -40,14 +40,17 @@ def _validated(model: type[M], data: dict[str, Any]) -> M:
         raise InvalidInput(message, details=details) from exc
 
 
-def action_request(form: Mapping[str, str]) -> ActionRequest:
-    """Raises InvalidInput naming the fields that are wrong."""
+def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> ActionRequest:
+    """Raises InvalidInput naming the fields that are wrong. ``unit_ids``: the units a whistle calls."""
     reached = form.get("reached")
     data: dict[str, Any] = {
         "expected_version": _int_or_none(form.get("expected_version")),
         "note": form.get("note", ""),
         "unit_id": _int_or_none(form.get("unit_id")),
         "category_code": form.get("category_code") or None,
+        "unit_ids": [_int_or_none(v) for v in unit_ids if v],
+        "return_reason": form.get("return_reason") or None,
+        "make_rule": form.get("make_rule") in _BOOL_TRUE,
         "reached": None if reached in (None, "") else reached in _BOOL_TRUE,
         "resolution": form.get("resolution") or None,
         "satisfaction": form.get("satisfaction") or None,

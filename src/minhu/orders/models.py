@@ -84,8 +84,31 @@ class WorkOrder(Base):
         """The finest unit the order stands on."""
         return self.grid or self.community or self.street
     attachments: Mapped[list[Attachment]] = relationship(back_populates="order", order_by="Attachment.id")
+    # Loaded with the order: who may see and act on it depends on them.
+    calls: Mapped[list[OrderCall]] = relationship(order_by="OrderCall.id", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class OrderCall(Base):
+    """A unit called onto an order (吹哨) and its report (报到): when it was due, when it came, what it did."""
+
+    __tablename__ = "order_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    report_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report: Mapped[str | None] = mapped_column(Text)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    @property
+    def late(self) -> bool:
+        return self.reported_at is not None and self.reported_at > self.report_due_at
 
 
 class OrderEvent(Base):

@@ -69,7 +69,7 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         view = present.order_read(order, user, queries.decision_of(session, order))
         events = [present.event_read(e) for e in queries.events_of(session, order)]
         targets = org_queries.list_dispatch_targets(session) if any(
-            a.action is Action.DISPATCH for a in view.allowed_actions) else []
+            a.action in (Action.DISPATCH, Action.WHISTLE) for a in view.allowed_actions) else []
         people = _people_for(session, order)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
                   events=events, targets=targets, people=people, post_labels=POST_LABELS,
@@ -95,7 +95,9 @@ def _apply(db: Database, number: str, action: Action, user: User, params: Action
 
 @router.post("/orders/{number}/act", dependencies=[CsrfProtected])
 async def act(request: Request, number: str, user: PageUser, db: DB) -> Response:
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    submitted = await request.form()
+    form = {k: v for k, v in submitted.items() if isinstance(v, str)}
+    called = [v for v in submitted.getlist("unit_ids") if isinstance(v, str)]
     back = RedirectResponse(f"/orders/{number}", status_code=303)
     action_name = form.get("action", "")
     try:
@@ -106,7 +108,7 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
         flash(request, f"未知操作：{action_name}", "error")
         return back
     try:
-        params = forms.action_request(form)
+        params = forms.action_request(form, unit_ids=called)
         still_visible = await run_in_threadpool(_apply, db, number, action, user, params)
     except DomainError as exc:
         if exc.status == 404:

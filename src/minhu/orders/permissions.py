@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, or_, select, true
 
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderCall, WorkOrder
 from minhu.orders.states import Scope, Status, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
@@ -26,13 +26,15 @@ def visible_clause(viewer: User) -> ColumnElement[bool]:
     if is_centre(viewer):
         return true()
     below = unit_ids_below(viewer.unit)
+    called = select(OrderCall.order_id).where(OrderCall.unit_id.in_(below))
     return or_(WorkOrder.owner_unit_id.in_(below), WorkOrder.place_unit_id.in_(below),
-               WorkOrder.created_by_id == viewer.id)
+               WorkOrder.created_by_id == viewer.id, WorkOrder.id.in_(called))
 
 
 def may_see(viewer: User, order: WorkOrder) -> bool:
     return (is_centre(viewer) or order.owner_unit.is_within(viewer.unit) or order.created_by_id == viewer.id
-            or (order.place_unit is not None and order.place_unit.is_within(viewer.unit)))
+            or (order.place_unit is not None and order.place_unit.is_within(viewer.unit))
+            or any(call.unit.is_within(viewer.unit) for call in order.calls))
 
 
 def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
@@ -40,6 +42,10 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
         return False
     if transition.scope is Scope.CENTRE:
         return is_centre(actor)
+    if transition.scope is Scope.OWNER_OR_CENTRE and is_centre(actor):
+        return True
+    if transition.scope is Scope.CALLED:
+        return open_call_for(actor, order) is not None
     return order.owner_unit.is_within(actor.unit)
 
 
@@ -50,6 +56,11 @@ def may_register(actor: User) -> bool:
 def may_attach(actor: User, order: WorkOrder) -> bool:
     """Everyone working the order may add evidence; leaders only read, and an archived file is closed."""
     return actor.role is not Role.LEADER and order.status is not Status.ARCHIVED and may_see(actor, order)
+
+
+def open_call_for(actor: User, order: WorkOrder) -> OrderCall | None:
+    """The call (吹哨) on ``order`` that ``actor``'s unit must still answer, if any."""
+    return next((c for c in order.calls if c.reported_at is None and actor.unit.is_within(c.unit)), None)
 
 
 def allowed_actions(actor: User, order: WorkOrder) -> list[Transition]:

@@ -11,6 +11,7 @@ from minhu.orders.queries import public_steps
 from minhu.orders.schemas import (
     AllowedAction,
     AttachmentRead,
+    CallRead,
     EventRead,
     OrderBrief,
     OrderPlace,
@@ -81,6 +82,9 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
         routing=routing_read(decision) if permissions.is_centre(viewer) else None,
+        calls=[CallRead(unit_id=c.unit_id, unit_name=c.unit.name, called_at=c.called_at,
+                        report_due_at=c.report_due_at, reported_at=c.reported_at, report=c.report, late=c.late)
+               for c in order.calls],
         attachments=[attachment_read(a) for a in order.attachments],
     )
 

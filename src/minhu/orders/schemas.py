@@ -14,7 +14,16 @@ from minhu.core.text import RequiredText, StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.geo.coords import Crs, to_wgs84
 from minhu.geo.models import LocationSource
-from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
+from minhu.orders.enums import (
+    CallbackMethod,
+    Channel,
+    Grade,
+    OrderType,
+    Resolution,
+    ReturnReason,
+    Satisfaction,
+    Urgency,
+)
 from minhu.orders.states import Action, Status
 
 # Mainland mobile (optionally +86), or a landline with area code and optional extension.
@@ -113,6 +122,11 @@ class ActionRequest(BaseModel):
     unit_id: Annotated[StrictInt | None, Field(ge=1, le=MAX_ROW_ID, description="dispatch: the receiving unit")] = None
     category_code: Annotated[str | None, Field(pattern=r"^(\d{2}){1,3}$", description=(
         "dispatch: the category the dispatcher settles on (default: the one routing suggested)"))] = None
+    unit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]], Field(
+        max_length=10, description="whistle: the units called onto the order")] = []
+    return_reason: ReturnReason | None = Field(default=None, description="return: why the unit returns it")
+    make_rule: StrictBool = Field(default=False, description=(
+        "dispatch of a returned order: make this ruling a rule of the responsibility matrix"))
     reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
     resolution: Resolution | None = None
     satisfaction: Satisfaction | None = None
@@ -185,6 +199,16 @@ class RoutingRead(BaseModel):
     model_version: str | None
 
 
+class CallRead(BaseModel):
+    unit_id: int
+    unit_name: str
+    called_at: datetime
+    report_due_at: datetime
+    reported_at: datetime | None
+    report: str | None
+    late: bool
+
+
 class OrderRead(OrderBrief):
     content: str
     citizen_name: str | None
@@ -208,6 +232,7 @@ class OrderRead(OrderBrief):
     allowed_actions: list[AllowedAction]
     can_attach: bool
     routing: RoutingRead | None = None
+    calls: list[CallRead] = Field(default_factory=list, description="吹哨调度的单位及其报到")
     attachments: list[AttachmentRead]
 
 

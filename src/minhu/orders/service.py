@@ -25,9 +25,9 @@ from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import numbering, permissions, queries, states
-from minhu.orders.enums import Urgency
+from minhu.orders.enums import RETURN_REASON_LABELS, Urgency
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
-from minhu.orders.models import Attachment, OrderEvent, WorkOrder
+from minhu.orders.models import Attachment, OrderCall, OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, order_created, order_moved
 from minhu.orders.states import Action, Status
@@ -35,7 +35,7 @@ from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
 from minhu.routing import service as routing
-from minhu.routing.models import Category, RoutingDecision
+from minhu.routing.models import Category, RoutingDecision, RoutingRule
 
 DEFAULT_PREFIX = "MH"
 ACCEPT_LIMIT = timedelta(minutes=30)
@@ -153,6 +153,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order_id = session.execute(_INSERT_ORDER, values).scalar_one()
     order = WorkOrder(id=order_id, **values)
     order.attachments = []
+    order.calls = []
     # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
     order.owner_unit = session.merge(owner, load=False)
     # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
@@ -175,6 +176,20 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     if placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
         _auto_dispatch(session, order, placed.route)
     return order
+
+
+def _ruling_to_rule(session: Session, order: WorkOrder, from_status: Status, note: str) -> int:
+    """A ruling on a returned order's ownership becomes a line of the matrix (in one click)."""
+    if from_status is not Status.RETURNED:
+        raise field_error("make_rule", "只有对退单的裁定可以转为责任规则")
+    if order.category_code is None:
+        raise field_error("category_code", "请先确定分类，再把裁定转为责任规则")
+    rule = RoutingRule(category_code=order.category_code, owner_unit_id=order.owner_unit.id,
+                       source=f"派单员裁定（工单 {order.number}）", decided_on=clock.city_now().date(), note=note)
+    session.add(rule)
+    session.flush()
+    routing.forget_routing()
+    return rule.id
 
 
 def _record_choice(session: Session, order: WorkOrder, unit_id: int) -> None:
@@ -285,6 +300,12 @@ def _check_params(session: Session, order: WorkOrder, action: Action, params: Ac
                 raise field_error("category_code", f"分类 {params.category_code} 不存在", code="invalid_category")
             payload["category"] = category.code
         return payload
+    if action is Action.WHISTLE:
+        return _check_whistle(session, order, params)
+    if action is Action.RETURN:
+        if params.return_reason is None:
+            raise field_error("return_reason", "请选择退单原因")
+        return {"reason": params.return_reason.value, "reason_label": RETURN_REASON_LABELS[params.return_reason]}
     if action is Action.CALLBACK:
         if params.reached is None:
             raise field_error("reached", "请填写是否联系到市民")
@@ -294,6 +315,27 @@ def _check_params(session: Session, order: WorkOrder, action: Action, params: Ac
         return {"reached": params.reached, "resolution": params.resolution,
                 "satisfaction": params.satisfaction, "method": params.method}
     return {}
+
+
+# How long a unit called onto an order (吹哨) has to report (报到), until the deadlines policy sets it.
+REPORT_LIMIT = timedelta(hours=24)
+
+
+def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if not params.unit_ids:
+        raise field_error("unit_ids", "请选择要吹哨调度的单位")
+    already = {c.unit_id for c in order.calls if c.reported_at is None}
+    units = []
+    for unit_id in dict.fromkeys(params.unit_ids):
+        unit = session.get(Unit, unit_id)
+        if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
+            raise field_error("unit_ids", f"单位 {unit_id} 不存在或不可调度", code="invalid_unit")
+        if unit.id == order.owner_unit_id:
+            raise field_error("unit_ids", f"{unit.name} 是牵头单位，无需吹哨")
+        if unit.id in already:
+            raise field_error("unit_ids", f"{unit.name} 已被吹哨，尚未报到")
+        units.append(unit)
+    return {"units": [{"id": u.id, "name": u.name} for u in units]}
 
 
 def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: User,
@@ -323,9 +365,20 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         order.owner_unit = session.get_one(Unit, payload["unit_id"])
         order.category_code = payload.get("category", order.category_code)
         _record_choice(session, order, payload["unit_id"])
+        if params.make_rule:
+            payload["rule_id"] = _ruling_to_rule(session, order, from_status, note)
     elif action is Action.RETURN:
-        payload = {"returned_by_unit": order.owner_unit.name}
+        payload = {**payload, "returned_by_unit": order.owner_unit.name}
         order.owner_unit = _intake_unit(session, None)
+    elif action is Action.WHISTLE:
+        for called in payload["units"]:
+            session.add(OrderCall(order_id=order.id, unit_id=called["id"], called_by_id=actor.id, called_at=now,
+                                  report_due_at=now + REPORT_LIMIT))
+    elif action is Action.REPORT:
+        call = permissions.open_call_for(actor, order)
+        assert call is not None  # may_take checked it
+        call.reported_at, call.report = now, note
+        payload = {"unit_id": call.unit_id, "unit_name": call.unit.name, "late": call.late}
     elif action in (Action.REPLY, Action.DIRECT_REPLY):
         order.reply_text = note
         order.replied_at = now

@@ -61,6 +61,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     VOID = "void"
     RESTORE = "restore"
+    WHISTLE = "whistle"
+    REPORT = "report"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -82,6 +84,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REOPEN: "重办",
     Action.VOID: "作废",
     Action.RESTORE: "恢复",
+    Action.WHISTLE: "吹哨",
+    Action.REPORT: "报到",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
 }
@@ -92,6 +96,8 @@ class Scope(StrEnum):
 
     CENTRE = "centre"  # the command centre acts on every order
     OWNER = "owner"  # only orders owned by the actor's unit or a unit below it
+    OWNER_OR_CENTRE = "owner_or_centre"  # the owning unit, or the command centre on its behalf
+    CALLED = "called"  # a unit called onto the order (吹哨) that has not yet reported
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,10 @@ TRANSITIONS: tuple[Transition, ...] = (
        "重办理由"),
     _t(Action.VOID, {_S.NEW, _S.ACCEPTED, _S.RETURNED}, _S.VOIDED, _CENTRE_INTAKE, Scope.CENTRE, "作废理由"),
     _t(Action.RESTORE, {_S.VOIDED}, _S.ACCEPTED, {Role.DISPATCHER}, Scope.CENTRE, "恢复理由"),
+    # 吹哨报到: the lead unit (or the centre for it) calls other units onto the order; each reports its part.
+    _t(Action.WHISTLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS | {Role.DISPATCHER}, Scope.OWNER_OR_CENTRE,
+       "吹哨事由"),
+    _t(Action.REPORT, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.CALLED, "报到情况"),
 )
 
 TRANSITION_ACTIONS = frozenset(t.action for t in TRANSITIONS)
