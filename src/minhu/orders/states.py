@@ -132,7 +132,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        only_types={OrderType.CONSULTATION}),
     _t(Action.DISPATCH, {_S.ACCEPTED, _S.RETURNED}, _S.DISPATCHED, {Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.SIGN, {_S.DISPATCHED}, _S.SIGNED, _HANDLERS, Scope.OWNER),
-    _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED}, _S.RETURNED, _HANDLERS, Scope.OWNER, "退单理由"),
+    _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED, _S.HANDLING}, _S.RETURNED, _HANDLERS, Scope.OWNER, "退单理由"),
     _t(Action.HANDLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "办理情况"),
     _t(Action.REPLY, {_S.SIGNED, _S.HANDLING}, _S.REPLIED, _HANDLERS, Scope.OWNER, "答复内容"),
     _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
