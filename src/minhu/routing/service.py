@@ -135,19 +135,20 @@ def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[
     hits = keyword_hits(categories, f"{title}\n{content}")
     by_name = {c.name: c for c in categories.values() if c.level == 1}
     model = None
+    suggestions: list[Suggestion] = []
     try:
         model = classifier.current(_config.models_dir)
-    except Exception:  # a broken model file must never stop intake: the order waits for the dispatcher
-        log.exception("the classifier could not be loaded; routing by keywords only")
-    suggestions: list[Suggestion] = []
-    if model is not None:
-        for label, probability in model.top(title, content, k=k):
-            top = by_name.get(label)
-            if top is None:
-                continue
-            category = refine(top, categories, hits)
-            suggestions.append(Suggestion(category.code, category.name, _path(category, categories),
-                                          round(probability, 4), "model"))
+        ranked = model.top(title, content, k=k) if model is not None else []
+    except Exception:  # a broken or outdated model file must never stop intake: the order waits instead
+        log.exception("the classifier failed; routing by keywords only")
+        model, ranked = None, []
+    for label, probability in ranked:
+        top_category = by_name.get(label)
+        if top_category is None:
+            continue
+        category = refine(top_category, categories, hits)
+        suggestions.append(Suggestion(category.code, category.name, _path(category, categories),
+                                      round(probability, 4), "model"))
     # Categories the model cannot name (never in its training data) can still be named by their words.
     labelled = set(model.labels) if model is not None else set()
     keyword_tops = [c for c in categories.values() if c.level == 1 and c.name not in labelled]
