@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
 
+from minhu.core.errors import InvalidInput
+
 
 def check_storable(value: str) -> str:
     if "\x00" in value:
@@ -21,6 +23,29 @@ def check_storable(value: str) -> str:
     except UnicodeEncodeError as exc:
         raise ValueError("文本不是有效的 Unicode（孤立代理字符）") from exc
     return value
+
+
+def decode_text_file(raw: bytes, *, source: str = "文件", encoding: str | None = None) -> str:
+    """A file's text: UTF-8 (with or without BOM) unless ``encoding`` says otherwise.
+
+    Chinese spreadsheets save "CSV" as GB18030/GBK by default; such a file is named as such instead of
+    being read as garbage. Raises InvalidInput (code ``not_utf8``).
+    """
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InvalidInput(f"{source}无法按 {encoding} 解码：{exc}", code="not_utf8") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{source}不是 UTF-8 编码，也无法识别", code="not_utf8") from None
+    raise InvalidInput(f"{source}是 GB18030/GBK 编码（Excel、WPS 的“CSV”默认如此），不是 UTF-8：请另存为"
+                       "“CSV UTF-8（逗号分隔）”，或导入时注明编码（如 --encoding gb18030）", code="not_utf8")
 
 
 def check_not_blank(value: str) -> str:

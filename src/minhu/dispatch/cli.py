@@ -13,6 +13,7 @@ from sqlalchemy import select
 from minhu.config import Settings
 from minhu.core.deployment import deployment_database
 from minhu.core.errors import InvalidInput
+from minhu.core.text import decode_text_file
 from minhu.dispatch import report
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
@@ -152,9 +153,9 @@ def classify(input: Path = typer.Option(..., "--input", exists=True, dir_okay=Fa
     if model is None:
         raise _fail("尚未训练分类模型：先运行 minhu model train --data FILE")
     try:
-        text = input.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _fail(f"{input} 不是 UTF-8 编码") from None
+        text = decode_text_file(input.read_bytes(), source=str(input))
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("id", "title", "detail") if c not in (reader.fieldnames or [])]
     if missing:

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.core.errors import DomainError
-from minhu.core.text import RequiredText, StorableText
+from minhu.core.errors import DomainError, InvalidInput
+from minhu.core.text import RequiredText, StorableText, decode_text_file
 from minhu.geo import service
 from minhu.geo.address import normalize
 from minhu.geo.checks import Cell, Problem, geometry_problem, tiling_problems
@@ -178,9 +178,7 @@ def read_map(path: Path, *, max_bytes: int = DEFAULT_MAX_MAP_BYTES, encoding: st
     if path.suffix.lower() == ".csv":
         return parse_map(csv_to_geojson(decode_csv(raw, encoding=encoding)))
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise MapImportError([Problem(path.name, "文件不是 UTF-8 编码（GeoJSON 须为 UTF-8）")]) from None
+        document = json.loads(decode_csv(raw))
     except json.JSONDecodeError as exc:
         where = f"第 {exc.lineno} 行第 {exc.colno} 列"
         raise MapImportError([Problem(path.name, f"不是合法的 JSON：{where}，{exc.msg}")]) from None
@@ -539,22 +537,11 @@ def _write_places(session: Session, parsed: MapFile, known: dict[str, Unit], *, 
 
 
 def decode_csv(raw: bytes, *, encoding: str | None = None) -> str:
-    """UTF-8 (with or without BOM) unless told otherwise; a GB18030 file is named as such, not garbled."""
-    if encoding:
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise MapImportError([Problem("文件", f"无法按 {encoding} 解码：{exc}")]) from None
+    """The file's text (see ``decode_text_file``), its encoding problem reported like the map's others."""
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise MapImportError([Problem("文件", "文件不是 UTF-8 编码，也无法识别")]) from None
-    raise MapImportError([Problem("文件", "文件是 GB18030/GBK 编码（Excel 的“CSV”默认如此），不是 UTF-8："
-                                        "请另存为“CSV UTF-8”，或导入时加 --encoding gb18030")])
+        return decode_text_file(raw, encoding=encoding)
+    except InvalidInput as exc:
+        raise MapImportError([Problem("文件", exc.message)]) from None
 
 
 def parse_posts(text: str) -> list[tuple[int, PostRow]]:

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from minhu.core import clock, idempotency
 from minhu.core.db import Database
 from minhu.core.errors import Conflict, DomainError
+from minhu.core.text import decode_text_file
 from minhu.orders import queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, Channel, OrderType, Urgency
@@ -99,11 +100,7 @@ def _blank(value: Any) -> bool:
 
 
 def _rows_from_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    try:
-        content = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError("CSV 文件不是 UTF-8 编码：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后再导入",
-                          code="not_utf8", status=422) from None
+    content = decode_text_file(path.read_bytes(), source="CSV 文件")
     reader = csv.reader(io.StringIO(content, newline=""))
     header: list[str] | None = None
     end = 0

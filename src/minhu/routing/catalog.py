@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.core.errors import InvalidInput
-from minhu.core.text import RequiredText
+from minhu.core.text import RequiredText, decode_text_file
 from minhu.routing.models import Category, Grade, LimitClass, OwnerKind
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.csv"
@@ -57,10 +57,7 @@ def _problem(line: int, message: str) -> dict[str, str]:
 
 def parse_catalog(raw: bytes) -> CatalogFile:
     """Check a catalog file whole. Raises InvalidInput naming every bad line."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("分类目录文件不是 UTF-8 编码", code="catalog_invalid") from None
+    text = decode_text_file(raw, source="分类目录文件")
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise InvalidInput(f"分类目录表头应为 {','.join(COLUMNS)}", code="catalog_invalid")

@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from minhu.core.errors import InvalidInput
+from minhu.core.text import decode_text_file
 
 # Settled by bench/classifier.py (see the README).
 NGRAMS = (1, 2)
@@ -105,11 +106,7 @@ def clean(text: str) -> str:
 
 def read_examples(raw: bytes, *, source: str = "文件") -> list[Example]:
     """Rows of a training CSV (columns title, detail, label). Raises InvalidInput naming what is wrong."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        hint = "（看起来是 GB18030/GBK，请另存为 UTF-8）" if _decodes_as_gb18030(raw) else ""
-        raise InvalidInput(f"{source}不是 UTF-8 编码{hint}", code="training_data_invalid") from None
+    text = decode_text_file(raw, source=source)
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("title", "detail", "label") if c not in (reader.fieldnames or [])]
     if missing:
@@ -128,14 +125,6 @@ def read_examples(raw: bytes, *, source: str = "文件") -> list[Example]:
         raise InvalidInput(f"{source}有 {len(unlabelled)} 行没有 label：第 {shown} 行", code="training_data_invalid",
                            details=[{"field": f"第 {line} 行", "message": "缺少 label"} for line in unlabelled[:100]])
     return examples
-
-
-def _decodes_as_gb18030(raw: bytes) -> bool:
-    try:
-        raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _data_hash(examples: Sequence[Example]) -> str:
