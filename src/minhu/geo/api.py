@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from minhu.core.errors import InvalidInput
 from minhu.geo import service
-from minhu.geo.coords import Crs, to_wgs84
+from minhu.geo.coords import Crs, point_problem, to_wgs84
 from minhu.geo.schemas import CandidateRead, LocationRead, location_read
 from minhu.org.auth import ApiUser
 from minhu.web.deps import DB
@@ -21,16 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["辖区与定位"])
 def checked_point(lat: float, lon: float) -> tuple[float, float]:
     """(lat, lon) when they are a point on Earth. Raises InvalidInput naming the field, and saying so when
     the two look swapped (a latitude of 114 with a longitude of 30 is Wuhan written the wrong way round)."""
-    for name, value in (("lat", lat), ("lon", lon)):
-        if not math.isfinite(value):
-            raise InvalidInput(f"{name} 不能是 NaN 或无穷大", details=[{"field": name, "message": "须为有限数字"}])
-    if abs(lat) > 90:
-        swapped = abs(lon) <= 90 and abs(lat) <= 180
-        message = f"纬度 {lat} 超出范围" + ("：经纬度似乎颠倒了（纬度约 30，经度约 114）" if swapped else "")
-        raise InvalidInput(message, details=[{"field": "lat", "message": message}], code="coordinates_swapped"
-                           if swapped else "invalid_input")
-    if abs(lon) > 180:
-        raise InvalidInput(f"经度 {lon} 超出范围", details=[{"field": "lon", "message": "须在 -180 到 180 之间"}])
+    problem = point_problem(lon, lat)
+    if problem is not None:
+        raise InvalidInput(problem.message, details=[{"field": problem.field, "message": problem.message}],
+                           code="coordinates_swapped" if problem.swapped else "invalid_input")
     return lat, lon
 
 

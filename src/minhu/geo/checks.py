@@ -3,7 +3,6 @@ territorial levels tile one another. Every problem is collected, so one run repo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from minhu.geo.coords import point_problem
 from minhu.geo.index import LocalPlane
 
 GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
@@ -44,21 +44,10 @@ def position_problem(position: Any) -> str | None:
     """Why a GeoJSON position is not a WGS-84 [longitude, latitude], or None."""
     if not isinstance(position, list | tuple) or len(position) < 2:
         return "坐标应为 [经度, 纬度] 数组"
-    lon, lat = position[0], position[1]
-    for value in (lon, lat):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"坐标应为数字，而不是 {json_repr(value)}"
-        if not math.isfinite(value):
-            return "坐标不能是 NaN 或无穷大"
-    if not (-90 <= lat <= 90) and -90 <= lon <= 90 and -180 <= lat <= 180:
-        return f"纬度 {lat} 超出范围：经纬度似乎颠倒了（GeoJSON 的顺序是 [经度, 纬度]）"
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return f"坐标 [{lon}, {lat}] 超出经纬度范围"
-    return None
-
-
-def json_repr(value: Any) -> str:
-    return f"\"{value}\"" if isinstance(value, str) else repr(value)
+    problem = point_problem(position[0], position[1])
+    if problem is None:
+        return None
+    return problem.message + ("（GeoJSON 的顺序是 [经度, 纬度]）" if problem.swapped else "")
 
 
 def geometry_problem(geometry: Any, allowed: set[str]) -> tuple[BaseGeometry | None, str | None]:

@@ -14,7 +14,9 @@ metres, so :func:`gcj02_to_wgs84` iterates the forward transform to a fixed poin
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 __all__ = ["Crs", "gcj02_to_wgs84", "in_china", "to_wgs84", "wgs84_to_gcj02"]
 
@@ -110,3 +112,31 @@ def to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
     if crs == Crs.GCJ02:
         return gcj02_to_wgs84(lon, lat)
     return lon, lat
+
+
+@dataclass(frozen=True)
+class PointProblem:
+    field: str  # "lat" or "lon"
+    message: str
+    swapped: bool = False
+
+
+def point_problem(lon: Any, lat: Any) -> PointProblem | None:
+    """Why (lon, lat) is not a point on Earth, or None. The one check behind the API, orders and map files.
+
+    A latitude beyond ±90 whose longitude would be a latitude is a point written the wrong way round
+    (Wuhan is about 30 N, 114 E): the answer says so rather than just "out of range".
+    """
+    for field, value in (("lon", lon), ("lat", lat)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            shown = f"\"{value}\"" if isinstance(value, str) else repr(value)
+            return PointProblem(field, f"坐标应为数字，而不是 {shown}")
+        if not math.isfinite(value):
+            return PointProblem(field, "坐标不能是 NaN 或无穷大")
+    if abs(lat) > 90:
+        swapped = abs(lon) <= 90 and abs(lat) <= 180
+        return PointProblem("lat", f"纬度 {lat} 超出范围" + ("：经纬度似乎颠倒了（武汉约北纬 30、东经 114）" if swapped
+                                                           else "（须在 -90 到 90 之间）"), swapped)
+    if abs(lon) > 180:
+        return PointProblem("lon", f"经度 {lon} 超出范围（须在 -180 到 180 之间）")
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from datetime import datetime
@@ -12,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from minhu.core.text import RequiredText, StorableText
 from minhu.core.types import MAX_ROW_ID
-from minhu.geo.coords import Crs, to_wgs84
+from minhu.geo.coords import Crs, point_problem, to_wgs84
 from minhu.geo.models import LocationSource
 from minhu.orders.enums import (
     CallbackMethod,
@@ -44,10 +43,6 @@ def _phone(value: Any) -> Any:
     if not _PHONE.match(compact):
         raise ValueError("不是有效的电话号码（手机 1xxxxxxxxxx 或固话 0xx-xxxxxxxx）")
     return compact.removeprefix("+86").removeprefix("86") if len(compact) > 11 else compact
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _coordinate(value: Any) -> Any:
@@ -93,12 +88,11 @@ class OrderCreate(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _swapped_coordinates(cls, data: Any) -> Any:
-        # A latitude of 114 with a longitude of 30 is a Wuhan point written the wrong way round: say so.
+        # Other coordinate problems are the fields' own; a swapped pair is the pair's, and said so.
         if isinstance(data, dict):
-            lat, lon = data.get("latitude"), data.get("longitude")
-            if isinstance(lat, int | float) and isinstance(lon, int | float) and _is_number(lat) and _is_number(
-                    lon) and abs(lat) > 90 >= abs(lon):
-                raise ValueError(f"纬度 {lat} 超出范围：经纬度似乎颠倒了（纬度约 30，经度约 114）")
+            problem = point_problem(data.get("longitude"), data.get("latitude"))
+            if problem is not None and problem.swapped:
+                raise ValueError(problem.message)
         return data
 
     @model_validator(mode="after")
