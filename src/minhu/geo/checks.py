@@ -13,7 +13,6 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from minhu.geo.coords import point_problem
-from minhu.geo.index import LocalPlane
 
 GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 # Polygons drawn by hand or simplified never meet exactly: slivers below these are not errors.
@@ -134,7 +133,3 @@ def _overlaps(siblings: Sequence[Cell], word: str, share: float, min_m2: float) 
         overlap = a.geometry.intersection(b.geometry).area
         if overlap > max(min_m2, share * min(a.geometry.area, b.geometry.area)):
             yield Problem(a.label, f"与{word}{b.label}重叠 {overlap:,.0f} 平方米")
-
-
-def project_cell(plane: LocalPlane, label: str, code: str, parent_code: str | None, geom: BaseGeometry) -> Cell:
-    return Cell(label, code, parent_code, plane.project(geom))

@@ -9,7 +9,7 @@ so buffers and distances are in metres and every query is a plain STRtree lookup
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +40,6 @@ class LocalPlane:
 
     def to_metres(self, lon: float, lat: float) -> tuple[float, float]:
         return (lon - self.lon0) * self._kx, (lat - self.lat0) * METRES_PER_DEGREE_LAT
-
-    def to_degrees(self, x: float, y: float) -> tuple[float, float]:
-        return self.lon0 + x / self._kx, self.lat0 + y / METRES_PER_DEGREE_LAT
 
     def project(self, geometry: BaseGeometry) -> BaseGeometry:
         origin = np.array([self.lon0, self.lat0])
@@ -186,9 +183,6 @@ class MapIndex:
             for zone in self._areas_by_member.get(community.id, ()):
                 hits.append(ZoneHit(zone.id, zone.code, zone.name, zone.kind, 0.0))
         return tuple(sorted(hits, key=lambda h: (h.distance_m, h.code)))
-
-    def locate_many(self, points: Iterable[tuple[float, float]]) -> list[Location]:
-        return [self.locate(lon, lat) for lon, lat in points]
 
 
 def _hit(unit: UnitShape | None) -> UnitHit | None:

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
-from minhu.geo.address import Candidate, Gazetteer, PlaceEntry, normalize
+from minhu.geo.address import Gazetteer, PlaceEntry, normalize
 from minhu.geo.index import Location, MapIndex, UnitShape, ZoneShape
 from minhu.geo.models import LocationSource, MapRevision, Place, Post, Zone
 from minhu.org.models import Unit
@@ -133,10 +133,6 @@ def _build(session: Session, revision: int) -> MapState:
 
 def locate(session: Session, lon: float, lat: float) -> Location:
     return map_state(session).index.locate(lon, lat)
-
-
-def geocode(session: Session, text: str, *, limit: int = 5) -> list[Candidate]:
-    return map_state(session).gazetteer.geocode(text, limit=limit)
 
 
 @dataclass(frozen=True)

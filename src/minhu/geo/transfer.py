@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import shapely
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
@@ -37,6 +37,7 @@ from minhu.geo.checks import Cell, Problem, geometry_problem, tiling_problems
 from minhu.geo.index import LocalPlane
 from minhu.geo.models import (
     DEFAULT_BUFFER_M,
+    POST_FOR_ZONE,
     LineageChange,
     Place,
     PlaceKind,
@@ -245,11 +246,29 @@ def _known_units(session: Session) -> dict[str, Unit]:
     return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
+@dataclass(frozen=True)
+class _Ground:
+    """The units already in the database and those a ``replace`` import retires: read once per import."""
+
+    known: dict[str, Unit]
+    replace: bool
+    retiring: list[Unit]
+
+
+def _ground(session: Session, parsed: MapFile, *, replace: bool) -> _Ground:
+    known = _known_units(session)
+    return _Ground(known, replace, retiring_units(parsed, known) if replace else [])
+
+
 def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> list[Problem]:
     """Problems of consistency with itself and with the units already in the database (less those a
     ``replace`` import retires)."""
+    return _problems(session, parsed, _ground(session, parsed, replace=replace))
+
+
+def _problems(session: Session, parsed: MapFile, ground: _Ground) -> list[Problem]:
     problems: list[Problem] = []
-    known = _known_units(session)
+    known = ground.known
     seen: dict[str, str] = {}
     for unit in parsed.units:
         if unit.props.code in seen:
@@ -275,8 +294,8 @@ def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> li
             problems.append(Problem(unit.label, f"{_LEVEL_WORDS[unit.props.kind]}的上级应是{_LEVEL_WORDS[expected]}，"
                                                 f"而 {parent} 是{UNIT_KIND_LABELS[parent_kind]}"))
     problems.extend(_cycle_problems(parsed))
-    if replace:
-        problems.extend(_zones_on_retiring_ground(session, parsed, known))
+    if ground.retiring:
+        problems.extend(_zones_on_retiring_ground(session, parsed, known, ground.retiring))
     zone_codes: set[str] = set()
     for zone in parsed.zones:
         if zone.props.code in zone_codes:
@@ -294,13 +313,14 @@ def check_map(session: Session, parsed: MapFile, *, replace: bool = False) -> li
         if place_unit is not None and place_unit not in in_file and place_unit not in known:
             problems.append(Problem(f"地名 {place.props.name}", f"所在单位 {place_unit} 不存在"))
     if not problems:
-        problems.extend(_tiling(parsed, known, replace=replace))
+        problems.extend(_tiling(parsed, known, ground.retiring))
     return problems
 
 
-def _zones_on_retiring_ground(session: Session, parsed: MapFile, known: dict[str, Unit]) -> list[Problem]:
+def _zones_on_retiring_ground(session: Session, parsed: MapFile, known: dict[str, Unit],
+                              retiring_list: list[Unit]) -> list[Problem]:
     """An area zone that would keep a community the import retires: its people would answer for nothing."""
-    retiring = {u.id: u for u in retiring_units(parsed, known)}
+    retiring = {u.id: u for u in retiring_list}
     in_file = {z.props.code: z for z in parsed.zones}
     problems = []
     for zone in session.scalars(select(Zone).options(selectinload(Zone.members))):
@@ -336,11 +356,11 @@ def _replaced_parents(parsed: MapFile) -> set[str]:
     return {u.props.parent for u in parsed.units if u.props.kind in TERRITORIAL_KINDS and u.props.parent}
 
 
-def _tiling(parsed: MapFile, known: dict[str, Unit], *, replace: bool) -> list[Problem]:
+def _tiling(parsed: MapFile, known: dict[str, Unit], retiring_list: list[Unit]) -> list[Problem]:
     """Each territorial level inside its parent, without overlaps or gaps."""
     geoms: dict[str, tuple[str, str | None, UnitKind, BaseGeometry]] = {}
     file_codes = {u.props.code for u in parsed.units}
-    retiring = {u.code for u in retiring_units(parsed, known)} if replace else set()
+    retiring = {u.code for u in retiring_list}
     for code, unit in known.items():
         if code in retiring:
             continue
@@ -379,10 +399,11 @@ def import_map(db: Database, parsed: MapFile, *, replace: bool = False, on: date
 
 def write_map(session: Session, parsed: MapFile, *, replace: bool = False, on: date | None = None) -> MapImportResult:
     """Check and write a parsed map in the caller's transaction. Raises MapImportError before writing anything."""
-    problems = check_map(session, parsed, replace=replace)
+    ground = _ground(session, parsed, replace=replace)
+    problems = _problems(session, parsed, ground)
     if problems:
         raise MapImportError(problems)
-    return _write(session, parsed, replace=replace, on=on or clock.city_now().date())
+    return _write(session, parsed, ground, on=on or clock.city_now().date())
 
 
 def _ordered(units: Sequence[ParsedUnit]) -> list[ParsedUnit]:
@@ -405,8 +426,8 @@ def _ordered(units: Sequence[ParsedUnit]) -> list[ParsedUnit]:
     return ordered
 
 
-def _write(session: Session, parsed: MapFile, *, replace: bool, on: date) -> MapImportResult:
-    known = _known_units(session)
+def _write(session: Session, parsed: MapFile, ground: _Ground, *, on: date) -> MapImportResult:
+    known = ground.known
     added = updated = 0
     new_cells: list[Unit] = []
     for item in _ordered(parsed.units):
@@ -433,9 +454,9 @@ def _write(session: Session, parsed: MapFile, *, replace: bool, on: date) -> Map
         unit.valid_from = props.valid_from or unit.valid_from
         unit.valid_to, unit.active = None, True
     session.flush()
-    retired, lineage = (_retire_missing(session, parsed, known, new_cells, on) if replace else (0, 0))
+    retired, lineage = _retire(ground.retiring, new_cells, session, on)
     _write_zones(session, parsed, known)
-    places = _write_places(session, parsed, known, replace=replace)
+    places = _write_places(session, parsed, known, replace=ground.replace)
     service.bump_revision(session)
     return MapImportResult(added, updated, retired, len(parsed.zones), places, lineage)
 
@@ -452,10 +473,8 @@ def retiring_units(parsed: MapFile, known: dict[str, Unit]) -> list[Unit]:
     return left_out + below
 
 
-def _retire_missing(session: Session, parsed: MapFile, known: dict[str, Unit], new_cells: list[Unit],
-                    on: date) -> tuple[int, int]:
+def _retire(retired: list[Unit], new_cells: list[Unit], session: Session, on: date) -> tuple[int, int]:
     """Retire the territorial cells the file leaves out under the parents it describes; record lineage."""
-    retired = retiring_units(parsed, known)
     today = clock.city_now().date()
     for unit in retired:
         unit.valid_to = on
@@ -627,11 +646,9 @@ def _post_problems(where: str, row: PostRow, units: dict[str, Unit], zones: dict
             yield Problem(where, f"网格 {row.unit or '（空）'} 不存在")
     else:
         zone = zones.get(row.zone or "")
-        expected: Literal["area", "water", "road"] = {PostKind.AREA_CHIEF: "area", PostKind.RIVER_CHIEF: "water",
-                                                      PostKind.ROAD_CHIEF: "road"}[row.post]  # type: ignore[assignment]
         if zone is None:
             yield Problem(where, f"片区/河湖/路段 {row.zone or '（空）'} 不存在")
-        elif zone.kind.value != expected:
+        elif POST_FOR_ZONE[zone.kind] is not row.post:
             yield Problem(where, f"{row.zone} 不是此职务对应的责任区")
     if row.username and row.username not in users:
         yield Problem(where, f"账号 {row.username} 不存在")

@@ -51,10 +51,6 @@ class LimitClass(StrEnum):
     CONSULT = "consult"
 
 
-LIMIT_CLASS_LABELS = {LimitClass.IMMEDIATE: "即时", LimitClass.URGENT: "紧急", LimitClass.NORMAL: "一般",
-                      LimitClass.LONG: "复杂", LimitClass.CONSULT: "咨询"}
-OWNER_KIND_LABELS = {OwnerKind.COMMUNITY: "社区", OwnerKind.STREET: "街道", OwnerKind.ENFORCEMENT: "街道综合执法中心",
-                     OwnerKind.DEPARTMENT: "区职能部门", OwnerKind.PROPERTY: "物业", OwnerKind.CITY: "市级"}
 
 
 class Category(Base):
@@ -73,10 +69,6 @@ class Category(Base):
     catalog_version: Mapped[str] = mapped_column(String(16))
 
     parent: Mapped[Category | None] = relationship(remote_side=[code])
-
-    @property
-    def top_code(self) -> str:
-        return self.code[:2]
 
 
 class RoutingRule(Base):

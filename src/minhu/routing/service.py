@@ -10,7 +10,7 @@ their keywords alone. When no model has been trained, or the text says nothing, 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -66,7 +66,6 @@ class Route:
     owner: OwnerChoice
     model_version: str | None
     auto_dispatch: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def _path(category: Category, categories: dict[str, Category]) -> str:
