@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session
 
 from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import migrate
-from minhu.core.deployment import open_deployment
+from minhu.core.deployment import deployment_database, open_deployment
 from minhu.core.errors import DomainError
 from minhu.demo import city
 from minhu.dispatch import cli as dispatch_cli
@@ -18,6 +21,7 @@ from minhu.map import cli as map_cli
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
+from minhu.org.models import Unit
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 from minhu.routing import classifier
 from minhu.routing import service as routing
@@ -39,7 +43,6 @@ app.add_typer(dispatch_cli.model_app, name="model")
 app.command("classify")(dispatch_cli.classify)
 
 
-open_database = open_deployment
 
 
 @app.callback()
@@ -53,7 +56,7 @@ def _configure() -> None:
 def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int = typer.Option(8000, help="端口"),
           migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="启动前执行数据库迁移")) -> None:
     """Serve the web application (migrates the database first)."""
-    settings, db = open_database()
+    settings, db = open_deployment()
     if migrate_first:
         migrate.upgrade(db)
     typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}）")
@@ -63,26 +66,20 @@ def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply the migrations up to REVISION (default: the newest)."""
-    _settings, db = open_database()
-    try:
+    with deployment_database() as db:
         migrate.upgrade(db, revision)
         typer.echo(f"数据库已迁移到 {migrate.current(db)}")
-    finally:
-        db.dispose()
 
 
 @demo_app.command("load")
 def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数据时跳过")) -> None:
     """Load the demo city (武昌区), its people (one account per role) and sample orders."""
-    _settings, db = open_database()
     try:
-        migrate.upgrade(db)
-        loaded = city.load(db, if_empty=if_empty)
+        with deployment_database() as db:
+            migrate.upgrade(db)
+            loaded = city.load(db, if_empty=if_empty)
     except DomainError as exc:
-        typer.echo(f"无法载入演示数据：{exc.message}（已有数据时可加 --if-empty 跳过）", err=True)
-        raise typer.Exit(code=1) from None
-    finally:
-        db.dispose()
+        raise _refused("无法载入演示数据", exc, "（已有数据时可加 --if-empty 跳过）") from None
     typer.echo("演示数据已载入：账号 operator / dispatcher / handler / gridworker / leader / reviewer / admin，"
                "密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
 
@@ -109,80 +106,69 @@ def demo_train(data: Path = typer.Option(Path("../shared/data/messages_train.csv
     typer.echo(f"分类模型 {model.version} 已启用")
 
 
-def _known_role(value: str) -> str:
-    """Checked while the options are parsed, so a wrong role fails before the password prompt."""
-    if value not in {r.value for r in Role}:
-        raise typer.BadParameter(f"未知角色 {value}（可选：{'、'.join(r.value for r in Role)}）")
-    return value
+def _one_of(choices: type[StrEnum], word: str) -> Callable[[str], str]:
+    """An option callback: checked while the options are parsed, so a wrong value fails before any prompt."""
+    def check(value: str) -> str:
+        if value not in {c.value for c in choices}:
+            raise typer.BadParameter(f"未知{word} {value}（可选：{'、'.join(c.value for c in choices)}）")
+        return value
+    return check
+
+
+def _refused(what: str, exc: DomainError, hint: str = "") -> typer.Exit:
+    typer.echo(f"{what}：{exc.message}{hint}", err=True)
+    return typer.Exit(code=1)
+
+
+def _unit_by_code(session: Session, code: str, option: str) -> Unit:
+    found = org_queries.find_unit_by_code(session, code)
+    if found is None:
+        raise typer.BadParameter(f"单位编码 {code} 不存在", param_hint=option)
+    return found
 
 
 @users_app.command("add")
 def users_add(username: str,
               role: str = typer.Option(..., help="operator|dispatcher|handler|gridworker|leader|reviewer|admin",
-                                        callback=_known_role),
+                                        callback=_one_of(Role, "角色")),
               unit: str = typer.Option(..., help="所属单位编码"),
               name: str = typer.Option(..., help="姓名"),
               password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
     """Add a user to a unit."""
-    role_value = Role(role)
-    _settings, db = open_database()
     try:
-        with db.transaction() as session:
-            found = org_queries.find_unit_by_code(session, unit)
-            if found is None:
-                raise typer.BadParameter(f"单位编码 {unit} 不存在", param_hint="--unit")
-            org_service.create_user(session, username=username, password=password, full_name=name,
-                                    role=role_value, unit=found)
+        with deployment_database() as db, db.transaction() as session:
+            org_service.create_user(session, username=username, password=password, full_name=name, role=Role(role),
+                                    unit=_unit_by_code(session, unit, "--unit"))
     except DomainError as exc:
-        typer.echo(f"无法添加用户：{exc.message}", err=True)
-        raise typer.Exit(code=1) from None
-    finally:
-        db.dispose()
+        raise _refused("无法添加用户", exc) from None
     typer.echo(f"已添加用户 {username}")
-
-
-def _known_kind(value: str) -> str:
-    if value not in {k.value for k in UnitKind}:
-        raise typer.BadParameter(f"未知单位类型 {value}（可选：{'、'.join(k.value for k in UnitKind)}）")
-    return value
 
 
 @units_app.command("add")
 def units_add(code: str,
               name: str = typer.Option(..., help="单位名称"),
-              kind: str = typer.Option(..., help="|".join(k.value for k in UnitKind), callback=_known_kind),
+              kind: str = typer.Option(..., help="|".join(k.value for k in UnitKind),
+                                       callback=_one_of(UnitKind, "单位类型")),
               parent: str | None = typer.Option(None, help="上级单位编码（顶级单位不填）"),
               prefix: str | None = typer.Option(None, help="工单编号前缀（顶级单位，如 WC）")) -> None:
     """Add a unit: the command centre and the district first, then streets, departments and below."""
-    _settings, db = open_database()
     try:
-        with db.transaction() as session:
-            above = None
-            if parent is not None:
-                above = org_queries.find_unit_by_code(session, parent)
-                if above is None:
-                    raise typer.BadParameter(f"单位编码 {parent} 不存在", param_hint="--parent")
+        with deployment_database() as db, db.transaction() as session:
+            above = _unit_by_code(session, parent, "--parent") if parent is not None else None
             org_service.create_unit(session, code=code, name=name, kind=UnitKind(kind), parent=above,
                                     number_prefix=prefix)
     except DomainError as exc:
-        typer.echo(f"无法添加单位：{exc.message}", err=True)
-        raise typer.Exit(code=1) from None
-    finally:
-        db.dispose()
+        raise _refused("无法添加单位", exc) from None
     typer.echo(f"已添加{UNIT_KIND_LABELS[UnitKind(kind)]} {code} {name}")
 
 
 @units_app.command("list")
 def units_list() -> None:
     """Print the unit tree, one unit per line, indented by depth."""
-    _settings, db = open_database()
-    try:
-        with db.read() as session:
-            for unit in org_queries.list_units(session):
-                depth = unit.path.count("/") - 2
-                typer.echo(f"{'  ' * depth}{unit.code}\t{unit.name}\t{UNIT_KIND_LABELS[unit.kind]}")
-    finally:
-        db.dispose()
+    with deployment_database() as db, db.read() as session:
+        for unit in org_queries.list_units(session):
+            depth = unit.path.count("/") - 2
+            typer.echo(f"{'  ' * depth}{unit.code}\t{unit.name}\t{UNIT_KIND_LABELS[unit.kind]}")
 
 
 def main() -> None:

@@ -5,8 +5,13 @@ import pytest
 
 from minhu.geo import service, transfer
 from minhu.geo.coords import wgs84_to_gcj02
+from minhu.org import service as org_service
+from minhu.org.models import Unit
+from minhu.org.roles import Role
+from tests.factories import make_order
 from tests.geo import mapdata
 from tests.geo.mapdata import C1, C2, G1, G2, G3, LAKE, ROAD, S1, S2
+from tests.intake.test_pages import login
 
 
 @pytest.fixture
@@ -124,9 +129,6 @@ def test_an_order_reported_at_a_point_lands_on_its_grid_and_its_grid_worker_sees
     assert place["source"] == "coordinates"
     assert place["inside"] is True
     # The order stands on S1's ground: a grid worker of that grid sees it, though the centre owns it.
-    from minhu.org import service as org_service
-    from minhu.org.models import Unit
-    from minhu.org.roles import Role
     with db.transaction() as s:
         grid = s.query(Unit).filter_by(code=G2).one()
         org_service.create_user(s, username="g2worker", password="a-long-password", full_name="网格员",
@@ -180,8 +182,6 @@ def test_a_unit_code_with_a_nul_is_absent_not_a_crash(city, client, world, token
 
 
 def test_the_order_page_shows_its_place_and_who_answers_for_it(city, client, world, db):
-    from tests.factories import make_order
-    from tests.intake.test_pages import login
     order = make_order(db, world, latitude=30.55 + 10 / 110_574, longitude=114.305)
     login(client, world.dispatcher)
     html = client.get(f"/orders/{order.number}").text

@@ -1,6 +1,8 @@
 """The HTTP API as a client sees it: status codes, error bodies, idempotency, scope, paging."""
 
+import base64
 import io
+import json
 
 from minhu.orders.states import Action
 from tests.factories import make_order
@@ -265,8 +267,6 @@ def test_leaders_read_but_do_not_attach(client, world, token_for, db):
 
 
 def test_odd_times_and_hand_made_cursors_are_422(client, world, token_for):
-    import base64
-    import json
     headers = token_for(world.operator)
     year_one = client.get("/api/v1/orders", params={"created_from": "0001-01-01T00:00:00+08:00"}, headers=headers)
     assert year_one.status_code == 422

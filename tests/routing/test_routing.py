@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from minhu.core.errors import InvalidInput
 from minhu.demo.city import catalog_examples
+from minhu.dispatch.report import production_report
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.roles import UnitKind
@@ -16,6 +17,7 @@ from minhu.routing import catalog, classifier, grading, matrix
 from minhu.routing import service as routing
 from minhu.routing.models import Category, Grade, RoutingDecision, RoutingRule
 from tests.factories import act, make_order
+from tests.intake.test_pages import login
 
 HEADER = "code,parent,name,grade,owner,limit_class,keywords\n"
 
@@ -211,7 +213,6 @@ def test_the_dispatchers_choice_is_recorded_against_the_suggestion(routed, world
     with db.read() as s:
         decision = s.scalars(select(RoutingDecision)).one()
         assert (decision.chosen_category, decision.chosen_owner_id) == ("080303", world.street.id)
-    from minhu.dispatch.report import production_report
     with db.read() as s:
         report = production_report(s)
     assert report.decided == 1
@@ -234,7 +235,6 @@ def test_a_broken_model_never_stops_intake(routed, world, client, token_for, set
 
 
 def test_the_dispatcher_sees_the_suggestions_and_a_form_set_to_them(routed, world, client, db):
-    from tests.intake.test_pages import login
     order = make_order(db, world, title="公司拖欠工资", content="老板拖欠工资三个月不发。")
     login(client, world.dispatcher)
     html = client.get(f"/orders/{order.number}").text
