@@ -509,9 +509,14 @@ def pg_recreate(database: str, *, drop_only: bool = False) -> None:
             admin.execute(f'CREATE DATABASE "{database}"')
 
 
+# The labelled messages `make run` trains the demo on; without them the demo trains on its catalog.
+LABELLED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "messages_train.csv"
+
+
 def prepare_minhu(env: dict[str, str]) -> None:
-    """Migrate and load the demo city (units, the operator account, sample orders) through the CLI."""
-    for command in (["db", "upgrade"], ["demo", "load"]):
+    """Migrate, load the demo city (units, the operator account, sample orders) and train its classifier
+    through the CLI — as ``make run`` does, so that every order is classified, graded and routed."""
+    for command in (["db", "upgrade"], ["demo", "load"], ["demo", "train", "--data", str(LABELLED)]):
         done = subprocess.run([sys.executable, "-m", "minhu", *command], env=env, capture_output=True, text=True,
                               timeout=300, check=False)
         if done.returncode != 0:
