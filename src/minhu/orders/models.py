@@ -63,6 +63,9 @@ class WorkOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finish_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set at each dispatch: when the receiving unit got it, and until when it may still return it (退单).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -86,6 +89,11 @@ class WorkOrder(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="order", order_by="Attachment.id")
     # Loaded with the order: who may see and act on it depends on them.
     calls: Mapped[list[OrderCall]] = relationship(order_by="OrderCall.id", lazy="selectin")
+    escalations: Mapped[list[OrderEscalation]] = relationship(order_by="OrderEscalation.id", lazy="selectin")
+
+    @property
+    def pending_escalation(self) -> OrderEscalation | None:
+        return next((e for e in self.escalations if e.decided_at is None), None)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -109,6 +117,27 @@ class OrderCall(Base):
     @property
     def late(self) -> bool:
         return self.reported_at is not None and self.reported_at > self.report_due_at
+
+
+class OrderEscalation(Base):
+    """A unit's request to raise an order's grade (A→B→C→D) and the level above's answer."""
+
+    __tablename__ = "order_escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    from_grade: Mapped[Grade | None] = mapped_column(EnumText(Grade, length=1))
+    to_grade: Mapped[Grade] = mapped_column(EnumText(Grade, length=1))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    requested_unit: Mapped[Unit] = relationship(lazy="joined")
 
 
 class OrderEvent(Base):

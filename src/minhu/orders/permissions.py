@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, select, true
 
+from minhu.orders.enums import Grade
 from minhu.orders.models import OrderCall, WorkOrder
 from minhu.orders.states import Scope, Status, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
-from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role
+from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role, UnitKind
 
 # Hotline staff register and accept at once; grid workers report what they find on patrol (it waits
 # for acceptance); an administrator's account may feed orders from another system.
@@ -46,7 +47,20 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
         return True
     if transition.scope is Scope.CALLED:
         return open_call_for(actor, order) is not None
+    if transition.scope is Scope.ESCALATION_JUDGE:
+        return may_judge_escalation(actor, order)
     return order.owner_unit.is_within(actor.unit)
+
+
+def may_judge_escalation(actor: User, order: WorkOrder) -> bool:
+    """The centre decides every request to raise a grade; a street decides its own units' requests for B."""
+    pending = order.pending_escalation
+    if pending is None:
+        return False
+    if is_centre(actor):
+        return True
+    return (pending.to_grade is Grade.B and actor.unit.kind == UnitKind.STREET
+            and pending.requested_unit.is_within(actor.unit) and pending.requested_unit.id != actor.unit.id)
 
 
 def may_register(actor: User) -> bool:

@@ -119,6 +119,8 @@ class ActionRequest(BaseModel):
     unit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]], Field(
         max_length=10, description="whistle: the units called onto the order")] = []
     return_reason: ReturnReason | None = Field(default=None, description="return: why the unit returns it")
+    grade: Grade | None = Field(default=None, description=(
+        "escalate: the grade asked for (default: the next one above the order's)"))
     make_rule: StrictBool = Field(default=False, description=(
         "dispatch of a returned order: make this ruling a rule of the responsibility matrix"))
     reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None

@@ -8,7 +8,7 @@ together or not at all. Services flush; the caller's ``db.transaction()`` commit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,17 +25,17 @@ from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import numbering, permissions, queries, states
-from minhu.orders.enums import RETURN_REASON_LABELS, Urgency
+from minhu.orders.enums import RETURN_REASON_LABELS, Grade, Urgency
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
-from minhu.orders.models import Attachment, OrderCall, OrderEvent, WorkOrder
+from minhu.orders.models import Attachment, OrderCall, OrderEscalation, OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, order_created, order_moved
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
-from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
+from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role, UnitKind
 from minhu.routing import service as routing
-from minhu.routing.models import Category, RoutingDecision, RoutingRule
+from minhu.routing.models import GRADES, Category, RoutingDecision, RoutingRule
 
 DEFAULT_PREFIX = "MH"
 ACCEPT_LIMIT = timedelta(minutes=30)
@@ -143,6 +143,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         "created_at": now, "updated_at": now,
         "accept_due_at": None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
         "finish_due_at": now + PROVISIONAL_FINISH_LIMITS[data.urgency], "version": 1,
+        "dispatched_at": None, "return_due_at": None,
         # Every column is given, so the object built below has nothing left to load.
         "category_code": placed.route.category.code if placed.route and placed.route.category else None,
         "grade": placed.route.grade.grade if placed.route else None,
@@ -154,6 +155,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order = WorkOrder(id=order_id, **values)
     order.attachments = []
     order.calls = []
+    order.escalations = []
     # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
     order.owner_unit = session.merge(owner, load=False)
     # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
@@ -216,9 +218,9 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
     """Dispatch as the system: the category was sure and the matrix named the owner. The trail says why."""
     unit = route.owner.unit
     assert unit is not None
-    order.owner_unit = session.merge(unit, load=False)
     order.status = Status.DISPATCHED
     order.updated_at = clock.now()
+    _hand_over(order, session.merge(unit, load=False), order.updated_at)
     _append_event(session, order, Action.DISPATCH, actor=None, from_status=Status.ACCEPTED,
                   note=f"自动派单：{route.owner.reason}", anonymous_name="系统（自动派单）",
                   payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
@@ -284,15 +286,13 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
 
 
-def _check_params(session: Session, order: WorkOrder, action: Action, params: ActionRequest,
-                  note: str) -> dict[str, Any]:
+def _check_params(session: Session, order: WorkOrder, action: Action, actor: User,
+                  params: ActionRequest) -> dict[str, Any]:
     """Validate what an action needs beyond its note; returns the event payload."""
     if action is Action.DISPATCH:
         if params.unit_id is None:
             raise field_error("unit_id", "派单须选择承办单位")
-        unit = session.get(Unit, params.unit_id)
-        if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
-            raise field_error("unit_id", "承办单位不存在或不可派单", code="invalid_unit")
+        unit = _dispatchable(session, params.unit_id, "unit_id")
         payload: dict[str, Any] = {"unit_id": unit.id, "unit_name": unit.name}
         if params.category_code is not None:
             category = session.get(Category, params.category_code)
@@ -305,7 +305,15 @@ def _check_params(session: Session, order: WorkOrder, action: Action, params: Ac
     if action is Action.RETURN:
         if params.return_reason is None:
             raise field_error("return_reason", "请选择退单原因")
+        if order.return_due_at is not None and clock.now() > order.return_due_at:
+            due = order.return_due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
+            raise InvalidInput(f"退单时限已过（{due} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
+                               code="return_period_over")
         return {"reason": params.return_reason.value, "reason_label": RETURN_REASON_LABELS[params.return_reason]}
+    if action is Action.ESCALATE:
+        return _check_escalate(order, params)
+    if action is Action.ACCEPT_ESCALATION:
+        return _check_accept_escalation(session, order, actor, params)
     if action is Action.CALLBACK:
         if params.reached is None:
             raise field_error("reached", "请填写是否联系到市民")
@@ -317,8 +325,10 @@ def _check_params(session: Session, order: WorkOrder, action: Action, params: Ac
     return {}
 
 
-# How long a unit called onto an order (吹哨) has to report (报到), until the deadlines policy sets it.
+# How long a unit called onto an order (吹哨) has to report (报到), and how long a unit that received an
+# order may still return it (退单), until the deadlines policy sets them.
 REPORT_LIMIT = timedelta(hours=24)
+RETURN_LIMIT = timedelta(hours=24)
 
 
 def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
@@ -327,15 +337,75 @@ def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) ->
     already = {c.unit_id for c in order.calls if c.reported_at is None}
     units = []
     for unit_id in dict.fromkeys(params.unit_ids):
-        unit = session.get(Unit, unit_id)
-        if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
-            raise field_error("unit_ids", f"单位 {unit_id} 不存在或不可调度", code="invalid_unit")
+        unit = _dispatchable(session, unit_id, "unit_ids")
         if unit.id == order.owner_unit_id:
             raise field_error("unit_ids", f"{unit.name} 是牵头单位，无需吹哨")
         if unit.id in already:
             raise field_error("unit_ids", f"{unit.name} 已被吹哨，尚未报到")
         units.append(unit)
     return {"units": [{"id": u.id, "name": u.name} for u in units]}
+
+
+def _check_escalate(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if order.pending_escalation is not None:
+        raise InvalidInput("已有升级申请待上级审核", code="escalation_pending")
+    current = order.grade or Grade.A
+    if current is Grade.D:
+        raise field_error("grade", "工单已是 D 级，无法再升级")
+    wanted = params.grade or GRADES[GRADES.index(current) + 1]
+    if GRADES.index(wanted) <= GRADES.index(current):
+        raise field_error("grade", f"升级后的等级须高于当前的 {current.value} 级")
+    return {"from_grade": order.grade, "to_grade": wanted}
+
+
+def _street_above(unit: Unit) -> Unit | None:
+    node: Unit | None = unit
+    while node is not None and node.kind is not UnitKind.STREET:
+        node = node.parent
+    return node
+
+
+def _check_accept_escalation(session: Session, order: WorkOrder, actor: User,
+                             params: ActionRequest) -> dict[str, Any]:
+    """The unit that takes the order on: the street (or a unit of it) for B, a department chosen by the
+    centre for C. D goes to the city by the centre's own action."""
+    pending = order.pending_escalation
+    assert pending is not None  # may_take checked it
+    if pending.to_grade is Grade.D:
+        raise InvalidInput("D 级事项请使用“上报市级”", code="use_escalate_city")
+    if params.unit_id is None:
+        street = _street_above(pending.requested_unit) if pending.to_grade is Grade.B else None
+        if street is None:
+            raise field_error("unit_id", "请选择升级后的承办单位")
+        unit = street
+    else:
+        unit = _dispatchable(session, params.unit_id, "unit_id")
+        if not permissions.is_centre(actor) and not unit.is_within(actor.unit):
+            raise field_error("unit_id", f"{unit.name} 不属于本街道，请选择本街道的科室或执法中心",
+                              code="invalid_unit")
+    return {"from_grade": pending.from_grade, "to_grade": pending.to_grade, "unit_id": unit.id,
+            "unit_name": unit.name}
+
+
+def _dispatchable(session: Session, unit_id: int, field: str) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.kind not in DISPATCHABLE_KINDS or not unit.active:
+        raise field_error(field, f"承办单位 {unit_id} 不存在或不可派单", code="invalid_unit")
+    return unit
+
+
+def _hand_over(order: WorkOrder, unit: Unit, now: datetime, *, returnable: bool = True) -> None:
+    """The order reaches ``unit``: its clock for returning starts now."""
+    order.owner_unit = unit
+    order.dispatched_at = now
+    order.return_due_at = now + RETURN_LIMIT if returnable else None
+
+
+def _decide_escalation(order: WorkOrder, actor: User, now: datetime, *, accepted: bool, note: str) -> None:
+    pending = order.pending_escalation
+    if pending is not None:
+        pending.decided_by_id, pending.decided_at = actor.id, now
+        pending.accepted, pending.decision_note = accepted, note
 
 
 def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: User,
@@ -355,14 +425,14 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     note = params.note
     if transition.note_label and not note.strip():
         raise NoteRequired(action.value, transition.note_label)
-    payload = _check_params(session, order, action, params, note)
+    payload = _check_params(session, order, action, actor, params)
 
     now = clock.now()
     from_status = order.status
     order.status = transition.target
     order.updated_at = now
     if action is Action.DISPATCH:
-        order.owner_unit = session.get_one(Unit, payload["unit_id"])
+        _hand_over(order, session.get_one(Unit, payload["unit_id"]), now)
         order.category_code = payload.get("category", order.category_code)
         _record_choice(session, order, payload["unit_id"])
         if params.make_rule:
@@ -388,7 +458,27 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif action is Action.REOPEN:
         order.resolution = None
         order.satisfaction = None
+        # Re-handling goes back to the unit that replied: it is not an order it may return.
+        _hand_over(order, order.owner_unit, now, returnable=False)
         payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
+    elif action is Action.ESCALATE:
+        session.add(OrderEscalation(order_id=order.id, from_grade=order.grade, to_grade=payload["to_grade"],
+                                    reason=note, requested_by_id=actor.id, requested_unit_id=order.owner_unit_id,
+                                    requested_at=now))
+    elif action is Action.ACCEPT_ESCALATION:
+        _decide_escalation(order, actor, now, accepted=True, note=note)
+        order.grade = payload["to_grade"]
+        _hand_over(order, session.get_one(Unit, payload["unit_id"]), now)
+    elif action is Action.REFUSE_ESCALATION:
+        _decide_escalation(order, actor, now, accepted=False, note=note)
+    elif action is Action.ESCALATE_CITY:
+        _decide_escalation(order, actor, now, accepted=True, note=note)
+        payload = {"from_grade": order.grade, "to_grade": Grade.D}
+        order.grade = Grade.D
+        order.owner_unit = _intake_unit(session, actor)
+    elif action is Action.CITY_FEEDBACK:
+        order.reply_text = note
+        order.replied_at = now
     if transition.target in (Status.ARCHIVED, Status.VOIDED):
         order.closed_at = now
     elif from_status is Status.VOIDED:

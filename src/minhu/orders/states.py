@@ -25,6 +25,7 @@ class Status(StrEnum):
     CALLED_BACK = "called_back"
     ARCHIVED = "archived"
     RETURNED = "returned"
+    ESCALATED = "escalated"
     VOIDED = "voided"
 
 
@@ -39,6 +40,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.CALLED_BACK: "已回访",
     Status.ARCHIVED: "已归档",
     Status.RETURNED: "已退单",
+    Status.ESCALATED: "已上报市级",
     Status.VOIDED: "已作废",
 }
 
@@ -63,6 +65,11 @@ class Action(StrEnum):
     RESTORE = "restore"
     WHISTLE = "whistle"
     REPORT = "report"
+    ESCALATE = "escalate"
+    ACCEPT_ESCALATION = "accept_escalation"
+    REFUSE_ESCALATION = "refuse_escalation"
+    ESCALATE_CITY = "escalate_city"
+    CITY_FEEDBACK = "city_feedback"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -86,6 +93,11 @@ ACTION_LABELS: dict[Action, str] = {
     Action.RESTORE: "恢复",
     Action.WHISTLE: "吹哨",
     Action.REPORT: "报到",
+    Action.ESCALATE: "申请升级",
+    Action.ACCEPT_ESCALATION: "同意升级",
+    Action.REFUSE_ESCALATION: "驳回升级",
+    Action.ESCALATE_CITY: "上报市级",
+    Action.CITY_FEEDBACK: "市级反馈",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
 }
@@ -98,6 +110,8 @@ class Scope(StrEnum):
     OWNER = "owner"  # only orders owned by the actor's unit or a unit below it
     OWNER_OR_CENTRE = "owner_or_centre"  # the owning unit, or the command centre on its behalf
     CALLED = "called"  # a unit called onto the order (吹哨) that has not yet reported
+    # The level above the unit asking to raise the grade: the street for A→B, the centre for B→C.
+    ESCALATION_JUDGE = "escalation_judge"
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.WHISTLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS | {Role.DISPATCHER}, Scope.OWNER_OR_CENTRE,
        "吹哨事由"),
     _t(Action.REPORT, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.CALLED, "报到情况"),
+    # 升级: the owning unit asks to raise the grade; the level above takes the order on (and dispatches it
+    # anew) or refuses. The centre sends what the district cannot solve to the city (D), whose answer
+    # comes back as the reply.
+    _t(Action.ESCALATE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "升级理由"),
+    _t(Action.ACCEPT_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.DISPATCHED, {Role.HANDLER, Role.DISPATCHER},
+       Scope.ESCALATION_JUDGE),
+    _t(Action.REFUSE_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.HANDLER, Role.DISPATCHER},
+       Scope.ESCALATION_JUDGE, "驳回理由"),
+    _t(Action.ESCALATE_CITY, {_S.ACCEPTED, _S.RETURNED, _S.SIGNED, _S.HANDLING}, _S.ESCALATED, {Role.DISPATCHER},
+       Scope.CENTRE, "上报说明"),
+    _t(Action.CITY_FEEDBACK, {_S.ESCALATED}, _S.REPLIED, {Role.DISPATCHER}, Scope.CENTRE, "市级答复"),
 )
 
 TRANSITION_ACTIONS = frozenset(t.action for t in TRANSITIONS)

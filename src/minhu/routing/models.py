@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
@@ -69,6 +69,38 @@ class Category(Base):
     catalog_version: Mapped[str] = mapped_column(String(16))
 
     parent: Mapped[Category | None] = relationship(remote_side=[code])
+
+
+class CatalogView(Base):
+    """A unit's own list of the catalog (a street's A and B item lists): its items, worded its way, each on a
+    category and with a grade that overrides the category's default for orders standing in that unit."""
+
+    __tablename__ = "catalog_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    items: Mapped[list[CatalogViewItem]] = relationship(order_by="CatalogViewItem.id", lazy="selectin",
+                                                        cascade="all, delete-orphan")
+
+
+class CatalogViewItem(Base):
+    __tablename__ = "catalog_view_items"
+    __table_args__ = (UniqueConstraint("view_id", "category_code", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    view_id: Mapped[int] = mapped_column(ForeignKey("catalog_views.id"), index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    grade: Mapped[Grade] = mapped_column(EnumText(Grade, length=1))
+    section: Mapped[str] = mapped_column(String(100), default="")  # the list's class, e.g. 市容环境类
+    item: Mapped[str] = mapped_column(String(200))  # the item as the list words it
+
+    category: Mapped[Category] = relationship(lazy="joined")
 
 
 class RoutingRule(Base):
