@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -18,8 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner, Result
 
 from minhu.app import create_app
+from minhu.cli import app as cli_app
 from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
@@ -31,6 +33,7 @@ from tests.factories import PASSWORD, World, make_world
 load_all()
 security.use_cheap_hashing_for_tests()
 TEST_URL = os.environ.get("MINHU_TEST_DATABASE_URL", "")
+Run = Callable[..., Result]
 
 
 def _worker() -> str:
@@ -132,3 +135,16 @@ def _fresh_map() -> None:
     # Each test has its own database (or an emptied one): no process-wide map may outlive it.
     forget_map()
     forget_routing()
+
+
+@pytest.fixture
+def run(db: Database, tmp_path: Path) -> Run:
+    """run("db", "upgrade", input=...) → the result of the real command line on the test database."""
+    runner = CliRunner()
+    env = {"MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url, "MINHU_CONFIG": None,
+           "TERMINAL_WIDTH": "200"}
+
+    def _run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli_app, list(args), env=env, input=input)
+
+    return _run

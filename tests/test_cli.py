@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,9 +13,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from typer.testing import CliRunner, Result
 
-from minhu.cli import app
 from minhu.core import clock, migrate
 from minhu.core.db import Database
 from minhu.core.errors import NotAuthenticated
@@ -26,25 +23,12 @@ from minhu.orders.states import Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
+from tests.conftest import Run
 from tests.factories import World, make_order
 from tests.geo import mapdata
 
-Run = Callable[..., Result]
 DEMO_USERNAMES = ("operator", "dispatcher", "handler", "gridworker", "leader", "reviewer", "admin")
 HEADER = "external_id,type,channel,title,content,citizen_phone"
-
-
-@pytest.fixture
-def run(db: Database, tmp_path: Path) -> Run:
-    """run("db", "upgrade", input=...) → the result of the real command line on the test database."""
-    runner = CliRunner()
-    env = {"MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url, "MINHU_CONFIG": None,
-           "TERMINAL_WIDTH": "200"}
-
-    def _run(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(app, list(args), env=env, input=input)
-
-    return _run
 
 
 def flat(text: str) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from minhu.core.errors import NotFound
+from minhu.core.errors import Forbidden, NotFound
 from minhu.core.files import open_stored
 from minhu.core.text import StorableInstant, StorableText
 from minhu.core.types import MAX_ROW_ID
-from minhu.orders import present, queries
+from minhu.orders import permissions, present, queries, transfer
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.queries import OrderFilters
@@ -34,7 +34,11 @@ def create_order(body: OrderCreate, user: ApiUser, db: DB, response: Response,
                                                      scope=f"user:{user.id}")
     if not created:
         response.status_code = 200
-    return present.order_read(order, user)
+    decision = None
+    if present.sees_routing(user):
+        with db.read() as session:
+            decision = queries.decision_of(session, order)
+    return present.order_read(order, user, decision)
 
 
 @router.get("/orders", response_model=OrderPage, responses=ERRORS(401, 422))
@@ -116,3 +120,11 @@ def download_attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
     return FileResponse(open_stored(settings.attachments_dir, attachment.storage_key),
                         media_type=attachment.content_type, filename=attachment.filename)
 
+
+
+@router.get("/city/escalations", responses=ERRORS(401, 403))
+def city_escalations(user: ApiUser, db: DB) -> dict[str, Any]:
+    """The orders escalated to the city (上报市级), as the document ``minhu export city`` writes."""
+    if not permissions.is_centre(user):
+        raise Forbidden("只有指挥中心可以导出上报市级的工单", code="centre_only")
+    return transfer.city_package(db)

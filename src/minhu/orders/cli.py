@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -89,3 +90,19 @@ def export_orders(
         typer.echo(f"已导出 {count} 条工单", err=True)
     else:
         typer.echo(f"已导出 {count} 条工单到 {output}")
+
+
+@export_app.command("city")
+def export_city(
+    output: Path | None = typer.Option(None, "--output", "-o", help="输出 JSON 文件；省略时写到标准输出"),
+) -> None:
+    """Export the orders escalated to the city (上报市级) as one JSON document for the city's system."""
+    with deployment_database() as db:
+        package = transfer.city_package(db)
+    data = json.dumps(package, ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(data)
+        typer.echo(f"已导出 {len(package['orders'])} 件上报市级工单", err=True)
+    else:
+        output.write_text(data + "\n", encoding="utf-8")
+        typer.echo(f"已导出 {len(package['orders'])} 件上报市级工单到 {output}")

@@ -27,6 +27,7 @@ FIELD_LABELS = {
     "type": "诉求类型", "channel": "来源渠道", "urgency": "紧急程度", "title": "标题", "content": "诉求内容",
     "citizen_name": "姓名", "citizen_phone": "手机号码", "address": "地址", "latitude": "纬度",
     "longitude": "经度", "note": "说明", "unit_id": "承办单位", "expected_version": "工单版本",
+    "grade": "升级等级", "return_reason": "退单原因",
     "reached": "是否联系到市民", "resolution": "解决情况", "satisfaction": "满意度", "method": "回访方式",
 }
 
@@ -50,6 +51,7 @@ def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> 
         "category_code": form.get("category_code") or None,
         "unit_ids": [_int_or_none(v) for v in unit_ids if v],
         "return_reason": form.get("return_reason") or None,
+        "grade": form.get("grade") or None,
         "make_rule": form.get("make_rule") in _BOOL_TRUE,
         "reached": None if reached in (None, "") else reached in _BOOL_TRUE,
         "resolution": form.get("resolution") or None,

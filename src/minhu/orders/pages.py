@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
@@ -20,16 +21,18 @@ from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import WorkOrder
 from minhu.orders.queries import OrderFilters
-from minhu.orders.schemas import ActionRequest
+from minhu.orders.schemas import ActionRequest, AllowedAction
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
-from minhu.org.models import User
+from minhu.org.models import Unit, User
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
+# Actions whose form offers a choice of units.
+TARGET_ACTIONS = frozenset({Action.DISPATCH, Action.WHISTLE, Action.ACCEPT_ESCALATION})
 
 
 @router.get("/")
@@ -68,12 +71,19 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         order = queries.get_visible(session, number, viewer=user)
         view = present.order_read(order, user, queries.decision_of(session, order))
         events = [present.event_read(e) for e in queries.events_of(session, order)]
-        targets = org_queries.list_dispatch_targets(session) if any(
-            a.action in (Action.DISPATCH, Action.WHISTLE) for a in view.allowed_actions) else []
+        targets = _targets_for(session, user, view.allowed_actions)
         people = _people_for(session, order)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
                   events=events, targets=targets, people=people, post_labels=POST_LABELS,
                   flashes=pop_flashes(request))
+
+
+def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> Sequence[Unit]:
+    """The units the actor may hand the order to: any for the centre, its own street's for a street."""
+    if not any(a.action in TARGET_ACTIONS for a in allowed):
+        return []
+    targets = org_queries.list_dispatch_targets(session)
+    return targets if permissions.is_centre(user) else [u for u in targets if u.is_within(user.unit)]
 
 
 def _people_for(session: Session, order: WorkOrder) -> list[Post]:

@@ -12,6 +12,7 @@ from minhu.orders.schemas import (
     AllowedAction,
     AttachmentRead,
     CallRead,
+    EscalationRead,
     EventRead,
     OrderBrief,
     OrderPlace,
@@ -65,6 +66,11 @@ def routing_read(decision: RoutingDecision | None) -> RoutingRead | None:
                        model_version=decision.model_version)
 
 
+def sees_routing(viewer: User) -> bool:
+    """What routing suggested is the centre's working tool, not the handlers' business."""
+    return permissions.is_centre(viewer)
+
+
 def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None = None) -> OrderRead:
     full_phone = permissions.sees_full_phone(viewer, order)
     name = order.citizen_name if permissions.sees_identity(viewer, order) else (
@@ -81,10 +87,15 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
-        routing=routing_read(decision) if permissions.is_centre(viewer) else None,
+        routing=routing_read(decision) if sees_routing(viewer) else None,
         calls=[CallRead(unit_id=c.unit_id, unit_name=c.unit.name, called_at=c.called_at,
                         report_due_at=c.report_due_at, reported_at=c.reported_at, report=c.report, late=c.late)
                for c in order.calls],
+        escalations=[EscalationRead(from_grade=e.from_grade, to_grade=e.to_grade, reason=e.reason,
+                                    requested_unit=unit_brief(e.requested_unit), requested_at=e.requested_at,
+                                    decided_at=e.decided_at, accepted=e.accepted, decision_note=e.decision_note)
+                     for e in order.escalations],
+        dispatched_at=order.dispatched_at, return_due_at=order.return_due_at,
         attachments=[attachment_read(a) for a in order.attachments],
     )
 

@@ -205,6 +205,17 @@ class CallRead(BaseModel):
     late: bool
 
 
+class EscalationRead(BaseModel):
+    from_grade: Grade | None
+    to_grade: Grade
+    reason: str
+    requested_unit: UnitBrief
+    requested_at: datetime
+    decided_at: datetime | None
+    accepted: bool | None = Field(description="true：同意；false：驳回；null：待审核")
+    decision_note: str | None
+
+
 class OrderRead(OrderBrief):
     content: str
     citizen_name: str | None
@@ -229,6 +240,9 @@ class OrderRead(OrderBrief):
     can_attach: bool
     routing: RoutingRead | None = None
     calls: list[CallRead] = Field(default_factory=list, description="吹哨调度的单位及其报到")
+    escalations: list[EscalationRead] = Field(default_factory=list, description="升级申请及其审核")
+    dispatched_at: datetime | None = None
+    return_due_at: datetime | None = Field(default=None, description="承办单位在此之前可以退单")
     attachments: list[AttachmentRead]
 
 

@@ -305,10 +305,7 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
     if action is Action.RETURN:
         if params.return_reason is None:
             raise field_error("return_reason", "请选择退单原因")
-        if order.return_due_at is not None and clock.now() > order.return_due_at:
-            due = order.return_due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
-            raise InvalidInput(f"退单时限已过（{due} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
-                               code="return_period_over")
+        _check_return_period(order)
         return {"reason": params.return_reason.value, "reason_label": RETURN_REASON_LABELS[params.return_reason]}
     if action is Action.ESCALATE:
         return _check_escalate(order, params)
@@ -344,6 +341,18 @@ def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) ->
             raise field_error("unit_ids", f"{unit.name} 已被吹哨，尚未报到")
         units.append(unit)
     return {"units": [{"id": u.id, "name": u.name} for u in units]}
+
+
+def _check_return_period(order: WorkOrder) -> None:
+    due, received = order.return_due_at, order.dispatched_at
+    if due is None:  # dispatched before return limits were kept
+        return
+    if received is not None and due <= received:
+        raise InvalidInput("重办的工单不能退单，请继续办理或申请升级", code="return_period_over")
+    if clock.now() > due:
+        shown = due.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(f"退单时限已过（{shown} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
+                           code="return_period_over")
 
 
 def _check_escalate(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
@@ -398,7 +407,8 @@ def _hand_over(order: WorkOrder, unit: Unit, now: datetime, *, returnable: bool 
     """The order reaches ``unit``: its clock for returning starts now."""
     order.owner_unit = unit
     order.dispatched_at = now
-    order.return_due_at = now + RETURN_LIMIT if returnable else None
+    # Without a return period the limit ends as it starts: the order cannot be returned.
+    order.return_due_at = now + RETURN_LIMIT if returnable else now
 
 
 def _decide_escalation(order: WorkOrder, actor: User, now: datetime, *, accepted: bool, note: str) -> None:

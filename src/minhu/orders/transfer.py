@@ -38,8 +38,10 @@ from minhu.orders import service as order_service
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, Channel, OrderType, Urgency
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import OrderCreate
-from minhu.orders.states import STATUS_LABELS
-from minhu.org.models import User
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
+from minhu.org.models import Unit, User
+from minhu.org.queries import find_root
+from minhu.routing import service as routing
 
 IMPORT_COLUMNS = ("external_id", "type", "channel", "urgency", "title", "content", "citizen_name",
                   "citizen_phone", "anonymous", "confidential", "address", "latitude", "longitude")
@@ -331,3 +333,47 @@ def write_export(rows: Iterable[list[Any]], path: Path | None, fmt: str) -> byte
     path.write_bytes(data)
     return None
 
+
+
+# The hand-over of D-grade orders to the city's system (outside minhu): one JSON document, versioned.
+CITY_FORMAT = "minhu.city-escalation/1"
+
+
+def _unit_ref(unit: Unit | None) -> dict[str, str] | None:
+    return {"code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def city_package(db: Database) -> dict[str, Any]:
+    """Every order waiting on the city (上报市级), with what the city needs to act: the request and the
+    citizen, where it stands, its category and grade, why the district could not solve it, its trail and
+    its files (named and fingerprinted; the files travel separately)."""
+    def at(value: Any) -> str | None:
+        return value.astimezone(clock.city_tz()).isoformat() if value else None
+
+    orders = []
+    with db.read() as session:
+        root = find_root(session)
+        for order in queries.iter_orders(session, viewer=None, filters=OrderFilters(statuses=[Status.ESCALATED])):
+            events = queries.events_of(session, order)
+            sent = next((e for e in reversed(events) if e.action is Action.ESCALATE_CITY), None)
+            orders.append({
+                "number": order.number, "title": order.title, "content": order.content,
+                "type": order.type.value, "channel": order.channel.value, "urgency": order.urgency.value,
+                "citizen": {"name": order.citizen_name, "phone": order.citizen_phone, "anonymous": order.anonymous,
+                            "confidential": order.confidential},
+                "address": order.address, "latitude": order.latitude, "longitude": order.longitude,
+                "street": _unit_ref(order.street), "community": _unit_ref(order.community),
+                "grid": _unit_ref(order.grid),
+                "category": {"code": order.category_code, "path": routing.category_path(session, order.category_code)},
+                "grade": order.grade.value if order.grade else None,
+                "created_at": at(order.created_at), "escalated_at": at(sent.at if sent else None),
+                "escalated_by": sent.actor_name if sent else None, "reason": sent.note if sent else "",
+                "requests": [{"unit": e.requested_unit.name, "from_grade": e.from_grade, "to_grade": e.to_grade,
+                              "reason": e.reason, "at": at(e.requested_at)} for e in order.escalations],
+                "trail": [{"at": at(e.at), "action": ACTION_LABELS[e.action], "actor": e.actor_name,
+                           "unit": e.actor_unit_name, "note": e.note}
+                          for e in events if e.action is not Action.VIEW_PHONE],
+                "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                                 "sha256": a.sha256} for a in order.attachments],
+            })
+    return {"format": CITY_FORMAT, "from": _unit_ref(root), "exported_at": at(clock.now()), "orders": orders}

@@ -71,5 +71,10 @@ def find_centre(session: Session) -> Unit | None:
                            .order_by(Unit.path).limit(1)).first()
 
 
+def find_root(session: Session) -> Unit | None:
+    """The top of the tree: the district (or city) this installation serves."""
+    return session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.path).limit(1)).first()
+
+
 def find_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()

@@ -78,6 +78,14 @@ def _path(category: Category, categories: dict[str, Category]) -> str:
     return " › ".join(reversed(names))
 
 
+def category_path(session: Session, code: str | None) -> str | None:
+    """The category's names from the top (城乡建设 › 物业管理 › 物业收费); None for no or an unknown code."""
+    categories = tables(session).categories
+    if code is None or code not in categories:
+        return None
+    return _path(categories[code], categories)
+
+
 def keyword_hits(categories: dict[str, Category], text: str) -> dict[str, int]:
     """How many of each category's keywords the text contains (categories with none left out)."""
     hits = {}
