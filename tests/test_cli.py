@@ -83,14 +83,17 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
         jiyuqiao = s.scalars(select(Unit).where(Unit.code == city.JIYUQIAO)).one()
         jiyuqiao_grids = s.scalar(select(func.count()).select_from(Unit).where(
             Unit.kind == "grid", Unit.path.startswith(jiyuqiao.path)))
-    assert roles == {name: Role(name) for name in DEMO_USERNAMES}
-    assert sum(statuses.values()) == len(city.SAMPLES) + city.LIVE_ORDERS
+    assert {name: roles[name] for name in DEMO_USERNAMES} == {name: Role(name) for name in DEMO_USERNAMES}
+    assert sum(statuses.values()) == len(city.SAMPLES) + city.LIVE_ORDERS + city.STORY_ORDERS
     # The map: 武昌区's grids, 积玉桥街 with the seed's 81; live orders and located samples stand on grids.
     assert grids > 1000
     assert jiyuqiao_grids == 81
     assert on_a_grid >= city.LIVE_ORDERS
     # Orders at different stages of their life, from just accepted to archived.
     assert {Status.ARCHIVED, Status.DISPATCHED, Status.HANDLING} <= set(statuses)
+    # The dispatch story: returns waiting for a ruling, pending escalations, one order with the city.
+    assert statuses[Status.RETURNED] >= 2
+    assert statuses[Status.ESCALATED] == 1
 
 
 def test_demo_load_if_empty_twice_changes_nothing_the_second_time(run: Run, db: Database) -> None:

@@ -29,7 +29,7 @@ from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
 from minhu.routing import catalog, classifier
 from minhu.routing import service as routing
-from minhu.routing.models import OwnerKind, RoutingRule
+from minhu.routing.models import Grade, OwnerKind, RoutingRule
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -44,6 +44,14 @@ DEMO_USERS = (
     ("leader", "区领导 王强", Role.LEADER, DISTRICT),
     ("reviewer", "回访员 赵静", Role.REVIEWER, CENTRE),
     ("admin", "系统管理员", Role.ADMIN, CENTRE),
+)
+HEPING, CHENGGUAN, SHIJIAN = "420106001001", "420106-D-城管", "420106-D-市监"
+# The people the dispatch story needs besides one account per role: a community that asks its street to
+# take an order on, two departments called onto an order (吹哨) to report (报到).
+DEMO_COLLEAGUES = (
+    ("shequ", "承办人 周洁（和平社区）", Role.HANDLER, HEPING),
+    ("chengguan", "承办人 马骏（区城管执法局）", Role.HANDLER, CHENGGUAN),
+    ("shijian", "承办人 何芳（区市场监管局）", Role.HANDLER, SHIJIAN),
 )
 
 
@@ -165,12 +173,15 @@ def _build_posts(session: Session) -> None:
     transfer.write_posts(session, rows)
 
 
-def _build_users(session: Session, units: dict[str, Unit]) -> dict[Role, User]:
-    users = {}
-    for username, full_name, role, unit_code in DEMO_USERS:
-        users[role] = org_service.create_user(session, username=username, password=DEMO_PASSWORD,
-                                              full_name=full_name, role=role, unit=units[unit_code])
-    return users
+def _build_users(session: Session, units: dict[str, Unit]) -> tuple[dict[Role, User], dict[str, User]]:
+    """One account per role, and the colleagues by username."""
+    def create(username: str, full_name: str, role: Role, unit_code: str) -> User:
+        return org_service.create_user(session, username=username, password=DEMO_PASSWORD, full_name=full_name,
+                                       role=role, unit=units[unit_code])
+
+    users = {role: create(username, name, role, code) for username, name, role, code in DEMO_USERS}
+    colleagues = {username: create(username, name, role, code) for username, name, role, code in DEMO_COLLEAGUES}
+    return users, colleagues
 
 
 def _act(session: Session, order: WorkOrder, action: Action, actor: User, **fields: object) -> None:
@@ -285,6 +296,82 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
     session.flush()
 
 
+STORY_ORDERS = 6
+
+
+def _story_order(session: Session, users: dict[Role, User], title: str, content: str, address: str,
+                 at: datetime, grade: Grade = Grade.B) -> WorkOrder:
+    """An order left on the web board and accepted, graded as the story needs: the story dispatches it by
+    hand, whatever a trained classifier would have done with it."""
+    data = OrderCreate(type=OrderType.COMPLAINT, channel=Channel.WEB_BOARD, title=title, content=content,
+                       address=address, citizen_phone="13871230000")
+    with clock.frozen(at):
+        order = order_service.create_order(session, data, actor=None)
+        _act(session, order, Action.ACCEPT, users[Role.OPERATOR])
+        order.grade = grade
+        session.flush()
+    return order
+
+
+def _steps(session: Session, order: WorkOrder, at: datetime, *steps: tuple[Action, User, dict[str, object]]) -> None:
+    """Take ``steps`` on ``order``, twenty minutes apart from ``at``."""
+    for i, (action, actor, fields) in enumerate(steps):
+        with clock.frozen(at + timedelta(minutes=20 * (i + 1))):
+            _act(session, order, action, actor, **fields)
+
+
+def _build_dispatch_story(session: Session, users: dict[Role, User], colleagues: dict[str, User],
+                          units: dict[str, Unit]) -> None:
+    """Returns, joint handling, escalations and an order sent to the city, so the dispatcher's queue, the
+    order pages and the units' figures have real cases to show."""
+    dispatcher, handler = users[Role.DISPATCHER], users[Role.HANDLER]
+    street, community = units[JIYUQIAO], units[HEPING]
+    chengguan, shijian = units[CHENGGUAN], units[SHIJIAN]
+    start = clock.now().replace(second=0, microsecond=0) - timedelta(days=3)
+
+    # 退单: two orders the street returns, waiting for the dispatcher's ruling.
+    for hours, title, content, address, reason, note in (
+            (0, "健身房预付卡无法退费", "积玉桥一家健身房关门，预付卡余额两千元商家拒不退还。", "武昌区和平大道积玉桥",
+             "not_ours", "预付卡退费属市场监管职责，街道无执法权"),
+            (2, "江滩步道护栏松动", "江滩步道一段护栏松动，小孩靠近很危险。", "武昌区临江大道",
+             "outside", "该段江滩由江滩管理部门管养，不在街道职责范围")):
+        at = start + timedelta(hours=hours)
+        order = _story_order(session, users, title, content, address, at)
+        _steps(session, order, at, (Action.DISPATCH, dispatcher, {"unit_id": street.id}),
+               (Action.SIGN, handler, {}), (Action.RETURN, handler, {"return_reason": reason, "note": note}))
+
+    # 吹哨报到: the street calls two departments; one reports in time, the other has not come.
+    at = start + timedelta(hours=4)
+    order = _story_order(session, users, "餐馆油烟直排并占道经营", "临江社区一排餐馆油烟直排，还在人行道上摆桌经营。",
+                         "武昌区积玉桥临江社区", at)
+    _steps(session, order, at, (Action.DISPATCH, dispatcher, {"unit_id": street.id}), (Action.SIGN, handler, {}),
+           (Action.WHISTLE, handler, {"unit_ids": [chengguan.id, shijian.id], "note": "请城管、市监到场联合整治"}),
+           (Action.REPORT, colleagues["chengguan"], {"note": "已到场，责令撤除占道桌椅"}))
+
+    # 升级: the community asks its street to take on an order (pending for the street's handler) …
+    at = start + timedelta(hours=6)
+    order = _story_order(session, users, "楼道堆放杂物堵塞消防通道", "3栋楼道堆满旧家具，多次劝说无效，堵塞消防通道。",
+                         "武昌区积玉桥和平社区3栋", at, Grade.A)
+    _steps(session, order, at, (Action.DISPATCH, dispatcher, {"unit_id": community.id}),
+           (Action.SIGN, colleagues["shequ"], {}),
+           (Action.ESCALATE, colleagues["shequ"], {"grade": "B", "note": "住户拒不清理，需街道执法力量"}))
+    # … the street asks the centre for C twice: refused once, then waiting again.
+    at = start + timedelta(hours=8)
+    order = _story_order(session, users, "老旧小区二次供水改造", "积玉桥小区二次供水设施老化，高层长期水压不足。",
+                         "武昌区积玉桥小区", at)
+    _steps(session, order, at, (Action.DISPATCH, dispatcher, {"unit_id": street.id}), (Action.SIGN, handler, {}),
+           (Action.ESCALATE, handler, {"grade": "C", "note": "需住建、水务部门立项改造"}),
+           (Action.REFUSE_ESCALATION, dispatcher, {"note": "请街道先会同物业排查泵房"}),
+           (Action.ESCALATE, handler, {"grade": "C", "note": "已排查，泵房设备需整体更换，街道无力承担"}))
+
+    # 上报市级: a matter across two districts, sent to the city.
+    at = start + timedelta(hours=10)
+    order = _story_order(session, users, "跨区公交线路调整", "建议调整公交线路，方便积玉桥居民去青山区就医。",
+                         "武昌区和平大道", at)
+    _steps(session, order, at, (Action.ESCALATE_CITY, dispatcher, {"note": "涉及跨区公交线网调整，报市指挥中心"}))
+    session.flush()
+
+
 def load(db: Database, *, if_empty: bool = False) -> bool:
     """Load the demo; returns False (and changes nothing) when units exist and ``if_empty`` is set.
 
@@ -295,8 +382,9 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
             return False
         units = _build_map(session)
         _build_routing(session, units)
-        users = _build_users(session, units)
+        users, colleagues = _build_users(session, units)
         _build_posts(session)
         _build_orders(session, users, units)
         _build_live_orders(session, users, units)
+        _build_dispatch_story(session, users, colleagues, units)
     return True

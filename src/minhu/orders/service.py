@@ -452,8 +452,9 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         order.owner_unit = _intake_unit(session, None)
     elif action is Action.WHISTLE:
         for called in payload["units"]:
-            session.add(OrderCall(order_id=order.id, unit_id=called["id"], called_by_id=actor.id, called_at=now,
-                                  report_due_at=now + REPORT_LIMIT))
+            # Through the collection, so the order knows its calls within this same session.
+            order.calls.append(OrderCall(order_id=order.id, unit_id=called["id"], called_by_id=actor.id,
+                                         called_at=now, report_due_at=now + REPORT_LIMIT))
     elif action is Action.REPORT:
         call = permissions.open_call_for(actor, order)
         assert call is not None  # may_take checked it
@@ -472,9 +473,9 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         _hand_over(order, order.owner_unit, now, returnable=False)
         payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
     elif action is Action.ESCALATE:
-        session.add(OrderEscalation(order_id=order.id, from_grade=order.grade, to_grade=payload["to_grade"],
-                                    reason=note, requested_by_id=actor.id, requested_unit_id=order.owner_unit_id,
-                                    requested_at=now))
+        order.escalations.append(OrderEscalation(
+            order_id=order.id, from_grade=order.grade, to_grade=payload["to_grade"], reason=note,
+            requested_by_id=actor.id, requested_unit_id=order.owner_unit_id, requested_at=now))
     elif action is Action.ACCEPT_ESCALATION:
         _decide_escalation(order, actor, now, accepted=True, note=note)
         order.grade = payload["to_grade"]
