@@ -246,3 +246,20 @@ def test_the_dispatcher_sees_the_suggestions_and_a_form_set_to_them(routed, worl
     act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id)
     login(client, world.handler)
     assert 'id="routing"' not in client.get(f"/orders/{order.number}").text  # the centre's working notes
+
+
+@pytest.mark.parametrize(("title", "content", "unsure"), [
+    ("Broken street light", "The street light outside building 3 has been off for a week.", True),
+    ("路灯 broken", "楼下 street light 不亮了 for 3 days", False),
+    ("灯", "坏", False),
+    ("？", "！" * 20_000, True),
+])
+def test_odd_text_is_taken_with_a_grade_and_never_guessed_from_nothing(routed, world, client, token_for,
+                                                                        title, content, unsure):
+    body = {"type": "complaint", "channel": "hotline", "title": title, "content": content}
+    response = client.post("/api/v1/orders", json=body, headers=token_for(world.operator))
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["routing"]["grade_reasons"]
+    if unsure:  # English the model never saw, or punctuation only: no sure guess, the dispatcher decides
+        assert all(s["confidence"] < 0.85 for s in created["routing"]["suggestions"])
