@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.deadlines import service as deadlines
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
+    deadlines.configure(work_hours=settings.work_windows)
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

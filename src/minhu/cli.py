@@ -15,6 +15,7 @@ from minhu.config import Settings
 from minhu.core import migrate
 from minhu.core.deployment import deployment_database, open_deployment
 from minhu.core.errors import DomainError
+from minhu.deadlines import service as deadlines
 from minhu.demo import city
 from minhu.dispatch import cli as dispatch_cli
 from minhu.map import cli as map_cli
@@ -25,6 +26,7 @@ from minhu.org.models import Unit
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 from minhu.routing import classifier
 from minhu.routing import service as routing
+from minhu.supervision import cli as supervision_cli
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -40,6 +42,8 @@ app.add_typer(orders_cli.export_app, name="export")
 app.add_typer(map_cli.map_app, name="map")
 app.add_typer(dispatch_cli.catalog_app, name="catalog")
 app.add_typer(dispatch_cli.model_app, name="model")
+app.add_typer(supervision_cli.policy_app, name="policy")
+app.add_typer(supervision_cli.calendar_app, name="calendar")
 app.command("classify")(dispatch_cli.classify)
 
 
@@ -50,6 +54,7 @@ def _configure() -> None:
     """Every command routes orders it creates with the deployment's trained model."""
     settings = Settings()
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
+    deadlines.configure(work_hours=settings.work_windows)
 
 
 @app.command()

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from minhu.core.workhours import WorkWindow, parse_work_hours
+
 
 def _toml_file() -> Path | None:
     explicit = os.environ.get("MINHU_CONFIG")
@@ -56,6 +58,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest accepted attachment")
     token_ttl_hours: int = Field(default=12, description="Lifetime of an API bearer token")
     cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only")
+    work_hours: str = Field(default="09:00-12:00,13:30-17:30", description=(
+        "The working hours of a working day, for limits counted in working hours and days"))
     auto_dispatch_confidence: float = Field(default=0.85, ge=0, le=1.01, description=(
         "Orders whose category is at least this sure, with an owner found by the matrix, dispatch themselves; "
         "above 1 nothing dispatches itself"))
@@ -79,6 +83,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from exc
         return value
+
+    @field_validator("work_hours")
+    @classmethod
+    def _work_hours(cls, value: str) -> str:
+        parse_work_hours(value)  # raises ValueError with the reason
+        return value
+
+    @property
+    def work_windows(self) -> tuple[WorkWindow, ...]:
+        return parse_work_hours(self.work_hours)
 
     @cached_property
     def tz(self) -> ZoneInfo:

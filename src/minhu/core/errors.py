@@ -28,6 +28,13 @@ class DomainError(Exception):
     def as_body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
+    def detail_lines(self) -> list[str]:
+        """Each offending field and what is wrong with it, one line each (for a terminal)."""
+        if not isinstance(self.details, list):
+            return []
+        return [f"{d['field']}：{d['message']}" for d in self.details
+                if isinstance(d, dict) and "field" in d and "message" in d]
+
 
 class NotFound(DomainError):
     status = 404

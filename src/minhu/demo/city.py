@@ -30,6 +30,7 @@ from minhu.org.roles import Role, UnitKind
 from minhu.routing import catalog, classifier
 from minhu.routing import service as routing
 from minhu.routing.models import Grade, OwnerKind, RoutingRule
+from minhu.supervision import setup
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -380,6 +381,8 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
     with db.transaction() as session:
         if if_empty and session.scalar(select(Unit.id).limit(1)) is not None:
             return False
+        setup.seed_calendar(session)
+        setup.load_policy_file(session)
         units = _build_map(session)
         _build_routing(session, units)
         users, colleagues = _build_users(session, units)

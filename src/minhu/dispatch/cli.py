@@ -34,9 +34,7 @@ def _fail(message: str, details: list[str] | None = None) -> typer.Exit:
 
 
 def _invalid(exc: InvalidInput) -> typer.Exit:
-    details = [f"{d['field']}：{d['message']}" for d in exc.details if isinstance(d, dict)] \
-        if isinstance(exc.details, list) else []
-    return _fail(exc.message, details)
+    return _fail(exc.message, exc.detail_lines())
 
 
 @catalog_app.command("load")

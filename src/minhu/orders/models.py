@@ -63,6 +63,19 @@ class WorkOrder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finish_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The limits' deadlines and the instants their lights turn yellow, under the policy the order was
+    # created with; provisional when a deadline reaches a year whose holidays nobody has entered.
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("time_limit_policies.id"))
+    deadlines_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    accept_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sign_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respond_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respond_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finish_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    callback_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set at each dispatch: when the receiving unit got it, and until when it may still return it (退单).
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -21,11 +21,12 @@ from minhu.core import clock, files, idempotency
 from minhu.core.db import Base, Database
 from minhu.core.errors import Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
+from minhu.deadlines.models import LimitKind
 from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
-from minhu.orders import numbering, permissions, queries, states
-from minhu.orders.enums import RETURN_REASON_LABELS, Grade, Urgency
+from minhu.orders import clocks, numbering, permissions, queries, states
+from minhu.orders.enums import RETURN_REASON_LABELS, Grade
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
 from minhu.orders.models import Attachment, OrderCall, OrderEscalation, OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
@@ -38,13 +39,6 @@ from minhu.routing import service as routing
 from minhu.routing.models import GRADES, Category, RoutingDecision, RoutingRule
 
 DEFAULT_PREFIX = "MH"
-ACCEPT_LIMIT = timedelta(minutes=30)
-# Provisional finish limits (calendar time) until a time-limit policy sets working-day deadlines.
-PROVISIONAL_FINISH_LIMITS: dict[Urgency, timedelta] = {
-    Urgency.EMERGENCY: timedelta(hours=2),
-    Urgency.URGENT: timedelta(hours=24),
-    Urgency.NORMAL: timedelta(days=3),
-}
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
 # Built once: the values travel as parameters, so SQLAlchemy reuses the compiled statement.
 _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
@@ -141,14 +135,13 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         **_placement_values(placed.placement),
         "owner_unit_id": owner.id, "created_by_id": actor.id if actor else None,
         "created_at": now, "updated_at": now,
-        "accept_due_at": None if status is Status.ACCEPTED else now + ACCEPT_LIMIT,
-        "finish_due_at": now + PROVISIONAL_FINISH_LIMITS[data.urgency], "version": 1,
-        "dispatched_at": None, "return_due_at": None,
+        "version": 1, "dispatched_at": None, "return_due_at": None,
         # Every column is given, so the object built below has nothing left to load.
         "category_code": placed.route.category.code if placed.route and placed.route.category else None,
         "grade": placed.route.grade.grade if placed.route else None,
         "replied_at": None, "closed_at": None, "reply_text": None, "resolution": None, "satisfaction": None,
     }
+    values.update(clocks.creation_values(session, values, waits_for_acceptance=status is Status.NEW, now=now))
     # Intake is the hot path: plain inserts cost a fraction of the ORM's unit of work. The rows
     # written then become ORM objects in this session without being read back.
     order_id = session.execute(_INSERT_ORDER, values).scalar_one()
@@ -220,12 +213,12 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
     assert unit is not None
     order.status = Status.DISPATCHED
     order.updated_at = clock.now()
-    _hand_over(order, session.merge(unit, load=False), order.updated_at)
+    changes = _hand_over(session, order, session.merge(unit, load=False), order.updated_at)
     _append_event(session, order, Action.DISPATCH, actor=None, from_status=Status.ACCEPTED,
                   note=f"自动派单：{route.owner.reason}", anonymous_name="系统（自动派单）",
                   payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
                            "category": route.category.code if route.category else None,
-                           "confidence": route.confidence})
+                           "confidence": route.confidence, **_deadline_payload(changes)})
     session.flush()
 
 
@@ -403,12 +396,20 @@ def _dispatchable(session: Session, unit_id: int, field: str) -> Unit:
     return unit
 
 
-def _hand_over(order: WorkOrder, unit: Unit, now: datetime, *, returnable: bool = True) -> None:
-    """The order reaches ``unit``: its clock for returning starts now."""
+def _hand_over(session: Session, order: WorkOrder, unit: Unit, now: datetime, *,
+               returnable: bool = True) -> dict[str, list[str | None]]:
+    """The order reaches ``unit``: its clocks — to return, sign, respond and finish — start now. Returns
+    the deadlines that moved, for the trail."""
     order.owner_unit = unit
     order.dispatched_at = now
+    order.responded_at = None
     # Without a return period the limit ends as it starts: the order cannot be returned.
     order.return_due_at = now + RETURN_LIMIT if returnable else now
+    return clocks.start(session, order, clocks.DISPATCH_LIMITS, now)
+
+
+def _deadline_payload(changes: dict[str, list[str | None]]) -> dict[str, Any]:
+    return {"deadlines": changes} if changes else {}
 
 
 def _decide_escalation(order: WorkOrder, actor: User, now: datetime, *, accepted: bool, note: str) -> None:
@@ -441,9 +442,10 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     from_status = order.status
     order.status = transition.target
     order.updated_at = now
+    moved: dict[str, list[str | None]] = {}  # deadlines this action moves: {limit: [old, new]}
     if action is Action.DISPATCH:
-        _hand_over(order, session.get_one(Unit, payload["unit_id"]), now)
         order.category_code = payload.get("category", order.category_code)
+        moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
         _record_choice(session, order, payload["unit_id"])
         if params.make_rule:
             payload["rule_id"] = _ruling_to_rule(session, order, from_status, note)
@@ -463,6 +465,11 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif action in (Action.REPLY, Action.DIRECT_REPLY):
         order.reply_text = note
         order.replied_at = now
+        order.responded_at = order.responded_at or now
+    elif action is Action.HANDLE:
+        order.responded_at = order.responded_at or now  # the first progress note is the first contact
+    elif action is Action.APPROVE:
+        moved = clocks.start(session, order, [LimitKind.CALLBACK], now)
     elif action is Action.CALLBACK:
         order.resolution = params.resolution
         order.satisfaction = params.satisfaction
@@ -470,7 +477,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         order.resolution = None
         order.satisfaction = None
         # Re-handling goes back to the unit that replied: it is not an order it may return.
-        _hand_over(order, order.owner_unit, now, returnable=False)
+        moved = _hand_over(session, order, order.owner_unit, now, returnable=False)
         payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
     elif action is Action.ESCALATE:
         order.escalations.append(OrderEscalation(
@@ -479,7 +486,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif action is Action.ACCEPT_ESCALATION:
         _decide_escalation(order, actor, now, accepted=True, note=note)
         order.grade = payload["to_grade"]
-        _hand_over(order, session.get_one(Unit, payload["unit_id"]), now)
+        moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
     elif action is Action.REFUSE_ESCALATION:
         _decide_escalation(order, actor, now, accepted=False, note=note)
     elif action is Action.ESCALATE_CITY:
@@ -496,7 +503,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         order.closed_at = None
 
     event = _append_event(session, order, action, actor=actor, from_status=from_status, note=note,
-                          payload=payload)
+                          payload={**payload, **_deadline_payload(moved)})
     try:
         session.flush()
     except StaleDataError as exc:

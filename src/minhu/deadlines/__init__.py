@@ -1,0 +1,1 @@
+"""Time limits: the working-day calendar, the time-limit policy and the deadlines of each order."""
