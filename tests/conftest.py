@@ -25,6 +25,7 @@ from minhu.cli import app as cli_app
 from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
+from minhu.deadlines.service import forget_deadlines
 from minhu.geo.service import forget_map
 from minhu.models import load_all
 from minhu.routing.service import forget_routing
@@ -135,6 +136,7 @@ def _fresh_map() -> None:
     # Each test has its own database (or an emptied one): no process-wide map may outlive it.
     forget_map()
     forget_routing()
+    forget_deadlines()
 
 
 @pytest.fixture

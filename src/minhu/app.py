@@ -31,6 +31,7 @@ from minhu.orders.enums import (
     SATISFACTION_LABELS,
     URGENCY_LABELS,
 )
+from minhu.orders.lights import LIGHT_LABELS
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
 from minhu.org import api as org_api
 from minhu.org import pages as org_pages
@@ -38,6 +39,7 @@ from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.routing import service as routing
+from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render
@@ -58,7 +60,7 @@ def template_globals() -> dict[str, object]:
         "ROLE_LABELS": ROLE_LABELS, "UNIT_KIND_LABELS": UNIT_KIND_LABELS, "GRADE_LABELS": GRADE_LABELS,
         "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
         "RESOLUTION_LABELS": RESOLUTION_LABELS, "SATISFACTION_LABELS": SATISFACTION_LABELS,
-        "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS,
+        "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS, "LIGHT_LABELS": {k.value: v for k, v in LIGHT_LABELS.items()},
         "type_options": lambda labels: [(key.value, text) for key, text in labels.items()],
         "channel_options": lambda channels, labels: [(c.value, labels[c]) for c in channels],
     }
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # intake before orders: /orders/new must win over /orders/{number}.
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, org_pages.router,
-                   intake_pages.router, order_pages.router, map_pages.router):
+                   intake_pages.router, order_pages.router, map_pages.router, supervision_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -225,7 +225,7 @@ def set_day(session: Session, day: date, *, workday: bool, name: str,
     forget_deadlines()
 
 
-def unknown_years_ahead(session: Session, *, today: date, ahead_days: int = 400) -> list[int]:
+def unknown_years_ahead(session: Session, *, today: date, ahead_days: int = 90) -> list[int]:
     """Years that deadlines may reach soon but nobody has entered: the admin page says so loudly."""
     known = work_calendar(session).known_years
     return [y for y in range(today.year, (today + timedelta(days=ahead_days)).year + 1) if y not in known]

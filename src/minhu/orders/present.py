@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from minhu.core import clock
 from minhu.core.security import mask_phone
 from minhu.orders import permissions
+from minhu.orders.lights import Light, lights_of
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
 from minhu.orders.queries import public_steps
 from minhu.orders.schemas import (
@@ -14,6 +16,7 @@ from minhu.orders.schemas import (
     CallRead,
     EscalationRead,
     EventRead,
+    LightRead,
     OrderBrief,
     OrderPlace,
     OrderRead,
@@ -39,11 +42,16 @@ def attachment_read(attachment: Attachment) -> AttachmentRead:
                           created_at=attachment.created_at)
 
 
+def worst_light(order: WorkOrder) -> str | None:
+    found = {light.light for light in lights_of(order, clock.now())}
+    return next((light.value for light in (Light.RED, Light.YELLOW, Light.GREEN) if light in found), None)
+
+
 def order_brief(order: WorkOrder) -> OrderBrief:
     return OrderBrief(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
                       type=order.type, channel=order.channel, urgency=order.urgency, title=order.title,
                       address=order.address, owner_unit=unit_brief(order.owner_unit),
-                      created_at=order.created_at, finish_due_at=order.finish_due_at)
+                      created_at=order.created_at, finish_due_at=order.finish_due_at, light=worst_light(order))
 
 
 def order_place(order: WorkOrder) -> OrderPlace:
@@ -96,6 +104,9 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
                                     decided_at=e.decided_at, accepted=e.accepted, decision_note=e.decision_note)
                      for e in order.escalations],
         dispatched_at=order.dispatched_at, return_due_at=order.return_due_at,
+        lights=[LightRead(limit=x.limit.value, label=x.label, due_at=x.due_at, light=x.light.value)
+                for x in lights_of(order, clock.now())],
+        deadlines_provisional=order.deadlines_provisional,
         attachments=[attachment_read(a) for a in order.attachments],
     )
 

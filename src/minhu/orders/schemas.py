@@ -151,6 +151,13 @@ class AllowedAction(BaseModel):
     note_label: str | None
 
 
+class LightRead(BaseModel):
+    limit: str = Field(description="accept 受理 / sign 签收 / respond 响应 / finish 办结 / callback 回访")
+    label: str
+    due_at: datetime
+    light: str = Field(description="green 正常 / yellow 临期 / red 超期")
+
+
 class OrderBrief(BaseModel):
     number: str
     status: Status
@@ -163,6 +170,7 @@ class OrderBrief(BaseModel):
     owner_unit: UnitBrief
     created_at: datetime
     finish_due_at: datetime | None
+    light: str | None = Field(default=None, description="运行中时限的最差灯色：green / yellow / red；无运行时限为空")
 
 
 class OrderPlace(BaseModel):
@@ -243,6 +251,8 @@ class OrderRead(OrderBrief):
     escalations: list[EscalationRead] = Field(default_factory=list, description="升级申请及其审核")
     dispatched_at: datetime | None = None
     return_due_at: datetime | None = Field(default=None, description="承办单位在此之前可以退单")
+    lights: list[LightRead] = Field(default_factory=list, description="运行中的各项时限及其灯色")
+    deadlines_provisional: bool = Field(default=False, description="时限涉及尚未录入节假日的年份，按周一至周五暂定")
     attachments: list[AttachmentRead]
 
 
