@@ -68,6 +68,8 @@ def test_the_supervision_page_counts_by_unit_and_drills_down(client, db, world, 
         assert three_orders[0].number not in drill.text  # replied: its clock stopped
         detail = client.get(f"/orders/{open_order.number}")
         assert 'data-limit="finish" data-light="red"' in detail.text
+        listed = client.get("/orders").text
+        assert '<span class="light red" title="超期">' in listed
 
 
 def test_the_supervision_page_warns_of_years_without_holidays(client, db, world):

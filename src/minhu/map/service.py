@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, undefer
 from minhu.core import clock
 from minhu.geo import service as geo_service
 from minhu.geo.models import Post, Zone, ZoneKind, ZoneMember
+from minhu.orders.lights import worst_light_case
 from minhu.orders.models import WorkOrder
 from minhu.orders.permissions import visible_clause
 from minhu.orders.states import OPEN_STATUSES, STATUS_LABELS, Status
@@ -91,14 +92,14 @@ def order_points(session: Session, viewer: User, *, statuses: list[Status] | Non
     wanted = [s.value for s in (statuses or sorted(OPEN_STATUSES))]
     rows = session.execute(
         select(WorkOrder.number, WorkOrder.title, WorkOrder.status, WorkOrder.longitude, WorkOrder.latitude,
-               WorkOrder.location_source)
+               WorkOrder.location_source, worst_light_case(clock.now()))
         .where(visible_clause(viewer), WorkOrder.status.in_(wanted), WorkOrder.latitude.is_not(None))
         .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(MAX_ORDER_POINTS))
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                  "properties": {"number": number, "title": title, "status": status.value,
                                 "status_label": STATUS_LABELS[status],
-                                "inferred": source is not None and source.value == "address"}}
-                for number, title, status, lon, lat, source in rows]
+                                "inferred": source is not None and source.value == "address", "light": light}}
+                for number, title, status, lon, lat, source, light in rows]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -72,6 +72,16 @@ def in_light(limit: LimitKind, light: Light, now: datetime) -> ColumnElement[boo
     return and_(running(limit), due > now, or_(warn.is_(None), warn > now))
 
 
+def worst_light_case(now: datetime) -> ColumnElement[str | None]:
+    """The worst light among the order's running limits, NULL when no clock runs (for maps and lists)."""
+    limits = list(LimitKind)
+    red = or_(*(and_(running(limit), due_column(limit) <= now) for limit in limits))
+    yellow = or_(*(and_(running(limit), warn_column(limit) <= now) for limit in limits))
+    green = or_(*(running(limit) for limit in limits))
+    return case((red, literal(Light.RED.value)), (yellow, literal(Light.YELLOW.value)),
+                (green, literal(Light.GREEN.value)), else_=literal(None))
+
+
 @dataclass(frozen=True)
 class LimitLight:
     limit: LimitKind

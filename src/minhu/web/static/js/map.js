@@ -15,6 +15,7 @@
     water: { color: "#2e90fa", weight: 1, fill: true, fillOpacity: 0.45, fillColor: "#84caff" },
     roads: { color: "#667085", weight: 3, opacity: 0.7 }
   };
+  var lightColors = { red: "#d92d20", yellow: "#f79009" };
   var statusColors = {
     "new": "#b54708", accepted: "#175cd3", dispatched: "#175cd3", signed: "#5925dc", handling: "#5925dc",
     replied: "#067647", reviewed: "#067647", called_back: "#067647", returned: "#b54708"
@@ -61,8 +62,10 @@
       renderer: renderer,
       pointToLayer: function (feature, latlng) {
         var p = feature.properties;
+        // The ring tells the light: red overdue, amber near its deadline, white otherwise.
+        var ring = lightColors[p.light];
         return L.circleMarker(latlng, {
-          renderer: renderer, radius: 5, weight: 1, color: "#fff",
+          renderer: renderer, radius: ring ? 6 : 5, weight: ring ? 2.5 : 1, color: ring || "#fff",
           fillColor: p.inferred ? "#98a2b3" : (statusColors[p.status] || "#344054"), fillOpacity: 0.9
         });
       },
