@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = ("minhu.core.idempotency", "minhu.org.models", "minhu.geo.models", "minhu.routing.models",
-                 "minhu.deadlines.models", "minhu.orders.models")
+                 "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models")
 
 
 def load_all() -> None:

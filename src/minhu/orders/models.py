@@ -24,6 +24,10 @@ class WorkOrder(Base):
         Index("ix_work_orders_created", "created_at", "id"),
         Index("ix_work_orders_owner_created", "owner_unit_id", "created_at", "id"),
         Index("ix_work_orders_status_created", "status", "created_at", "id"),
+        # The sweep finds the orders whose light changed through these (a range per running status).
+        Index("ix_work_orders_status_sign_warn", "status", "sign_warn_at"),
+        Index("ix_work_orders_status_respond_warn", "status", "respond_warn_at"),
+        Index("ix_work_orders_status_finish_warn", "status", "finish_warn_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +155,20 @@ class OrderEscalation(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
 
     requested_unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class OrderSupervision(Base):
+    """督办: a formal supervision of an order, with its own deadline, opened by a person or the sweep."""
+
+    __tablename__ = "order_supervisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the sweep
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OrderEvent(Base):

@@ -28,7 +28,14 @@ from minhu.geo.models import LocationSource
 from minhu.orders import clocks, numbering, permissions, queries, states
 from minhu.orders.enums import RETURN_REASON_LABELS, Grade
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
-from minhu.orders.models import Attachment, OrderCall, OrderEscalation, OrderEvent, WorkOrder
+from minhu.orders.models import (
+    Attachment,
+    OrderCall,
+    OrderEscalation,
+    OrderEvent,
+    OrderSupervision,
+    WorkOrder,
+)
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, order_created, order_moved
 from minhu.orders.states import Action, Status
@@ -508,6 +515,79 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         session.flush()
     except StaleDataError as exc:
         raise StaleOrder(order.number, seen=params.expected_version, current=None) from exc
+    order_moved.send(OrderChange(session, order, event))
+    return event
+
+
+# --- supervision: urging, notices and 督办 record on the order without moving it ------------------------
+
+SWEEP_NAME = "系统（时限监管）"
+# Who may urge or supervise by hand: the centre and leaders.
+SUPERVISING_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER})
+
+
+def _check_supervisor(actor: User | None, order: WorkOrder) -> None:
+    if actor is not None and (actor.role not in SUPERVISING_ROLES or not permissions.may_see(actor, order)):
+        raise Forbidden("只有指挥中心和领导可以催办、督办", code="not_a_supervisor")
+    if order.status not in states.OPEN_STATUSES:
+        raise InvalidInput("工单已办结或作废，无需催办、督办", code="order_closed")
+
+
+def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,
+         payload: dict[str, Any] | None = None) -> OrderEvent:
+    """催办: a message to the unit that owns the order, in its trail. ``actor`` None: the sweep."""
+    _check_supervisor(actor, order)
+    if not note.strip():
+        raise NoteRequired(Action.URGE.value, "催办内容")
+    event = _append_event(session, order, Action.URGE, actor=actor, from_status=order.status, note=note,
+                          payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
+                                   **(payload or {})}, anonymous_name=SWEEP_NAME)
+    session.flush()
+    return event
+
+
+def note_overdue(session: Session, order: WorkOrder, *, note: str, payload: dict[str, Any]) -> OrderEvent:
+    """超期提醒 by the sweep: the owning unit's leader is told (the notification goes with the event)."""
+    event = _append_event(session, order, Action.OVERDUE_NOTICE, actor=None, from_status=order.status, note=note,
+                          payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name, **payload},
+                          anonymous_name=SWEEP_NAME)
+    session.flush()
+    return event
+
+
+def supervise(session: Session, order: WorkOrder, *, actor: User | None, note: str, due_at: datetime,
+              payload: dict[str, Any] | None = None) -> OrderSupervision:
+    """督办: a formal supervision with its own deadline. Raises InvalidInput for a deadline already past."""
+    _check_supervisor(actor, order)
+    if not note.strip():
+        raise NoteRequired(Action.SUPERVISE.value, "督办事由")
+    now = clock.now()
+    if due_at <= now:
+        raise field_error("due_at", "督办时限须晚于现在")
+    supervision = OrderSupervision(order_id=order.id, reason=note, opened_by_id=actor.id if actor else None,
+                                   opened_at=now, due_at=due_at)
+    session.add(supervision)
+    _append_event(session, order, Action.SUPERVISE, actor=actor, from_status=order.status, note=note,
+                  payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
+                           "due_at": due_at.astimezone(clock.city_tz()).isoformat(), **(payload or {})},
+                  anonymous_name=SWEEP_NAME)
+    session.flush()
+    return supervision
+
+
+def time_out_sign(session: Session, order: WorkOrder, *, note: str) -> OrderEvent:
+    """An order nobody signed in time goes back to the dispatcher (by the sweep, along the state table)."""
+    transition = states.find(order.status, Action.SIGN_TIMEOUT)
+    if transition is None:
+        raise IllegalAction(order.number, Action.SIGN_TIMEOUT.value, order.status.value, [])
+    from_status, unit = order.status, order.owner_unit
+    order.status = transition.target
+    order.updated_at = clock.now()
+    order.owner_unit = _intake_unit(session, None)
+    event = _append_event(session, order, Action.SIGN_TIMEOUT, actor=None, from_status=from_status, note=note,
+                          payload={"returned_by_unit": unit.name, "unit_id": unit.id},
+                          anonymous_name=SWEEP_NAME)
+    session.flush()
     order_moved.send(OrderChange(session, order, event))
     return event
 

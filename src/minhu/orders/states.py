@@ -70,9 +70,13 @@ class Action(StrEnum):
     REFUSE_ESCALATION = "refuse_escalation"
     ESCALATE_CITY = "escalate_city"
     CITY_FEEDBACK = "city_feedback"
+    SIGN_TIMEOUT = "sign_timeout"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
+    URGE = "urge"
+    OVERDUE_NOTICE = "overdue_notice"
+    SUPERVISE = "supervise"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -98,8 +102,12 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REFUSE_ESCALATION: "驳回升级",
     Action.ESCALATE_CITY: "上报市级",
     Action.CITY_FEEDBACK: "市级反馈",
+    Action.SIGN_TIMEOUT: "超时未签收退回",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
+    Action.URGE: "催办",
+    Action.OVERDUE_NOTICE: "超期提醒",
+    Action.SUPERVISE: "督办",
 }
 
 
@@ -172,6 +180,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ESCALATE_CITY, {_S.ACCEPTED, _S.RETURNED, _S.SIGNED, _S.HANDLING}, _S.ESCALATED, {Role.DISPATCHER},
        Scope.CENTRE, "上报说明"),
     _t(Action.CITY_FEEDBACK, {_S.ESCALATED}, _S.REPLIED, {Role.DISPATCHER}, Scope.CENTRE, "市级答复"),
+    # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
+    _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE),
 )
 
 TRANSITION_ACTIONS = frozenset(t.action for t in TRANSITIONS)

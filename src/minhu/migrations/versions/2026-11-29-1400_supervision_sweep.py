@@ -1,0 +1,63 @@
+"""supervision: the sweep's actions, 督办, indexes on warning instants
+
+Revision ID: c4e8b2d6f1a9
+Revises: a1d3c7e9f2b4
+Create Date: 2026-11-29 14:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = 'c4e8b2d6f1a9'
+down_revision: str | None = 'a1d3c7e9f2b4'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+WARN_INDEXES = (('ix_work_orders_status_sign_warn', 'sign_warn_at'),
+                ('ix_work_orders_status_respond_warn', 'respond_warn_at'),
+                ('ix_work_orders_status_finish_warn', 'finish_warn_at'))
+
+
+def upgrade() -> None:
+    op.create_table('clock_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('limit', sa.String(length=32), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], name=op.f('fk_clock_actions_order_id_work_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clock_actions')),
+    sa.UniqueConstraint('order_id', 'action', 'limit', 'due_at',
+                        name=op.f('uq_clock_actions_order_id_action_limit_due_at'))
+    )
+    op.create_table('order_supervisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_order_supervisions_opened_by_id_users')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'],
+                            name=op.f('fk_order_supervisions_order_id_work_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_supervisions'))
+    )
+    with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_supervisions_order_id'), ['order_id'], unique=False)
+    for name, column in WARN_INDEXES:
+        op.create_index(name, 'work_orders', ['status', column], unique=False)
+
+
+def downgrade() -> None:
+    for name, _column in WARN_INDEXES:
+        op.drop_index(name, table_name='work_orders')
+    with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_supervisions_order_id'))
+    op.drop_table('order_supervisions')
+    op.drop_table('clock_actions')

@@ -1,0 +1,122 @@
+"""The sweep acts on the clocks exactly once: yellow urges, red tells the leader, long red opens 督办, an
+unsigned order goes back to the dispatcher — once per deadline, with two sweepers, or after a gap."""
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from minhu.core import clock
+from minhu.core.db import Database
+from minhu.orders.models import OrderEvent, OrderSupervision, WorkOrder
+from minhu.orders.states import Action, Status
+from minhu.supervision import setup
+from minhu.supervision.sweep import sweep
+from tests.factories import act, make_order
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+AUTOMATIC = (Action.URGE, Action.OVERDUE_NOTICE, Action.SUPERVISE, Action.SIGN_TIMEOUT)
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def timed(db):
+    with clock.frozen(at(2026, 11, 1)), db.transaction() as s:
+        setup.seed_calendar(s)
+        setup.load_policy_file(s)
+    return db
+
+
+def _signed_order(db, world):
+    """Dispatched Monday 2026-11-23 10:00 and signed at once: finish due Thursday 17:30, yellow from 10:36."""
+    with clock.frozen(at(2026, 11, 23, 10, 0)):
+        order = make_order(db, world, upto=Action.DISPATCH)
+        return act(db, order.number, Action.SIGN, world.handler)
+
+
+def _sweep(db, when):
+    with clock.frozen(when):
+        return sweep(db)
+
+
+def _automatic(db, order):
+    with db.read() as s:
+        return [(e.action, e.payload.get("limit")) for e in s.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.action.in_(AUTOMATIC))
+            .order_by(OrderEvent.id))]
+
+
+def test_yellow_urges_red_tells_the_leader_long_red_supervises_each_once(timed, world):
+    order = _signed_order(timed, world)
+    with clock.frozen(at(2026, 11, 23, 10, 5)):
+        act(timed, order.number, Action.HANDLE, world.handler, note="已联系市民")  # the response clock stops
+    assert not _sweep(timed, at(2026, 11, 26, 10, 0)).done
+    assert _sweep(timed, at(2026, 11, 26, 11, 0)).done == {"urge:finish": 1}
+    assert not _sweep(timed, at(2026, 11, 26, 12, 0)).done  # once, however often it runs
+    assert _sweep(timed, at(2026, 11, 26, 18, 0)).done == {"overdue:finish": 1}
+    assert _sweep(timed, at(2026, 11, 27, 18, 0)).done == {"supervise:finish": 1}
+    assert not _sweep(timed, at(2026, 11, 28, 18, 0)).done
+    assert _automatic(timed, order) == [(Action.URGE, "finish"), (Action.OVERDUE_NOTICE, "finish"),
+                                        (Action.SUPERVISE, "finish")]
+    with timed.read() as s:
+        [supervision] = s.scalars(select(OrderSupervision).where(OrderSupervision.order_id == order.id)).all()
+    assert supervision.opened_by_id is None
+    assert supervision.due_at == at(2026, 11, 29, 18, 0)
+
+
+def test_a_sweep_after_a_gap_does_what_the_clocks_say_now_once(timed, world):
+    order = _signed_order(timed, world)
+    with clock.frozen(at(2026, 11, 23, 10, 5)):
+        act(timed, order.number, Action.HANDLE, world.handler, note="已联系市民")
+    # Nothing ran for days: the order is long red. It is not urged for having been yellow.
+    result = _sweep(timed, at(2026, 11, 30, 9, 0))
+    assert result.done == {"overdue:finish": 1, "supervise:finish": 1}
+
+
+def test_an_unsigned_order_goes_back_to_the_dispatcher(timed, world):
+    with clock.frozen(at(2026, 11, 23, 10, 0)):
+        order = make_order(timed, world, upto=Action.DISPATCH)
+    # Yellow at 11:36 (a fifth of two working hours), red at noon.
+    assert _sweep(timed, at(2026, 11, 23, 11, 40)).done == {"urge:sign": 1}
+    assert _sweep(timed, at(2026, 11, 23, 12, 5)).done == {"sign_timeout:sign": 1}
+    with timed.read() as s:
+        back = s.get_one(WorkOrder, order.id)
+        assert (back.status, back.owner_unit_id) == (Status.RETURNED, world.centre.id)
+    # Dispatched again, its new sign deadline may be urged again.
+    with clock.frozen(at(2026, 11, 23, 14, 0)):
+        act(timed, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id)
+    assert _sweep(timed, at(2026, 11, 23, 15, 40)).done == {"urge:sign": 1}
+
+
+def test_two_sweepers_at_once_act_once(timed, world):
+    orders = [_signed_order(timed, world) for _ in range(6)]
+    other = Database(timed.url)  # a second process's connections to the same database
+    results = []
+    try:
+        barrier = threading.Barrier(2)
+
+        def run(database):
+            barrier.wait()
+            results.append(_sweep(database, at(2026, 11, 26, 11, 0)))
+
+        threads = [threading.Thread(target=run, args=(d,)) for d in (timed, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.dispose()
+    assert sum(r.failed for r in results) == 0
+    # Each order: urged for its finish (yellow), its leader told of the missed response (red) — once each,
+    # by one sweeper or the other.
+    assert sum(r.done["urge:finish"] for r in results) == 6
+    assert sum(r.done["overdue:respond"] for r in results) == 6
+    for order in orders:
+        events = _automatic(timed, order)
+        assert len(events) == 2
+        assert set(events) == {(Action.URGE, "finish"), (Action.OVERDUE_NOTICE, "respond")}
