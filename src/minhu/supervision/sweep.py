@@ -137,7 +137,7 @@ def sweep(db: Database, *, policy: SweepPolicy | None = None) -> SweepResult:
                 for order_id, due_at in batch:
                     try:
                         with session.begin_nested():
-                            order = session.get_one(WorkOrder, order_id, with_for_update=True)
+                            order = session.get_one(WorkOrder, order_id, with_for_update={"of": WorkOrder})
                             # Re-read under the lock: a person may have moved the order since the query.
                             if getattr(order, f"{rule.limit.value}_due_at") != due_at or not session.scalar(
                                     select(true()).where(WorkOrder.id == order_id, _due_now(rule, now, policy))):
