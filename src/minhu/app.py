@@ -39,6 +39,7 @@ from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.routing import service as routing
+from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
 from minhu.web.limits import BodyLimitMiddleware
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # intake before orders: /orders/new must win over /orders/{number}.
-    for router in (org_api.router, order_api.router, geo_api.router, map_api.router, org_pages.router,
+    for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
+                   org_pages.router,
                    intake_pages.router, order_pages.router, map_pages.router, supervision_pages.router):
         app.include_router(router)
 

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 
 from minhu.orders.enums import Grade
 from minhu.orders.models import OrderCall, WorkOrder
-from minhu.orders.states import Scope, Status, Transition, actions_from
+from minhu.orders.states import OPEN_STATUSES, Scope, Status, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
 from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role, UnitKind
@@ -65,6 +65,14 @@ def may_judge_escalation(actor: User, order: WorkOrder) -> bool:
 
 def may_register(actor: User) -> bool:
     return actor.role in REGISTER_ROLES
+
+
+# Who may urge (催办) or supervise (督办) by hand: the centre and leaders.
+SUPERVISING_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER})
+
+
+def may_supervise(actor: User, order: WorkOrder) -> bool:
+    return actor.role in SUPERVISING_ROLES and order.status in OPEN_STATUSES and may_see(actor, order)
 
 
 def may_attach(actor: User, order: WorkOrder) -> bool:

@@ -95,6 +95,7 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
+        can_supervise=permissions.may_supervise(viewer, order),
         routing=routing_read(decision) if sees_routing(viewer) else None,
         calls=[CallRead(unit_id=c.unit_id, unit_name=c.unit.name, called_at=c.called_at,
                         report_due_at=c.report_due_at, reported_at=c.reported_at, report=c.report, late=c.late)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from minhu.core.text import RequiredText, StorableText
+from minhu.core.text import RequiredText, StorableInstant, StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.geo.coords import Crs, point_problem, to_wgs84
 from minhu.geo.models import LocationSource
@@ -129,6 +129,19 @@ class ActionRequest(BaseModel):
     method: CallbackMethod | None = None
 
 
+class UrgeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[StorableText, Field(min_length=1, max_length=MAX_CONTENT_CHARS, description="催办内容")]
+
+
+class SuperviseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[StorableText, Field(min_length=1, max_length=MAX_CONTENT_CHARS, description="督办事由")]
+    due_at: StorableInstant = Field(description="督办时限")
+
+
 class UnitBrief(BaseModel):
     id: int
     code: str
@@ -246,6 +259,7 @@ class OrderRead(OrderBrief):
     version: int
     allowed_actions: list[AllowedAction]
     can_attach: bool
+    can_supervise: bool = Field(default=False, description="可以催办、督办")
     routing: RoutingRead | None = None
     calls: list[CallRead] = Field(default_factory=list, description="吹哨调度的单位及其报到")
     escalations: list[EscalationRead] = Field(default_factory=list, description="升级申请及其审核")

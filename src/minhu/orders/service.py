@@ -522,15 +522,13 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
 # --- supervision: urging, notices and 督办 record on the order without moving it ------------------------
 
 SWEEP_NAME = "系统（时限监管）"
-# Who may urge or supervise by hand: the centre and leaders.
-SUPERVISING_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER})
 
 
 def _check_supervisor(actor: User | None, order: WorkOrder) -> None:
-    if actor is not None and (actor.role not in SUPERVISING_ROLES or not permissions.may_see(actor, order)):
-        raise Forbidden("只有指挥中心和领导可以催办、督办", code="not_a_supervisor")
     if order.status not in states.OPEN_STATUSES:
         raise InvalidInput("工单已办结或作废，无需催办、督办", code="order_closed")
+    if actor is not None and not permissions.may_supervise(actor, order):
+        raise Forbidden("只有指挥中心和领导可以催办、督办", code="not_a_supervisor")
 
 
 def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,

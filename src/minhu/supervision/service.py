@@ -10,14 +10,23 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minhu.core.errors import Forbidden
 from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import permissions
 from minhu.orders.lights import Light, count_by_unit, in_light
 from minhu.orders.models import WorkOrder
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
+from minhu.org.roles import Role
 
 DRILL_DOWN_LIMIT = 500
+# Who watches the lights: the centre, leaders, and the units' handlers for their own orders.
+WATCHERS = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER, Role.HANDLER})
+
+
+def check_watcher(user: User) -> None:
+    if user.role not in WATCHERS:
+        raise Forbidden("您的角色不查看时限监管", code="not_a_watcher")
 
 
 @dataclass

@@ -1,0 +1,49 @@
+"""催办 and 督办 by hand: the centre and leaders urge or supervise an order; the trail keeps it."""
+
+from datetime import timedelta
+
+from minhu.core import clock
+from minhu.orders.states import Action
+from tests.factories import make_order
+from tests.intake.test_pages import csrf_of, login
+
+
+def test_a_leader_urges_and_supervises_on_the_order_page(client, db, world):
+    order = make_order(db, world, upto=Action.SIGN)
+    login(client, world.leader)
+    page = client.get(f"/orders/{order.number}").text
+    assert 'id="urge-form"' in page
+    urged = client.post(f"/orders/{order.number}/supervision", data={
+        "csrf_token": csrf_of(page), "action": "urge", "note": "市民多次来电，请今天内答复"}, follow_redirects=True)
+    assert "已催办" in urged.text
+    assert "市民多次来电，请今天内答复" in urged.text
+    due = (clock.city_now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    supervised = client.post(f"/orders/{order.number}/supervision", data={
+        "csrf_token": csrf_of(urged.text), "action": "supervise", "note": "列入区督办", "due_at": due},
+        follow_redirects=True)
+    assert "已督办" in supervised.text
+    past = client.post(f"/orders/{order.number}/supervision", data={
+        "csrf_token": csrf_of(supervised.text), "action": "supervise", "note": "再督办",
+        "due_at": "2020-01-01T09:00"}, follow_redirects=True)
+    assert "督办时限须晚于现在" in past.text
+
+
+def test_the_api_lets_the_centre_urge_and_refuses_a_handler(client, db, world, token_for):
+    order = make_order(db, world, upto=Action.SIGN)
+    refused = client.post(f"/api/v1/orders/{order.number}/urge", json={"note": "快办"},
+                          headers=token_for(world.handler))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_a_supervisor"
+    urged = client.post(f"/api/v1/orders/{order.number}/urge", json={"note": "请今天内联系市民"},
+                        headers=token_for(world.dispatcher))
+    assert urged.status_code == 200, urged.text
+    events = client.get(f"/api/v1/orders/{order.number}/events", headers=token_for(world.dispatcher)).json()
+    assert events[-1]["action"] == "urge"
+    assert events[-1]["payload"]["unit_name"] == world.street.name
+    empty = client.post(f"/api/v1/orders/{order.number}/urge", json={"note": ""}, headers=token_for(world.dispatcher))
+    assert empty.status_code == 422
+    assert empty.json()["error"]["details"][0]["field"] == "note"
+    closed = make_order(db, world, upto=Action.ARCHIVE)
+    late = client.post(f"/api/v1/orders/{closed.number}/urge", json={"note": "催"}, headers=token_for(world.dispatcher))
+    assert late.status_code == 422
+    assert late.json()["error"]["code"] == "order_closed"
