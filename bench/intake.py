@@ -53,8 +53,9 @@ import httpx
 from fastapi import FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-HOST = "127.0.0.1"  # the only address this benchmark ever talks to
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{HOST}:5432/postgres"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository's bench/
+from bench.postgres import HOST, pg_recreate, pg_url, postgres_available
+
 PG_DATABASES = {"minhu": "minhu_bench", "bare": "minhu_bench_bare"}
 DEMO_USER = "operator"
 DEMO_PASSWORD = "minhu-demo"
@@ -472,43 +473,6 @@ class Target:
     token: str = ""
 
 
-def postgres_available() -> bool:
-    try:
-        with socket.create_connection((HOST, 5432), timeout=1.0):
-            pass
-    except OSError:
-        return False
-    try:
-        import psycopg
-
-        with psycopg.connect(_psycopg_dsn(PG_ADMIN_URL), connect_timeout=3):
-            return True
-    except Exception as exc:
-        print(f"PostgreSQL answers on {HOST}:5432 but refuses the bench login: {exc}")
-        return False
-
-
-def _psycopg_dsn(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _pg_url(database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
-
-
-def pg_recreate(database: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(_psycopg_dsn(PG_ADMIN_URL), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        if not drop_only:
-            admin.execute(f'CREATE DATABASE "{database}"')
-
-
 # The labelled messages `make run` trains the demo on; without them the demo trains on its catalog.
 LABELLED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "messages_train.csv"
 
@@ -530,7 +494,7 @@ def start_targets(database: str, work: Path, stack: contextlib.ExitStack) -> dic
         for name in PG_DATABASES.values():
             pg_recreate(name)
             stack.callback(pg_recreate, name, drop_only=True)
-        urls = {target: _pg_url(name) for target, name in PG_DATABASES.items()}
+        urls = {target: pg_url(name) for target, name in PG_DATABASES.items()}
     targets = {name: Target(name, urls[name], work / name) for name in TARGETS}
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("MINHU_")}
     minhu_env = {**base_env, "MINHU_HOME": str(targets["minhu"].home), "MINHU_DATABASE_URL": targets["minhu"].url}

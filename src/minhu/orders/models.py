@@ -25,9 +25,8 @@ class WorkOrder(Base):
         Index("ix_work_orders_owner_created", "owner_unit_id", "created_at", "id"),
         Index("ix_work_orders_status_created", "status", "created_at", "id"),
         # The sweep finds the orders whose light changed through these (a range per running status).
-        Index("ix_work_orders_status_sign_warn", "status", "sign_warn_at"),
-        Index("ix_work_orders_status_respond_warn", "status", "respond_warn_at"),
-        Index("ix_work_orders_status_finish_warn", "status", "finish_warn_at"),
+        *(Index(f"ix_work_orders_status_{limit}_{edge}", "status", f"{limit}_{edge}_at")
+          for limit in ("sign", "respond", "finish") for edge in ("warn", "due")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

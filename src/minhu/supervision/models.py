@@ -32,3 +32,13 @@ class ClockAction(Base):
     limit: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SweepMark(Base):
+    """Up to when each rule has been swept completely: the next pass looks only at the lights that changed
+    since (and looks further back after a pass that failed, or a gap)."""
+
+    __tablename__ = "sweep_marks"
+
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    swept_until: Mapped[datetime] = mapped_column(UTCDateTime())

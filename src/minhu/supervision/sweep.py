@@ -16,19 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, select, true
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import DomainError
 from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import service as order_service
-from minhu.orders.lights import Light, due_column, in_light
+from minhu.orders.lights import Light, due_column, in_light, lights_of, warn_column
 from minhu.orders.models import WorkOrder
-from minhu.supervision.models import ClockAction, SweepAction
+from minhu.supervision.models import ClockAction, SweepAction, SweepMark
 
 log = logging.getLogger("minhu.sweep")
 
@@ -46,6 +46,10 @@ class Rule:
     action: SweepAction
     limit: LimitKind
     light: Light
+
+    @property
+    def key(self) -> str:
+        return f"{self.action.value}:{self.limit.value}"
 
 
 # In this order: an order sent back for want of a signature has no other clock left to act on.
@@ -70,25 +74,48 @@ class SweepResult:
         return "，".join(parts) or "无到期动作"
 
 
-def _due_now(rule: Rule, now: datetime, policy: SweepPolicy) -> ColumnElement[bool]:
-    """WHERE the rule's action is due on an order and has not been taken for this deadline."""
+def _moment(rule: Rule, policy: SweepPolicy) -> tuple[InstrumentedAttribute[datetime | None], timedelta]:
+    """The instant whose passing makes the rule's action due, and how long after it."""
+    if rule.light is Light.YELLOW:
+        return warn_column(rule.limit), timedelta()
+    lag = policy.supervise_after if rule.action is SweepAction.SUPERVISE else timedelta()
+    return due_column(rule.limit), lag
+
+
+def _due_now(rule: Rule, now: datetime, policy: SweepPolicy, since: datetime | None = None) -> ColumnElement[bool]:
+    """WHERE the rule's action is due on an order and has not been taken for this deadline; with ``since``,
+    only where the moment that made it due passed after ``since`` (what changed since the last sweep)."""
     due = due_column(rule.limit)
-    condition = in_light(rule.limit, rule.light, now)
-    if rule.action is SweepAction.SUPERVISE:
-        condition = and_(condition, due <= now - policy.supervise_after)
+    moment, lag = _moment(rule, policy)
+    condition = and_(in_light(rule.limit, rule.light, now), moment <= now - lag)
+    if since is not None:
+        condition = and_(condition, moment > since - lag)
     taken = exists().where(ClockAction.order_id == WorkOrder.id, ClockAction.action == rule.action.value,
                            ClockAction.limit == rule.limit.value, ClockAction.due_at == due)
     return and_(condition, ~taken)
 
 
-def _claim(session: Session, order_id: int, rule: Rule, due_at: datetime, now: datetime) -> bool:
-    """Record the action for this deadline; False when another sweeper already has."""
-    values = {"order_id": order_id, "action": rule.action.value, "limit": rule.limit.value, "due_at": due_at,
-              "at": now}
+def _still_due(order: WorkOrder, rule: Rule, due_at: datetime, now: datetime, policy: SweepPolicy) -> bool:
+    """The same test as ``_due_now`` on the locked row: a person may have moved the order since the query."""
+    if getattr(order, f"{rule.limit.value}_due_at") != due_at:
+        return False
+    lights = {x.limit: x.light for x in lights_of(order, now)}
+    if lights.get(rule.limit) is not rule.light:
+        return False
+    return rule.action is not SweepAction.SUPERVISE or due_at <= now - policy.supervise_after
+
+
+def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: datetime) -> set[int]:
+    """Record the action for these (order, deadline) pairs; returns the orders this sweeper claimed — not
+    those another sweeper already has."""
+    if not due:
+        return set()
+    rows = [{"order_id": order_id, "action": rule.action.value, "limit": rule.limit.value, "due_at": due_at,
+             "at": now} for order_id, due_at in due]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(ClockAction).values(values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(ClockAction).values(rows).on_conflict_do_nothing().returning(ClockAction.order_id)
+    return set(session.scalars(statement))
 
 
 def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, policy: SweepPolicy,
@@ -111,14 +138,15 @@ def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, polic
                                 note=f"{label}超期已逾 {hours:g} 小时，启动督办")
 
 
-def _candidates(db: Database, rule: Rule, now: datetime, policy: SweepPolicy) -> Iterator[list[tuple[int, datetime]]]:
+def _candidates(db: Database, rule: Rule, now: datetime, policy: SweepPolicy,
+                since: datetime | None) -> Iterator[list[tuple[int, datetime]]]:
     """Batches of (order id, deadline) the rule must act on, in id order."""
     last_id = 0
     due = due_column(rule.limit)
     while True:
         with db.read() as session:
             rows = [(order_id, at) for order_id, at in session.execute(
-                select(WorkOrder.id, due).where(_due_now(rule, now, policy), WorkOrder.id > last_id)
+                select(WorkOrder.id, due).where(_due_now(rule, now, policy, since), WorkOrder.id > last_id)
                 .order_by(WorkOrder.id).limit(policy.batch)) if at is not None]
         if not rows:
             return
@@ -126,27 +154,54 @@ def _candidates(db: Database, rule: Rule, now: datetime, policy: SweepPolicy) ->
         yield rows
 
 
+def _locked(session: Session, ids: list[int]) -> dict[int, WorkOrder]:
+    """The batch's orders, locked on PostgreSQL until commit (SQLite's one writer locks them all)."""
+    statement = (select(WorkOrder).where(WorkOrder.id.in_(ids))
+                 .options(lazyload(WorkOrder.calls), lazyload(WorkOrder.escalations)))
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(of=WorkOrder)
+    return {order.id: order for order in session.scalars(statement)}
+
+
+def _act_on_batch(db: Database, rule: Rule, batch: list[tuple[int, datetime]], now: datetime,
+                  policy: SweepPolicy, result: SweepResult) -> int:
+    """Claim and act on a batch in one transaction; returns how many orders failed (all of the batch when
+    an action fails: its claims roll back with it, and the next pass tries again)."""
+    done = 0
+    try:
+        with db.transaction() as session:
+            orders = _locked(session, [order_id for order_id, _ in batch])
+            due = [(order_id, due_at) for order_id, due_at in batch
+                   if order_id in orders and _still_due(orders[order_id], rule, due_at, now, policy)]
+            claimed = _claim(session, rule, due, now)
+            for order_id, due_at in due:
+                if order_id in claimed:
+                    _act(session, orders[order_id], rule, due_at, policy, now)
+                    done += 1
+    except (DomainError, SQLAlchemyError):
+        log.exception("sweep: %s on a batch of %d orders failed", rule.key, len(batch))
+        return len(batch)
+    result.done[rule.key] += done
+    return 0
+
+
 def sweep(db: Database, *, policy: SweepPolicy | None = None) -> SweepResult:
     """Take every action the clocks demand now. Safe to run from several processes at once."""
     now = clock.now()
     policy = policy or SweepPolicy()
     result = SweepResult()
+    with db.read() as session:
+        marks = {m.rule: m.swept_until for m in session.scalars(select(SweepMark))}
     for rule in RULES:
-        for batch in _candidates(db, rule, now, policy):
+        failed = 0
+        for batch in _candidates(db, rule, now, policy, marks.get(rule.key)):
+            failed += _act_on_batch(db, rule, batch, now, policy, result)
+        result.failed += failed
+        if not failed:  # a failed order is looked at again by the next pass
             with db.transaction() as session:
-                for order_id, due_at in batch:
-                    try:
-                        with session.begin_nested():
-                            order = session.get_one(WorkOrder, order_id, with_for_update={"of": WorkOrder})
-                            # Re-read under the lock: a person may have moved the order since the query.
-                            if getattr(order, f"{rule.limit.value}_due_at") != due_at or not session.scalar(
-                                    select(true()).where(WorkOrder.id == order_id, _due_now(rule, now, policy))):
-                                continue
-                            if not _claim(session, order_id, rule, due_at, now):
-                                continue
-                            _act(session, order, rule, due_at, policy, now)
-                            result.done[f"{rule.action.value}:{rule.limit.value}"] += 1
-                    except (DomainError, SQLAlchemyError):
-                        log.exception("sweep: %s on order %s failed", rule.action.value, order_id)
-                        result.failed += 1
+                mark = session.get(SweepMark, rule.key)
+                if mark is None:
+                    session.add(SweepMark(rule=rule.key, swept_until=now))
+                elif mark.swept_until < now:
+                    mark.swept_until = now
     return result

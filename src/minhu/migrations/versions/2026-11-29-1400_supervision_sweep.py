@@ -1,4 +1,4 @@
-"""supervision: the sweep's actions, 督办, indexes on warning instants
+"""supervision: the sweep's actions and marks, 督办, indexes on warning instants
 
 Revision ID: c4e8b2d6f1a9
 Revises: a1d3c7e9f2b4
@@ -17,9 +17,8 @@ down_revision: str | None = 'a1d3c7e9f2b4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-WARN_INDEXES = (('ix_work_orders_status_sign_warn', 'sign_warn_at'),
-                ('ix_work_orders_status_respond_warn', 'respond_warn_at'),
-                ('ix_work_orders_status_finish_warn', 'finish_warn_at'))
+WARN_INDEXES = tuple((f'ix_work_orders_status_{limit}_{edge}', f'{limit}_{edge}_at')
+                     for limit in ('sign', 'respond', 'finish') for edge in ('warn', 'due'))
 
 
 def upgrade() -> None:
@@ -34,6 +33,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clock_actions')),
     sa.UniqueConstraint('order_id', 'action', 'limit', 'due_at',
                         name=op.f('uq_clock_actions_order_id_action_limit_due_at'))
+    )
+    op.create_table('sweep_marks',
+    sa.Column('rule', sa.String(length=64), nullable=False),
+    sa.Column('swept_until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('rule', name=op.f('pk_sweep_marks'))
     )
     op.create_table('order_supervisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -60,4 +64,5 @@ def downgrade() -> None:
     with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_supervisions_order_id'))
     op.drop_table('order_supervisions')
+    op.drop_table('sweep_marks')
     op.drop_table('clock_actions')
