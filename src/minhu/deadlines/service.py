@@ -57,6 +57,7 @@ class PolicyTables:
     rules_by_policy: dict[int, list[TimeLimitRule]]
 
 
+DEFAULT_WARN_SHARE = 0.2
 _calendars: TTLCache[str, WorkCalendar] = TTLCache(ttl_seconds=10)
 _policies: TTLCache[str, PolicyTables] = TTLCache(ttl_seconds=10)
 
@@ -137,6 +138,25 @@ def compute(session: Session, limit: LimitKind, start: datetime, order_keys: Map
     due = _add(calendar, start, rule.amount, rule.unit)
     warn = _warn_at(calendar, start, due.at, rule, policy.warn_share)
     return Deadline(limit, due.at, warn, due.provisional, rule)
+
+
+def working_minutes_left(session: Session, start: datetime, due: datetime) -> float:
+    return working_minutes_between(work_calendar(session), start, due)
+
+
+def after_working_minutes(session: Session, start: datetime, minutes: float) -> Instant:
+    return add_working_minutes(work_calendar(session), start, minutes)
+
+
+def warn_between(session: Session, start: datetime, due: datetime, *, policy_id: int | None) -> datetime:
+    """The yellow instant of a deadline set by hand (an extension, a resumed clock): the policy's share of
+    the working time from ``start`` to ``due`` before ``due``."""
+    tables = _policy_tables(session)
+    policy = tables.policies.get(policy_id) if policy_id is not None else tables.policy
+    share = policy.warn_share if policy is not None else DEFAULT_WARN_SHARE
+    calendar = work_calendar(session)
+    total = working_minutes_between(calendar, start, due)
+    return add_working_minutes(calendar, start, total * (1 - share)).at if total > 0 else due
 
 
 # --- loading the policy and the calendar --------------------------------------------------------------

@@ -70,6 +70,35 @@ def creation_values(session: Session, values: Mapping[str, Any], *, waits_for_ac
     return result
 
 
+def move(session: Session, order: WorkOrder, limit: LimitKind, due: datetime | None,
+         at: datetime) -> dict[str, list[str | None]]:
+    """Set ``limit``'s deadline by hand (an extension, a suspension, a resumption); None stops it."""
+    old = getattr(order, f"{limit.value}_due_at")
+    setattr(order, f"{limit.value}_due_at", due)
+    setattr(order, f"{limit.value}_warn_at",
+            deadlines.warn_between(session, at, due, policy_id=order.policy_id) if due is not None else None)
+    return {limit.value: [_city_iso(old), _city_iso(due)]}
+
+
+def suspend(session: Session, order: WorkOrder, at: datetime) -> dict[str, list[str | None]]:
+    """Stop the 办结 clock, keeping the working time it had left."""
+    due = order.finish_due_at
+    order.suspended_at = at
+    order.finish_left_minutes = deadlines.working_minutes_left(session, at, due) if due is not None else None
+    return move(session, order, LimitKind.FINISH, None, at) if due is not None else {}
+
+
+def resume(session: Session, order: WorkOrder, at: datetime) -> dict[str, list[str | None]]:
+    """Restart the 办结 clock with the working time it had left when it stopped."""
+    left = order.finish_left_minutes
+    order.suspended_at, order.finish_left_minutes = None, None
+    if left is None:
+        return {}
+    due = deadlines.after_working_minutes(session, at, left)
+    order.deadlines_provisional = order.deadlines_provisional or due.provisional
+    return move(session, order, LimitKind.FINISH, due.at, at)
+
+
 def _city_iso(instant: datetime | None) -> str | None:
     return instant.astimezone(clock.city_tz()).isoformat() if instant is not None else None
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from minhu.core import clock
 from minhu.core.errors import InvalidInput
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.web.errors import validation_details
@@ -27,7 +29,7 @@ FIELD_LABELS = {
     "type": "诉求类型", "channel": "来源渠道", "urgency": "紧急程度", "title": "标题", "content": "诉求内容",
     "citizen_name": "姓名", "citizen_phone": "手机号码", "address": "地址", "latitude": "纬度",
     "longitude": "经度", "note": "说明", "unit_id": "承办单位", "expected_version": "工单版本",
-    "grade": "升级等级", "return_reason": "退单原因",
+    "grade": "升级等级", "extend_to": "延期到", "return_reason": "退单原因",
     "reached": "是否联系到市民", "resolution": "解决情况", "satisfaction": "满意度", "method": "回访方式",
 }
 
@@ -52,6 +54,7 @@ def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> 
         "unit_ids": [_int_or_none(v) for v in unit_ids if v],
         "return_reason": form.get("return_reason") or None,
         "grade": form.get("grade") or None,
+        "extend_to": _city_instant_or_none(form.get("extend_to")),
         "make_rule": form.get("make_rule") in _BOOL_TRUE,
         "reached": None if reached in (None, "") else reached in _BOOL_TRUE,
         "resolution": form.get("resolution") or None,
@@ -59,6 +62,16 @@ def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> 
         "method": form.get("method") or None,
     }
     return _validated(ActionRequest, data)
+
+
+def _city_instant_or_none(value: str | None) -> str | None:
+    """A ``datetime-local`` field, read in the city's time zone (validated by the schema)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=clock.city_tz()).isoformat()
+    except ValueError:
+        return value
 
 
 def _float_or_none(value: str | None) -> float | str | None:

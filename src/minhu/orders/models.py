@@ -79,6 +79,9 @@ class WorkOrder(Base):
     finish_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     callback_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While suspended (挂起): since when, and the working minutes the 办结 clock had left.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finish_left_minutes: Mapped[float | None] = mapped_column(Float)
     # Set at each dispatch: when the receiving unit got it, and until when it may still return it (退单).
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -106,6 +109,11 @@ class WorkOrder(Base):
     # Loaded with the order: who may see and act on it depends on them.
     calls: Mapped[list[OrderCall]] = relationship(order_by="OrderCall.id", lazy="selectin")
     escalations: Mapped[list[OrderEscalation]] = relationship(order_by="OrderEscalation.id", lazy="selectin")
+    extensions: Mapped[list[OrderExtension]] = relationship(order_by="OrderExtension.id", lazy="selectin")
+
+    @property
+    def pending_extension(self) -> OrderExtension | None:
+        return next((e for e in self.extensions if e.decided_at is None), None)
 
     @property
     def pending_escalation(self) -> OrderEscalation | None:
@@ -154,6 +162,24 @@ class OrderEscalation(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
 
     requested_unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class OrderExtension(Base):
+    """延期: the owning unit asks for a new finish deadline, with a reason; the centre approves or refuses."""
+
+    __tablename__ = "order_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    old_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    new_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved: Mapped[bool | None] = mapped_column(Boolean)
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class OrderSupervision(Base):

@@ -49,6 +49,8 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
         return open_call_for(actor, order) is not None
     if transition.scope is Scope.ESCALATION_JUDGE:
         return may_judge_escalation(actor, order)
+    if transition.scope is Scope.EXTENSION_JUDGE:
+        return is_centre(actor) and order.pending_extension is not None
     return order.owner_unit.is_within(actor.unit)
 
 

@@ -16,6 +16,7 @@ from minhu.orders.schemas import (
     CallRead,
     EscalationRead,
     EventRead,
+    ExtensionRead,
     LightRead,
     OrderBrief,
     OrderPlace,
@@ -104,6 +105,9 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
                                     requested_unit=unit_brief(e.requested_unit), requested_at=e.requested_at,
                                     decided_at=e.decided_at, accepted=e.accepted, decision_note=e.decision_note)
                      for e in order.escalations],
+        extensions=[ExtensionRead(reason=x.reason, requested_at=x.requested_at, old_due_at=x.old_due_at,
+                                  new_due_at=x.new_due_at, decided_at=x.decided_at, approved=x.approved,
+                                  decision_note=x.decision_note) for x in order.extensions],
         dispatched_at=order.dispatched_at, return_due_at=order.return_due_at,
         lights=[LightRead(limit=x.limit.value, label=x.label, due_at=x.due_at, light=x.light.value)
                 for x in lights_of(order, clock.now())],

@@ -119,6 +119,8 @@ class ActionRequest(BaseModel):
     unit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]], Field(
         max_length=10, description="whistle: the units called onto the order")] = []
     return_reason: ReturnReason | None = Field(default=None, description="return: why the unit returns it")
+    extend_to: StorableInstant | None = Field(default=None, description=(
+        "ask_extension: the finish deadline asked for"))
     grade: Grade | None = Field(default=None, description=(
         "escalate: the grade asked for (default: the next one above the order's)"))
     make_rule: StrictBool = Field(default=False, description=(
@@ -237,6 +239,16 @@ class EscalationRead(BaseModel):
     decision_note: str | None
 
 
+class ExtensionRead(BaseModel):
+    reason: str
+    requested_at: datetime
+    old_due_at: datetime | None
+    new_due_at: datetime
+    decided_at: datetime | None
+    approved: bool | None = Field(description="true：同意；false：驳回；null：待审核")
+    decision_note: str | None
+
+
 class OrderRead(OrderBrief):
     content: str
     citizen_name: str | None
@@ -263,6 +275,7 @@ class OrderRead(OrderBrief):
     routing: RoutingRead | None = None
     calls: list[CallRead] = Field(default_factory=list, description="吹哨调度的单位及其报到")
     escalations: list[EscalationRead] = Field(default_factory=list, description="升级申请及其审核")
+    extensions: list[ExtensionRead] = Field(default_factory=list, description="延期申请及其审核")
     dispatched_at: datetime | None = None
     return_due_at: datetime | None = Field(default=None, description="承办单位在此之前可以退单")
     lights: list[LightRead] = Field(default_factory=list, description="运行中的各项时限及其灯色")

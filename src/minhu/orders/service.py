@@ -33,6 +33,7 @@ from minhu.orders.models import (
     OrderCall,
     OrderEscalation,
     OrderEvent,
+    OrderExtension,
     OrderSupervision,
     WorkOrder,
 )
@@ -142,7 +143,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         **_placement_values(placed.placement),
         "owner_unit_id": owner.id, "created_by_id": actor.id if actor else None,
         "created_at": now, "updated_at": now,
-        "version": 1, "dispatched_at": None, "return_due_at": None,
+        "version": 1, "dispatched_at": None, "return_due_at": None, "suspended_at": None, "finish_left_minutes": None,
         # Every column is given, so the object built below has nothing left to load.
         "category_code": placed.route.category.code if placed.route and placed.route.category else None,
         "grade": placed.route.grade.grade if placed.route else None,
@@ -156,6 +157,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order.attachments = []
     order.calls = []
     order.escalations = []
+    order.extensions = []
     # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
     order.owner_unit = session.merge(owner, load=False)
     # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
@@ -309,6 +311,8 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
         return {"reason": params.return_reason.value, "reason_label": RETURN_REASON_LABELS[params.return_reason]}
     if action is Action.ESCALATE:
         return _check_escalate(order, params)
+    if action is Action.ASK_EXTENSION:
+        return _check_extension(order, params)
     if action is Action.ACCEPT_ESCALATION:
         return _check_accept_escalation(session, order, actor, params)
     if action is Action.CALLBACK:
@@ -353,6 +357,19 @@ def _check_return_period(order: WorkOrder) -> None:
         shown = due.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput(f"退单时限已过（{shown} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
                            code="return_period_over")
+
+
+def _check_extension(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if order.pending_extension is not None:
+        raise InvalidInput("已有延期申请待指挥中心审核", code="extension_pending")
+    if params.extend_to is None:
+        raise field_error("extend_to", "请填写申请延期到的时间")
+    if params.extend_to <= clock.now():
+        raise field_error("extend_to", "延期时间不能早于现在")
+    if order.finish_due_at is not None and params.extend_to <= order.finish_due_at:
+        shown = order.finish_due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
+        raise field_error("extend_to", f"延期时间须晚于当前办结时限 {shown}")
+    return {"extend_to": params.extend_to.astimezone(clock.city_tz()).isoformat()}
 
 
 def _check_escalate(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
@@ -501,6 +518,23 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         payload = {"from_grade": order.grade, "to_grade": Grade.D}
         order.grade = Grade.D
         order.owner_unit = _intake_unit(session, actor)
+    elif action is Action.SUSPEND:
+        moved = clocks.suspend(session, order, now)
+    elif action is Action.RESUME:
+        moved = clocks.resume(session, order, now)
+    elif action is Action.ASK_EXTENSION:
+        assert params.extend_to is not None  # _check_extension checked it
+        order.extensions.append(OrderExtension(order_id=order.id, reason=note, requested_by_id=actor.id,
+                                               requested_at=now, old_due_at=order.finish_due_at,
+                                               new_due_at=params.extend_to))
+    elif action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
+        extension = order.pending_extension
+        assert extension is not None  # may_take checked it
+        approved = action is Action.APPROVE_EXTENSION
+        extension.decided_by_id, extension.decided_at = actor.id, now
+        extension.approved, extension.decision_note = approved, note
+        if approved:
+            moved = clocks.move(session, order, LimitKind.FINISH, extension.new_due_at, now)
     elif action is Action.CITY_FEEDBACK:
         order.reply_text = note
         order.replied_at = now

@@ -26,6 +26,7 @@ class Status(StrEnum):
     ARCHIVED = "archived"
     RETURNED = "returned"
     ESCALATED = "escalated"
+    SUSPENDED = "suspended"
     VOIDED = "voided"
 
 
@@ -41,6 +42,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.ARCHIVED: "已归档",
     Status.RETURNED: "已退单",
     Status.ESCALATED: "已上报市级",
+    Status.SUSPENDED: "已挂起",
     Status.VOIDED: "已作废",
 }
 
@@ -71,6 +73,11 @@ class Action(StrEnum):
     ESCALATE_CITY = "escalate_city"
     CITY_FEEDBACK = "city_feedback"
     SIGN_TIMEOUT = "sign_timeout"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    ASK_EXTENSION = "ask_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -103,6 +110,11 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ESCALATE_CITY: "上报市级",
     Action.CITY_FEEDBACK: "市级反馈",
     Action.SIGN_TIMEOUT: "超时未签收退回",
+    Action.SUSPEND: "挂起",
+    Action.RESUME: "恢复办理",
+    Action.ASK_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "同意延期",
+    Action.REFUSE_EXTENSION: "驳回延期",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
     Action.URGE: "催办",
@@ -120,6 +132,8 @@ class Scope(StrEnum):
     CALLED = "called"  # a unit called onto the order (吹哨) that has not yet reported
     # The level above the unit asking to raise the grade: the street for A→B, the centre for B→C.
     ESCALATION_JUDGE = "escalation_judge"
+    # The centre, on an order with an extension waiting for its decision.
+    EXTENSION_JUDGE = "extension_judge"
 
 
 @dataclass(frozen=True)
@@ -180,6 +194,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ESCALATE_CITY, {_S.ACCEPTED, _S.RETURNED, _S.SIGNED, _S.HANDLING}, _S.ESCALATED, {Role.DISPATCHER},
        Scope.CENTRE, "上报说明"),
     _t(Action.CITY_FEEDBACK, {_S.ESCALATED}, _S.REPLIED, {Role.DISPATCHER}, Scope.CENTRE, "市级答复"),
+    # Clock changes: the centre suspends (挂起: the clock stops) and resumes (it restarts with the time that
+    # was left); the owning unit asks for more time (延期) with a reason and a date, the centre decides.
+    _t(Action.SUSPEND, {_S.SIGNED, _S.HANDLING}, _S.SUSPENDED, {Role.DISPATCHER}, Scope.CENTRE, "挂起理由"),
+    _t(Action.RESUME, {_S.SUSPENDED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE),
+    _t(Action.ASK_EXTENSION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "延期理由"),
+    _t(Action.APPROVE_EXTENSION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.DISPATCHER}, Scope.EXTENSION_JUDGE),
+    _t(Action.REFUSE_EXTENSION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.DISPATCHER}, Scope.EXTENSION_JUDGE,
+       "驳回理由"),
     # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
     _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE),
 )

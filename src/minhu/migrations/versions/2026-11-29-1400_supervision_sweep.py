@@ -56,9 +56,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_order_supervisions_order_id'), ['order_id'], unique=False)
     for name, column in WARN_INDEXES:
         op.create_index(name, 'work_orders', ['status', column], unique=False)
+    op.add_column('work_orders', sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('work_orders', sa.Column('finish_left_minutes', sa.Float(), nullable=True))
+    op.create_table('order_extensions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('old_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('new_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved', sa.Boolean(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_order_extensions_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], name=op.f('fk_order_extensions_order_id_work_orders')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'],
+                            name=op.f('fk_order_extensions_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_extensions'))
+    )
+    with op.batch_alter_table('order_extensions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_extensions_order_id'), ['order_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('order_extensions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_extensions_order_id'))
+    op.drop_table('order_extensions')
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.drop_column('finish_left_minutes')
+        batch_op.drop_column('suspended_at')
     for name, _column in WARN_INDEXES:
         op.drop_index(name, table_name='work_orders')
     with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
