@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.core.errors import Forbidden
-from minhu.deadlines.models import LIMIT_LABELS, LimitKind
+from minhu.deadlines.models import (
+    LIMIT_LABELS,
+    CalendarDay,
+    CalendarYear,
+    LimitKind,
+    TimeLimitPolicy,
+    TimeLimitRule,
+)
+from minhu.deadlines.policy import weight
+from minhu.deadlines.service import unknown_years_ahead
 from minhu.orders import permissions
 from minhu.orders.lights import Light, count_by_unit, in_light
 from minhu.orders.models import WorkOrder
@@ -82,3 +91,23 @@ def orders_in(session: Session, viewer: User, now: datetime, *, limit: LimitKind
     if unit_id is not None:
         statement = statement.where(WorkOrder.owner_unit_id == unit_id)
     return session.scalars(statement.order_by(due, WorkOrder.id).limit(DRILL_DOWN_LIMIT)).all()
+
+
+@dataclass(frozen=True)
+class TimeLimitsView:
+    policy: TimeLimitPolicy | None
+    rules: list[TimeLimitRule]
+    versions: list[TimeLimitPolicy]
+    known_years: list[int]
+    missing_years: list[int]
+    days: list[CalendarDay]  # this year's and later exceptions to Monday–Friday
+
+
+def time_limits_view(session: Session, *, today: date) -> TimeLimitsView:
+    versions = list(session.scalars(select(TimeLimitPolicy).order_by(TimeLimitPolicy.loaded_at.desc())))
+    policy = next((p for p in versions if p.active), None)
+    rules = sorted(policy.rules, key=lambda r: (list(LimitKind).index(r.limit), weight(r), r.id)) if policy else []
+    days = list(session.scalars(select(CalendarDay).where(CalendarDay.day >= date(today.year, 1, 1))
+                                .order_by(CalendarDay.day)))
+    known = sorted(session.scalars(select(CalendarYear.year)))
+    return TimeLimitsView(policy, rules, versions, known, unknown_years_ahead(session, today=today), days)
