@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from minhu.cli import app
 from minhu.core.db import Database
 from minhu.core.errors import InvalidInput
 from minhu.routing import catalog, views
@@ -179,3 +181,30 @@ def test_a_lists_file_uploaded_on_the_page_is_checked_whole(catalogued, world, c
                          files={"file": ("views.csv", LISTS.encode(), "text/csv")})
     assert "2 份清单，4 个事项" in loaded.text
     assert client.get("/admin/catalog/views/export").text == LISTS
+
+
+# --- the command line ----------------------------------------------------------------------------------
+
+
+def test_the_command_line_loads_and_exports_lists_and_refuses_a_bad_file(catalogued, world, tmp_path):
+    env = {"MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": catalogued.url, "MINHU_CONFIG": None}
+    runner = CliRunner()
+    source, out = tmp_path / "lists.csv", tmp_path / "out.csv"
+    source.write_bytes(LISTS.encode("gb18030"))
+    refused = runner.invoke(app, ["catalog", "views", "load", str(source)], env=env)
+    assert refused.exit_code == 1
+    assert "GB18030" in refused.output
+    bad = LISTS.replace("090203,A", "090203,A+")
+    source.write_text(bad, encoding="utf-8")
+    refused = runner.invoke(app, ["catalog", "views", "load", str(source)], env=env)
+    assert refused.exit_code == 1
+    assert "第 2 行：grade：等级须为 A、B、C 或 D" in refused.output
+    with catalogued.read() as s:
+        assert s.scalar(select(func.count()).select_from(CatalogView)) == 0
+    source.write_bytes(LISTS.encode("gb18030"))
+    loaded = runner.invoke(app, ["catalog", "views", "load", str(source), "--encoding", "gb18030"], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert "2 份清单，4 个事项" in loaded.output
+    exported = runner.invoke(app, ["catalog", "views", "export", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert out.read_text("utf-8") == LISTS
