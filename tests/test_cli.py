@@ -26,6 +26,7 @@ from minhu.orders.states import Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
+from minhu.routing.models import CatalogView
 from tests.factories import World, make_order
 from tests.geo import mapdata
 
@@ -107,6 +108,14 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     assert on_a_grid >= city.LIVE_ORDERS
     # Orders at different stages of their life, from just accepted to archived.
     assert {Status.ARCHIVED, Status.DISPATCHED, Status.HANDLING} <= set(statuses)
+    # 水果湖街's own lists: A (2 classes, 21 items) and B (18 classes), every item on a category of the catalog.
+    with db.read() as s:
+        lists = {v.code: (v.unit.name if v.unit else None, {i.section for i in v.items}, v.items)
+                 for v in s.scalars(select(CatalogView))}
+    assert {street for street, _, _ in lists.values()} == {"水果湖街"}
+    assert (len(lists["SGH-A"][1]), len(lists["SGH-A"][2])) == (2, 21)
+    assert len(lists["SGH-B"][1]) >= 18
+    assert len(lists["SGH-B"][2]) >= 80
 
 
 def test_demo_load_if_empty_twice_changes_nothing_the_second_time(run: Run, db: Database) -> None:
