@@ -44,10 +44,15 @@ def _page(request: Request, template: str, user: User, status_code: int = 200, *
 
 
 def _trouble(exc: InvalidInput) -> dict[str, Any]:
+    """The message above the form, each field's own, and the rule a conflict or duplicate meets (its
+    whole story is in the message: at the field, its number is enough)."""
     details = exc.details if isinstance(exc.details, list) else []
     conflict = next((d for d in details if "rule_id" in d), None)
-    return {"message": exc.message, "errors": {d["field"]: d["message"] for d in details if "field" in d},
-            "conflict": conflict}
+    errors = {d["field"]: d["message"] for d in details if "field" in d}
+    if conflict is not None:
+        errors[conflict["field"]] = f"与规则 #{conflict['rule_id']} 冲突" if exc.code == "rule_conflict" \
+            else f"与规则 #{conflict['rule_id']} 重复"
+    return {"message": exc.message, "errors": errors, "conflict": conflict}
 
 
 def _trial(db: Database, category: str, place: str) -> dict[str, Any]:
