@@ -145,3 +145,16 @@ def test_only_administrators_edit_the_catalog(catalogued, world, client, token_f
     assert client.get("/admin/catalog/090203").status_code == 403
     assert client.get("/admin/catalog/export").status_code == 403
     assert 'href="/admin/catalog"' not in client.get("/orders").text
+
+
+def test_a_file_that_is_no_catalog_is_refused_not_choked_on(catalogued, world, client, token_for):
+    admin = token_for(world.admin)
+    header = "code,parent,name,grade,owner,limit_class,keywords\n"
+    for raw, words in ((b"\x89PNG\r\n\x1a\n\x00\x00", "UTF-8"),
+                       (header.encode() + "01,,城乡建设,C,department,normal,a\x00b\n".encode(), "NUL"),
+                       (header.encode() + b'01,,"x\r', "第 2 行"),
+                       (header.encode() + "01,,城乡建设,C,department,normal,房屋,物业\n".encode(), "第 2 行")):
+        refused = client.post("/api/v1/catalog/import", files={"file": ("c.csv", raw, "text/csv")}, headers=admin)
+        assert refused.status_code == 422, raw
+        assert words in refused.text, raw
+    assert client.get("/api/v1/catalog/0101", headers=admin).json()["name"] == "物业管理"

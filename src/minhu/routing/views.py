@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.core.errors import InvalidInput, NotFound
-from minhu.core.text import decode_text_file
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.org.roles import UnitKind
 from minhu.routing import service
+from minhu.routing.catalog import csv_lines, line_problem
 from minhu.routing.models import CatalogView, CatalogViewItem, Category
 from minhu.routing.schemas import ViewCreate, ViewItemWrite, ViewUpdate
 from minhu.web.errors import validation_details
@@ -35,10 +35,6 @@ from minhu.web.errors import validation_details
 log = logging.getLogger("minhu.routing")
 
 VIEW_COLUMNS = ("view_code", "view_name", "street_code", "source", "section", "item", "category_code", "grade")
-
-
-def _line(line: int, message: str) -> dict[str, str]:
-    return {"field": f"第 {line} 行", "message": message}
 
 
 @dataclass
@@ -86,35 +82,28 @@ def parse_views(session: Session, raw: bytes, *, encoding: str | None = None) ->
     """Check a views file whole against the catalog and the map. Raises InvalidInput naming every bad line
     (an unknown category or street, a grade other than A–D, an item listed twice in a view, a view whose
     name or street changes between its lines) — or the file's encoding."""
-    text = decode_text_file(raw, source="清单文件", encoding=encoding)
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != VIEW_COLUMNS:
-        raise InvalidInput(f"清单文件表头应为 {','.join(VIEW_COLUMNS)}", code="views_invalid",
-                           details=[_line(1, f"表头应为 {','.join(VIEW_COLUMNS)}")])
     categories = {c.code: c for c in session.scalars(select(Category))}
     streets: dict[str, Unit | None] = {}
     views: dict[str, ParsedView] = {}
     items_seen: dict[tuple[str, str], int] = {}
     problems: list[dict[str, str]] = []
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            problems.append(_line(line, f"列数多于表头的 {len(VIEW_COLUMNS)} 列"))
+    for line, values in csv_lines(raw, VIEW_COLUMNS, source="清单文件", code="views_invalid", encoding=encoding):
+        if values is None:
+            problems.append(line_problem(line, f"列数多于表头的 {len(VIEW_COLUMNS)} 列（含逗号的值须加引号）"))
             continue
-        values = {k: (v or "").strip() for k, v in row.items()}
         try:
             view_data: ViewCreate | None = ViewCreate.model_validate({
                 "code": values["view_code"], "name": values["view_name"], "street_code": values["street_code"],
                 "source": values["source"]})
         except ValidationError as exc:
             view_data = None
-            problems.extend(_line(line, _row_message(d)) for d in validation_details(exc.errors()))
+            problems.extend(line_problem(line, _row_message(d)) for d in validation_details(exc.errors()))
         try:
             item: ViewItemWrite | None = ViewItemWrite.model_validate(
                 {k: values[k] for k in ("section", "item", "category_code", "grade")})
         except ValidationError as exc:
             item = None
-            problems.extend(_line(line, _row_message(d)) for d in validation_details(exc.errors()))
+            problems.extend(line_problem(line, _row_message(d)) for d in validation_details(exc.errors()))
         if view_data is None or item is None:
             continue
         view = views.get(view_data.code)
@@ -125,15 +114,15 @@ def parse_views(session: Session, raw: bytes, *, encoding: str | None = None) ->
                 streets[view.street_code] = org_queries.find_unit_by_code(session, view.street_code)
             street_problem = _street_problem(streets[view.street_code], view.street_code)
             if street_problem:
-                problems.append(_line(line, street_problem))
+                problems.append(line_problem(line, street_problem))
         elif (view_data.name, view_data.street_code, view_data.source) != (view.name, view.street_code, view.source):
-            problems.append(_line(line, f"清单 {view.code} 的名称、街道或来源与第 {view.first_line} 行不一致"))
+            problems.append(line_problem(line, f"清单 {view.code} 的名称、街道或来源与第 {view.first_line} 行不一致"))
         category_problem = _category_problem(categories.get(item.category_code), item.category_code)
         if category_problem:
-            problems.append(_line(line, category_problem))
+            problems.append(line_problem(line, category_problem))
         earlier = items_seen.get((view.code, item.item))
         if earlier is not None:
-            problems.append(_line(line, f"事项“{item.item}”在清单 {view.code} 中重复（第 {earlier} 行）"))
+            problems.append(line_problem(line, f"事项“{item.item}”在清单 {view.code} 中重复（第 {earlier} 行）"))
         items_seen.setdefault((view.code, item.item), line)
         view.items.append(item)
     if problems:
