@@ -8,11 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.roles import UnitKind
 from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.routing.models import RoutingRule
+from tests.factories import act, make_order
 from tests.intake.test_pages import csrf_of, login
 
 
@@ -222,3 +224,21 @@ def test_dispatchers_read_the_matrix_and_only_administrators_change_it(matrix, w
                        ).status_code == 403
     login(client, world.operator)
     assert client.get("/admin/matrix").status_code == 403
+
+
+def test_a_ruling_on_a_returned_order_supersedes_the_rule_it_contradicts(matrix, world, db):
+    order = make_order(db, world, upto=Action.SIGN, title="店外占道经营", content="商铺在门口摆摊占道经营。")
+    with db.transaction() as s:
+        s.get_one(type(order), order.id).category_code = "080102"
+    act(db, order.number, Action.RETURN, world.handler, note="不属于街道", return_reason="not_ours")
+    # The matrix gives 0801 (and so 080102) to the department; the ruling gives 080102 to the market regulator.
+    with db.transaction() as s:
+        s.add(RoutingRule(category_code="080102", owner_unit_id=world.department.id, source="旧规则"))
+    act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=matrix["market"], make_rule=True,
+        note="经裁定由市场监管局牵头")
+    with db.read() as s:
+        on_it = s.scalars(select(RoutingRule).where(RoutingRule.category_code == "080102")
+                          .order_by(RoutingRule.id)).all()
+    assert [(r.source, r.active) for r in on_it] == [("旧规则", False), (f"派单员裁定（工单 {order.number}）", True)]
+    assert f"由派单员裁定（工单 {order.number}）取代" in on_it[0].note
+    assert on_it[1].owner_unit_id == matrix["market"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -213,6 +214,31 @@ def _values(rule: RoutingRule) -> dict[str, object]:
     return {"category_code": rule.category_code, "place_unit_id": rule.place_unit_id,
             "owner_unit_id": rule.owner_unit_id, "co_handler_ids": list(rule.co_handler_ids),
             "source": rule.source, "decided_on": rule.decided_on, "note": rule.note, "active": rule.active}
+
+
+def add_ruling(session: Session, *, category_code: str, owner_unit_id: int, source: str, decided_on: date,
+               note: str, actor: User) -> RoutingRule:
+    """A dispatcher's ruling on who owns a category (after a 退单) as a district-wide rule. A ruling settles the
+    question, so it supersedes an active rule that gave the category to another unit — deactivated, with the
+    ruling named in its note — and a rule that already says the same is kept, not doubled.
+    Raises InvalidInput (the category or the owner cannot take a rule)."""
+    data = RuleWrite(category_code=category_code, owner_unit_id=owner_unit_id, source=source, decided_on=decided_on,
+                     note=note)
+    problems = _field_problems(session, data)
+    if problems:
+        raise InvalidInput("；".join(p["message"] for p in problems), details=problems, code="rule_invalid")
+    same_scope = session.scalars(select(RoutingRule).where(
+        RoutingRule.active.is_(True), RoutingRule.category_code == category_code,
+        RoutingRule.place_unit_id.is_(None)).order_by(RoutingRule.id))
+    for other in same_scope:
+        if other.owner_unit_id == owner_unit_id:
+            return other
+        other.active = False
+        other.note = f"{other.note}\n" if other.note else ""
+        other.note += f"{decided_on.isoformat()} 由{source}取代"
+        log.info("%s's ruling supersedes matrix rule #%s", actor.username, other.id)
+    session.flush()  # the superseded rules are inactive before the new one is checked against them
+    return add_rule(session, data, actor=actor)
 
 
 def set_rule_active(session: Session, rule_id: int, active: bool, *, actor: User) -> RoutingRule:
