@@ -17,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from minhu.core.db import Database
 from minhu.core.errors import InvalidInput
 from minhu.core.types import MAX_ROW_ID
-from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.org.auth import CsrfProtected, PageUser
 from minhu.org.models import User
 from minhu.routing import categories, forms, permissions, rules
+from minhu.routing.console import done, form_of, page, trouble, write
 from minhu.routing.schemas import RuleUpdate
 from minhu.web.deps import DB
-from minhu.web.flash import flash, pop_flashes
+from minhu.web.flash import flash
 from minhu.web.forms import BOOL_TRUE
 from minhu.web.render import render
 
@@ -38,21 +39,16 @@ def _id_or_none(value: str) -> int | None:
     return int(value) if value and int(value) <= MAX_ROW_ID else None
 
 
-def _page(request: Request, template: str, user: User, status_code: int = 200, **context: Any) -> Response:
-    return render(request, template, status_code=status_code, user=user, csrf=csrf_token(request),
-                  flashes=pop_flashes(request), may_edit=permissions.may_edit(user), **context)
-
-
 def _trouble(exc: InvalidInput) -> dict[str, Any]:
-    """The message above the form, each field's own, and the rule a conflict or duplicate meets (its
-    whole story is in the message: at the field, its number is enough)."""
+    """As console.trouble, with the rule a conflict or a duplicate meets (its whole story is in the message:
+    at the field, its number is enough)."""
+    shown = trouble(exc)
     details = exc.details if isinstance(exc.details, list) else []
     conflict = next((d for d in details if "rule_id" in d), None)
-    errors = {d["field"]: d["message"] for d in details if "field" in d}
     if conflict is not None:
-        errors[conflict["field"]] = f"与规则 #{conflict['rule_id']} 冲突" if exc.code == "rule_conflict" \
+        shown["errors"][conflict["field"]] = f"与规则 #{conflict['rule_id']} 冲突" if exc.code == "rule_conflict" \
             else f"与规则 #{conflict['rule_id']} 重复"
-    return {"message": exc.message, "errors": errors, "conflict": conflict}
+    return {**shown, "conflict": conflict}
 
 
 def _trial(db: Database, category: str, place: str) -> dict[str, Any]:
@@ -80,7 +76,7 @@ def _matrix(request: Request, user: User, db: Database, *, category: str = "", p
         paths = categories.category_paths(session)
     context.setdefault("form", {})
     context.setdefault("errors", {})
-    return _page(request, "routing/matrix.html", user, status_code, rules=found, units=units, choices=choices,
+    return page(request, "routing/matrix.html", user, status_code, rules=found, units=units, choices=choices,
                  category_choices=category_choices, paths=paths,
                  filters={"category": category, "place": place, "try_category": try_category,
                           "try_place": try_place},
@@ -109,7 +105,7 @@ def check_page(request: Request, user: PageUser, db: DB) -> Response:
     with db.read() as session:
         found = rules.shadowed_rules(session)
         paths = categories.category_paths(session)
-    return _page(request, "routing/check.html", user, shadowed=found, paths=paths)
+    return page(request, "routing/check.html", user, shadowed=found, paths=paths)
 
 
 def _save(db: Database, user: User, form: dict[str, str], co_handlers: list[str], rule_id: int | None) -> int:
@@ -137,8 +133,7 @@ async def add_rule(request: Request, user: PageUser, db: DB) -> Response:
     except InvalidInput as exc:
         return await run_in_threadpool(partial(_matrix, request, user, db, status_code=422, form=form,
                                                co_handlers=co_handlers, **_trouble(exc)))
-    flash(request, f"已新增规则 #{rule_id}")
-    return RedirectResponse(f"/admin/matrix#rule-{rule_id}", status_code=303)
+    return done(request, f"/admin/matrix#rule-{rule_id}", f"已新增规则 #{rule_id}")
 
 
 def _rule_page(request: Request, user: User, db: Database, rule_id: int, status_code: int = 200,
@@ -155,7 +150,7 @@ def _rule_page(request: Request, user: User, db: Database, rule_id: int, status_
                            "active": "true" if rule.active else ""}
         context["co_handlers"] = [str(i) for i in rule.co_handler_ids]
     context.setdefault("errors", {})
-    return _page(request, "routing/rule.html", user, status_code, rule=rule, choices=choices,
+    return page(request, "routing/rule.html", user, status_code, rule=rule, choices=choices,
                  category_choices=category_choices, paths=paths, **context)
 
 
@@ -174,23 +169,16 @@ async def update_rule(request: Request, rule_id: RuleId, user: PageUser, db: DB)
     except InvalidInput as exc:
         return await run_in_threadpool(partial(_rule_page, request, user, db, rule_id, 422, form=form,
                                                co_handlers=co_handlers, **_trouble(exc)))
-    flash(request, f"已保存规则 #{rule_id}")
-    return RedirectResponse(f"/admin/matrix#rule-{rule_id}", status_code=303)
+    return done(request, f"/admin/matrix#rule-{rule_id}", f"已保存规则 #{rule_id}")
 
 
 @router.post("/admin/matrix/rules/{rule_id}/active", dependencies=[CsrfProtected])
 async def set_rule_active(request: Request, rule_id: RuleId, user: PageUser, db: DB) -> Response:
     """Deactivate a rule, or reactivate it (checked like a new one)."""
     permissions.ensure_editor(user)
-    form, _ = await _submitted(request)
-    active = form.get("active") in BOOL_TRUE
-
-    def change() -> None:
-        with db.transaction() as session:
-            rules.set_rule_active(session, rule_id, active, actor=user)
-
+    active = (await form_of(request)).get("active") in BOOL_TRUE
     try:
-        await run_in_threadpool(change)
+        await run_in_threadpool(write, db, lambda s: rules.set_rule_active(s, rule_id, active, actor=user))
     except InvalidInput as exc:
         flash(request, f"规则 #{rule_id} 未能启用：{exc.message}", "error")
     else:

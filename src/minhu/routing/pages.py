@@ -15,55 +15,22 @@ from starlette.concurrency import run_in_threadpool
 
 from minhu.core.db import Database
 from minhu.core.errors import InvalidInput
-from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.core.types import MAX_ROW_ID
+from minhu.org.auth import CsrfProtected, PageUser
 from minhu.org.models import User
 from minhu.routing import catalog as catalog_files
 from minhu.routing import categories, forms, matrix_pages, permissions, views
-from minhu.routing.models import GRADE_LABELS, GRADES, LIMIT_CLASS_LABELS, OWNER_KIND_LABELS
+from minhu.routing.console import done, form_of, page, trouble, write
 from minhu.routing.schemas import CATEGORY_CODE, VIEW_CODE
 from minhu.web.deps import DB
-from minhu.web.flash import flash, pop_flashes
+from minhu.web.flash import flash
 from minhu.web.forms import BOOL_TRUE
-from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 Code = Annotated[str, Path(pattern=CATEGORY_CODE)]
 ViewCode = Annotated[str, Path(pattern=VIEW_CODE)]
-ItemId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-LABELS = {"OWNER_KIND_LABELS": OWNER_KIND_LABELS, "LIMIT_CLASS_LABELS": LIMIT_CLASS_LABELS,
-          "grade_options": [(g.value, GRADE_LABELS[g]) for g in GRADES],
-          "owner_options": [(k.value, label) for k, label in OWNER_KIND_LABELS.items()],
-          "limit_options": [(k.value, label) for k, label in LIMIT_CLASS_LABELS.items()]}
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
-def trouble(exc: InvalidInput) -> dict[str, Any]:
-    """What a re-rendered form shows: the message and the fields at fault."""
-    details = exc.details if isinstance(exc.details, list) else []
-    return {"message": exc.message, "errors": {d["field"]: d["message"] for d in details if "field" in d},
-            "lines": [d for d in details if str(d.get("field", "")).startswith("第 ")]}
-
-
-def page(request: Request, template: str, user: User, status_code: int = 200, **context: Any) -> Response:
-    return render(request, template, status_code=status_code, user=user, csrf=csrf_token(request),
-                  flashes=pop_flashes(request), may_edit=permissions.may_edit(user), **LABELS, **context)
-
-
-def _write(db: Database, change: Any) -> Any:
-    """One write transaction around ``change(session)``: committed before the response goes."""
-    with db.transaction() as session:
-        return change(session)
-
-
-def _back(request: Request, url: str, message: str) -> Response:
-    flash(request, message)
-    return RedirectResponse(url, status_code=303)
-
-
+ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 # --- the catalog -------------------------------------------------------------------------------------
 
 
@@ -97,7 +64,7 @@ def import_catalog(request: Request, user: PageUser, db: DB, file: Annotated[Upl
             result = categories.import_catalog(session, file.file.read(), actor=user)
     except InvalidInput as exc:
         return _catalog(request, user, db, 422, form={}, errors={}, import_trouble=trouble(exc))
-    return _back(request, "/admin/catalog", f"分类目录已导入（版本 {result.version}）：新增 {result.added}，"
+    return done(request, "/admin/catalog", f"分类目录已导入（版本 {result.version}）：新增 {result.added}，"
                                             f"更新 {result.updated}，停用 {result.retired}")
 
 
@@ -108,13 +75,13 @@ async def add_category(request: Request, user: PageUser, db: DB) -> Response:
     form = await form_of(request)
     try:
         data = forms.category_create(form)
-        code = await run_in_threadpool(_write, db, lambda s: categories.add_category(s, data, actor=user).code)
+        code = await run_in_threadpool(write, db, lambda s: categories.add_category(s, data, actor=user).code)
     except InvalidInput as exc:
         if parent := form.get("parent"):
             return await run_in_threadpool(_category, request, user, db, parent, 422, child_form=form,
                                            child_trouble=trouble(exc))
         return await run_in_threadpool(_catalog, request, user, db, 422, form=form, **trouble(exc))
-    return _back(request, f"/admin/catalog/{code}", f"已新增分类 {code}“{form.get('name', '').strip()}”")
+    return done(request, f"/admin/catalog/{code}", f"已新增分类 {code}“{form.get('name', '').strip()}”")
 
 
 # --- the streets' item lists -------------------------------------------------------------------------
@@ -153,7 +120,7 @@ def import_views(request: Request, user: PageUser, db: DB, file: Annotated[Uploa
             result = views.load_views(session, views.parse_views(session, file.file.read()), actor=user)
     except InvalidInput as exc:
         return _views(request, user, db, 422, import_trouble=trouble(exc))
-    return _back(request, "/admin/catalog/views",
+    return done(request, "/admin/catalog/views",
                  f"清单已导入（版本 {result.version}）：{result.views} 份清单，{result.items} 个事项")
 
 
@@ -163,10 +130,10 @@ async def create_view(request: Request, user: PageUser, db: DB) -> Response:
     form = await form_of(request)
     try:
         data = forms.view_create(form)
-        await run_in_threadpool(_write, db, lambda s: views.create_view(s, data, actor=user))
+        await run_in_threadpool(write, db, lambda s: views.create_view(s, data, actor=user))
     except InvalidInput as exc:
         return await run_in_threadpool(_views, request, user, db, 422, form=form, **trouble(exc))
-    return _back(request, f"/admin/catalog/views/{data.code}", f"已新建清单 {data.code}")
+    return done(request, f"/admin/catalog/views/{data.code}", f"已新建清单 {data.code}")
 
 
 def _view(request: Request, user: User, db: Database, code: str, status_code: int = 200, **context: Any) -> Response:
@@ -192,10 +159,10 @@ async def update_view(request: Request, code: ViewCode, user: PageUser, db: DB) 
     form = await form_of(request)
     try:
         changes = forms.view_update(form)
-        await run_in_threadpool(_write, db, lambda s: views.update_view(s, code, changes, actor=user))
+        await run_in_threadpool(write, db, lambda s: views.update_view(s, code, changes, actor=user))
     except InvalidInput as exc:
         return await run_in_threadpool(_view, request, user, db, code, 422, form=form, **trouble(exc))
-    return _back(request, f"/admin/catalog/views/{code}", "已保存清单")
+    return done(request, f"/admin/catalog/views/{code}", "已保存清单")
 
 
 @router.post("/admin/catalog/views/{code}/items", dependencies=[CsrfProtected])
@@ -204,12 +171,12 @@ async def add_item(request: Request, code: ViewCode, user: PageUser, db: DB) -> 
     form = await form_of(request)
     try:
         data = forms.view_item(form)
-        await run_in_threadpool(_write, db, lambda s: views.add_item(s, code, data, actor=user))
+        await run_in_threadpool(write, db, lambda s: views.add_item(s, code, data, actor=user))
     except InvalidInput as exc:
         problem = trouble(exc)
         return await run_in_threadpool(_view, request, user, db, code, 422, item_form=form,
                                        item_errors=problem["errors"], item_message=problem["message"])
-    return _back(request, f"/admin/catalog/views/{code}", f"已加入事项“{data.item}”")
+    return done(request, f"/admin/catalog/views/{code}", f"已加入事项“{data.item}”")
 
 
 @router.post("/admin/catalog/views/{code}/items/{item_id}", dependencies=[CsrfProtected])
@@ -218,14 +185,14 @@ async def update_item(request: Request, code: ViewCode, item_id: ItemId, user: P
     form = await form_of(request)
     try:
         if form.get("remove") in BOOL_TRUE:
-            await run_in_threadpool(_write, db, lambda s: views.remove_item(s, code, item_id, actor=user))
-            return _back(request, f"/admin/catalog/views/{code}", "已从清单移除该事项")
+            await run_in_threadpool(write, db, lambda s: views.remove_item(s, code, item_id, actor=user))
+            return done(request, f"/admin/catalog/views/{code}", "已从清单移除该事项")
         data = forms.view_item(form)
-        await run_in_threadpool(_write, db, lambda s: views.update_item(s, code, item_id, data, actor=user))
+        await run_in_threadpool(write, db, lambda s: views.update_item(s, code, item_id, data, actor=user))
     except InvalidInput as exc:
         return await run_in_threadpool(_view, request, user, db, code, 422, item_id=item_id,
                                        row_message=exc.message)
-    return _back(request, f"/admin/catalog/views/{code}#item-{item_id}", f"已保存事项“{data.item}”")
+    return done(request, f"/admin/catalog/views/{code}#item-{item_id}", f"已保存事项“{data.item}”")
 
 
 # --- one category (declared after the lists: /admin/catalog/views is no category code) -------------
@@ -256,10 +223,10 @@ async def update_category(request: Request, code: Code, user: PageUser, db: DB) 
     form = await form_of(request)
     try:
         changes = forms.category_update(form)
-        await run_in_threadpool(_write, db, lambda s: categories.update_category(s, code, changes, actor=user))
+        await run_in_threadpool(write, db, lambda s: categories.update_category(s, code, changes, actor=user))
     except InvalidInput as exc:
         return await run_in_threadpool(_category, request, user, db, code, 422, form=form, **trouble(exc))
-    return _back(request, f"/admin/catalog/{code}", "已保存：新的诉求即按此分类")
+    return done(request, f"/admin/catalog/{code}", "已保存：新的诉求即按此分类")
 
 
 @router.post("/admin/catalog/{code}/retire", dependencies=[CsrfProtected])
@@ -267,7 +234,7 @@ def retire_category(request: Request, code: Code, user: PageUser, db: DB) -> Res
     permissions.ensure_editor(user)
     with db.transaction() as session:
         retired = categories.retire_category(session, code, actor=user)
-    return _back(request, f"/admin/catalog/{code}",
+    return done(request, f"/admin/catalog/{code}",
                  f"已停用 {len(retired)} 个分类（{'、'.join(retired)}）；编码保留，已有工单不受影响")
 
 
@@ -276,12 +243,12 @@ async def restore_category(request: Request, code: Code, user: PageUser, db: DB)
     permissions.ensure_editor(user)
     form = await form_of(request)
     try:
-        restored = await run_in_threadpool(_write, db, lambda s: categories.restore_category(
+        restored = await run_in_threadpool(write, db, lambda s: categories.restore_category(
             s, code, actor=user, with_children=form.get("with_children") in BOOL_TRUE))
     except InvalidInput as exc:
         flash(request, exc.message, "error")
         return RedirectResponse(f"/admin/catalog/{code}", status_code=303)
-    return _back(request, f"/admin/catalog/{code}", f"已恢复 {len(restored)} 个分类（{'、'.join(restored)}）")
+    return done(request, f"/admin/catalog/{code}", f"已恢复 {len(restored)} 个分类（{'、'.join(restored)}）")
 
 
 router.include_router(matrix_pages.router)
