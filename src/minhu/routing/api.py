@@ -131,7 +131,7 @@ def update_category(code: Code, body: CategoryUpdate, user: ApiUser, db: DB) -> 
 # --- the responsibility matrix -----------------------------------------------------------------------
 
 
-@router.get("/routing/rules", response_model=list[RuleRead], responses=ERRORS(401, 403, 404, 422))
+@router.get("/routing/rules", response_model=list[RuleRead], responses=ERRORS(401, 403, 422))
 def list_rules(
     user: ApiUser, db: DB,
     category: Annotated[str | None, Query(pattern=CATEGORY_CODE, description="此分类及其下级的规则")] = None,
