@@ -23,6 +23,7 @@ from minhu.orders.states import Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
+from minhu.routing.models import CatalogView
 from tests.conftest import Run
 from tests.factories import World, make_order
 from tests.geo import mapdata
@@ -94,6 +95,14 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     # The dispatch story: returns waiting for a ruling, pending escalations, one order with the city.
     assert statuses[Status.RETURNED] >= 2
     assert statuses[Status.ESCALATED] == 1
+    # 水果湖街's own lists: A (2 classes, 21 items) and B (18 classes), every item on a category of the catalog.
+    with db.read() as s:
+        lists = {v.code: (v.unit.name if v.unit else None, {i.section for i in v.items}, v.items)
+                 for v in s.scalars(select(CatalogView))}
+    assert {street for street, _, _ in lists.values()} == {"水果湖街"}
+    assert (len(lists["SGH-A"][1]), len(lists["SGH-A"][2])) == (2, 21)
+    assert len(lists["SGH-B"][1]) >= 18
+    assert len(lists["SGH-B"][2]) >= 80
 
 
 def test_demo_load_if_empty_twice_changes_nothing_the_second_time(run: Run, db: Database) -> None:

@@ -38,6 +38,8 @@ from minhu.org import pages as org_pages
 from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
+from minhu.routing import api as routing_api
+from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
@@ -118,8 +120,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # intake before orders: /orders/new must win over /orders/{number}.
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
-                   org_pages.router,
-                   intake_pages.router, order_pages.router, map_pages.router, supervision_pages.router):
+                   routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
+                   supervision_pages.router, routing_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

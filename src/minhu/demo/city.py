@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from shapely.geometry import Point, shape
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
-from minhu.routing import catalog, classifier
+from minhu.routing import catalog, classifier, views
 from minhu.routing import service as routing
 from minhu.routing.models import Grade, OwnerKind, RoutingRule
 from minhu.supervision import setup
@@ -130,9 +131,16 @@ RULINGS = (("060101", "市监", "武昌区接诉即办联席会议纪要（2025�
             "超龄劳动者工伤与用工纠纷：人社局牵头"))
 
 
+# 水果湖街's own lists: A items (2 classes, 21 items) its grid workers handle, B items (18 classes) the
+# street handles by internal or external call — written for the demo after the lists the street publishes.
+STREET_LISTS = Path(__file__).resolve().parent / "data" / "shuiguohu-lists.csv"
+
+
 def _build_routing(session: Session, units: dict[str, Unit]) -> None:
-    """The default catalog, and a matrix giving each department's categories to the demo's departments."""
+    """The default catalog, a matrix giving each department's categories to the demo's departments, and
+    水果湖街's A and B item lists."""
     catalog.load_catalog(session, catalog.read_catalog())
+    views.load_views(session, views.parse_views(session, STREET_LISTS.read_bytes()))
     categories = catalog.active_categories(session)
     covered: dict[str, str] = {}
     for code, category in categories.items():

@@ -18,7 +18,7 @@ from minhu.dispatch import report
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
 from minhu.routing import catalog as catalog_files
-from minhu.routing import classifier
+from minhu.routing import classifier, views
 from minhu.routing import service as routing
 from minhu.routing.models import Category
 
@@ -60,6 +60,34 @@ def catalog_export(output: Path = typer.Option(Path("catalog.csv"), "-o", "--out
         text = catalog_files.export_catalog(session, include_retired=include_retired)
     output.write_text(text, encoding="utf-8")
     typer.echo(f"已导出 {text.count(chr(10)) - 1} 个分类到 {output}")
+
+
+views_app = typer.Typer(help="街道清单（A 类、B 类事项及其等级）", no_args_is_help=True)
+catalog_app.add_typer(views_app, name="views")
+
+
+@views_app.command("load")
+def views_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="清单 CSV"),
+               encoding: str | None = typer.Option(None, "--encoding",
+                                                   help="文件编码（默认 UTF-8），如 gb18030")) -> None:
+    """Load street lists: each list the file names gets exactly its items. Checked whole: one bad line and
+    nothing is written."""
+    try:
+        with deployment_database() as db, db.transaction() as session:
+            result = views.load_views(session, views.parse_views(session, file.read_bytes(), encoding=encoding))
+        routing.forget_routing()
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    typer.echo(f"街道清单已载入（版本 {result.version}）：{result.views} 份清单，{result.items} 个事项")
+
+
+@views_app.command("export")
+def views_export(output: Path = typer.Argument(..., dir_okay=False, help="写出的 CSV")) -> None:
+    """Write the active street lists in the format ``catalog views load`` reads."""
+    with deployment_database() as db, db.read() as session:
+        text = views.export_views(session)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"已导出 {text.count(chr(10)) - 1} 个清单事项到 {output}")
 
 
 def _examples_from_orders(settings: Settings) -> list[classifier.Example]:

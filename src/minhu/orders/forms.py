@@ -6,22 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from minhu.core import clock
-from minhu.core.errors import InvalidInput
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.web.errors import validation_details
+from minhu.web.forms import BOOL_TRUE as _BOOL_TRUE
+from minhu.web.forms import int_or_none as _int_or_none
+from minhu.web.forms import validated
 
-_BOOL_TRUE = {"on", "true", "1", "yes"}
 M = TypeVar("M", ActionRequest, OrderCreate)
-
-
-def _int_or_none(value: str | None) -> int | str | None:
-    if value is None or value == "":
-        return None
-    # isdigit() admits superscripts that int() refuses, and int() reads other scripts' digits: ASCII only.
-    return int(value) if value.isascii() and value.isdecimal() else value
 
 
 # The names people see on the forms, for a message that says which field is wrong.
@@ -35,12 +26,7 @@ FIELD_LABELS = {
 
 
 def _validated(model: type[M], data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        details = validation_details(exc.errors())
-        message = "；".join(f"{FIELD_LABELS.get(d['field'], d['field'])}：{d['message']}" for d in details)
-        raise InvalidInput(message, details=details) from exc
+    return validated(model, data, FIELD_LABELS)
 
 
 def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> ActionRequest:

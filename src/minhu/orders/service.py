@@ -43,8 +43,9 @@ from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role, UnitKind
+from minhu.routing import rules as routing_rules
 from minhu.routing import service as routing
-from minhu.routing.models import GRADES, Category, RoutingDecision, RoutingRule
+from minhu.routing.models import GRADES, Category, RoutingDecision
 
 DEFAULT_PREFIX = "MH"
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER})
@@ -182,17 +183,16 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     return order
 
 
-def _ruling_to_rule(session: Session, order: WorkOrder, from_status: Status, note: str) -> int:
-    """A ruling on a returned order's ownership becomes a line of the matrix (in one click)."""
+def _ruling_to_rule(session: Session, order: WorkOrder, from_status: Status, note: str, actor: User) -> int:
+    """A ruling on a returned order's ownership becomes a line of the matrix (in one click), superseding a
+    rule that gave the category to another unit."""
     if from_status is not Status.RETURNED:
         raise field_error("make_rule", "只有对退单的裁定可以转为责任规则")
     if order.category_code is None:
         raise field_error("category_code", "请先确定分类，再把裁定转为责任规则")
-    rule = RoutingRule(category_code=order.category_code, owner_unit_id=order.owner_unit.id,
-                       source=f"派单员裁定（工单 {order.number}）", decided_on=clock.city_now().date(), note=note)
-    session.add(rule)
-    session.flush()
-    routing.forget_routing()
+    rule = routing_rules.add_ruling(session, category_code=order.category_code, owner_unit_id=order.owner_unit.id,
+                                    source=f"派单员裁定（工单 {order.number}）", decided_on=clock.city_now().date(),
+                                    note=note, actor=actor)
     return rule.id
 
 
@@ -472,7 +472,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
         _record_choice(session, order, payload["unit_id"])
         if params.make_rule:
-            payload["rule_id"] = _ruling_to_rule(session, order, from_status, note)
+            payload["rule_id"] = _ruling_to_rule(session, order, from_status, note, actor)
     elif action is Action.RETURN:
         payload = {**payload, "returned_by_unit": order.owner_unit.name}
         order.owner_unit = _intake_unit(session, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from minhu.core.errors import InvalidInput
 from minhu.core.text import RequiredText, decode_text_file
 from minhu.routing.models import Category, Grade, LimitClass, OwnerKind
+from minhu.web.errors import validation_details
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.csv"
 COLUMNS = ("code", "parent", "name", "grade", "owner", "limit_class", "keywords")
@@ -51,36 +53,60 @@ class CatalogLoadResult:
     version: str
 
 
-def _problem(line: int, message: str) -> dict[str, str]:
+def line_problem(line: int, message: str) -> dict[str, str]:
     return {"field": f"第 {line} 行", "message": message}
+
+
+def csv_lines(raw: bytes, columns: tuple[str, ...], *, source: str, code: str,
+              encoding: str | None = None) -> Iterator[tuple[int, dict[str, str] | None]]:
+    """The data lines of a CSV file whose header is ``columns``: (line number, values stripped), or (line
+    number, None) for a line with more fields than the header — a comma left unquoted, most often.
+
+    Raises InvalidInput (code ``code``, or ``not_utf8``) for the encoding, the header, a NUL character or a
+    line CSV cannot read; the caller reports the other problems of each line.
+    """
+    text = decode_text_file(raw, source=source, encoding=encoding)
+    if "\x00" in text:
+        raise InvalidInput(f"{source}含 NUL 字符，不是文本文件", code=code)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        if tuple(reader.fieldnames or ()) != columns:
+            message = f"{source}的表头应为 {','.join(columns)}"
+            raise InvalidInput(message, code=code, details=[line_problem(1, message)])
+        for row in reader:
+            if None in row:
+                yield reader.line_num, None
+            else:
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+    except csv.Error as exc:
+        message = f"{source}第 {reader.line_num} 行无法按 CSV 读取（{exc}）"
+        raise InvalidInput(message, code=code, details=[line_problem(reader.line_num, message)]) from None
 
 
 def parse_catalog(raw: bytes) -> CatalogFile:
     """Check a catalog file whole. Raises InvalidInput naming every bad line."""
-    text = decode_text_file(raw, source="分类目录文件")
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise InvalidInput(f"分类目录表头应为 {','.join(COLUMNS)}", code="catalog_invalid")
     rows: list[CatalogRow] = []
     problems: list[dict[str, str]] = []
     seen: set[str] = set()
-    for row in reader:
-        line = reader.line_num
-        values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for line, values in csv_lines(raw, COLUMNS, source="分类目录文件", code="catalog_invalid"):
+        if values is None:
+            problems.append(line_problem(line, f"列数多于表头的 {len(COLUMNS)} 列（含逗号的值须加引号）"))
+            continue
         try:
             parsed = CatalogRow.model_validate({
                 **values, "parent": values.get("parent") or None,
                 "keywords": [k.strip() for k in values.get("keywords", "").split("|") if k.strip()]})
         except ValidationError as exc:
-            problems.extend(_problem(line, f"{'.'.join(map(str, e['loc']))}：{e['msg']}") for e in exc.errors())
+            details = validation_details(exc.errors())
+            problems.extend(line_problem(line, f"{d['field']}：{d['message']}") for d in details)
             continue
         if parsed.code in seen:
-            problems.append(_problem(line, f"编码 {parsed.code} 重复"))
+            problems.append(line_problem(line, f"编码 {parsed.code} 重复"))
         expected_parent = parsed.code[:-2] or None
         if parsed.parent != expected_parent:
-            problems.append(_problem(line, f"编码 {parsed.code} 的上级应为 {expected_parent or '（无）'}"))
+            problems.append(line_problem(line, f"编码 {parsed.code} 的上级应为 {expected_parent or '（无）'}"))
         elif parsed.parent is not None and parsed.parent not in seen:
-            problems.append(_problem(line, f"上级 {parsed.parent} 须写在本行之前"))
+            problems.append(line_problem(line, f"上级 {parsed.parent} 须写在本行之前"))
         seen.add(parsed.code)
         rows.append(parsed)
     if problems:

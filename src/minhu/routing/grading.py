@@ -1,5 +1,6 @@
-"""Grading: the catalog's default grade, raised by what the text and the order's history say — with
-every reason written down, because a grade decides who must act and is argued over."""
+"""Grading: the catalog's default grade — or, for an order standing in a street with its own item list,
+that list's grade — raised by what the text and the order's history say, with every reason written
+down, because a grade decides who must act and is argued over."""
 
 from __future__ import annotations
 
@@ -27,6 +28,38 @@ class GradeDecision:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ListedItem:
+    """An item of a street's own list (catalog view), as routing reads it: its grade replaces the category's
+    default for orders standing in that street."""
+
+    street_id: int
+    view_name: str  # 水果湖街 A 类清单
+    section: str
+    item: str  # the item as the list words it: 楼道堆物
+    category_code: str
+    grade: Grade
+
+
+def listed_item(items: dict[tuple[int, str], list[ListedItem]], street_id: int | None,
+                category: Category | None) -> ListedItem | None:
+    """The street's item that grades an order of ``category``: the one on the most specific category
+    (the order's own, then its parent, then its first level); of two items there, the higher grade.
+
+    ``items`` is keyed by (street id, category code), each list in the order the lists give them.
+    """
+    if street_id is None or category is None:
+        return None
+    code = category.code
+    while code:
+        found = items.get((street_id, code))
+        if found:
+            # max() keeps the first of equals: the earlier item names the reason.
+            return max(found, key=lambda listed: GRADES.index(listed.grade))
+        code = code[:-2]
+    return None
+
+
 def _raise(grade: Grade, steps: int = 1, *, at_least: Grade | None = None, at_most: Grade = Grade.D) -> Grade:
     index = min(GRADES.index(grade) + steps, GRADES.index(at_most))
     if at_least is not None:
@@ -34,10 +67,14 @@ def _raise(grade: Grade, steps: int = 1, *, at_least: Grade | None = None, at_mo
     return GRADES[max(index, GRADES.index(grade))]
 
 
-def grade_order(text: str, category: Category | None, *, repeat_unsolved: bool = False,
-                escalated: bool = False) -> GradeDecision:
-    """The grade of an order and why: the category's default, then each rule that raised it."""
-    if category is not None:
+def grade_order(text: str, category: Category | None, *, listed: ListedItem | None = None,
+                repeat_unsolved: bool = False, escalated: bool = False) -> GradeDecision:
+    """The grade of an order and why: the street's list item or the category's default, then each rule
+    that raised it."""
+    if listed is not None:
+        grade = listed.grade
+        reasons = [f"{listed.view_name}“{listed.item}”定为 {grade.value} 级"]
+    elif category is not None:
         grade = category.grade
         reasons = [f"分类“{category.name}”默认 {grade.value} 级"]
     else:

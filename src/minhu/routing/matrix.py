@@ -32,6 +32,12 @@ def _depth(unit: Unit | None) -> int:
     return 0 if unit is None else unit.path.count("/")
 
 
+def rank(rule: RoutingRule) -> tuple[int, int, int]:
+    """How a rule ranks against others that apply to the same order: the deeper place first, then the
+    finer category, then the older rule."""
+    return _depth(rule.place_unit), len(rule.category_code or ""), -rule.id
+
+
 def rule_applies(rule: RoutingRule, category: Category | None, place: Unit | None) -> bool:
     if rule.category_code is not None and (category is None or not category.code.startswith(rule.category_code)):
         return False
@@ -50,7 +56,7 @@ def choose_owner(session: Session, rules: Sequence[RoutingRule], category: Categ
     """The owner by the most specific of the active ``rules`` that applies, else by the grade."""
     rules = [r for r in rules if rule_applies(r, category, place)]
     if rules:
-        best = max(rules, key=lambda r: (_depth(r.place_unit), len(r.category_code or ""), -r.id))
+        best = max(rules, key=rank)
         return OwnerChoice(best.owner_unit, best, describe_rule(best), tuple(best.co_handler_ids))
     return _by_grade(session, category, grade, street=street, community=community)
 

@@ -51,6 +51,14 @@ class LimitClass(StrEnum):
     CONSULT = "consult"
 
 
+OWNER_KIND_LABELS: dict[OwnerKind, str] = {
+    OwnerKind.COMMUNITY: "社区", OwnerKind.STREET: "街道", OwnerKind.ENFORCEMENT: "街道综合执法中心",
+    OwnerKind.DEPARTMENT: "职能部门", OwnerKind.PROPERTY: "物业公司", OwnerKind.CITY: "市级",
+}
+LIMIT_CLASS_LABELS: dict[LimitClass, str] = {
+    LimitClass.IMMEDIATE: "立即", LimitClass.URGENT: "紧急", LimitClass.NORMAL: "一般", LimitClass.LONG: "较长",
+    LimitClass.CONSULT: "咨询",
+}
 
 
 class Category(Base):

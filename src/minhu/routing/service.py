@@ -10,19 +10,19 @@ their keywords alone. When no model has been trained, or the text says nothing, 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from minhu.core.cache import TTLCache
 from minhu.org.models import Unit
 from minhu.routing import catalog as catalog_files
 from minhu.routing import classifier
-from minhu.routing.grading import GradeDecision, grade_order
+from minhu.routing.grading import GradeDecision, ListedItem, grade_order, listed_item
 from minhu.routing.matrix import OwnerChoice, choose_owner
-from minhu.routing.models import Category, Grade, RoutingRule
+from minhu.routing.models import CatalogView, CatalogViewItem, Category, Grade, RoutingRule
 
 log = logging.getLogger("minhu.routing")
 
@@ -117,21 +117,43 @@ def refine(top: Category, categories: dict[str, Category], hits: dict[str, int])
 class RoutingTables:
     categories: dict[str, Category]
     rules: list[RoutingRule]
+    # The items of the streets' active lists, by (street id, category code).
+    listed: dict[tuple[int, str], list[ListedItem]] = field(default_factory=dict)
 
 
-# The catalog and the matrix change a few times a year and are read for every order: kept per process
-# for a few seconds (the writers in this process forget them at once), as detached, read-only rows.
+# The catalog, the matrix and the streets' lists change a few times a year and are read for every order:
+# kept per process for a few seconds (the writers in this process forget them at once), as detached,
+# read-only rows.
 _tables: TTLCache[str, RoutingTables] = TTLCache(ttl_seconds=10)
 
 
-def forget_routing() -> None:
+def forget_routing(session: Session | None = None) -> None:
+    """Drop the cached tables now and, given the writer's ``session``, again once it commits: a request
+    routing an order between the two would otherwise cache what the commit is about to replace."""
     _tables.clear()
+    if session is not None:
+        event.listen(session, "after_commit", lambda _session: _tables.clear(), once=True)
+
+
+def _listed_items(session: Session) -> dict[tuple[int, str], list[ListedItem]]:
+    rows = session.execute(select(CatalogView.unit_id, CatalogView.name, CatalogViewItem.section,
+                                  CatalogViewItem.item, CatalogViewItem.category_code, CatalogViewItem.grade)
+                           .join(CatalogView, CatalogView.id == CatalogViewItem.view_id)
+                           .where(CatalogView.active.is_(True), CatalogView.unit_id.is_not(None))
+                           .order_by(CatalogView.code, CatalogViewItem.id))
+    listed: dict[tuple[int, str], list[ListedItem]] = {}
+    for unit_id, view_name, section, item, category_code, grade in rows:
+        assert unit_id is not None  # the query keeps only views of a unit
+        listed.setdefault((unit_id, category_code), []).append(
+            ListedItem(unit_id, view_name, section, item, category_code, grade))
+    return listed
 
 
 def tables(session: Session) -> RoutingTables:
     def load() -> RoutingTables:
         return RoutingTables(catalog_files.active_categories(session),
-                             list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))))
+                             list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))),
+                             _listed_items(session))
     return _tables.get_or_load(str(session.get_bind().engine.url), load)
 
 
@@ -182,7 +204,8 @@ def route(session: Session, *, title: str, content: str, street: Unit | None, co
     best = suggestions[0] if suggestions else None
     routing_tables = tables(session)
     category = routing_tables.categories.get(best.code) if best is not None else None
-    grade = grade_order(f"{title}\n{content}", category, repeat_unsolved=repeat_unsolved)
+    listed = listed_item(routing_tables.listed, street.id if street is not None else None, category)
+    grade = grade_order(f"{title}\n{content}", category, listed=listed, repeat_unsolved=repeat_unsolved)
     owner = choose_owner(session, routing_tables.rules, category, grade.grade, street=street, community=community,
                          place=place)
     sure = best is not None and best.source == "model" and best.confidence >= _config.auto_dispatch_confidence
