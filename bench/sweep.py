@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import platform
 import random
 import resource
@@ -103,6 +104,7 @@ def fill(db: Database, orders: int) -> None:
 
 def measure(url: str) -> dict[str, Any]:
     """The board and one sweep at NOW, in this (fresh) process."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     load_all()
     db = Database(url)
     try:
@@ -138,6 +140,8 @@ def run(database: str, orders: int, work: Path) -> dict[str, Any]:
         db.dispose()
     done = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True, text=True, check=True)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["failed"]:
+        print(done.stderr[-3000:], file=sys.stderr)
     if database == "postgresql":
         pg_recreate(PG_DATABASE, drop_only=True)
     return {"database": database, "orders": orders, "fill_s": round(fill_s, 1), **figures}

@@ -52,8 +52,11 @@ def creation_values(session: Session, values: Mapping[str, Any], *, waits_for_ac
     urgency = Urgency(values["urgency"])
     result: dict[str, Any] = {
         "policy_id": policy.id if policy is not None else None, "deadlines_provisional": False,
-        "accept_due_at": now + ACCEPT_LIMIT if waits_for_acceptance else None, "accept_warn_at": None,
-        "finish_due_at": now + PROVISIONAL_FINISH_LIMITS[urgency], "finish_warn_at": None,
+        # Without a policy nothing turns yellow: the warning is the deadline itself (red still shows).
+        "accept_due_at": now + ACCEPT_LIMIT if waits_for_acceptance else None,
+        "accept_warn_at": now + ACCEPT_LIMIT if waits_for_acceptance else None,
+        "finish_due_at": now + PROVISIONAL_FINISH_LIMITS[urgency],
+        "finish_warn_at": now + PROVISIONAL_FINISH_LIMITS[urgency],
         **{f"{limit.value}_{edge}": None for limit in (LimitKind.SIGN, LimitKind.RESPOND, LimitKind.CALLBACK)
            for edge in ("due_at", "warn_at")},
         "responded_at": None,

@@ -24,9 +24,12 @@ class WorkOrder(Base):
         Index("ix_work_orders_created", "created_at", "id"),
         Index("ix_work_orders_owner_created", "owner_unit_id", "created_at", "id"),
         Index("ix_work_orders_status_created", "status", "created_at", "id"),
-        # The sweep finds the orders whose light changed through these (a range per running status).
-        *(Index(f"ix_work_orders_status_{limit}_{edge}", "status", f"{limit}_{edge}_at")
-          for limit in ("sign", "respond", "finish") for edge in ("warn", "due")),
+        # Lights: the orders past a warning instant, with what counting them needs (a range of the index, not
+        # the table); and the deadlines, for the sweep to find what turned red since its last pass.
+        *(Index(f"ix_work_orders_{limit}_warn", "status", f"{limit}_warn_at", f"{limit}_due_at", "owner_unit_id",
+                *(("responded_at",) if limit == "respond" else ()))
+          for limit in ("sign", "respond", "finish", "callback")),
+        *(Index(f"ix_work_orders_{limit}_due", "status", f"{limit}_due_at") for limit in ("sign", "respond", "finish")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

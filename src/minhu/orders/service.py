@@ -554,6 +554,8 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
 
 
 # --- supervision: urging, notices and 督办 record on the order without moving it ------------------------
+# They add to the session without flushing: the sweep records hundreds in one transaction, and one flush
+# at its end writes them in a few statements.
 
 SWEEP_NAME = "系统（时限监管）"
 
@@ -574,7 +576,6 @@ def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,
     event = _append_event(session, order, Action.URGE, actor=actor, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
                                    **(payload or {})}, anonymous_name=SWEEP_NAME)
-    session.flush()
     return event
 
 
@@ -583,7 +584,6 @@ def note_overdue(session: Session, order: WorkOrder, *, note: str, payload: dict
     event = _append_event(session, order, Action.OVERDUE_NOTICE, actor=None, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name, **payload},
                           anonymous_name=SWEEP_NAME)
-    session.flush()
     return event
 
 
@@ -603,7 +603,6 @@ def supervise(session: Session, order: WorkOrder, *, actor: User | None, note: s
                   payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
                            "due_at": due_at.astimezone(clock.city_tz()).isoformat(), **(payload or {})},
                   anonymous_name=SWEEP_NAME)
-    session.flush()
     return supervision
 
 

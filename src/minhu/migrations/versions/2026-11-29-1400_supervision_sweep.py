@@ -17,8 +17,13 @@ down_revision: str | None = 'a1d3c7e9f2b4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-WARN_INDEXES = tuple((f'ix_work_orders_status_{limit}_{edge}', f'{limit}_{edge}_at')
-                     for limit in ('sign', 'respond', 'finish') for edge in ('warn', 'due'))
+# Lights: the orders past a warning instant with what counting them needs; deadlines for the sweep.
+WARN_INDEXES = (
+    *((f'ix_work_orders_{limit}_warn', ['status', f'{limit}_warn_at', f'{limit}_due_at', 'owner_unit_id',
+                                        *(['responded_at'] if limit == 'respond' else [])])
+      for limit in ('sign', 'respond', 'finish', 'callback')),
+    *((f'ix_work_orders_{limit}_due', ['status', f'{limit}_due_at']) for limit in ('sign', 'respond', 'finish')),
+)
 
 
 def upgrade() -> None:
@@ -54,8 +59,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_supervisions_order_id'), ['order_id'], unique=False)
-    for name, column in WARN_INDEXES:
-        op.create_index(name, 'work_orders', ['status', column], unique=False)
+    for name, columns in WARN_INDEXES:
+        op.create_index(name, 'work_orders', columns, unique=False)
     op.add_column('work_orders', sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('work_orders', sa.Column('finish_left_minutes', sa.Float(), nullable=True))
     op.create_table('order_extensions',
@@ -87,7 +92,7 @@ def downgrade() -> None:
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.drop_column('finish_left_minutes')
         batch_op.drop_column('suspended_at')
-    for name, _column in WARN_INDEXES:
+    for name, _columns in WARN_INDEXES:
         op.drop_index(name, table_name='work_orders')
     with op.batch_alter_table('order_supervisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_supervisions_order_id'))
