@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload, noload
+from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from minhu.core import clock
 from minhu.core.db import Database
@@ -158,7 +158,7 @@ def _locked(session: Session, ids: list[int]) -> dict[int, WorkOrder]:
     """The batch's orders, locked on PostgreSQL until commit (SQLite's one writer locks them all)."""
     statement = (select(WorkOrder).where(WorkOrder.id.in_(ids))
                  # The sweep needs the owner, not where the order stands nor its calls and requests.
-                 .options(noload(WorkOrder.street), noload(WorkOrder.community), noload(WorkOrder.grid),
+                 .options(lazyload(WorkOrder.street), lazyload(WorkOrder.community), lazyload(WorkOrder.grid),
                           lazyload(WorkOrder.calls), lazyload(WorkOrder.escalations), lazyload(WorkOrder.extensions)))
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(of=WorkOrder)
