@@ -1,0 +1,237 @@
+"""The dispatcher's queue (派单队列): every order waiting for the centre to accept or dispatch it.
+
+Waiting means accepted (已受理) and not yet dispatched, returned by a unit (已退单), or new from the web,
+mobile page or a grid worker (待受理) — which must be accepted before it can be dispatched. Oldest first:
+the queue is worked from the top. Each item carries what the dispatcher decides with — routing's three
+suggestions, the grade and why, the suggested owner and the rule that named it, and for a returned order
+the unit that sent it back and its reason — read in a fixed number of queries whatever the queue's length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minhu.core import clock
+from minhu.orders import permissions as order_permissions
+from minhu.orders.enums import Channel, Grade, OrderType, Urgency
+from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.states import ACTION_LABELS, Action, Status
+from minhu.org.models import Unit, User
+from minhu.org.roles import DISPATCHABLE_KINDS
+from minhu.routing.models import Category, RoutingDecision
+
+WAITING = (Status.NEW, Status.ACCEPTED, Status.RETURNED)
+QUEUE_ACTIONS = frozenset({Action.ACCEPT, Action.DISPATCH})
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+EXCERPT_CHARS = 80
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Suggested:
+    code: str
+    path: str
+    confidence: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ReturnNote:
+    """Why a returned order is back: the reason from the list, the unit's note, who sent it back and when."""
+
+    reason: str
+    note: str
+    unit_name: str
+    actor_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    number: str
+    version: int
+    status: Status
+    channel: Channel
+    type: OrderType
+    urgency: Urgency
+    title: str
+    excerpt: str
+    created_at: datetime
+    accept_due_at: datetime | None
+    place: list[str]  # street, community, grid names as far as known
+    category_code: str | None
+    suggestions: list[Suggested]
+    grade: Grade | None
+    grade_reasons: list[str]
+    suggested_owner: UnitChoice | None
+    owner_reason: str
+    rule_id: int | None
+    auto_dispatched: bool
+    returned: ReturnNote | None
+    # Units offered in the row's own picker (works without JavaScript): the suggested owner, then where
+    # the order stands. Others are a search away in the page's unit picker, or on the order page.
+    candidates: list[UnitChoice]
+    actions: frozenset[Action]  # what the viewer may do from the queue: accept, dispatch
+
+    @property
+    def picked_category(self) -> str | None:
+        """The category a one-key dispatch settles on: the order's, when a suggestion holds it, else the first."""
+        codes = [s.code for s in self.suggestions]
+        if self.category_code in codes:
+            return self.category_code
+        return codes[0] if codes else None
+
+    def age(self, now: datetime) -> str:
+        minutes = max(0, int((now - self.created_at).total_seconds() // 60))
+        if minutes < 60:
+            return f"{minutes} 分钟"
+        if minutes < 48 * 60:
+            return f"{minutes // 60} 小时 {minutes % 60} 分"
+        return f"{minutes // 1440} 天 {minutes % 1440 // 60} 小时"
+
+    def accept_overdue(self, now: datetime) -> bool:
+        return self.status is Status.NEW and self.accept_due_at is not None and now > self.accept_due_at
+
+
+@dataclass(frozen=True)
+class Queue:
+    items: list[QueueItem]
+    total: int  # waiting in all, whatever the page shows
+    counts: dict[Status, int]
+    now: datetime
+
+
+def _choice(unit: Unit) -> UnitChoice:
+    return UnitChoice(unit.id, unit.name, unit.kind.value)
+
+
+def _suggested(raw: dict[str, Any]) -> Suggested:
+    return Suggested(code=str(raw.get("code", "")), path=str(raw.get("path") or raw.get("name") or ""),
+                     confidence=float(raw.get("confidence") or 0.0), source=str(raw.get("source", "")))
+
+
+def _excerpt(content: str) -> str:
+    line = " ".join(content.split())
+    return line if len(line) <= EXCERPT_CHARS else line[:EXCERPT_CHARS] + "…"
+
+
+def _last_returns(session: Session, order_ids: list[int]) -> dict[int, ReturnNote]:
+    if not order_ids:
+        return {}
+    notes: dict[int, ReturnNote] = {}
+    events = session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(order_ids),
+                                                      OrderEvent.action == Action.RETURN)
+                             .order_by(OrderEvent.order_id, OrderEvent.id.desc()))
+    for event in events:
+        if event.order_id not in notes:
+            payload = event.payload or {}
+            notes[event.order_id] = ReturnNote(
+                reason=str(payload.get("reason_label") or ""), note=event.note,
+                unit_name=str(payload.get("returned_by_unit") or event.actor_unit_name or ""),
+                actor_name=event.actor_name, at=event.at)
+    return notes
+
+
+def _candidates(order: WorkOrder, owner: Unit | None) -> list[UnitChoice]:
+    seen: dict[int, UnitChoice] = {}
+    for unit in (owner, order.street, order.community, order.grid):
+        if unit is not None and unit.active and unit.kind in DISPATCHABLE_KINDS and unit.id not in seen:
+            seen[unit.id] = _choice(unit)
+    return list(seen.values())
+
+
+def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | None = None,
+               limit: int = DEFAULT_LIMIT) -> Queue:
+    """The oldest waiting orders (``limit`` of them), with what the viewer may do on each."""
+    wanted = [s for s in WAITING if statuses is None or s in statuses] or list(WAITING)
+    limit = max(1, min(limit, MAX_LIMIT))
+    counts = {Status(s): int(n) for s, n in session.execute(
+        select(WorkOrder.status, func.count()).where(WorkOrder.status.in_(WAITING)).group_by(WorkOrder.status))}
+    rows = session.execute(
+        select(WorkOrder, RoutingDecision).outerjoin(RoutingDecision, RoutingDecision.order_id == WorkOrder.id)
+        .where(WorkOrder.status.in_(wanted)).order_by(WorkOrder.created_at, WorkOrder.id).limit(limit)
+    ).all()
+    returns = _last_returns(session, [o.id for o, _ in rows if o.status is Status.RETURNED])
+    items = []
+    for order, decision in rows:
+        owner = decision.suggested_owner if decision is not None else None
+        actions = frozenset(t.action for t in order_permissions.allowed_actions(viewer, order)) & QUEUE_ACTIONS
+        items.append(QueueItem(
+            number=order.number, version=order.version, status=order.status, channel=order.channel,
+            type=order.type, urgency=order.urgency, title=order.title, excerpt=_excerpt(order.content),
+            created_at=order.created_at, accept_due_at=order.accept_due_at,
+            place=[u.name for u in (order.street, order.community, order.grid) if u is not None],
+            category_code=order.category_code,
+            suggestions=[_suggested(s) for s in decision.suggestions] if decision is not None else [],
+            grade=order.grade, grade_reasons=list(decision.grade_reasons) if decision is not None else [],
+            suggested_owner=_choice(owner) if owner is not None else None,
+            owner_reason=decision.owner_reason if decision is not None else "",
+            rule_id=decision.rule_id if decision is not None else None,
+            auto_dispatched=decision.auto_dispatched if decision is not None else False,
+            returned=returns.get(order.id), candidates=_candidates(order, owner), actions=actions))
+    return Queue(items=items, total=sum(counts.get(s, 0) for s in wanted), counts=counts, now=clock.now())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of an order the viewer just acted on from the queue, said in one line."""
+
+    number: str
+    ok: bool
+    message: str
+    still_waiting: bool
+
+
+def describe_outcome(session: Session, number: str, *, seen_version: int | None, succeeded: bool,
+                     error: str | None) -> Outcome | None:
+    """The line the queue shows after an accept or a dispatch: what was done, or — when someone else
+    got there first — who did what, so the dispatcher knows the row was refreshed, not lost."""
+    order = session.scalars(select(WorkOrder).where(WorkOrder.number == number)).first()
+    if order is None:
+        return None
+    waiting = order.status in WAITING
+    last = session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.action.in_(_MOVES))
+                           .order_by(OrderEvent.id.desc()).limit(1)).first()
+    if succeeded and last is not None:
+        follow = "，请继续派单" if waiting else ""
+        return Outcome(number, True, f"{number} 已{_event_line(session, last)}{follow}", waiting)
+    if last is None or seen_version is None or order.version == seen_version:
+        return Outcome(number, False, f"{number}：{error or '操作未完成'}", waiting)
+    done = f"{number} 已被{last.actor_name}{_event_line(session, last)}（{_clock_time(last.at)}）"
+    if waiting:
+        return Outcome(number, False, f"{done}，已刷新为最新内容，请确认后再操作", True)
+    return Outcome(number, False, f"{done}，已移出队列", False)
+
+
+# The events that move an order into or out of the queue.
+_MOVES = (Action.ACCEPT, Action.DISPATCH, Action.RETURN, Action.VOID, Action.RESTORE, Action.DIRECT_REPLY,
+          Action.ESCALATE_CITY)
+
+
+def _clock_time(at: datetime) -> str:
+    return at.astimezone(clock.city_tz()).strftime("%H:%M")
+
+
+def _event_line(session: Session, event: OrderEvent) -> str:
+    """派单至 积玉桥街（分类 城市管理 › 市容环境）; other actions by their label."""
+    line = ACTION_LABELS[event.action]
+    payload = event.payload or {}
+    if event.action is Action.DISPATCH:
+        if payload.get("unit_name"):
+            line += f"至 {payload['unit_name']}"
+        category = session.get(Category, str(payload["category"])) if payload.get("category") else None
+        if category is not None:
+            line += f"（分类：{category.name}）"
+    return line
