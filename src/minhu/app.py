@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, org_pages.router,
                    intake_pages.router, order_pages.router, map_pages.router):
         app.include_router(router)
+    app.include_router(dispatch_api.router)
     app.include_router(dispatch_pages.router)
 
     @app.get("/healthz", tags=["运维"])

@@ -1,5 +1,6 @@
 """The classifier's quality against a small hand-counted set of decisions: the figures, the confusion
-matrix, the calibration table and the auto-dispatches that came back — the same from the command line."""
+matrix, the calibration table and the auto-dispatches that came back — the same from the command line,
+the page and the API."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from minhu.orders.states import Action
 from minhu.routing import catalog
 from minhu.routing.models import RoutingDecision
 from tests.factories import act, make_order
+from tests.intake.test_pages import login
 
 
 @dataclass(frozen=True)
@@ -134,3 +136,31 @@ def test_the_command_line_reports_the_same_figures(db, history, tmp_path):
     reversed_period = CliRunner().invoke(cli_app, ["model", "report", "--from", day, "--to", "2020-01-01"], env=env)
     assert reversed_period.exit_code == 1
     assert "开始日期不能晚于结束日期" in reversed_period.output
+
+
+def test_the_page_draws_the_matrix_and_the_api_says_the_same(client, world, history, token_for):
+    login(client, world.leader)
+    page = client.get("/dispatch/quality").text
+    assert 'id="fig-top1">42.9%' in page  # 3 of 7
+    assert 'id="fig-top3">71.4%' in page
+    assert 'data-suggested="02" data-chosen="03" style="background: rgba(180,35,24,0.48)" title="2 / 3">2<' in page
+    assert 'data-suggested="01" data-chosen="01" style="background: rgba(6,118,71,0.68)" title="2 / 2">2<' in page
+    assert "（无建议）" in page
+    assert 'id="ece">0.372<' in page
+
+    body = client.get("/api/v1/dispatch/quality", headers=token_for(world.leader)).json()
+    assert (body["decided"], body["judged"], body["top1_first_level"], body["top3_exact"]) == (8, 7, 0.4286, 0.4286)
+    assert {"suggested": "02", "chosen": "03", "count": 2} in body["confusion"]
+    assert {"suggested": None, "chosen": "02", "count": 1} in body["confusion"]
+    assert body["owner_agreement"] == 0.8
+    assert body["auto_returned"] == 1
+
+
+def test_a_period_without_decisions_says_so(client, db, world, history, token_for):
+    login(client, world.dispatcher)
+    page = client.get("/dispatch/quality?from=2025-01-01&to=2025-01-31").text
+    assert "此期间没有派单员选定分类的工单" in page
+    headers = token_for(world.dispatcher)
+    assert client.get("/api/v1/dispatch/quality?from=2025-02-01&to=2025-01-01", headers=headers).json()[
+        "error"]["code"] == "invalid_period"
+    assert client.get("/api/v1/dispatch/quality", headers=token_for(world.handler)).status_code == 403

@@ -167,16 +167,19 @@ def test_a_form_that_names_another_site_comes_back_to_the_order(client, db, worl
         assert response.headers["location"] == f"/orders/{order.number}"
 
 
-@pytest.mark.parametrize(("role", "queue"), [
-    ("dispatcher", 200), ("operator", 200), ("reviewer", 200), ("admin", 200), ("leader", 403), ("handler", 403),
-    ("gridworker", 403),
+@pytest.mark.parametrize(("role", "queue", "figures"), [
+    ("dispatcher", 200, 200), ("operator", 200, 200), ("reviewer", 200, 200), ("admin", 200, 200),
+    ("leader", 403, 200), ("handler", 403, 403), ("gridworker", 403, 403),
 ])
-def test_who_may_open_the_queue(client, world, role, queue):
+def test_who_may_open_the_dispatch_pages(client, world, role, queue, figures):
     user = getattr(world, role)
     login(client, user)
     assert client.get("/dispatch").status_code == queue
+    assert client.get("/dispatch/quality").status_code == figures
+    assert client.get("/dispatch/units").status_code == figures
     nav = client.get("/orders").text.split("<nav>")[1].split("</nav>")[0]
     assert ("派单队列" in nav) == (queue == 200)
+    assert ("分类质量" in nav and "单位统计" in nav) == (figures == 200)
 
 
 def test_only_a_dispatcher_gets_the_dispatch_form(client, db, world):

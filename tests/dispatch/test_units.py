@@ -1,6 +1,6 @@
 """Unit figures against a small history built through the real actions: dispatches and returns (a
 community that returns everything comes first, in red), reports on time, late and missing, escalations
-accepted, refused and pending."""
+accepted, refused and pending — on the page, in the drill-down and in the API."""
 
 from datetime import timedelta
 
@@ -15,6 +15,7 @@ from minhu.org import service as org_service
 from minhu.org.roles import Role
 from minhu.routing import catalog
 from tests.factories import PASSWORD, act, make_order
+from tests.intake.test_pages import login
 
 
 def _dispatched(db, world, unit, **fields):
@@ -113,3 +114,46 @@ def test_returns_reports_and_escalations_are_counted_per_unit(db, world, history
     assert (other.dispatched, other.returned, other.return_rate) == (0, 0, None)  # the old return is outside
     assert (other.called, other.reported_on_time, other.reported_late, other.missing, other.awaiting) == (
         2, 0, 1, 0, 1)
+
+
+def test_the_page_marks_the_unit_that_returns_everything_and_drills_down(client, db, world, history, span, later):
+    login(client, world.leader)
+    page = client.get(f"/dispatch/units?{span.query()}").text
+    assert '<tr class="standing-alarm" data-unit="S1C1">' in page
+    assert '<tr class="standing-notable" data-unit="S1">' in page
+    assert page.index('data-unit="S1C1"') < page.index('data-unit="S1"') < page.index('data-unit="D1"')
+    assert "重复工单 2" in page
+
+    street = client.get(f"/dispatch/units/{world.street.id}?{span.query()}").text
+    returns = street.split('id="unit-returns"')[1].split("</section>")[0]
+    assert all(history[k] in returns for k in ("o1", "o2", "o3"))
+    assert "不属于本单位职责：请改派" in returns
+    escalations = street.split('id="unit-escalations"')[1].split("</section>")[0]
+    assert "申请 B 级 → C 级：已同意" in escalations
+    assert "已驳回" in escalations
+    assert "待审核" in escalations
+    department = client.get(f"/dispatch/units/{world.department.id}?{span.query()}").text
+    calls = department.split('id="unit-calls"')[1].split("</section>")[0]
+    assert history["o9"] in calls
+    assert "未报到" in calls
+    assert history["o8"] not in calls  # reported on time
+    other = client.get(f"/dispatch/units/{world.other_street.id}?{span.query()}").text
+    assert "逾期报到" in other.split('id="unit-calls"')[1].split("</section>")[0]
+    assert client.get(f"/dispatch/units/999999?{span.query()}").status_code == 404
+
+
+def test_the_api_gives_the_same_figures(client, world, history, span, later, token_for):
+    headers = token_for(world.leader)
+    body = client.get(f"/api/v1/dispatch/units?{span.query()}", headers=headers).json()
+    assert body["period"] == {"first": span.first.isoformat(), "last": span.last.isoformat()}
+    assert [u["unit"]["code"] for u in body["units"]] == ["S1C1", "S1", "D1", "S2"]
+    street = body["units"][1]
+    assert (street["dispatched"], street["returned"], street["return_rate"]) == (9, 3, 0.3333)
+    assert street["returns_by_reason"] == {"not_ours": 2, "outside": 1}
+    assert street["escalations_refused"] == 1
+    detail = client.get(f"/api/v1/dispatch/units/{world.department.id}?{span.query()}", headers=headers).json()
+    assert [c["number"] for c in detail["calls"]] == [history["o9"]]
+    assert detail["figures"]["missing"] == 1
+    assert client.get("/api/v1/dispatch/units", headers=token_for(world.handler)).json()["error"]["code"] == (
+        "figures_forbidden")
+    assert client.get("/api/v1/dispatch/units").status_code == 401
