@@ -26,7 +26,7 @@ class _QueueParser(HTMLParser):
             self._form, self._form_key = {"_url": a["action"]}, (self._item, a.get("data-action", ""))
         elif self._form is not None and tag == "input":
             kind = a.get("type", "text")
-            if kind == "radio" and self._item is not None:
+            if kind == "radio" and self._item is not None and "data-current" not in a:
                 self.choices.setdefault(self._item, []).append(a.get("value", ""))
             if kind == "hidden" or (kind == "radio" and "checked" in a):
                 self._form[a["name"]] = a.get("value", "")
@@ -67,7 +67,7 @@ def item_html(html: str, number: str) -> str:
 
 
 def category_choices(html: str, number: str) -> list[str]:
-    """The category codes keys 1, 2, 3 pick on the item."""
+    """The suggested category codes keys 1, 2, 3 pick on the item (not the order's current category)."""
     parser = _QueueParser()
     parser.feed(html)
     return parser.choices.get(number, [])

@@ -112,6 +112,21 @@ def test_one_form_dispatches_on_the_suggestion_and_records_the_choice(client, db
     assert decision.chosen_at is not None
 
 
+def test_a_returned_order_keeps_the_category_a_dispatcher_gave_it(client, db, world, matrix):
+    order = make_order(db, world, title="夜间施工噪音扰民", content="工地每晚施工到凌晨两点，噪音很大。")
+    act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id, category_code="0302")
+    act(db, order.number, Action.RETURN, world.handler, return_reason="not_ours", note="出租车归交通")
+    login(client, world.dispatcher)
+    page = client.get("/dispatch").text
+    assert "0302" not in category_choices(page, order.number)  # not among routing's suggestions
+    assert "现分类 交通运输 › 出租车与网约车" in item_html(page, order.number)
+    form = item_form(page, order.number, "dispatch")
+    assert form["category_code"] == "0302"  # Enter keeps it; 1, 2, 3 would change it
+    post_form(client, {**form, "unit_id": str(world.department.id)})
+    with db.read() as s:
+        assert s.get_one(WorkOrder, order.id).category_code == "0302"
+
+
 def test_an_order_another_dispatcher_took_is_said_so_and_leaves_the_queue(client, db, world, matrix,
                                                                            second_dispatcher):
     order = make_order(db, world)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.orders import permissions as order_permissions
+from minhu.orders import queries as order_queries
 from minhu.orders.enums import Channel, Grade, OrderType, Urgency
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import ACTION_LABELS, Action, Status
@@ -73,6 +74,9 @@ class QueueItem:
     place: list[str]  # street, community, grid names as far as known
     category_code: str | None
     suggestions: list[Suggested]
+    # The order's category when no suggestion holds it (a dispatcher set it before a return): offered first,
+    # so a one-key dispatch keeps it rather than going back to what routing guessed.
+    current_category: Suggested | None
     grade: Grade | None
     grade_reasons: list[str]
     suggested_owner: UnitChoice | None
@@ -87,11 +91,10 @@ class QueueItem:
 
     @property
     def picked_category(self) -> str | None:
-        """The category a one-key dispatch settles on: the order's, when a suggestion holds it, else the first."""
-        codes = [s.code for s in self.suggestions]
-        if self.category_code in codes:
+        """The category a one-key dispatch settles on: the order's own when it has one, else the first suggestion."""
+        if self.category_code is not None:
             return self.category_code
-        return codes[0] if codes else None
+        return self.suggestions[0].code if self.suggestions else None
 
     def age(self, now: datetime) -> str:
         minutes = max(0, int((now - self.created_at).total_seconds() // 60))
@@ -144,12 +147,24 @@ def _last_returns(session: Session, order_ids: list[int]) -> dict[int, ReturnNot
     return notes
 
 
+def _dispatchable(unit: Unit | None) -> bool:
+    return unit is not None and unit.active and unit.kind in DISPATCHABLE_KINDS
+
+
 def _candidates(order: WorkOrder, owner: Unit | None) -> list[UnitChoice]:
     seen: dict[int, UnitChoice] = {}
     for unit in (owner, order.street, order.community, order.grid):
-        if unit is not None and unit.active and unit.kind in DISPATCHABLE_KINDS and unit.id not in seen:
+        if unit is not None and _dispatchable(unit) and unit.id not in seen:
             seen[unit.id] = _choice(unit)
     return list(seen.values())
+
+
+def _current_category(order: WorkOrder, suggestions: list[Suggested], names: dict[str, str]) -> Suggested | None:
+    code = order.category_code
+    if code is None or any(s.code == code for s in suggestions):
+        return None
+    path = " › ".join(names.get(code[:n], code[:n]) for n in range(2, len(code) + 1, 2))
+    return Suggested(code=code, path=path, confidence=0.0, source="current")
 
 
 def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | None = None,
@@ -164,17 +179,21 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
         .where(WorkOrder.status.in_(wanted)).order_by(WorkOrder.created_at, WorkOrder.id).limit(limit)
     ).all()
     returns = _last_returns(session, [o.id for o, _ in rows if o.status is Status.RETURNED])
+    names = {row.code: row.name for row in session.execute(select(Category.code, Category.name))}
     items = []
     for order, decision in rows:
+        # A retired or closed unit is no suggestion to act on: the dispatcher picks one instead.
         owner = decision.suggested_owner if decision is not None else None
+        owner = owner if _dispatchable(owner) else None
+        suggestions = [_suggested(s) for s in decision.suggestions] if decision is not None else []
         actions = frozenset(t.action for t in order_permissions.allowed_actions(viewer, order)) & QUEUE_ACTIONS
         items.append(QueueItem(
             number=order.number, version=order.version, status=order.status, channel=order.channel,
             type=order.type, urgency=order.urgency, title=order.title, excerpt=_excerpt(order.content),
             created_at=order.created_at, accept_due_at=order.accept_due_at,
             place=[u.name for u in (order.street, order.community, order.grid) if u is not None],
-            category_code=order.category_code,
-            suggestions=[_suggested(s) for s in decision.suggestions] if decision is not None else [],
+            category_code=order.category_code, suggestions=suggestions,
+            current_category=_current_category(order, suggestions, names),
             grade=order.grade, grade_reasons=list(decision.grade_reasons) if decision is not None else [],
             suggested_owner=_choice(owner) if owner is not None else None,
             owner_reason=decision.owner_reason if decision is not None else "",
@@ -198,7 +217,7 @@ def describe_outcome(session: Session, number: str, *, seen_version: int | None,
                      error: str | None) -> Outcome | None:
     """The line the queue shows after an accept or a dispatch: what was done, or — when someone else
     got there first — who did what, so the dispatcher knows the row was refreshed, not lost."""
-    order = session.scalars(select(WorkOrder).where(WorkOrder.number == number)).first()
+    order = order_queries.find_by_number(session, number)
     if order is None:
         return None
     waiting = order.status in WAITING

@@ -22,7 +22,8 @@
     current = all.length ? Math.max(0, Math.min(index, all.length - 1)) : 0;
     all.forEach(function (el, i) {
       el.classList.toggle("selected", i === current);
-      el.setAttribute("aria-selected", i === current ? "true" : "false");
+      if (i === current) el.setAttribute("aria-current", "true");
+      else el.removeAttribute("aria-current");
     });
     var item = selected();
     if (item && scroll !== false) item.scrollIntoView({ block: "nearest" });
@@ -61,11 +62,12 @@
         return response.text().then(function (html) { return { response: response, html: html }; });
       })
       .then(function (result) {
+        var signIn = result.response.headers.get("HX-Redirect");
+        if (signIn) { window.location.href = signIn; return; }  // the session ended: sign in again
         var doc = new DOMParser().parseFromString(result.html, "text/html");
         var fresh = doc.getElementById("queue");
         if (!result.response.ok || !fresh) {
-          var reason = doc.querySelector("main p");
-          say(n + "：操作未完成（" + result.response.status + "）" + (reason ? reason.textContent : ""), false);
+          say(n + "：操作未完成（" + result.response.status + "）" + failure(result.html, doc), false);
           return;
         }
         document.getElementById("queue").replaceWith(fresh);
@@ -77,10 +79,17 @@
       .then(function () { busy = false; item.classList.remove("busy"); });
   }
 
+  // An error comes back as {"error": {"message"}} or as an error page.
+  function failure(text, doc) {
+    try { return JSON.parse(text).error.message; } catch (ignored) { /* not JSON */ }
+    var reason = doc.querySelector("main p");
+    return reason ? reason.textContent : "";
+  }
+
   function pick(index) {
     var item = selected();
     if (!item) return;
-    var choices = item.querySelectorAll('input[name="category_code"]');
+    var choices = item.querySelectorAll('input[name="category_code"]:not([data-current])');
     if (choices[index - 1]) choices[index - 1].checked = true;
     else say(number(item) + "：没有第 " + index + " 个分类建议", false);
   }
