@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from minhu.core import clock
@@ -106,56 +107,51 @@ def _returns(period: Period, unit_id: int | None = None) -> Select[tuple[int, in
 
 def unit_figures(session: Session, period: Period, *, unit_id: int | None = None) -> list[UnitFigures]:
     """Every unit with something to count in the period (or just ``unit_id``), highest return rate first."""
-    figures: dict[int, UnitFigures] = {}
-
-    def of(uid: int | None) -> UnitFigures | None:
-        if uid is None or (unit_id is not None and uid != unit_id):
-            return None
-        if uid not in figures:
-            unit = session.get(Unit, uid)
-            if unit is None:
-                return None
-            figures[uid] = UnitFigures(unit)
-        return figures[uid]
+    def only(column: Any) -> ColumnElement[bool]:
+        return column == unit_id if unit_id is not None else true()
 
     handed = select(_handed_to().label("unit_id")).where(OrderEvent.action.in_(HAND_OVERS),
-                                                          _in(OrderEvent.at, period)).subquery()
-    for uid, count in session.execute(select(handed.c.unit_id, func.count()).group_by(handed.c.unit_id)):
-        if (row := of(uid)) is not None:
-            row.dispatched = int(count)
+                                                          _in(OrderEvent.at, period), only(_handed_to())).subquery()
+    dispatched = session.execute(select(handed.c.unit_id, func.count()).group_by(handed.c.unit_id)).all()
+    returns = _returns(period, unit_id).subquery()
+    returned = session.execute(select(returns.c.unit_id, returns.c.reason, returns.c.category, func.count())
+                               .group_by(returns.c.unit_id, returns.c.reason, returns.c.category)).all()
+    now, call = clock.now(), OrderCall
+    calls = session.execute(
+        select(call.unit_id, func.count(),
+               _count_if(and_(call.reported_at.is_not(None), call.reported_at <= call.report_due_at)),
+               _count_if(call.reported_at > call.report_due_at),
+               _count_if(and_(call.reported_at.is_(None), call.report_due_at < now)),
+               _count_if(and_(call.reported_at.is_(None), call.report_due_at >= now)))
+        .where(_in(call.called_at, period), only(call.unit_id)).group_by(call.unit_id)).all()
+    esc = OrderEscalation
+    escalations = session.execute(
+        select(esc.requested_unit_id, func.count(), _count_if(esc.accepted.is_(True)),
+               _count_if(esc.accepted.is_(False)), _count_if(esc.decided_at.is_(None)))
+        .where(_in(esc.requested_at, period), only(esc.requested_unit_id)).group_by(esc.requested_unit_id)).all()
 
+    ids = {row[0] for rows in (dispatched, returned, calls, escalations) for row in rows if row[0] is not None}
+    figures = {unit.id: UnitFigures(unit) for unit in session.scalars(select(Unit).where(Unit.id.in_(ids)))} \
+        if ids else {}
     names = {row.code: row.name for row in session.execute(select(Category.code, Category.name)
                                                             .where(Category.level == 1))}
-    returns = _returns(period, unit_id).subquery()
-    for uid, reason, category, count in session.execute(
-            select(returns.c.unit_id, returns.c.reason, returns.c.category, func.count())
-            .group_by(returns.c.unit_id, returns.c.reason, returns.c.category)):
-        if (row := of(uid)) is not None:
-            row.returned += int(count)
-            row.returns_by_reason[reason or ""] += int(count)
-            row.returns_by_category[names.get(category, category) if category else UNCATEGORISED] += int(count)
-
-    now = clock.now()
-    call = OrderCall
-    for uid, called, on_time, late, missing, awaiting in session.execute(
-            select(call.unit_id, func.count(),
-                   _count_if(and_(call.reported_at.is_not(None), call.reported_at <= call.report_due_at)),
-                   _count_if(call.reported_at > call.report_due_at),
-                   _count_if(and_(call.reported_at.is_(None), call.report_due_at < now)),
-                   _count_if(and_(call.reported_at.is_(None), call.report_due_at >= now)))
-            .where(_in(call.called_at, period)).group_by(call.unit_id)):
-        if (row := of(uid)) is not None:
-            row.called, row.reported_on_time, row.reported_late = int(called), int(on_time), int(late)
-            row.missing, row.awaiting = int(missing), int(awaiting)
-
-    esc = OrderEscalation
-    for uid, requested, accepted, refused, pending in session.execute(
-            select(esc.requested_unit_id, func.count(), _count_if(esc.accepted.is_(True)),
-                   _count_if(esc.accepted.is_(False)), _count_if(esc.decided_at.is_(None)))
-            .where(_in(esc.requested_at, period)).group_by(esc.requested_unit_id)):
-        if (row := of(uid)) is not None:
-            row.escalations_requested, row.escalations_accepted = int(requested), int(accepted)
-            row.escalations_refused, row.escalations_pending = int(refused), int(pending)
+    for uid, count in dispatched:
+        if uid in figures:
+            figures[uid].dispatched = int(count)
+    for uid, reason, category, count in returned:
+        if uid in figures:
+            figures[uid].returned += int(count)
+            figures[uid].returns_by_reason[reason or ""] += int(count)
+            figures[uid].returns_by_category[names.get(category, category) if category else UNCATEGORISED] += int(
+                count)
+    for uid, called, on_time, late, missing, awaiting in calls:
+        row = figures[uid]
+        row.called, row.reported_on_time, row.reported_late = int(called), int(on_time), int(late)
+        row.missing, row.awaiting = int(missing), int(awaiting)
+    for uid, requested, accepted, refused, pending in escalations:
+        row = figures[uid]
+        row.escalations_requested, row.escalations_accepted = int(requested), int(accepted)
+        row.escalations_refused, row.escalations_pending = int(refused), int(pending)
 
     def order(row: UnitFigures) -> tuple[float, int, int, str]:
         rate = row.return_rate if row.return_rate is not None else (1.0 if row.returned else -1.0)
