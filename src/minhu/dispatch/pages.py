@@ -49,11 +49,9 @@ def show_queue(
     permissions.check_queue_viewer(user)
     wanted = frozenset({Status(status)}) if status in {s.value for s in queue.WAITING} else None
     flashes = pop_flashes(request)
-    errors = [message for kind, message in flashes if kind == "error"]
     with db.read() as session:
         waiting = queue.list_queue(session, viewer=user, statuses=wanted, limit=limit)
-        outcome = queue.describe_outcome(session, focus, seen_version=seen, succeeded=bool(flashes) and not errors,
-                                         error=errors[0] if errors else None) if focus and flashes else None
+        outcome = queue.describe_outcome(session, focus, seen_version=seen, messages=flashes)
         fragment = bool(request.headers.get("hx-request"))
         targets = [] if fragment else org_queries.list_dispatch_targets(session)
     context: dict[str, Any] = {

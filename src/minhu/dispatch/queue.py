@@ -213,13 +213,19 @@ class Outcome:
     still_waiting: bool
 
 
-def describe_outcome(session: Session, number: str, *, seen_version: int | None, succeeded: bool,
-                     error: str | None) -> Outcome | None:
+def describe_outcome(session: Session, number: str, *, seen_version: int | None,
+                     messages: list[list[str]]) -> Outcome | None:
     """The line the queue shows after an accept or a dispatch: what was done, or — when someone else
-    got there first — who did what, so the dispatcher knows the row was refreshed, not lost."""
-    order = order_queries.find_by_number(session, number)
+    got there first — who did what, so the dispatcher knows the row was refreshed, not lost.
+
+    ``messages`` are what the action route said (``[kind, text]``); without them nothing was just done
+    (the page was reloaded) and there is nothing to say.
+    """
+    order = order_queries.find_by_number(session, number) if number and messages else None
     if order is None:
         return None
+    errors = [text for kind, text in messages if kind == "error"]
+    succeeded, error = not errors, (errors[0] if errors else None)
     waiting = order.status in WAITING
     last = session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.action.in_(_MOVES))
                            .order_by(OrderEvent.id.desc()).limit(1)).first()
