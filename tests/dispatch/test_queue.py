@@ -127,6 +127,24 @@ def test_a_returned_order_keeps_the_category_a_dispatcher_gave_it(client, db, wo
         assert s.get_one(WorkOrder, order.id).category_code == "0302"
 
 
+def test_the_unit_that_returned_an_order_is_not_preselected_again(client, db, world, matrix):
+    order = make_order(db, world, title="夜间施工噪音扰民", content="工地每晚施工到凌晨两点，噪音很大。")
+    with db.transaction() as s:
+        officer = org_service.create_user(s, username="cg", password=PASSWORD, full_name="城管 李",
+                                          role=Role.HANDLER, unit=s.merge(world.department))
+    act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.department.id)
+    act(db, order.number, Action.RETURN, officer, return_reason="not_ours", note="施工噪音归住建")
+    login(client, world.dispatcher)
+    page = client.get("/dispatch").text
+    assert "刚退回此单，请另选" in item_html(page, order.number)
+    form = item_form(page, order.number, "dispatch")
+    assert form["unit_id"] == ""  # a choice is needed: Enter alone would send it straight back
+    response = post_form(client, form)
+    after = client.get(response.headers["location"]).text
+    assert "派单须选择承办单位" in after
+    assert order.number in queue_items(after)
+
+
 def test_an_order_another_dispatcher_took_is_said_so_and_leaves_the_queue(client, db, world, matrix,
                                                                            second_dispatcher):
     order = make_order(db, world)

@@ -57,6 +57,7 @@ class ReturnNote:
     unit_name: str
     actor_name: str
     at: datetime
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class QueueItem:
     grade: Grade | None
     grade_reasons: list[str]
     suggested_owner: UnitChoice | None
+    # The suggested owner is the unit that has just sent the order back: it is not preselected, so one
+    # key cannot return the order to the unit that refused it.
+    owner_returned: bool
     owner_reason: str
     rule_id: int | None
     auto_dispatched: bool
@@ -130,20 +134,29 @@ def _excerpt(content: str) -> str:
     return line if len(line) <= EXCERPT_CHARS else line[:EXCERPT_CHARS] + "…"
 
 
+# The events that hand an order to a unit: the last one before a return names the unit that returned it.
+_HAND_OVERS = (Action.DISPATCH, Action.ACCEPT_ESCALATION, Action.REOPEN)
+
+
 def _last_returns(session: Session, order_ids: list[int]) -> dict[int, ReturnNote]:
+    """Each returned order's latest return, with the unit it had been handed to (the one that sent it back)."""
     if not order_ids:
         return {}
     notes: dict[int, ReturnNote] = {}
+    handed_to: dict[int, int | None] = {}
     events = session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(order_ids),
-                                                      OrderEvent.action == Action.RETURN)
-                             .order_by(OrderEvent.order_id, OrderEvent.id.desc()))
+                                                      OrderEvent.action.in_((Action.RETURN, *_HAND_OVERS)))
+                             .order_by(OrderEvent.order_id, OrderEvent.id))
     for event in events:
-        if event.order_id not in notes:
-            payload = event.payload or {}
-            notes[event.order_id] = ReturnNote(
-                reason=str(payload.get("reason_label") or ""), note=event.note,
-                unit_name=str(payload.get("returned_by_unit") or event.actor_unit_name or ""),
-                actor_name=event.actor_name, at=event.at)
+        payload = event.payload or {}
+        if event.action is not Action.RETURN:
+            unit_id = payload.get("unit_id")
+            handed_to[event.order_id] = unit_id if isinstance(unit_id, int) else None
+            continue
+        notes[event.order_id] = ReturnNote(
+            reason=str(payload.get("reason_label") or ""), note=event.note,
+            unit_name=str(payload.get("returned_by_unit") or event.actor_unit_name or ""),
+            actor_name=event.actor_name, at=event.at, unit_id=handed_to.get(event.order_id))
     return notes
 
 
@@ -185,6 +198,8 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
         # A retired or closed unit is no suggestion to act on: the dispatcher picks one instead.
         owner = decision.suggested_owner if decision is not None else None
         owner = owner if _dispatchable(owner) else None
+        returned = returns.get(order.id)
+        bounced = owner is not None and returned is not None and returned.unit_id == owner.id
         suggestions = [_suggested(s) for s in decision.suggestions] if decision is not None else []
         actions = frozenset(t.action for t in order_permissions.allowed_actions(viewer, order)) & QUEUE_ACTIONS
         items.append(QueueItem(
@@ -195,11 +210,11 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
             category_code=order.category_code, suggestions=suggestions,
             current_category=_current_category(order, suggestions, names),
             grade=order.grade, grade_reasons=list(decision.grade_reasons) if decision is not None else [],
-            suggested_owner=_choice(owner) if owner is not None else None,
+            suggested_owner=_choice(owner) if owner is not None else None, owner_returned=bounced,
             owner_reason=decision.owner_reason if decision is not None else "",
             rule_id=decision.rule_id if decision is not None else None,
             auto_dispatched=decision.auto_dispatched if decision is not None else False,
-            returned=returns.get(order.id), candidates=_candidates(order, owner), actions=actions))
+            returned=returned, candidates=_candidates(order, owner), actions=actions))
     return Queue(items=items, total=sum(counts.get(s, 0) for s in wanted), counts=counts, now=clock.now())
 
 

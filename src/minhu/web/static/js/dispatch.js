@@ -103,7 +103,7 @@
       return;
     }
     if (!form.querySelector('select[name="unit_id"]').value) {
-      say(number(item) + "：没有建议承办单位，请按 u 选择", false);
+      say(number(item) + "：请先选择承办单位（按 u）", false);
       return;
     }
     submit(form);
