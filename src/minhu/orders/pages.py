@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
@@ -94,8 +93,11 @@ def _apply(db: Database, number: str, action: Action, user: User, params: Action
         return permissions.may_see(user, order)
 
 
-# A path of this site, in plain characters: browsers drop tabs and newlines, so "/\t/evil" would leave it.
-LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_.?=&%#-]*", re.ASCII)
+def _local_path(path: str) -> bool:
+    """A path of this site, in plain characters: browsers drop tabs and newlines (a slash, a tab, a slash
+    would leave the site) and read a backslash as a slash."""
+    return path.startswith("/") and not path.startswith("//") and path.isascii() and path.isprintable() \
+        and " " not in path and "\\" not in path
 
 
 @router.post("/orders/{number}/act", dependencies=[CsrfProtected])
@@ -105,7 +107,7 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
     called = [v for v in submitted.getlist("unit_ids") if isinstance(v, str)]
     # A form on another page (the dispatcher's queue) names where to come back to; only a path of this site.
     next_page = form.get("next", "")
-    local = LOCAL_PATH.fullmatch(next_page) is not None and not next_page.startswith("//")
+    local = _local_path(next_page)
     back = RedirectResponse(next_page if local else f"/orders/{number}", status_code=303)
     action_name = form.get("action", "")
     try:
