@@ -78,8 +78,9 @@ class QueueItem:
     # The order's category when no suggestion holds it (a dispatcher set it before a return): offered first,
     # so a one-key dispatch keeps it rather than going back to what routing guessed.
     current_category: Suggested | None
-    grade: Grade | None
+    grade: Grade | None  # as routing graded it, with its reasons
     grade_reasons: list[str]
+    current_grade: Grade | None  # the order's grade when it has changed since (an escalation)
     suggested_owner: UnitChoice | None
     # The suggested owner is the unit that has just sent the order back: it is not preselected, so one
     # key cannot return the order to the unit that refused it.
@@ -201,6 +202,7 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
         returned = returns.get(order.id)
         bounced = owner is not None and returned is not None and returned.unit_id == owner.id
         suggestions = [_suggested(s) for s in decision.suggestions] if decision is not None else []
+        graded = decision.suggested_grade if decision is not None and decision.suggested_grade else order.grade
         actions = frozenset(t.action for t in order_permissions.allowed_actions(viewer, order)) & QUEUE_ACTIONS
         items.append(QueueItem(
             number=order.number, version=order.version, status=order.status, channel=order.channel,
@@ -209,7 +211,8 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
             place=[u.name for u in (order.street, order.community, order.grid) if u is not None],
             category_code=order.category_code, suggestions=suggestions,
             current_category=_current_category(order, suggestions, names),
-            grade=order.grade, grade_reasons=list(decision.grade_reasons) if decision is not None else [],
+            grade=graded, grade_reasons=list(decision.grade_reasons) if decision is not None else [],
+            current_grade=order.grade if order.grade != graded else None,
             suggested_owner=_choice(owner) if owner is not None else None, owner_returned=bounced,
             owner_reason=decision.owner_reason if decision is not None else "",
             rule_id=decision.rule_id if decision is not None else None,
