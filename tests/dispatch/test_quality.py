@@ -164,3 +164,16 @@ def test_a_period_without_decisions_says_so(client, db, world, history, token_fo
     assert client.get("/api/v1/dispatch/quality?from=2025-02-01&to=2025-01-01", headers=headers).json()[
         "error"]["code"] == "invalid_period"
     assert client.get("/api/v1/dispatch/quality", headers=token_for(world.handler)).status_code == 403
+
+
+@pytest.mark.parametrize(("query", "answer"), [
+    ("to=0001-01-01", "invalid_period"), ("from=9999-12-31", "invalid_period"),
+    ("from=2026-02-01&to=2026-01-01", "invalid_period"), ("to=2000-01-10", ("2000-01-01", "2000-01-10")),
+    ("from=2026-01-05&to=2026-01-05", ("2026-01-05", "2026-01-05")),
+])
+def test_a_period_is_whole_days_within_the_years_the_city_can_mean(client, world, token_for, query, answer):
+    body = client.get(f"/api/v1/dispatch/quality?{query}", headers=token_for(world.dispatcher)).json()
+    if isinstance(answer, str):
+        assert body["error"]["code"] == answer
+    else:
+        assert (body["period"]["first"], body["period"]["last"]) == answer

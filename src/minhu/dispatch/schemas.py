@@ -47,12 +47,12 @@ class Period:
 def period(first: date | None, last: date | None, *, default_days: int = DEFAULT_DAYS) -> Period:
     """The period from ``first`` to ``last`` (city dates, inclusive); by default the last ``default_days``
     days up to today. Raises InvalidInput for a reversed period or a date outside 2000–2099."""
+    for field, value in (("from", first), ("to", last)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise field_error(field, f"日期须在 {EARLIEST} 至 {LATEST} 之间", code="invalid_period")
     today = clock.city_now().date()
     last = last or max(today, first or today)
-    first = first or last - timedelta(days=default_days - 1)
-    for field, value in (("from", first), ("to", last)):
-        if not EARLIEST <= value <= LATEST:
-            raise field_error(field, f"日期须在 {EARLIEST} 至 {LATEST} 之间", code="invalid_period")
+    first = first or max(EARLIEST, last - timedelta(days=default_days - 1))
     if first > last:
         raise field_error("from", "开始日期不能晚于结束日期", code="invalid_period")
     return Period(first, last)
