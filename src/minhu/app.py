@@ -15,6 +15,8 @@ from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.deadlines import service as deadlines
+from minhu.dispatch import api as dispatch_api
+from minhu.dispatch import pages as dispatch_pages
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
@@ -121,7 +123,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     # intake before orders: /orders/new must win over /orders/{number}.
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
-                   supervision_pages.router, routing_pages.router):
+                   supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

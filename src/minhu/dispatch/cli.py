@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from minhu.core.deployment import deployment_database
 from minhu.core.errors import InvalidInput
 from minhu.core.text import decode_text_file
 from minhu.dispatch import report
+from minhu.dispatch.schemas import EARLIEST, period
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
 from minhu.routing import catalog as catalog_files
@@ -166,10 +168,20 @@ def model_eval(data: Path = typer.Option(..., "--data", exists=True, dir_okay=Fa
 
 
 @model_app.command("report")
-def model_report() -> None:
-    """Production accuracy: what routing suggested against what dispatchers chose."""
+def model_report(since: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"],
+                                                      help="第一天（含），默认不限"),
+                 until: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"],
+                                                      help="最后一天（含），默认不限")) -> None:
+    """Production accuracy: what routing suggested against what dispatchers chose (the quality page's figures)."""
+    start = end = None
+    if since is not None or until is not None:
+        try:
+            span = period(since.date() if since else EARLIEST, until.date() if until else None)
+        except InvalidInput as exc:
+            raise _invalid(exc) from None
+        start, end = span.start, span.end
     with deployment_database() as db, db.read() as session:
-        typer.echo(report.production_report(session).table())
+        typer.echo(report.production_report(session, start=start, end=end).table())
 
 
 def classify(input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="CSV，列 id,title,detail"),

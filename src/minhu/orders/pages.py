@@ -103,12 +103,22 @@ def _apply(db: Database, number: str, action: Action, user: User, params: Action
         return permissions.may_see(user, order)
 
 
+def _local_path(path: str) -> bool:
+    """A path of this site, in plain characters: browsers drop tabs and newlines (a slash, a tab, a slash
+    would leave the site) and read a backslash as a slash."""
+    return path.startswith("/") and not path.startswith("//") and path.isascii() and path.isprintable() \
+        and " " not in path and "\\" not in path
+
+
 @router.post("/orders/{number}/act", dependencies=[CsrfProtected])
 async def act(request: Request, number: str, user: PageUser, db: DB) -> Response:
     submitted = await request.form()
     form = {k: v for k, v in submitted.items() if isinstance(v, str)}
     called = [v for v in submitted.getlist("unit_ids") if isinstance(v, str)]
-    back = RedirectResponse(f"/orders/{number}", status_code=303)
+    # A form on another page (the dispatcher's queue) names where to come back to; only a path of this site.
+    next_page = form.get("next", "")
+    local = _local_path(next_page)
+    back = RedirectResponse(next_page if local else f"/orders/{number}", status_code=303)
     action_name = form.get("action", "")
     try:
         action = Action(action_name)
@@ -126,7 +136,7 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
         flash(request, exc.message, "error")
         return back
     flash(request, f"已{ACTION_LABELS[action]}")
-    if not still_visible:
+    if not still_visible and not local:
         # The action took the order out of the actor's units (a 退单 goes back to the centre):
         # its page would now be a 404, so land on the list.
         return RedirectResponse("/orders", status_code=303)
