@@ -182,8 +182,9 @@ class HttpReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 signed = signature_matches(receiver.secret, body, self.headers.get("X-Minhu-Signature"))
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
-                    receiver.received.append(Received(self.path, dict(self.headers.items()), body, signed))
+                    receiver.received.append(Received(self.path, headers, body, signed))
                 self.send_response(receiver.status)
                 self.send_header("content-type", "application/json")
                 self.end_headers()

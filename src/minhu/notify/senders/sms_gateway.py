@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from minhu.core import clock
 from minhu.notify.senders.base import Delivery
-from minhu.notify.senders.http import post_signed
+from minhu.notify.senders.http import SignedPoster
 
 
 class SmsGatewaySender:
@@ -17,8 +17,9 @@ class SmsGatewaySender:
         self.url = url
         self.secret = secret
         self.timeout = timeout
+        self._poster = SignedPoster(timeout=timeout, what="短信网关")
 
     def send(self, message: Delivery) -> None:
-        post_signed(self.url, {"id": message.uid, "mobile": message.recipient, "text": message.body,
-                               "sent_at": clock.now().isoformat()},
-                    secret=self.secret, delivery_id=message.uid, timeout=self.timeout, what="短信网关")
+        self._poster.post(self.url, {"id": message.uid, "mobile": message.recipient, "text": message.body,
+                                     "sent_at": clock.now().isoformat()},
+                          secret=self.secret, delivery_id=message.uid)
