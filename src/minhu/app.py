@@ -18,6 +18,8 @@ from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
+from minhu.notify import pages as notify_pages
+from minhu.notify import templates as notify_templates
 from minhu.orders import api as order_api
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
+    notify_templates.configure(site_url=settings.base_url)
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager
@@ -113,7 +116,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # intake before orders: /orders/new must win over /orders/{number}.
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, org_pages.router,
-                   intake_pages.router, order_pages.router, map_pages.router):
+                   intake_pages.router, order_pages.router, map_pages.router, notify_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -90,7 +90,7 @@ def test_minhu_worker_delivers_and_stops_cleanly_on_sigterm(db, world, tmp_path:
     process = subprocess.Popen([sys.executable, "-m", "minhu", "worker"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:
-        delivered = wait_for(lambda: only_message(db).status is DeliveryStatus.SENT, timeout=30)
+        delivered = wait_for(lambda: only_message(db).status is DeliveryStatus.SENT, timeout=90)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=15)
     finally:

@@ -42,15 +42,20 @@ def rostered_at(session: Session, at: datetime) -> list[User]:
     return list(dict.fromkeys(users))
 
 
+def on_duty(session: Session, at: datetime) -> tuple[list[User], bool]:
+    """Who supervises at ``at``, and whether they are rostered (False: the top unit's leaders stand in)."""
+    rostered = rostered_at(session, at)
+    if rostered:
+        return rostered, True
+    root = org_queries.find_root(session)
+    return (leaders_of(session, root) if root is not None else []), False
+
+
 def supervisors_on_duty(session: Session, at: datetime) -> list[User]:
     """The supervisors rostered on duty at ``at``; when nobody is, the leaders of the top unit (and a
     warning in the log saying so, since supervision then reaches people who did not sign up for it)."""
-    on_duty = rostered_at(session, at)
-    if on_duty:
-        return on_duty
-    root = org_queries.find_root(session)
-    fallback = leaders_of(session, root) if root is not None else []
-    log.warning("nobody is on the duty roster at %s: supervision goes to the leaders of %s (%s)",
-                at.isoformat(), root.name if root else "no top unit",
-                ", ".join(user.username for user in fallback) or "nobody")
-    return fallback
+    users, rostered = on_duty(session, at)
+    if not rostered:
+        log.warning("nobody is on the duty roster at %s: supervision goes to the leaders of the top unit (%s)",
+                    at.isoformat(), ", ".join(f"{user.full_name} of {user.unit.name}" for user in users) or "nobody")
+    return users
