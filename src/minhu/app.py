@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from minhu.config import Settings
@@ -65,7 +67,16 @@ def template_globals() -> dict[str, object]:
     }
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+class Background(Protocol):
+    """Work that lives as long as the server, such as the in-process worker (started by ``minhu serve``)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               background: Background | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
@@ -75,9 +86,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            database.dispose()
+        if background is not None:
+            background.start()
+        try:
+            yield
+        finally:
+            # Stopped before the server exits, so jobs running finish and leases are released.
+            if background is not None:
+                await run_in_threadpool(background.stop)
+            if db is None:
+                database.dispose()
 
     app = FastAPI(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
                   redoc_url=None, lifespan=lifespan)

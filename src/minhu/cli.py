@@ -72,16 +72,13 @@ def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int 
     if migrate_first:
         migrate.upgrade(db)
     typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}）")
-    # The worker shares the server's Database, so on SQLite the process keeps one writer.
+    # The worker shares the server's Database, so on SQLite the process keeps one writer; the app starts
+    # and stops it with the server.
     worker = worker_process.make_worker(settings, db) if settings.in_process_worker else None
     if worker is not None:
-        worker.start()
         typer.echo("后台任务（通知发送等）在本进程内运行；另有 minhu worker 时可设 MINHU_IN_PROCESS_WORKER=false")
-    try:
-        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", proxy_headers=False)
-    finally:
-        if worker is not None:
-            worker.stop()
+    uvicorn.run(create_app(settings, db=db, background=worker), host=host, port=port, log_level="info",
+                proxy_headers=False)
 
 
 @app.command()

@@ -20,6 +20,7 @@ from minhu.core.db import Database
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.worker.runner import Job, Worker
 from tests.notify.helpers import enqueue, only_message
+from tests.notify.servers import free_port
 
 TICK = timedelta(milliseconds=20)
 
@@ -82,23 +83,42 @@ def test_a_failing_job_is_logged_and_neither_it_nor_the_others_stop(db, caplog):
     assert "the sweep hit a bad row" in caplog.text
 
 
-def test_minhu_worker_delivers_and_stops_cleanly_on_sigterm(db, world, tmp_path: Path):
+def run_until_delivered(db, world, tmp_path: Path, *command: str, **env_extra: str) -> tuple[bool, int | None, str]:
+    """Start ``minhu COMMAND`` on the test database with one inbox message queued; SIGTERM it once the
+    message is delivered (or after 90 s). Returns (delivered, exit code, output)."""
     enqueue(db, [world.handler], template="test", context={"sent_at": "今天"}, channels=(NotifyChannel.INBOX,))
     env = {**os.environ, "MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url,
-           "MINHU_NOTIFY_POLL_SECONDS": "0.2"}
+           "MINHU_NOTIFY_POLL_SECONDS": "0.2", **env_extra}
     env.pop("MINHU_CONFIG", None)
-    process = subprocess.Popen([sys.executable, "-m", "minhu", "worker"], env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "minhu", *command], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:
         delivered = wait_for(lambda: only_message(db).status is DeliveryStatus.SENT, timeout=90)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
+        output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+    return delivered, process.returncode, output
+
+
+def test_minhu_worker_delivers_and_stops_cleanly_on_sigterm(db, world, tmp_path: Path):
+    delivered, code, output = run_until_delivered(db, world, tmp_path, "worker")
     assert delivered, output
-    assert process.returncode == 0, output
+    assert code == 0, output
     assert "minhu worker 已启动" in output
     assert "minhu worker 已停止" in output
+    assert "Traceback" not in output
+
+
+def test_minhu_serve_delivers_with_its_in_process_worker_and_stops_cleanly(db, world, tmp_path: Path):
+    delivered, code, output = run_until_delivered(db, world, tmp_path, "serve", "--port", str(free_port()),
+                                                  "--no-migrate")
+    assert delivered, output
+    # uvicorn shuts down gracefully, then re-raises the signal it caught so the exit status tells of it.
+    assert code in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    assert output.index("minhu.worker: worker") < output.index("stopped") < output.index("Finished server process"), \
+        "the worker stopped with the server, before the process ended"
     assert "Traceback" not in output
