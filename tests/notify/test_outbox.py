@@ -11,6 +11,7 @@ from minhu.core import clock
 from minhu.notify import service as notify_service
 from minhu.notify.delivery import deliver_due
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
+from minhu.notify.models import NotifyTemplate
 from minhu.notify.senders import InboxSender, SmsGatewaySender
 from minhu.notify.templates import TemplateContextIncomplete, TemplateText, UnknownTemplate
 from minhu.org.models import User
@@ -133,3 +134,13 @@ def test_an_inactive_user_is_not_notified(db, world, caplog):
     with caplog.at_level(logging.WARNING, logger="minhu.notify"):
         assert enqueue(db, [world.leader], channels=(NotifyChannel.INBOX,)) == 0
     assert "账号已停用" in caplog.text
+
+
+def test_a_stored_template_that_no_longer_renders_falls_back_to_the_packaged_text(db, world, caplog):
+    # As if saved under an older release whose template declared a variable this one no longer does.
+    with db.transaction() as s:
+        s.add(NotifyTemplate(key="order.urge", subject="{{ old_variable }}", body="旧正文", sms="旧短信"))
+    with caplog.at_level(logging.ERROR, logger="minhu.notify"):
+        assert enqueue(db, [world.handler], channels=(NotifyChannel.INBOX,)) == 1
+    assert messages(db)[0].subject == "【催办】工单 WC20261123000012 即将到期"
+    assert "no longer renders" in caplog.text

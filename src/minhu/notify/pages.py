@@ -112,7 +112,11 @@ def template_page(request: Request, key: TemplateKey, user: PageUser, db: DB) ->
     permissions.require_admin(user)
     with db.read() as session:
         view = queries.template_view(session, key)
-    return _edit_page(request, user, view, view.text, preview=templates.check(view.spec, view.text))
+    try:
+        preview = templates.check(view.spec, view.text)
+    except InvalidInput as exc:  # saved before its template's variables changed: say what to fix
+        return _edit_page(request, user, view, view.text, errors=_problems(exc))
+    return _edit_page(request, user, view, view.text, preview=preview)
 
 
 @router.post("/admin/notify/templates/{key}", dependencies=[CsrfProtected])

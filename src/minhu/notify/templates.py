@@ -9,6 +9,7 @@ in the sweep that enqueues it.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from minhu.core import clock
 from minhu.core.errors import DomainError, InvalidInput, NotFound
+
+log = logging.getLogger("minhu.notify")
 
 DEFAULTS_FILE = Path(__file__).parent / "data" / "templates.toml"
 PARTS = ("subject", "body", "sms")
@@ -161,21 +164,36 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
     return Rendered(subject=rendered["subject"].strip(), body=rendered["body"], sms=rendered["sms"].strip())
 
 
+def _render_text(text: TemplateText, values: Mapping[str, Any]) -> Rendered:
+    env = environment()
+    return Rendered(subject=env.from_string(text.subject).render(values).strip(),
+                    body=env.from_string(text.body).render(values),
+                    sms=env.from_string(text.sms).render(values).strip())
+
+
 def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str, Any]) -> Rendered:
     """Render a message for one recipient. ``context`` must hold every declared variable.
 
-    Raises TemplateContextIncomplete when it does not.
+    An administrator's text that no longer renders (saved before a variable was withdrawn from its
+    template) falls back to the packaged text, with an error in the log: a broken template must not
+    stop the sweep that enqueues. Raises TemplateContextIncomplete when ``context`` lacks a variable,
+    or the packaged text itself cannot be rendered from it.
     """
     missing = sorted(set(template_spec.variables) - set(context))
     if missing:
         raise TemplateContextIncomplete(f"通知模板 {template_spec.key} 缺少变量 {'、'.join(missing)}",
                                         details={"template": template_spec.key, "missing": missing})
-    env = environment()
     values = {"site_url": _site_url, **context}
     try:
-        return Rendered(subject=env.from_string(text.subject).render(values).strip(),
-                        body=env.from_string(text.body).render(values),
-                        sms=env.from_string(text.sms).render(values).strip())
-    except UndefinedError as exc:
+        return _render_text(text, values)
+    except (UndefinedError, TemplateSyntaxError, SecurityError, TypeError, ValueError, AttributeError) as exc:
+        if text == template_spec.default:
+            raise TemplateContextIncomplete(f"通知模板 {template_spec.key} 无法生成：{exc}",
+                                            details={"template": template_spec.key}) from exc
+        log.error("notification template %s as edited no longer renders (%s); the packaged text is used",
+                  template_spec.key, exc)
+    try:
+        return _render_text(template_spec.default, values)
+    except (UndefinedError, TypeError, ValueError, AttributeError) as exc:
         raise TemplateContextIncomplete(f"通知模板 {template_spec.key} 无法生成：{exc}",
                                         details={"template": template_spec.key}) from exc
