@@ -155,7 +155,9 @@ def resend(session: Session, message_id: int, *, actor: User) -> OutboxMessage:
     sent, being sent, or already waiting without an error — a second click resends nothing).
     """
     permissions.require_admin(actor)
-    message = session.scalars(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()).first()
+    # OF the outbox row only: PostgreSQL refuses to lock the nullable side of the user join.
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.id == message_id)
+                              .with_for_update(of=OutboxMessage)).first()
     if message is None:
         raise NotFound(f"消息 {message_id} 不存在", code="message_not_found")
     failing = message.status is DeliveryStatus.PENDING and message.last_error is not None
