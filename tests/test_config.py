@@ -38,3 +38,16 @@ def test_the_session_key_is_generated_once_and_kept(tmp_path: Path):
     assert len(first) > 40
     assert Settings(home=tmp_path).effective_secret_key() == first
     assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
+
+
+def test_a_stuck_timeout_shorter_than_a_send_is_refused(monkeypatch):
+    # Otherwise a slow but live send would be taken for a crashed one and sent a second time.
+    monkeypatch.setenv("MINHU_SMTP_TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("MINHU_NOTIFY_STUCK_SECONDS", "60")
+    with pytest.raises(ValidationError, match="notify_stuck_seconds"):
+        Settings()
+
+
+def test_the_retry_schedule_is_a_json_list_of_seconds(monkeypatch):
+    monkeypatch.setenv("MINHU_NOTIFY_BACKOFF_SECONDS", "[10, 20]")
+    assert Settings().notify_backoff_seconds == [10, 20]

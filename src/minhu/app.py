@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from minhu.config import Settings
@@ -21,6 +23,8 @@ from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
+from minhu.notify import pages as notify_pages
+from minhu.notify import templates as notify_templates
 from minhu.orders import api as order_api
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
@@ -71,19 +75,36 @@ def template_globals() -> dict[str, object]:
     }
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+class Background(Protocol):
+    """Work that lives as long as the server, such as the in-process worker (started by ``minhu serve``)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               background: Background | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
+    notify_templates.configure(site_url=settings.base_url)
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            database.dispose()
+        if background is not None:
+            background.start()
+        try:
+            yield
+        finally:
+            # Stopped before the server exits, so jobs running finish and leases are released.
+            if background is not None:
+                await run_in_threadpool(background.stop)
+            if db is None:
+                database.dispose()
 
     app = FastAPI(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
                   redoc_url=None, lifespan=lifespan)
@@ -123,7 +144,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     # intake before orders: /orders/new must win over /orders/{number}.
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
-                   supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router):
+                   supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
+                   notify_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +20,8 @@ from minhu.deadlines import service as deadlines
 from minhu.demo import city
 from minhu.dispatch import cli as dispatch_cli
 from minhu.map import cli as map_cli
+from minhu.notify import cli as notify_cli
+from minhu.notify import templates as notify_templates
 from minhu.orders import cli as orders_cli
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
@@ -27,6 +30,7 @@ from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 from minhu.routing import classifier
 from minhu.routing import service as routing
 from minhu.supervision import cli as supervision_cli
+from minhu.worker import process as worker_process
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -45,6 +49,7 @@ app.add_typer(dispatch_cli.model_app, name="model")
 app.add_typer(supervision_cli.policy_app, name="policy")
 app.add_typer(supervision_cli.calendar_app, name="calendar")
 app.command("classify")(dispatch_cli.classify)
+app.add_typer(notify_cli.notify_app, name="notify")
 
 
 
@@ -55,17 +60,41 @@ def _configure() -> None:
     settings = Settings()
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
+    notify_templates.configure(site_url=settings.base_url)
+
+
+def _log_to_stderr() -> None:
+    # What the worker and the outbox report (a failed delivery, a skipped recipient) reaches the operator.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int = typer.Option(8000, help="端口"),
           migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="启动前执行数据库迁移")) -> None:
     """Serve the web application (migrates the database first)."""
+    _log_to_stderr()
     settings, db = open_deployment()
     if migrate_first:
         migrate.upgrade(db)
     typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}）")
-    uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", proxy_headers=False)
+    # The worker shares the server's Database, so on SQLite the process keeps one writer; the app starts
+    # and stops it with the server.
+    worker = worker_process.make_worker(settings, db) if settings.in_process_worker else None
+    if worker is not None:
+        typer.echo("后台任务（通知发送等）在本进程内运行；另有 minhu worker 时可设 MINHU_IN_PROCESS_WORKER=false")
+    uvicorn.run(create_app(settings, db=db, background=worker), host=host, port=port, log_level="info",
+                proxy_headers=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the periodic jobs (notification delivery, sweeps) in the foreground until SIGTERM or Ctrl-C."""
+    _log_to_stderr()
+    settings, db = open_deployment()
+    try:
+        worker_process.run_foreground(settings, db, say=typer.echo)
+    finally:
+        db.dispose()
 
 
 @db_app.command("upgrade")

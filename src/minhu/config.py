@@ -12,10 +12,10 @@ import secrets
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from minhu.core.workhours import WorkWindow, parse_work_hours
@@ -63,6 +63,31 @@ class Settings(BaseSettings):
     auto_dispatch_confidence: float = Field(default=0.85, ge=0, le=1.01, description=(
         "Orders whose category is at least this sure, with an owner found by the matrix, dispatch themselves; "
         "above 1 nothing dispatches itself"))
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Address of minhu that links in messages use")
+    smtp_host: str = Field(default="", description="SMTP server for e-mail; empty means e-mail is not sent")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (465 for ssl, 587 for starttls)")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(default="none", description="SMTP transport security")
+    smtp_username: str = Field(default="", description="SMTP login; empty means no login")
+    smtp_password: str = Field(default="", description="SMTP password")
+    smtp_from: str = Field(default="minhu@localhost", description="From address, e.g. 民呼 <noreply@city.gov.cn>")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest one e-mail may take to send")
+    sms_gateway_url: str = Field(default="", description="The SMS gateway (docs/sms-gateway.md); empty: no SMS")
+    sms_gateway_secret: str = Field(default="", description="Shared secret signing requests to the SMS gateway")
+    http_timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of SMS gateway and webhook requests")
+    notify_backoff_seconds: list[int] = Field(default=[60, 300, 1800, 7200, 21600], min_length=1, description=(
+        "Wait after the 1st, 2nd … failed attempt of a message (the last value repeats)"))
+    notify_max_attempts: int = Field(default=6, ge=1, description="Attempts before a message is dead")
+    notify_stuck_seconds: int = Field(default=600, ge=1, description=(
+        "A message left 'sending' this long (the sender crashed) is sent again"))
+    notify_poll_seconds: float = Field(default=5.0, gt=0, description="How often the worker looks for due messages")
+    in_process_worker: bool = Field(default=True, description=(
+        "minhu serve runs the worker in a background thread; turn off when a separate minhu worker runs"))
+    sweep_seconds: float = Field(default=60.0, gt=0, description=(
+        "How often the worker sweeps the clocks (urges at yellow, tells the leader at red, opens 督办)"))
+    supervise_after_hours: float = Field(default=24.0, gt=0, description=(
+        "How long an order stays red past its finish deadline before a supervision (督办) is opened"))
+    worker_lease_seconds: int = Field(default=60, ge=1, description=(
+        "How long a worker holds an exclusive job's lease; another takes over this long after it stops"))
 
     @classmethod
     def settings_customise_sources(
@@ -93,6 +118,15 @@ class Settings(BaseSettings):
     @property
     def work_windows(self) -> tuple[WorkWindow, ...]:
         return parse_work_hours(self.work_hours)
+
+    @model_validator(mode="after")
+    def _stuck_outlasts_a_send(self) -> Settings:
+        # A message is sent again only when no sender can still be working on it.
+        longest = max(self.smtp_timeout_seconds, self.http_timeout_seconds)
+        if self.notify_stuck_seconds < 3 * longest:
+            raise ValueError(f"notify_stuck_seconds ({self.notify_stuck_seconds}) must be at least three times the "
+                             f"longest send timeout ({longest:g} s), or a slow send would be sent twice")
+        return self
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("minhu.core.idempotency", "minhu.org.models", "minhu.geo.models", "minhu.routing.models",
-                 "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models")
+MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models", "minhu.geo.models",
+                 "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
+                 "minhu.notify.models")
 
 
 def load_all() -> None:

@@ -1,6 +1,8 @@
 """The sweep acts on the clocks exactly once: yellow urges, red tells the leader, long red opens 督办, an
 unsigned order goes back to the dispatcher — once per deadline, with two sweepers, or after a gap."""
 
+import subprocess
+import sys
 import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -10,11 +12,18 @@ from sqlalchemy import select
 
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.notify.delivery import deliver_due
 from minhu.orders.models import OrderEvent, OrderSupervision, WorkOrder
 from minhu.orders.states import Action, Status
+from minhu.org import service as org_service
+from minhu.org.roles import Role
 from minhu.supervision import setup
 from minhu.supervision.sweep import sweep
 from tests.factories import act, make_order
+from tests.notify.helpers import POLICY, give_addresses
+from tests.notify.servers import HttpReceiver, MailCatcher
+from tests.notify.test_email import smtp
+from tests.notify.test_http import SECRET, gateway_senders
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AUTOMATIC = (Action.URGE, Action.OVERDUE_NOTICE, Action.SUPERVISE, Action.SIGN_TIMEOUT)
@@ -120,3 +129,59 @@ def test_two_sweepers_at_once_act_once(timed, world):
         events = _automatic(timed, order)
         assert len(events) == 2
         assert set(events) == {(Action.URGE, "finish"), (Action.OVERDUE_NOTICE, "respond")}
+
+
+def test_a_red_order_reaches_the_leaders_mailbox_and_phone_once(timed, world):
+    """The street's leader is told by mail (a real SMTP server) and SMS (a real HTTP gateway) — once, however
+    often the sweep and the delivery run."""
+    with timed.transaction() as s:
+        leader = org_service.create_user(s, username="jie-lead", password="a-long-password", full_name="街道 书记",
+                                         role=Role.LEADER, unit=s.merge(world.street))
+    give_addresses(timed, leader)
+    order = _signed_order(timed, world)
+    with clock.frozen(at(2026, 11, 23, 10, 5)):
+        act(timed, order.number, Action.HANDLE, world.handler, note="已联系市民")
+    _sweep(timed, at(2026, 11, 26, 18, 0))
+    _sweep(timed, at(2026, 11, 26, 18, 5))
+    with MailCatcher() as mail, HttpReceiver(secret=SECRET) as gateway, clock.frozen(at(2026, 11, 26, 18, 6)):
+        senders = {**smtp(mail.port), **gateway_senders(gateway)}
+        deliver_due(timed, senders, POLICY)
+        deliver_due(timed, senders, POLICY)
+    [letter] = mail.received
+    assert letter["Subject"] == f"【超期提醒】积玉桥街工单 {order.number} 已超期"
+    assert letter["To"] == "jie-lead@example.org"
+    assert "已超过办理时限（2026-11-26 17:30）" in letter.get_content()
+    [text] = gateway.received
+    assert text.signed
+    assert text.json["text"] == f"【民呼】超期提醒：积玉桥街工单{order.number}已超过时限2026-11-26 17:30，请督促办理。"
+
+
+SWEEP_IN_A_PROCESS = """
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from minhu.core import clock
+from minhu.core.db import Database
+from minhu.models import load_all
+from minhu.supervision.sweep import sweep
+load_all()
+clock.set_city_timezone(ZoneInfo("Asia/Shanghai"))
+db = Database(sys.argv[1])
+with clock.frozen(datetime.fromisoformat(sys.argv[2])):
+    result = sweep(db)
+print(sum(result.done.values()), result.failed)
+"""
+
+
+def test_two_worker_processes_sweeping_one_database_act_once(timed, world):
+    orders = [_signed_order(timed, world) for _ in range(8)]
+    when = at(2026, 11, 26, 11, 0).isoformat()
+    sweepers = [subprocess.Popen([sys.executable, "-c", SWEEP_IN_A_PROCESS, timed.url, when],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in sweepers]
+    assert all(p.returncode == 0 for p in sweepers), outputs
+    done = [tuple(map(int, out.split())) for out, _err in outputs]
+    assert sum(n for n, _failed in done) == 16  # each order: urged for its finish, its leader told of the response
+    assert all(failed == 0 for _n, failed in done)
+    for order in orders:
+        assert sorted(e.value for e, _ in _automatic(timed, order)) == ["overdue_notice", "urge"]

@@ -11,7 +11,8 @@ from minhu.orders import present, queries
 from minhu.orders import service as order_service
 from minhu.orders.schemas import OrderRead, SuperviseRequest, UrgeRequest
 from minhu.org.auth import ApiUser
-from minhu.supervision import service
+from minhu.supervision import alerts, service
+from minhu.supervision.models import SweepAction
 from minhu.web.deps import DB
 from minhu.web.responses import ERRORS
 
@@ -24,6 +25,7 @@ def urge(number: str, body: UrgeRequest, user: ApiUser, db: DB) -> OrderRead:
     with db.transaction() as session:
         order = queries.get_for_update(session, number, viewer=user)
         order_service.urge(session, order, actor=user, note=body.note)
+        alerts.notify_by_hand(session, order, SweepAction.URGE, at=clock.now())
         return present.order_read(order, user)
 
 
@@ -33,6 +35,7 @@ def supervise(number: str, body: SuperviseRequest, user: ApiUser, db: DB) -> Ord
     with db.transaction() as session:
         order = queries.get_for_update(session, number, viewer=user)
         order_service.supervise(session, order, actor=user, note=body.note, due_at=body.due_at)
+        alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, at=clock.now())
         return present.order_read(order, user)
 
 

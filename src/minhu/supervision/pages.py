@@ -24,7 +24,8 @@ from minhu.orders.lights import LIGHT_LABELS, Light
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.org.roles import Role
-from minhu.supervision import service, setup
+from minhu.supervision import alerts, service, setup
+from minhu.supervision.models import SweepAction
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
@@ -66,9 +67,11 @@ def _supervise_from_page(db: Database, number: str, user: User, action: str, for
         order = queries.get_for_update(session, number, viewer=user)
         if action == "urge":
             order_service.urge(session, order, actor=user, note=form.get("note", ""))
+            alerts.notify_by_hand(session, order, SweepAction.URGE, at=clock.now())
         else:
             order_service.supervise(session, order, actor=user, note=form.get("note", ""),
                                     due_at=_city_instant(form.get("due_at", "")))
+            alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, at=clock.now())
 
 
 @router.post("/orders/{number}/supervision", dependencies=[CsrfProtected])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +28,7 @@ from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import service as order_service
 from minhu.orders.lights import Light, due_column, in_light, lights_of, warn_column
 from minhu.orders.models import WorkOrder
+from minhu.supervision import alerts
 from minhu.supervision.models import ClockAction, SweepAction, SweepMark
 
 log = logging.getLogger("minhu.sweep")
@@ -120,6 +121,9 @@ def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: d
 
 def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, policy: SweepPolicy,
          now: datetime) -> None:
+    """The order's event, and the notifications that go with it, in the same transaction."""
+    alerts.notify(session, order, rule.action, due_at=due_at, at=now,
+                  dedupe_key=f"sweep:{rule.key}:{order.id}:{due_at.isoformat()}")
     label = LIMIT_LABELS[rule.limit]
     shown = due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
     payload = {"limit": rule.limit.value, "due_at": due_at.astimezone(clock.city_tz()).isoformat(), "auto": True}
@@ -185,6 +189,15 @@ def _act_on_batch(db: Database, rule: Rule, batch: list[tuple[int, datetime]], n
         return len(batch)
     result.done[rule.key] += done
     return 0
+
+
+def sweep_job(policy: SweepPolicy) -> Callable[[Database], None]:
+    """The worker's job: one sweep, logged when it did something."""
+    def run(db: Database) -> None:
+        result = sweep(db, policy=policy)
+        if result.done or result.failed:
+            log.info("sweep: %s%s", result, f"; {result.failed} failed" if result.failed else "")
+    return run
 
 
 def sweep(db: Database, *, policy: SweepPolicy | None = None) -> SweepResult:

@@ -1,0 +1,274 @@
+"""The writers of notifications: enqueue (in the caller's transaction), resend, read, and the admin's edits.
+
+Like every service, these add and flush; the caller's ``db.transaction()`` commits. ``enqueue`` is
+meant to be called in the same transaction as the change that causes the message, so both commit
+or neither does, and with a ``dedupe_key`` so that a retried or doubled caller (two sweepers, a
+sweep re-run after a crash) adds each message once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from minhu.core import clock
+from minhu.core.db import Base, rows_changed
+from minhu.core.errors import Conflict, NotFound, field_error
+from minhu.core.types import json_safe
+from minhu.notify import permissions, templates
+from minhu.notify.enums import CHANNEL_LABELS, DeliveryStatus, NotifyChannel
+from minhu.notify.models import (
+    MAX_SUBJECT_LENGTH,
+    DutyShift,
+    NotifyTemplate,
+    OutboxMessage,
+    OutboxResend,
+    WebhookSubscription,
+)
+from minhu.notify.templates import Rendered, TemplateText
+from minhu.org.models import User
+
+log = logging.getLogger("minhu.notify")
+
+DEFAULT_CHANNELS = (NotifyChannel.INBOX, NotifyChannel.EMAIL, NotifyChannel.SMS)
+# A mainland mobile number, once spaces, dashes and a +86 prefix are taken off: landlines get no SMS.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def _mobile(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = re.sub(r"[\s\-()]", "", phone).removeprefix("+86").removeprefix("0086")
+    return digits if _MOBILE.fullmatch(digits) else None
+
+
+def _address(user: User, channel: NotifyChannel) -> tuple[str | None, str]:
+    """Where ``user`` receives ``channel``, or None with the reason it cannot."""
+    if channel is NotifyChannel.INBOX:
+        return str(user.id), ""
+    if channel is NotifyChannel.EMAIL:
+        email = (user.email or "").strip()
+        return (email, "") if "@" in email else (None, "未登记邮箱")
+    if channel is NotifyChannel.SMS:
+        mobile = _mobile(user.phone)
+        return (mobile, "") if mobile else (None, "未登记手机号" if not user.phone else "登记的号码不是手机号")
+    raise ValueError(f"{channel} is not a channel to a person: use enqueue_webhook")
+
+
+def _insert(session: Session, values: dict[str, Any]) -> bool:
+    """Add one outbox row unless its (channel, recipient, dedupe_key) is there; True when added.
+
+    ON CONFLICT DO NOTHING rather than catching the error: a duplicate must neither fail nor abort
+    the caller's transaction, and on PostgreSQL a concurrent insert of the same key waits for the
+    other transaction and then does nothing.
+    """
+    table = Base.metadata.tables[OutboxMessage.__tablename__]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(table).values(values)
+                 .on_conflict_do_nothing(index_elements=["channel", "recipient", "dedupe_key"])
+                 .returning(table.c.id))
+    return session.execute(statement).first() is not None
+
+
+def _row(channel: NotifyChannel, recipient: str, *, template: str, subject: str, body: str, now: datetime,
+         user_id: int | None = None, subscription_id: int | None = None, order_id: int | None = None,
+         dedupe_key: str | None = None) -> dict[str, Any]:
+    return {"uid": uuid.uuid4().hex, "channel": channel, "recipient": recipient, "user_id": user_id,
+            "subscription_id": subscription_id, "template_key": template, "subject": subject[:MAX_SUBJECT_LENGTH],
+            "body": body, "order_id": order_id, "dedupe_key": dedupe_key, "status": DeliveryStatus.PENDING,
+            "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def current_text(session: Session, key: str) -> TemplateText:
+    """The text in force for template ``key``: the administrator's, else the packaged default."""
+    spec = templates.spec(key)
+    row = session.scalars(select(NotifyTemplate).where(NotifyTemplate.key == key)).first()
+    return TemplateText(row.subject, row.body, row.sms) if row is not None else spec.default
+
+
+def enqueue(session: Session, *, template: str, context: Mapping[str, Any], recipients: Sequence[User],
+            channels: Sequence[NotifyChannel] = DEFAULT_CHANNELS, order_id: int | None = None,
+            dedupe_key: str | None = None) -> int:
+    """Queue ``template`` rendered for each recipient on each channel; returns how many rows were added.
+
+    Rendered now, so a later edit of the template never changes it. A recipient without an e-mail
+    address gets no e-mail, without a mobile number no SMS, and an inactive one nothing: each such
+    skip is logged as a warning naming the person. With ``dedupe_key``, a message already queued for
+    the same channel and recipient under that key is not added again (the call counts 0 for it).
+
+    Raises UnknownTemplate, TemplateContextIncomplete (``context`` lacks a declared variable).
+    """
+    spec = templates.spec(template)
+    text = current_text(session, template)
+    now = clock.now()
+    added = 0
+    skipped: list[str] = []
+    for user in {user.id: user for user in recipients}.values():
+        if not user.active:
+            skipped.append(f"{user.full_name}（{user.username}）：账号已停用")
+            continue
+        rendered: Rendered = templates.render(spec, text, {**context, "recipient_name": user.full_name})
+        for channel in dict.fromkeys(channels):
+            address, reason = _address(user, channel)
+            if address is None:
+                skipped.append(f"{user.full_name}（{user.username}）{CHANNEL_LABELS[channel]}：{reason}")
+                continue
+            body = rendered.sms if channel is NotifyChannel.SMS else rendered.body
+            added += _insert(session, _row(channel, address, template=template, subject=rendered.subject, body=body,
+                                           now=now, user_id=user.id, order_id=order_id, dedupe_key=dedupe_key))
+    if skipped:
+        log.warning("notify %s%s: not sent to %s", template, f" [{dedupe_key}]" if dedupe_key else "",
+                    "; ".join(skipped))
+    return added
+
+
+def enqueue_webhook(session: Session, *, event: str, payload: Mapping[str, Any], dedupe_key: str | None = None) -> int:
+    """Queue ``event`` with ``payload`` for every active subscriber to it; returns how many rows were added."""
+    now = clock.now()
+    body = json.dumps({"occurred_at": now.isoformat(), "payload": json_safe(dict(payload))}, ensure_ascii=False)
+    added = 0
+    subscribers = session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+                                  .order_by(WebhookSubscription.id)).all()
+    for subscriber in subscribers:
+        if event in subscriber.events or "*" in subscriber.events:
+            added += _insert(session, _row(NotifyChannel.WEBHOOK, subscriber.url, template="webhook", subject=event,
+                                           body=body, now=now, subscription_id=subscriber.id, dedupe_key=dedupe_key))
+    return added
+
+
+# --- the dead letters ----------------------------------------------------------------------------
+
+
+def resend(session: Session, message_id: int, *, actor: User) -> OutboxMessage:
+    """Send a dead (or failing) message again now, with a fresh set of attempts; the resend is recorded.
+
+    Raises Forbidden (not an administrator), NotFound, Conflict (``not_resendable``: the message is
+    sent, being sent, or already waiting without an error — a second click resends nothing).
+    """
+    permissions.require_admin(actor)
+    # OF the outbox row only: PostgreSQL refuses to lock the nullable side of the user join.
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.id == message_id)
+                              .with_for_update(of=OutboxMessage)).first()
+    if message is None:
+        raise NotFound(f"消息 {message_id} 不存在", code="message_not_found")
+    failing = message.status is DeliveryStatus.PENDING and message.last_error is not None
+    if message.status is not DeliveryStatus.DEAD and not failing:
+        raise Conflict("该消息不在失败列表中，无需重发", code="not_resendable",
+                       details={"status": message.status.value})
+    session.add(OutboxResend(message_id=message.id, actor_id=actor.id, actor_name=actor.full_name,
+                             previous_status=message.status, previous_attempts=message.attempts,
+                             previous_error=message.last_error, at=clock.now()))
+    message.status = DeliveryStatus.PENDING
+    message.attempts = 0
+    message.last_error = None
+    message.next_attempt_at = clock.now()
+    session.flush()
+    return message
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+def mark_read(session: Session, message_id: int, *, reader: User) -> None:
+    """Mark one of ``reader``'s inbox messages read. Raises NotFound for anyone else's."""
+    done = rows_changed(session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.user_id == reader.id,
+                                    OutboxMessage.channel == NotifyChannel.INBOX.value,
+                                    OutboxMessage.status == DeliveryStatus.SENT.value)
+        .values(read_at=clock.now()).execution_options(synchronize_session=False)))
+    if not done:
+        raise NotFound(f"消息 {message_id} 不存在", code="message_not_found")
+
+
+def mark_all_read(session: Session, *, reader: User) -> int:
+    return int(rows_changed(session.execute(
+        update(OutboxMessage).where(OutboxMessage.user_id == reader.id,
+                                    OutboxMessage.channel == NotifyChannel.INBOX.value,
+                                    OutboxMessage.status == DeliveryStatus.SENT.value, OutboxMessage.read_at.is_(None))
+        .values(read_at=clock.now()).execution_options(synchronize_session=False))))
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def save_template(session: Session, key: str, text: TemplateText, *, actor: User) -> Rendered:
+    """Keep an administrator's version of template ``key``; returns its rendering with the samples.
+
+    Raises Forbidden, UnknownTemplate, InvalidInput (``template_invalid``: syntax, an unknown variable,
+    a failure to render) — nothing is saved then.
+    """
+    permissions.require_admin(actor)
+    spec = templates.spec(key)
+    preview = templates.check(spec, text)
+    row = session.scalars(select(NotifyTemplate).where(NotifyTemplate.key == key)).first()
+    if row is None:
+        row = NotifyTemplate(key=key)
+        session.add(row)
+    row.subject, row.body, row.sms = text.subject.strip(), text.body, text.sms.strip()
+    row.updated_at, row.updated_by_id = clock.now(), actor.id
+    session.flush()
+    return preview
+
+
+def reset_template(session: Session, key: str, *, actor: User) -> None:
+    """Go back to the packaged text of template ``key``."""
+    permissions.require_admin(actor)
+    templates.spec(key)
+    session.execute(delete(NotifyTemplate).where(NotifyTemplate.key == key))
+
+
+# --- the duty roster and webhooks ----------------------------------------------------------------
+
+
+def add_shift(session: Session, *, user_id: int, starts_at: datetime, ends_at: datetime, note: str = "",
+              actor: User) -> DutyShift:
+    """Roster a supervisor on duty. Raises Forbidden, InvalidInput (no such active user, an empty span)."""
+    permissions.require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise field_error("user_id", "没有这位在职用户")
+    if ends_at <= starts_at:
+        raise field_error("ends_at", "结束时间须晚于开始时间")
+    shift = DutyShift(user_id=user.id, starts_at=starts_at, ends_at=ends_at, note=note.strip()[:200],
+                      created_by_id=actor.id, created_at=clock.now())
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def remove_shift(session: Session, shift_id: int, *, actor: User) -> None:
+    permissions.require_admin(actor)
+    if not rows_changed(session.execute(delete(DutyShift).where(DutyShift.id == shift_id))):
+        raise NotFound(f"值班记录 {shift_id} 不存在", code="shift_not_found")
+
+
+def add_webhook(session: Session, *, name: str, url: str, secret: str, events: Sequence[str]) -> WebhookSubscription:
+    """Subscribe another system to events (``*`` for all). Raises InvalidInput for a URL that is not
+    http(s) or a secret shorter than 16 characters."""
+    if not re.fullmatch(r"https?://\S+", url):
+        raise field_error("url", "地址须以 http:// 或 https:// 开头")
+    if len(secret) < 16:
+        raise field_error("secret", "密钥至少 16 个字符")
+    wanted = [event.strip() for event in events if event.strip()]
+    if not wanted:
+        raise field_error("events", "至少订阅一个事件（* 表示全部）")
+    subscription = WebhookSubscription(name=name.strip()[:100] or url, url=url, secret=secret, events=wanted,
+                                       active=True, created_at=clock.now())
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def set_webhook_active(session: Session, subscription_id: int, *, active: bool) -> None:
+    if not rows_changed(session.execute(update(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
+                           .values(active=active))):
+        raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")

@@ -1,0 +1,61 @@
+"""Who is told when a clock demands it, and with which template: the handling unit's people at yellow
+(催办), the unit's leader at red (超期提醒), the supervisors on duty for 督办, the centre's dispatchers when
+an order nobody signed comes back. Written to the outbox in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.notify import recipients
+from minhu.notify import service as outbox
+from minhu.orders.models import WorkOrder
+from minhu.org import queries as org_queries
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role
+from minhu.supervision.models import SweepAction
+
+TEMPLATES = {SweepAction.URGE: "order.urge", SweepAction.OVERDUE: "order.red",
+             SweepAction.SUPERVISE: "order.supervise", SweepAction.SIGN_TIMEOUT: "order.returned_to_dispatcher"}
+HANDLING_ROLES = (Role.HANDLER, Role.GRIDWORKER)
+
+
+def _people(session: Session, unit: Unit, roles: Sequence[Role]) -> list[User]:
+    return list(session.scalars(select(User).where(User.unit_id == unit.id, User.active.is_(True),
+                                                   User.role.in_([r.value for r in roles]))))
+
+
+def recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime) -> list[User]:
+    if action is SweepAction.URGE:
+        return _people(session, order.owner_unit, HANDLING_ROLES)
+    if action is SweepAction.OVERDUE:
+        return recipients.leaders_of(session, order.owner_unit)
+    if action is SweepAction.SUPERVISE:
+        return recipients.supervisors_on_duty(session, at)
+    centre = org_queries.find_centre(session)
+    return _people(session, centre, (Role.DISPATCHER,)) if centre is not None else []
+
+
+def notify(session: Session, order: WorkOrder, action: SweepAction, *, due_at: datetime, at: datetime,
+           dedupe_key: str | None) -> int:
+    """Queue the action's message for its recipients (before the action moves the order: the unit named is
+    the one that held it). Returns how many messages were queued."""
+    context = {"order_number": order.number, "order_title": order.title, "unit_name": order.owner_unit.name,
+               "deadline": due_at, "dispatched_at": order.dispatched_at or due_at}
+    return outbox.enqueue(session, template=TEMPLATES[action], context=context,
+                          recipients=recipients_for(session, order, action, at), order_id=order.id,
+                          dedupe_key=dedupe_key)
+
+
+def notify_by_hand(session: Session, order: WorkOrder, action: SweepAction, *, at: datetime) -> int:
+    """A person's 催办 reaches the handling unit's people; a person's 督办, the unit's leaders."""
+    people = (_people(session, order.owner_unit, HANDLING_ROLES) if action is SweepAction.URGE
+              else recipients.leaders_of(session, order.owner_unit))
+    due = order.finish_due_at or at
+    context = {"order_number": order.number, "order_title": order.title, "unit_name": order.owner_unit.name,
+               "deadline": due, "dispatched_at": order.dispatched_at or due}
+    return outbox.enqueue(session, template=TEMPLATES[action], context=context, recipients=people,
+                          order_id=order.id)
