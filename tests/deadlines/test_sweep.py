@@ -120,6 +120,7 @@ def test_two_sweepers_at_once_act_once(timed, world):
             thread.join()
     finally:
         other.dispose()
+    assert len(results) == 2  # neither sweeper crashed
     assert sum(r.failed for r in results) == 0
     # Each order: urged for its finish (yellow), its leader told of the missed response (red) — once each,
     # by one sweeper or the other.

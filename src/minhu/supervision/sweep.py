@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
@@ -213,10 +213,16 @@ def sweep(db: Database, *, policy: SweepPolicy | None = None) -> SweepResult:
             failed += _act_on_batch(db, rule, batch, now, policy, result)
         result.failed += failed
         if not failed:  # a failed order is looked at again by the next pass
-            with db.transaction() as session:
-                mark = session.get(SweepMark, rule.key)
-                if mark is None:
-                    session.add(SweepMark(rule=rule.key, swept_until=now))
-                elif mark.swept_until < now:
-                    mark.swept_until = now
+            _advance_mark(db, rule, now)
     return result
+
+
+def _advance_mark(db: Database, rule: Rule, now: datetime) -> None:
+    """Record that ``rule`` has been swept up to ``now`` — never moving the mark back, and without a
+    conflict when another sweeper records the same rule at the same moment."""
+    with db.transaction() as session:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(SweepMark).values(rule=rule.key, swept_until=now).on_conflict_do_nothing())
+        session.execute(update(SweepMark).where(SweepMark.rule == rule.key, SweepMark.swept_until < now)
+                        .values(swept_until=now))
