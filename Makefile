@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/map.py
 	$(BIN)/python bench/route.py
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
