@@ -89,10 +89,14 @@ def _row(channel: NotifyChannel, recipient: str, *, template: str, subject: str,
 
 
 def current_text(session: Session, key: str) -> TemplateText:
-    """The text in force for template ``key``: the administrator's, else the packaged default."""
-    spec = templates.spec(key)
-    row = session.scalars(select(NotifyTemplate).where(NotifyTemplate.key == key)).first()
-    return TemplateText(row.subject, row.body, row.sms) if row is not None else spec.default
+    """The text in force for template ``key``: the administrator's, else the packaged default. Read once
+    per session: a sweep queues hundreds of messages in one transaction."""
+    cache: dict[str, TemplateText] = session.info.setdefault("notify_texts", {})
+    if key not in cache:
+        spec = templates.spec(key)
+        row = session.scalars(select(NotifyTemplate).where(NotifyTemplate.key == key)).first()
+        cache[key] = TemplateText(row.subject, row.body, row.sms) if row is not None else spec.default
+    return cache[key]
 
 
 def enqueue(session: Session, *, template: str, context: Mapping[str, Any], recipients: Sequence[User],

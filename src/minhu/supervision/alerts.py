@@ -29,6 +29,15 @@ def _people(session: Session, unit: Unit, roles: Sequence[Role]) -> list[User]:
 
 
 def recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime) -> list[User]:
+    """Looked up once per unit and action in a session: a sweep tells the same people about many orders."""
+    cache: dict[tuple[SweepAction, int | None], list[User]] = session.info.setdefault("sweep_recipients", {})
+    key = (action, order.owner_unit_id if action in (SweepAction.URGE, SweepAction.OVERDUE) else None)
+    if key not in cache:
+        cache[key] = _recipients_for(session, order, action, at)
+    return cache[key]
+
+
+def _recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime) -> list[User]:
     if action is SweepAction.URGE:
         return _people(session, order.owner_unit, HANDLING_ROLES)
     if action is SweepAction.OVERDUE:
