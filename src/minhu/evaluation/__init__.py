@@ -1,0 +1,1 @@
+"""Evaluation: calling citizens back on replied orders, and what they say."""
