@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from minhu.core.errors import InvalidInput
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.roles import UnitKind
@@ -242,3 +243,19 @@ def test_a_ruling_on_a_returned_order_supersedes_the_rule_it_contradicts(matrix,
     assert [(r.source, r.active) for r in on_it] == [("旧规则", False), (f"派单员裁定（工单 {order.number}）", True)]
     assert f"由派单员裁定（工单 {order.number}）取代" in on_it[0].note
     assert on_it[1].owner_unit_id == matrix["market"]
+
+
+def test_the_whole_district_is_one_scope_and_a_ruling_needs_a_precise_category(matrix, client, world, token_for, db):
+    # The district unit is the whole jurisdiction: a rule there would hide a conflict with a district-wide one.
+    body = {"category_code": "0801", "place_unit_id": world.district.id, "owner_unit_id": matrix["market"]}
+    refused = client.post("/api/v1/routing/rules", json=body, headers=token_for(world.admin))
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "place_unit_id"
+    assert "即全辖区" in refused.json()["error"]["message"]
+    # One returned order's ruling may not hand a whole first-level field to one unit.
+    order = make_order(db, world, upto=Action.SIGN, title="护栏松动")
+    with db.transaction() as s:
+        s.get_one(type(order), order.id).category_code = "08"
+    act(db, order.number, Action.RETURN, world.handler, note="不属于街道", return_reason="not_ours")
+    with pytest.raises(InvalidInput, match="范围太大"):
+        act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=matrix["market"], make_rule=True)

@@ -274,10 +274,14 @@ def _point_in(geometry: dict[str, object], rng: random.Random) -> tuple[float, f
 
 
 def _build_live_orders(session: Session, users: dict[Role, User], units: dict[str, Unit]) -> None:
-    """Open orders at points across the district, at the early stages of their life."""
+    """Open orders at points across the district, taken over the last twenty hours: 积玉桥街's own are
+    dispatched and mostly signed by its handler; the others wait in the dispatcher's queue. (Orders
+    dispatched to streets without a demo account would never be signed, and the first sweep would send
+    them all back.)"""
     rng = random.Random(20261123)
     grids = sorted((u for u in units.values() if u.kind is UnitKind.GRID and u.geometry), key=lambda u: u.code)
-    base = clock.now().replace(second=0, microsecond=0) - timedelta(days=6)
+    now = clock.now().replace(second=0, microsecond=0)
+    base = now - timedelta(hours=20)
     for index in range(LIVE_ORDERS):
         grid = rng.choice(grids)
         assert grid.geometry is not None
@@ -286,18 +290,18 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
         channel = rng.choice((Channel.HOTLINE, Channel.HOTLINE, Channel.WEB_BOARD, Channel.GRID_PATROL))
         data = OrderCreate(type=kind, channel=channel, title=title, content=content, latitude=lat, longitude=lon,
                            citizen_phone=None if channel is Channel.GRID_PATROL else f"139{rng.randrange(10**8):08d}")
-        start = base + timedelta(minutes=index * 53)
+        start = base + timedelta(minutes=index * 20 * 60 // LIVE_ORDERS)
         with clock.frozen(start):
             order = order_service.create_order(session, data, actor=users[Role.OPERATOR])
         street = order.street
-        steps = rng.choice((0, 1, 1, 2, 3))
-        if steps == 0 or street is None:
-            continue
+        steps = rng.choice((0, 1, 2, 2, 3))
+        if steps == 0 or street is None or street.code != JIYUQIAO:
+            continue  # the demo's handler account answers for 积玉桥街 only
         with clock.frozen(start + timedelta(minutes=20)):
             _act(session, order, Action.DISPATCH, users[Role.DISPATCHER], unit_id=street.id)
-        if street.code != JIYUQIAO:
-            continue  # the demo's handler account answers for 积玉桥街 only
-        with clock.frozen(start + timedelta(hours=1)):
+        if steps == 1 and start < now - timedelta(hours=3):
+            steps = 2  # left unsigned only when just dispatched
+        with clock.frozen(start + timedelta(minutes=50)):
             if steps >= 2:
                 _act(session, order, Action.SIGN, users[Role.HANDLER])
             if steps >= 3:

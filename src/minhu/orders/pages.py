@@ -71,19 +71,21 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         order = queries.get_visible(session, number, viewer=user)
         view = present.order_read(order, user, queries.decision_of(session, order))
         events = [present.event_read(e) for e in queries.events_of(session, order)]
-        targets = _targets_for(session, user, view.allowed_actions)
+        targets, own_targets = _targets_for(session, user, view.allowed_actions)
         people = _people_for(session, order)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
-                  events=events, targets=targets, people=people, post_labels=POST_LABELS,
+                  events=events, targets=targets, own_targets=own_targets, people=people, post_labels=POST_LABELS,
                   flashes=pop_flashes(request))
 
 
-def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> Sequence[Unit]:
-    """The units the actor may hand the order to: any for the centre, its own street's for a street."""
+def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> tuple[Sequence[Unit], Sequence[Unit]]:
+    """The units the actor may name: any to call onto an order (吹哨) or, for the centre, to dispatch to;
+    and those it may hand an order it takes on (升级) to — any for the centre, its own for a street."""
     if not any(a.action in TARGET_ACTIONS for a in allowed):
-        return []
+        return [], []
     targets = org_queries.list_dispatch_targets(session)
-    return targets if permissions.is_centre(user) else [u for u in targets if u.is_within(user.unit)]
+    own = targets if permissions.is_centre(user) else [u for u in targets if u.is_within(user.unit)]
+    return targets, own
 
 
 def _people_for(session: Session, order: WorkOrder) -> list[Post]:

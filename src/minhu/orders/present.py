@@ -69,7 +69,7 @@ def routing_read(decision: RoutingDecision | None) -> RoutingRead | None:
         return None
     owner = decision.suggested_owner
     return RoutingRead(suggestions=[SuggestionRead.model_validate(s) for s in decision.suggestions],
-                       grade_reasons=list(decision.grade_reasons),
+                       suggested_grade=decision.suggested_grade, grade_reasons=list(decision.grade_reasons),
                        suggested_owner=unit_brief(owner) if owner is not None else None,
                        owner_reason=decision.owner_reason, auto_dispatched=decision.auto_dispatched,
                        model_version=decision.model_version)

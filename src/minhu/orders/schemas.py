@@ -211,6 +211,7 @@ class RoutingRead(BaseModel):
     """What routing suggested at intake (shown to the dispatcher; only to the centre)."""
 
     suggestions: list[SuggestionRead]
+    suggested_grade: Grade | None = Field(default=None, description="routing 给出的等级（此后可能被升级或改派改变）")
     grade_reasons: list[str]
     suggested_owner: UnitBrief | None
     owner_reason: str

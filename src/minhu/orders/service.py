@@ -190,6 +190,11 @@ def _ruling_to_rule(session: Session, order: WorkOrder, from_status: Status, not
         raise field_error("make_rule", "只有对退单的裁定可以转为责任规则")
     if order.category_code is None:
         raise field_error("category_code", "请先确定分类，再把裁定转为责任规则")
+    category = session.get(Category, order.category_code)
+    if category is not None and category.level == 1:
+        # A first-level category is a whole field (公共安全, 城乡建设): a ruling on one order must not send all
+        # of it to one unit across the district.
+        raise field_error("make_rule", f"一级分类“{category.name}”范围太大：请先选定二级或三级分类，再写入责任清单")
     rule = routing_rules.add_ruling(session, category_code=order.category_code, owner_unit_id=order.owner_unit.id,
                                     source=f"派单员裁定（工单 {order.number}）", decided_on=clock.city_now().date(),
                                     note=note, actor=actor)

@@ -122,6 +122,10 @@ def _field_problems(session: Session, data: RuleWrite) -> list[dict[str, str]]:
                              "message": f"地点须为区、街道、社区或网格，“{place.name}”是{kind}"})
         elif not place.active and data.active:
             problems.append({"field": "place_unit_id", "message": f"地点“{place.name}”已撤销"})
+        elif place.parent_id is None:
+            # The top of the tree is everywhere: two spellings of one scope would hide conflicts.
+            problems.append({"field": "place_unit_id",
+                             "message": f"“{place.name}”即全辖区：全辖区的规则请不选地点"})
     owner_problem = _unit_problem(session.get(Unit, data.owner_unit_id), data.owner_unit_id, what="承办单位")
     if owner_problem:
         problems.append({"field": "owner_unit_id", "message": owner_problem})

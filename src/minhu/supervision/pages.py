@@ -20,10 +20,12 @@ from minhu.deadlines.models import LIMIT_LABELS, UNIT_LABELS, LimitKind
 from minhu.deadlines.service import unknown_years_ahead
 from minhu.orders import present, queries
 from minhu.orders import service as order_service
+from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS
 from minhu.orders.lights import LIGHT_LABELS, Light
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.org.roles import Role
+from minhu.routing.models import LIMIT_CLASS_LABELS
 from minhu.supervision import alerts, service, setup
 from minhu.supervision.models import SweepAction
 from minhu.web.deps import DB
@@ -31,6 +33,13 @@ from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
+# The policy's keys as people read them (the file keeps the stable values).
+KEY_LABELS: dict[str, dict[str, str]] = {
+    "type": {k.value: v for k, v in ORDER_TYPE_LABELS.items()},
+    "urgency": {k.value: v for k, v in URGENCY_LABELS.items()},
+    "channel": {k.value: v for k, v in CHANNEL_LABELS.items()},
+    "limit_class": {k.value: v for k, v in LIMIT_CLASS_LABELS.items()},
+}
 @router.get("/supervision")
 def supervision(request: Request, user: PageUser, db: DB) -> Response:
     service.check_watcher(user)
@@ -103,6 +112,7 @@ def time_limits(request: Request, user: PageUser, db: DB) -> Response:
         view = service.time_limits_view(session, today=clock.city_now().date())
     return render(request, "supervision/time_limits.html", user=user, csrf=csrf_token(request), view=view,
                   limit_labels=LIMIT_LABELS, unit_labels=UNIT_LABELS, can_edit=user.role is Role.ADMIN,
+                  key_labels=KEY_LABELS,
                   flashes=pop_flashes(request))
 
 
