@@ -287,3 +287,9 @@ def test_a_phone_typed_in_full_width_digits_is_kept_in_ascii(client, world, toke
     arabic = client.post("/api/v1/orders", json={**ORDER, "citizen_phone": "١٣٩٠٧١٥١٢٣٤"},
                          headers=token_for(world.operator))
     assert arabic.status_code == 422
+
+
+def test_an_unknown_address_answers_in_chinese(client):
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {"code": "not_found", "message": "页面或资源不存在", "details": []}

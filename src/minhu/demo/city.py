@@ -41,8 +41,8 @@ CENTRE, DISTRICT, JIYUQIAO, FIRST_GRID = "420106-C", "420106", "420106001", "420
 DEMO_USERS = (
     ("operator", "话务员 陈晓", Role.OPERATOR, CENTRE),
     ("dispatcher", "派单员 刘敏", Role.DISPATCHER, CENTRE),
-    ("handler", "承办人 张伟（积玉桥街）", Role.HANDLER, JIYUQIAO),
-    ("gridworker", "网格员 李娜（和平社区1网格）", Role.GRIDWORKER, FIRST_GRID),
+    ("handler", "承办人 张伟", Role.HANDLER, JIYUQIAO),
+    ("gridworker", "网格员 李娜", Role.GRIDWORKER, FIRST_GRID),
     ("leader", "区领导 王强", Role.LEADER, DISTRICT),
     ("reviewer", "回访员 赵静", Role.REVIEWER, CENTRE),
     ("admin", "系统管理员", Role.ADMIN, CENTRE),
@@ -51,9 +51,9 @@ HEPING, CHENGGUAN, SHIJIAN = "420106001001", "420106-D-城管", "420106-D-市监
 # The people the dispatch story needs besides one account per role: a community that asks its street to
 # take an order on, two departments called onto an order (吹哨) to report (报到).
 DEMO_COLLEAGUES = (
-    ("shequ", "承办人 周洁（和平社区）", Role.HANDLER, HEPING),
-    ("chengguan", "承办人 马骏（区城管执法局）", Role.HANDLER, CHENGGUAN),
-    ("shijian", "承办人 何芳（区市场监管局）", Role.HANDLER, SHIJIAN),
+    ("shequ", "承办人 周洁", Role.HANDLER, HEPING),
+    ("chengguan", "承办人 马骏", Role.HANDLER, CHENGGUAN),
+    ("shijian", "承办人 何芳", Role.HANDLER, SHIJIAN),
 )
 
 

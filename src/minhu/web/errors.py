@@ -6,6 +6,7 @@ HTML pages get the same errors rendered as a page; API paths (``/api/``) always 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,11 @@ log = logging.getLogger("minhu.web")
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
                415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+
+
+# Starlette's own messages ("Not Found", "Method Not Allowed") as a zh-CN user reads them.
+_HTTP_MESSAGES = {404: "页面或资源不存在", 405: "不支持此请求方法", 406: "无法提供所要求的格式",
+                  415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试"}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -114,6 +120,8 @@ def install(app: FastAPI, *, render_html_error: Any = None) -> None:
         status = exc.status_code
         code = _HTTP_CODES.get(status, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code
+        if message == HTTPStatus(status).phrase and status in _HTTP_MESSAGES:
+            message = _HTTP_MESSAGES[status]
         details: list[dict[str, str]] = []
         if status == 400:
             # FastAPI's only 400 is a body it could not parse (e.g. invalid UTF-8): malformed input.
