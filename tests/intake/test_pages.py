@@ -163,3 +163,9 @@ def test_a_changed_form_sent_again_with_its_old_key_asks_to_confirm(client, worl
     confirmed = client.post("/public/report", data={**form, "title": "楼道灯和门禁都坏了", "idem": fresh_key})
     assert confirmed.status_code == 200
     assert re.search(r'id="order-number">([A-Z0-9]+)<', confirmed.text).group(1) != number
+
+
+def test_a_grid_worker_s_form_starts_on_the_patrol_channel(client, world):
+    login(client, world.gridworker)
+    page = client.get("/orders/new").text
+    assert '<option value="grid_patrol" selected' in page

@@ -18,7 +18,8 @@
   var lightColors = { red: "#d92d20", yellow: "#f79009" };
   var statusColors = {
     "new": "#b54708", accepted: "#175cd3", dispatched: "#175cd3", signed: "#5925dc", handling: "#5925dc",
-    replied: "#067647", reviewed: "#067647", called_back: "#067647", returned: "#b54708"
+    replied: "#067647", reviewed: "#067647", called_back: "#067647", returned: "#b54708",
+    escalated: "#b42318", suspended: "#667085"
   };
   var order = ["streets", "communities", "grids", "water", "roads"];
 
