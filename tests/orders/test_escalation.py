@@ -10,7 +10,7 @@ import pytest
 
 from minhu.core import clock
 from minhu.core.errors import InvalidInput
-from minhu.orders import queries
+from minhu.orders import permissions, queries
 from minhu.orders.enums import Grade
 from minhu.orders.errors import IllegalAction
 from minhu.orders.models import WorkOrder
@@ -131,6 +131,9 @@ def test_a_unit_returns_within_the_limit_only(db, world):
         with pytest.raises(InvalidInput, match="退单时限已过") as error:
             act(db, order.number, Action.RETURN, world.handler, note="非本街道", return_reason="not_ours")
     assert error.value.code == "return_period_over"
+    with clock.frozen(clock.now() + timedelta(hours=25)), db.read() as s:
+        late = s.get_one(WorkOrder, order.id)
+        assert Action.RETURN not in [t.action for t in permissions.allowed_actions(world.handler, late)]
     returned = act(db, order.number, Action.RETURN, world.handler, note="非本街道", return_reason="not_ours")
     assert returned.status is Status.RETURNED
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, select, true
 
+from minhu.core import clock
 from minhu.orders.enums import Grade
 from minhu.orders.models import OrderCall, WorkOrder
-from minhu.orders.states import OPEN_STATUSES, Scope, Status, Transition, actions_from
+from minhu.orders.states import OPEN_STATUSES, Action, Scope, Status, Transition, actions_from
 from minhu.org.models import User
 from minhu.org.queries import unit_ids_below
 from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role, UnitKind
@@ -88,7 +89,16 @@ def open_call_for(actor: User, order: WorkOrder) -> OrderCall | None:
 
 
 def allowed_actions(actor: User, order: WorkOrder) -> list[Transition]:
-    return [t for t in actions_from(order.status) if may_take(actor, order, t)]
+    """What ``actor`` may do now — a return past its period is left out (taking it says why it is refused)."""
+    return [t for t in actions_from(order.status) if may_take(actor, order, t)
+            and not (t.action is Action.RETURN and return_period_over(order))]
+
+
+def return_period_over(order: WorkOrder) -> bool:
+    due, received = order.return_due_at, order.dispatched_at
+    if due is None:  # dispatched before return limits were kept
+        return False
+    return (received is not None and due <= received) or clock.now() > due
 
 
 def sees_full_phone(viewer: User, order: WorkOrder) -> bool:

@@ -353,15 +353,15 @@ def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) ->
 
 
 def _check_return_period(order: WorkOrder) -> None:
-    due, received = order.return_due_at, order.dispatched_at
-    if due is None:  # dispatched before return limits were kept
+    if not permissions.return_period_over(order):
         return
+    due, received = order.return_due_at, order.dispatched_at
+    assert due is not None  # return_period_over said so
     if received is not None and due <= received:
         raise InvalidInput("重办的工单不能退单，请继续办理或申请升级", code="return_period_over")
-    if clock.now() > due:
-        shown = due.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
-        raise InvalidInput(f"退单时限已过（{shown} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
-                           code="return_period_over")
+    shown = due.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
+    raise InvalidInput(f"退单时限已过（{shown} 前可退单）；如确非本单位职责，请申请升级或联系指挥中心",
+                       code="return_period_over")
 
 
 def _check_extension(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
