@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -45,6 +46,13 @@ def _configure_sqlite(engine: Engine, *, begin: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
+
+
+def conflict_insert(where: Session | str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE), in the dialect of ``where`` (a session,
+    or a dialect's name): the two databases we run on spell it alike, but SQLAlchemy keeps them apart."""
+    dialect = where if isinstance(where, str) else where.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def is_sqlite(url: str) -> bool:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, String, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minhu.core import clock
-from minhu.core.db import Base, Database, rows_changed
+from minhu.core.db import Base, Database, conflict_insert, rows_changed
 from minhu.core.types import UTCDateTime
 
 
@@ -34,8 +33,7 @@ class Lease(Base):
 
 def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
     table = Base.metadata.tables[Lease.__tablename__]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=["name"])
+    statement = conflict_insert(session, table).values(values).on_conflict_do_nothing(index_elements=["name"])
     return bool(session.execute(statement.returning(table.c.name)).first())
 
 

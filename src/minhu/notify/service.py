@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
-from minhu.core.db import Base, rows_changed
+from minhu.core.db import Base, conflict_insert, rows_changed
 from minhu.core.errors import Conflict, NotFound, field_error
 from minhu.core.types import json_safe
 from minhu.notify import permissions, templates
@@ -72,8 +71,7 @@ def _insert(session: Session, values: dict[str, Any]) -> bool:
     other transaction and then does nothing.
     """
     table = Base.metadata.tables[OutboxMessage.__tablename__]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (insert(table).values(values)
+    statement = (conflict_insert(session, table).values(values)
                  .on_conflict_do_nothing(index_elements=["channel", "recipient", "dedupe_key"])
                  .returning(table.c.id))
     return session.execute(statement).first() is not None

@@ -9,20 +9,19 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from minhu.core import clock
+from minhu.core.db import conflict_insert
 from minhu.orders.models import OrderSequence
 
 
 @cache
 def _bump_statement(dialect: str) -> ReturningInsert[tuple[int]]:
     """The upsert, built once per dialect (building it costs more than running it)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(OrderSequence).values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
+        conflict_insert(dialect, OrderSequence).values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
         .on_conflict_do_update(index_elements=[OrderSequence.prefix, OrderSequence.day],
                                set_={"last_value": OrderSequence.last_value + 1})
         .returning(OrderSequence.last_value)

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from minhu.core import clock
-from minhu.core.db import Database
+from minhu.core.db import Database, conflict_insert
 from minhu.core.errors import DomainError
 from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import service as order_service
@@ -113,9 +112,8 @@ def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: d
         return set()
     rows = [{"order_id": order_id, "action": rule.action.value, "limit": rule.limit.value, "due_at": due_at,
              "at": now} for order_id, due_at in due]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ClockAction).values(rows).on_conflict_do_nothing().returning(ClockAction.order_id)
+    statement = (conflict_insert(session, ClockAction).values(rows).on_conflict_do_nothing()
+                 .returning(ClockAction.order_id))
     return set(session.scalars(statement))
 
 
@@ -221,8 +219,7 @@ def _advance_mark(db: Database, rule: Rule, now: datetime) -> None:
     """Record that ``rule`` has been swept up to ``now`` — never moving the mark back, and without a
     conflict when another sweeper records the same rule at the same moment."""
     with db.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(SweepMark).values(rule=rule.key, swept_until=now).on_conflict_do_nothing())
+        session.execute(conflict_insert(session, SweepMark).values(rule=rule.key, swept_until=now)
+                        .on_conflict_do_nothing())
         session.execute(update(SweepMark).where(SweepMark.rule == rule.key, SweepMark.swept_until < now)
                         .values(swept_until=now))
