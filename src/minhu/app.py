@@ -17,6 +17,7 @@ from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.deadlines import service as deadlines
+from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import pages as evaluation_pages
@@ -71,6 +72,7 @@ def template_globals() -> dict[str, object]:
         "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
         "RESOLUTION_LABELS": RESOLUTION_LABELS, "SATISFACTION_LABELS": SATISFACTION_LABELS,
         "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS, "LIGHT_LABELS": {k.value: v for k, v in LIGHT_LABELS.items()},
+        "LIMIT_LABELS": {k.value: v for k, v in LIMIT_LABELS.items()},
         "type_options": lambda labels: [(key.value, text) for key, text in labels.items()],
         "channel_options": lambda channels, labels: [(c.value, labels[c]) for c in channels],
     }

@@ -30,6 +30,12 @@ def city_now() -> datetime:
     return now().astimezone(_city_tz)
 
 
+def city_local(text: str) -> datetime:
+    """A wall-clock time typed in the city (an HTML ``datetime-local`` field, ``2026-12-03T17:30``) as an
+    instant. Raises ValueError for text that is not one."""
+    return datetime.fromisoformat(text).replace(tzinfo=_city_tz)
+
+
 @contextmanager
 def frozen(at: datetime) -> Iterator[None]:
     """Freeze ``now()`` at ``at`` (must be timezone-aware) for the duration of the block."""

@@ -65,6 +65,10 @@ UNIT_LABELS: dict[LimitUnit, str] = {
 }
 
 
+# The share of a limit left when its light turns yellow, unless a policy says otherwise.
+DEFAULT_WARN_SHARE = 0.2
+
+
 class TimeLimitPolicy(Base):
     """One version of the policy, as loaded from its file. Orders keep the version they were created under."""
 
@@ -76,7 +80,7 @@ class TimeLimitPolicy(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     # The share of a limit left when its light turns yellow.
-    warn_share: Mapped[float] = mapped_column(Float, default=0.2)
+    warn_share: Mapped[float] = mapped_column(Float, default=DEFAULT_WARN_SHARE)
 
     rules: Mapped[list[TimeLimitRule]] = relationship(order_by="TimeLimitRule.id", lazy="selectin")
 

@@ -26,6 +26,7 @@ from minhu.deadlines.calendar import (
     working_minutes_between,
 )
 from minhu.deadlines.models import (
+    DEFAULT_WARN_SHARE,
     CalendarDay,
     CalendarYear,
     DaySource,
@@ -57,7 +58,6 @@ class PolicyTables:
     rules_by_policy: dict[int, list[TimeLimitRule]]
 
 
-DEFAULT_WARN_SHARE = 0.2
 _calendars: TTLCache[str, WorkCalendar] = TTLCache(ttl_seconds=10)
 _policies: TTLCache[str, PolicyTables] = TTLCache(ttl_seconds=10)
 
@@ -113,15 +113,16 @@ def _add(calendar: WorkCalendar, start: datetime, amount: float, unit: LimitUnit
     return add_working_minutes(calendar, start, amount * 60)
 
 
-def _warn_at(calendar: WorkCalendar, start: datetime, due: datetime, rule: TimeLimitRule,
-             share: float) -> datetime:
-    """When the light turns yellow: a share of the limit left, or a fixed number of working hours."""
-    if rule.unit is LimitUnit.CALENDAR_HOURS and rule.warn_hours is None:
+def _warn_at(calendar: WorkCalendar, start: datetime, due: datetime, *, share: float,
+             warn_hours: float | None = None, calendar_time: bool = False) -> datetime:
+    """When the light turns yellow: a share of the limit left (of its calendar time for a limit counted in
+    calendar hours, of its working time otherwise), or a fixed number of working hours before the end."""
+    if calendar_time and warn_hours is None:
         return due - (due - start) * share
     total = working_minutes_between(calendar, start, due)
     if total <= 0:
         return due
-    before = rule.warn_hours * 60 if rule.warn_hours is not None else total * share
+    before = warn_hours * 60 if warn_hours is not None else total * share
     return add_working_minutes(calendar, start, max(0.0, total - before)).at
 
 
@@ -136,7 +137,8 @@ def compute(session: Session, limit: LimitKind, start: datetime, order_keys: Map
     rule = matching_rule(tables.rules_by_policy[policy.id], limit, order_keys)
     calendar = work_calendar(session)
     due = _add(calendar, start, rule.amount, rule.unit)
-    warn = _warn_at(calendar, start, due.at, rule, policy.warn_share)
+    warn = _warn_at(calendar, start, due.at, share=policy.warn_share, warn_hours=rule.warn_hours,
+                    calendar_time=rule.unit is LimitUnit.CALENDAR_HOURS)
     return Deadline(limit, due.at, warn, due.provisional, rule)
 
 
@@ -154,15 +156,14 @@ def warn_between(session: Session, start: datetime, due: datetime, *, policy_id:
     tables = _policy_tables(session)
     policy = tables.policies.get(policy_id) if policy_id is not None else tables.policy
     share = policy.warn_share if policy is not None else DEFAULT_WARN_SHARE
-    calendar = work_calendar(session)
-    total = working_minutes_between(calendar, start, due)
-    return add_working_minutes(calendar, start, total * (1 - share)).at if total > 0 else due
+    return _warn_at(work_calendar(session), start, due, share=share)
 
 
 # --- loading the policy and the calendar --------------------------------------------------------------
 
 
-def load_policy(session: Session, policy_file: PolicyFile, *, name: str, warn_share: float = 0.2) -> TimeLimitPolicy:
+def load_policy(session: Session, policy_file: PolicyFile, *, name: str,
+                warn_share: float = DEFAULT_WARN_SHARE) -> TimeLimitPolicy:
     """Make ``policy_file`` the policy in force for new orders. A version loaded before is reactivated, not
     copied; the orders created under another version keep their deadlines."""
     if not 0 < warn_share < 1:

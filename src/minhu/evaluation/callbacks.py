@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from minhu.orders import permissions
@@ -32,7 +32,7 @@ def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
     due = WorkOrder.callback_due_at
     orders = session.scalars(waiting.order_by(due.is_(None), due, WorkOrder.replied_at, WorkOrder.id)
                              .limit(QUEUE_LIMIT)).all()
-    counts = select(func.count()).select_from(WorkOrder).where(WorkOrder.status == Status.REVIEWED.value, visible)
-    total = session.scalar(counts) or 0
-    overdue = session.scalar(counts.where(due <= now)) or 0
+    total, overdue = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((due <= now, 1), else_=0)), 0))
+        .select_from(WorkOrder).where(WorkOrder.status == Status.REVIEWED.value, visible)).one()
     return CallbackQueue(orders, total, overdue)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 from minhu.core import clock
@@ -55,7 +54,7 @@ def _city_instant_or_none(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=clock.city_tz()).isoformat()
+        return clock.city_local(value).isoformat()
     except ValueError:
         return value
 

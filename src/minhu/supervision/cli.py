@@ -12,6 +12,7 @@ from minhu.core.deployment import deployment_database
 from minhu.core.errors import DomainError
 from minhu.deadlines import policy as policy_files
 from minhu.deadlines import service as deadlines
+from minhu.deadlines.models import DEFAULT_WARN_SHARE
 from minhu.supervision import setup
 
 policy_app = typer.Typer(help="时限政策", no_args_is_help=True)
@@ -22,7 +23,7 @@ calendar_app = typer.Typer(help="工作日历（法定节假日与调休）", no
 def load_policy(
     file: Path = typer.Argument(policy_files.DEFAULT_POLICY, exists=True, dir_okay=False, help="时限政策 CSV"),
     name: str | None = typer.Option(None, help="政策名称"),
-    warn_share: float = typer.Option(0.2, help="剩余时限占比低于此值时亮黄灯"),
+    warn_share: float = typer.Option(DEFAULT_WARN_SHARE, help="剩余时限占比低于此值时亮黄灯"),
 ) -> None:
     """Make FILE the policy for new orders (orders already taken keep their deadlines)."""
     with deployment_database() as db:

@@ -64,9 +64,8 @@ def supervision_orders(request: Request, user: PageUser, db: DB, limit: LimitKin
 
 
 def _city_instant(text: str) -> datetime:
-    """A ``datetime-local`` field's value, read in the city's time zone."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=clock.city_tz())
+        return clock.city_local(text)
     except ValueError:
         raise InvalidInput("督办时限格式无效", details=[{"field": "due_at", "message": "请选择日期和时间"}]) from None
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from minhu.core import clock
 from minhu.deadlines import policy as policy_files
 from minhu.deadlines import service as deadlines
-from minhu.deadlines.models import TimeLimitPolicy
+from minhu.deadlines.models import DEFAULT_WARN_SHARE, TimeLimitPolicy
 from minhu.orders.enums import Channel, OrderType, Urgency
 from minhu.routing.models import GRADES, LimitClass
 
@@ -27,7 +27,7 @@ SEED_YEARS_BACK = 1
 
 
 def load_policy_file(session: Session, path: Path = policy_files.DEFAULT_POLICY, *, name: str | None = None,
-                     warn_share: float = 0.2) -> TimeLimitPolicy:
+                     warn_share: float = DEFAULT_WARN_SHARE) -> TimeLimitPolicy:
     """Check ``path`` whole and make it the policy for new orders. Raises InvalidInput naming every bad line."""
     parsed = policy_files.parse_policy(path.read_bytes(), ALLOWED_KEYS)
     return deadlines.load_policy(session, parsed, name=name or (
