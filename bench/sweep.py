@@ -109,6 +109,7 @@ def measure(url: str) -> dict[str, Any]:
     """The board and one sweep at NOW, in this (fresh) process."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     load_all()
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the imports alone
     db = Database(url)
     try:
         with clock.frozen(NOW):
@@ -123,6 +124,7 @@ def measure(url: str) -> dict[str, Any]:
         db.dispose()
     return {"board_s": round(board_s, 3), "sweep_s": round(sweep_s, 3), "total_s": round(board_s + sweep_s, 3),
             "yellow_red_cells": len(counts), "actions": dict(result.done), "failed": result.failed,
+            "rss_before_mb": round(before_mb, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(figures)
             print(f"   lights board {figures['board_s']:.2f} s + sweep {figures['sweep_s']:.2f} s "
                   f"= {figures['total_s']:.2f} s (target < 5 s); actions {figures['actions']}; "
-                  f"peak RSS {figures['peak_rss_mb']} MB")
+                  f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_before_mb']} MB before the board and sweep)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": platform.machine(), "python": platform.python_version(),
                                    "at": datetime.now(UTC).isoformat(), "results": results},
