@@ -102,6 +102,23 @@ CALLBACK_METHOD_LABELS: dict[CallbackMethod, str] = {
 }
 
 
+class Ruling(StrEnum):
+    """The centre's review of a disputed order (诉求审核认定), which decides how it counts in the rates."""
+
+    REASONABLE_SOLVED = "reasonable_solved"
+    REASONABLE_NOT_NOW = "reasonable_not_now"
+    UNREASONABLE = "unreasonable"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+RULING_LABELS: dict[Ruling, str] = {
+    Ruling.REASONABLE_SOLVED: "诉求合理，已解决",
+    Ruling.REASONABLE_NOT_NOW: "诉求合理，暂不具备解决条件（政策空白）",
+    Ruling.UNREASONABLE: "诉求不合理",
+    Ruling.OUT_OF_SCOPE: "不属于受理范围",
+}
+
+
 class ReturnReason(StrEnum):
     NOT_OURS = "not_ours"
     OUTSIDE = "outside"

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
 from minhu.core.db import Base
 from minhu.core.types import EnumText, JSONDict, UTCDateTime
 from minhu.geo.models import LocationSource
-from minhu.orders.enums import Channel, Grade, OrderType, Resolution, Satisfaction, Urgency
+from minhu.orders.enums import CallbackMethod, Channel, Grade, OrderType, Resolution, Ruling, Satisfaction, Urgency
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
@@ -30,6 +31,10 @@ class WorkOrder(Base):
                 *(("responded_at",) if limit == "respond" else ()))
           for limit in ("sign", "respond", "finish", "callback")),
         *(Index(f"ix_work_orders_{limit}_due", "status", f"{limit}_due_at") for limit in ("sign", "respond", "finish")),
+        # The rates: archived orders by archive time, with everything their aggregation reads (a covering index).
+        Index("ix_work_orders_rates", "status", "closed_at", "owner_unit_id", "type", "channel", "responded_at",
+              "respond_due_at", "finish_due_at", "replied_at", "resolution", "satisfaction", "callback_reached",
+              "unreachable", "duplicate_of_id", "ruling"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +99,17 @@ class WorkOrder(Base):
     reply_text: Mapped[str | None] = mapped_column(Text)
     resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution))
     satisfaction: Mapped[Satisfaction | None] = mapped_column(EnumText(Satisfaction))
+    # How the answer above was got (phone, the citizen's own online rating, a visit); whether the citizen was
+    # reached, how many tries it took, and whether the callback was closed as unreachable (counted apart).
+    callback_method: Mapped[CallbackMethod | None] = mapped_column(EnumText(CallbackMethod))
+    callback_reached: Mapped[bool | None] = mapped_column(Boolean)
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Assessment: an order merged into another as its duplicate counts once, through the other; the centre's
+    # ruling on a disputed order (with its reason) decides whether and how it counts.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    ruling: Mapped[Ruling | None] = mapped_column(EnumText(Ruling))
+    ruling_reason: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
