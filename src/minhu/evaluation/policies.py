@@ -1,0 +1,210 @@
+"""Rate policies: how a city defines its three rates (三率) and the composite score that ranks its units.
+
+A policy says which archived orders count (order types, channels, duplicates, what the centre's rulings do),
+what each rate's numerator is, how the citizen's answers weigh (基本满意 as 1, 0.8, ...), and the weights of
+the composite. Policies are versioned: a city that changes its rules loads a new version, and every figure
+names the version it was computed under, so last year's bulletin still reads as it was published.
+
+Weights are exact fractions (written "1/2" or "0.8" in the file), so the rates are exact until the one
+rounding step that shows them (see ``rates.percent``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib import resources
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.core.errors import InvalidInput
+from minhu.evaluation.models import RatePolicyRecord
+from minhu.orders.enums import Channel, OrderType, Resolution, Ruling, Satisfaction
+
+# What a rate may count (its numerator). The denominator follows: the counted orders for the clock measures,
+# the orders with the citizen's answer (or a ruling that stands for it) for the answer measures.
+NUMERATORS: dict[str, str] = {
+    "responded_in_time": "按时响应（在响应时限内联系诉求人）",
+    "responded": "已响应",
+    "finished_in_time": "按时办结（在办结时限内答复）",
+    "resolved": "已解决（按解决情况折算）",
+    "satisfied": "满意（按满意度折算）",
+}
+ANSWER_NUMERATORS = frozenset({"resolved", "satisfied"})
+RULING_EFFECTS = ("exclude", "solved", "as_rated")
+UNREACHABLE_EFFECTS = ("exclude", "zero")
+
+
+@dataclass(frozen=True)
+class RateDefinition:
+    key: str
+    label: str
+    numerator: str
+    weight: Fraction
+
+    @property
+    def needs_answer(self) -> bool:
+        return self.numerator in ANSWER_NUMERATORS
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    code: str
+    version: int
+    name: str
+    description: str
+    types: frozenset[OrderType]
+    channels: frozenset[Channel]  # empty: every channel
+    exclude_duplicates: bool
+    unreachable: str
+    rulings: dict[Ruling, str]
+    resolution_weights: dict[Resolution, Fraction]
+    satisfaction_weights: dict[Satisfaction, Fraction]
+    rates: tuple[RateDefinition, ...]
+    min_orders: int
+    bottom: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.code}@{self.version}"
+
+    def excluded_rulings(self) -> frozenset[Ruling]:
+        return frozenset(r for r, effect in self.rulings.items() if effect == "exclude")
+
+    def solved_rulings(self) -> frozenset[Ruling]:
+        return frozenset(r for r, effect in self.rulings.items() if effect == "solved")
+
+    def weights_text(self) -> str:
+        return " · ".join(f"{rate.label} {_percent_text(rate.weight)}" for rate in self.rates)
+
+
+def _percent_text(weight: Fraction) -> str:
+    value = weight * 100
+    return f"{int(value)}%" if value.denominator == 1 else f"{float(value):g}%"
+
+
+_E = TypeVar("_E", OrderType, Channel)
+
+
+class PolicyError(InvalidInput):
+    code = "invalid_rate_policy"
+
+    def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(message, details=[{"field": field, "message": message}], code=code)
+
+
+def _fraction(value: object, where: str) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PolicyError(f"{where} 须写成数字或分数字符串（如 \"0.8\" 或 \"4/5\"）", field=where)
+    try:
+        number = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        raise PolicyError(f"{where} 不是数字：{value}", field=where) from None
+    if not 0 <= number <= 1:
+        raise PolicyError(f"{where} 须在 0 到 1 之间：{value}", field=where)
+    return number
+
+
+def _enum_set(kind: type[_E], values: object, where: str) -> frozenset[_E]:
+    if not isinstance(values, list):
+        raise PolicyError(f"{where} 须是列表", field=where)
+    try:
+        return frozenset(kind(v) for v in values)
+    except ValueError:
+        raise PolicyError(f"{where} 含未知取值：{values}", field=where) from None
+
+
+def parse(definition: dict[str, Any]) -> RatePolicy:
+    """A policy from its TOML tables, checked whole: every problem names the key it is about."""
+    try:
+        scope = definition.get("scope", {})
+        answers = definition.get("answers", {})
+        ranking = definition.get("ranking", {})
+        code, version = str(definition["code"]), definition["version"]
+        if not code.isidentifier() or not isinstance(version, int) or version < 1:
+            raise PolicyError("code 须是字母数字标识，version 须是正整数", field="code")
+        unreachable = scope.get("unreachable", "exclude")
+        if unreachable not in UNREACHABLE_EFFECTS:
+            raise PolicyError(f"scope.unreachable 须是 {UNREACHABLE_EFFECTS} 之一", field="scope.unreachable")
+        rulings: dict[Ruling, str] = {}
+        for ruling in Ruling:
+            effect = scope.get("rulings", {}).get(ruling.value, "as_rated")
+            if effect not in RULING_EFFECTS:
+                raise PolicyError(f"scope.rulings.{ruling.value} 须是 {RULING_EFFECTS} 之一",
+                                  field=f"scope.rulings.{ruling.value}")
+            rulings[ruling] = effect
+        resolution = {r: _fraction(answers["resolution"][r.value], f"answers.resolution.{r.value}") for r in Resolution}
+        satisfaction = {s: _fraction(answers["satisfaction"][s.value], f"answers.satisfaction.{s.value}")
+                        for s in Satisfaction}
+        rates = []
+        for index, rate in enumerate(definition["rates"]):
+            if rate["numerator"] not in NUMERATORS:
+                raise PolicyError(f"rates[{index}].numerator 须是 {sorted(NUMERATORS)} 之一",
+                                  field=f"rates[{index}].numerator")
+            rates.append(RateDefinition(str(rate["key"]), str(rate["label"]), rate["numerator"],
+                                        _fraction(rate["weight"], f"rates[{index}].weight")))
+        if not rates or sum(r.weight for r in rates) != 1:
+            raise PolicyError("各项率的权重之和须等于 1", field="rates")
+        if len({r.key for r in rates}) != len(rates):
+            raise PolicyError("rates 的 key 不能重复", field="rates")
+        return RatePolicy(
+            code=code, version=version, name=str(definition["name"]),
+            description=str(definition.get("description", "")),
+            types=_enum_set(OrderType, scope.get("types", [t.value for t in OrderType]), "scope.types"),
+            channels=_enum_set(Channel, scope.get("channels", []), "scope.channels"),
+            exclude_duplicates=bool(scope.get("exclude_duplicates", True)), unreachable=unreachable, rulings=rulings,
+            resolution_weights=resolution, satisfaction_weights=satisfaction, rates=tuple(rates),
+            min_orders=int(ranking.get("min_orders", 1)), bottom=int(ranking.get("bottom", 0)))
+    except KeyError as missing:
+        raise PolicyError(f"考核口径缺少 {missing.args[0]}", field=str(missing.args[0])) from None
+
+
+def parse_toml(text: str) -> RatePolicy:
+    try:
+        return parse(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"考核口径文件不是合法的 TOML：{error}", field="file") from None
+
+
+def builtin_sources() -> dict[str, str]:
+    """The policies shipped with minhu, by code: 水果湖街 (10/40/50) and the Beijing style."""
+    folder = resources.files("minhu.evaluation") / "data" / "rate_policies"
+    return {entry.name.removesuffix(".toml"): entry.read_text("utf-8")
+            for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+DEFAULT_CODE = "shuiguohu"
+
+
+def available(session: Session) -> list[RatePolicy]:
+    """Every selectable policy version: the built-ins and what was loaded, newest version of each code first."""
+    found = {(p.code, p.version): p for p in map(parse_toml, builtin_sources().values())}
+    for record in session.scalars(select(RatePolicyRecord)):
+        found[(record.code, record.version)] = parse(record.definition)
+    return sorted(found.values(), key=lambda p: (p.code != DEFAULT_CODE, p.code, -p.version))
+
+
+def resolve(session: Session, ref: str | None) -> RatePolicy:
+    """The policy a request names: ``code`` (its newest version), ``code@version``, or None for the default."""
+    code, _, version_text = (ref or DEFAULT_CODE).partition("@")
+    candidates = [p for p in available(session) if p.code == code]
+    if version_text:
+        candidates = [p for p in candidates if str(p.version) == version_text]
+    if not candidates:
+        known = ", ".join(sorted({p.ref for p in available(session)}))
+        raise PolicyError(f"没有考核口径 {ref}（可选：{known}）", field="policy", code="unknown_rate_policy")
+    return candidates[0]
+
+
+def load(session: Session, text: str) -> RatePolicy:
+    """Store a new policy version; a version already loaded (or built in) is refused, never overwritten."""
+    policy = parse_toml(text)
+    if any(p.code == policy.code and p.version == policy.version for p in available(session)):
+        raise PolicyError(f"考核口径 {policy.ref} 已存在：请提高 version", field="version",
+                          code="rate_policy_exists")
+    session.add(RatePolicyRecord(code=policy.code, version=policy.version, name=policy.name, source=text,
+                                 definition=tomllib.loads(text)))
+    return policy

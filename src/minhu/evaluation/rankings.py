@@ -1,0 +1,169 @@
+"""Rankings (双考): the units of one kind ordered by their composite score for a period, with the rank they had
+the period before and the same period a year before, and the last ones marked for the end-rank report (末位汇报).
+
+A unit's figures cover the orders owned by it and by every unit below it (a street answers for its offices,
+communities and grids). Units are ranked on the printed score — the composite rounded to two decimals — so
+two units that print the same score share a rank (1, 1, 3); units with fewer counted orders than the policy's
+minimum are listed without a rank.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.evaluation import rates
+from minhu.evaluation.policies import RatePolicy
+from minhu.evaluation.rates import Period, UnitRates
+from minhu.org.models import Unit
+from minhu.org.roles import UnitKind
+
+RANKED_KINDS: dict[UnitKind, str] = {
+    UnitKind.STREET: "街道",
+    UnitKind.DEPARTMENT: "职能部门",
+    UnitKind.COMMUNITY: "社区",
+    UnitKind.PROPERTY: "物业公司",
+}
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    kind: UnitKind
+    path: str
+    parent_name: str | None
+
+
+@dataclass(frozen=True)
+class RankRow:
+    unit: UnitRef
+    figures: UnitRates
+    rank: int | None  # None: too few counted orders to be ranked
+    previous_rank: int | None
+    last_year_rank: int | None
+    bottom: bool  # among the last ranked units (末位)
+
+    @property
+    def change(self) -> int | None:
+        """Places gained since the previous period (positive: moved up)."""
+        return None if self.rank is None or self.previous_rank is None else self.previous_rank - self.rank
+
+    @property
+    def change_on_last_year(self) -> int | None:
+        return None if self.rank is None or self.last_year_rank is None else self.last_year_rank - self.rank
+
+
+@dataclass(frozen=True)
+class Ranking:
+    policy: RatePolicy
+    period: Period
+    kind: UnitKind
+    rows: tuple[RankRow, ...]
+
+    @property
+    def ranked(self) -> tuple[RankRow, ...]:
+        return tuple(r for r in self.rows if r.rank is not None)
+
+    @property
+    def total(self) -> UnitRates:
+        """All the listed units together."""
+        return rates.unit_rates(self.policy, rates.summed(r.figures.counts for r in self.rows),
+                                rates.summed(r.figures.reports for r in self.rows))
+
+
+class UnitTree:
+    """Every unit with its ancestry, to find which unit of a kind an owning unit belongs to."""
+
+    def __init__(self, session: Session) -> None:
+        rows = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.path, Unit.parent_id,
+                                      Unit.active)).all()
+        names = {row.id: row.name for row in rows}
+        self.units = {row.id: UnitRef(row.id, row.code, row.name, row.kind, row.path,
+                                      names.get(row.parent_id) if row.parent_id else None) for row in rows}
+        self.active = {row.id for row in rows if row.active}
+
+    def ancestors_or_self(self, unit_id: int) -> list[int]:
+        unit = self.units.get(unit_id)
+        if unit is None:
+            return []
+        return [int(part) for part in unit.path.strip("/").split("/") if part] or [unit_id]
+
+    def of_kind(self, unit_id: int, kind: UnitKind) -> int | None:
+        """The nearest unit of ``kind`` at or above ``unit_id``."""
+        for ancestor in reversed(self.ancestors_or_self(unit_id)):
+            found = self.units.get(ancestor)
+            if found is not None and found.kind is kind:
+                return ancestor
+        return None
+
+    def below(self, unit_id: int) -> set[int]:
+        """The unit and every unit under it."""
+        prefix = self.units[unit_id].path
+        return {u.id for u in self.units.values() if u.path.startswith(prefix)}
+
+
+def rolled_up(tree: UnitTree, by_owner: dict[int, Counter[str]], kind: UnitKind) -> dict[int, Counter[str]]:
+    """Counts per unit of ``kind``, each the sum over the owning units below it."""
+    totals: dict[int, Counter[str]] = {}
+    for owner, counts in by_owner.items():
+        target = tree.of_kind(owner, kind)
+        if target is not None:
+            totals.setdefault(target, Counter()).update(counts)
+    return totals
+
+
+def _ranks(policy: RatePolicy, figures: dict[int, UnitRates]) -> dict[int, int]:
+    """Competition ranks (1, 1, 3) on the printed score, among units with enough counted orders."""
+    scored: list[tuple[Decimal, int]] = [(f.score, unit_id) for unit_id, f in figures.items()
+                                         if f.counted >= max(policy.min_orders, 1) and f.score is not None]
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    ranks: dict[int, int] = {}
+    for position, (score, unit_id) in enumerate(scored, start=1):
+        previous = scored[position - 2] if position > 1 else None
+        ranks[unit_id] = ranks[previous[1]] if previous is not None and previous[0] == score else position
+    return ranks
+
+
+def _figures(session: Session, tree: UnitTree, policy: RatePolicy, period: Period,
+             kind: UnitKind) -> dict[int, UnitRates]:
+    counts = rolled_up(tree, rates.counts_by_owner(session, policy, period), kind)
+    reports = rolled_up(tree, rates.report_counts_by_unit(session, policy, period), kind)
+    return {unit_id: rates.unit_rates(policy, counts.get(unit_id, Counter()), reports.get(unit_id))
+            for unit_id in counts.keys() | reports.keys()}
+
+
+def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind) -> Ranking:
+    """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow by name."""
+    tree = UnitTree(session)
+    figures = _figures(session, tree, policy, period, kind)
+    # Every active unit of the kind is listed, even with nothing counted: an empty line is news too.
+    for unit in tree.units.values():
+        if unit.kind is kind and unit.id in tree.active:
+            figures.setdefault(unit.id, rates.unit_rates(policy, Counter()))
+    current = _ranks(policy, figures)
+    previous = _ranks(policy, _figures(session, tree, policy, period.previous(), kind))
+    last_year = _ranks(policy, _figures(session, tree, policy, period.a_year_before(), kind))
+    worst = sorted(set(current.values()), reverse=True)
+    # The last ranked places, but never the whole list (three units do not make a bottom of three).
+    bottom_places = set(worst[:policy.bottom]) if len(current) > policy.bottom else set()
+    rows = [RankRow(tree.units[unit_id], f, current.get(unit_id), previous.get(unit_id), last_year.get(unit_id),
+                    current.get(unit_id) in bottom_places)
+            for unit_id, f in figures.items()]
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.name))
+    return Ranking(policy, period, kind, tuple(rows))
+
+
+def rates_of(session: Session, policy: RatePolicy, period: Period, unit_id: int) -> UnitRates:
+    """One unit's figures over its whole subtree (the district for the district, a street for a street)."""
+    tree = UnitTree(session)
+    below = tree.below(unit_id)
+    by_owner = rates.counts_by_owner(session, policy, period)
+    reports = rates.report_counts_by_unit(session, policy, period)
+    return rates.unit_rates(policy, rates.summed(c for owner, c in by_owner.items() if owner in below),
+                            rates.summed(c for unit, c in reports.items() if unit in below))

@@ -1,0 +1,280 @@
+"""The three rates (三率) and the composite score, computed in the database under a rate policy.
+
+An order counts in the period it was archived in (归档时间), for the unit that owned it then — an archived
+order's owner no longer changes. One GROUP BY over the archived orders of the period returns, per owning
+unit, integer counts of each case the policy distinguishes (responded in time, each resolution and
+satisfaction answer, ruled solved, unreachable); the rates of a street, a department or the whole district
+are sums of those counts over the units below it, so rolling up stays exact. The policy's weights turn
+counts into rates as exact fractions; rounding happens once, when a rate is shown (``percent``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from minhu.core import clock
+from minhu.core.errors import field_error
+from minhu.evaluation.policies import RatePolicy
+from minhu.orders.enums import Resolution, Satisfaction
+from minhu.orders.models import OrderCall, WorkOrder
+from minhu.orders.states import Status
+
+# ---------------------------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of city dates, ``start`` included, ``end`` excluded, with the name a bulletin prints."""
+
+    start: date
+    end: date
+    key: str
+    label: str
+
+    @property
+    def is_month(self) -> bool:
+        return bool(re.fullmatch(r"\d{4}-\d{2}", self.key))
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The span as instants: city midnight to city midnight."""
+        tz = clock.city_tz()
+        return datetime.combine(self.start, time(), tz), datetime.combine(self.end, time(), tz)
+
+    def previous(self) -> Period:
+        """The period just before, of the same kind (the month before a month)."""
+        if self.is_month:
+            return last_month(self.start)
+        length = self.end - self.start
+        return custom(self.start - length, self.start)
+
+    def a_year_before(self) -> Period:
+        if self.is_month:
+            return month(self.start.year - 1, self.start.month)
+        return custom(_shift_year(self.start), _shift_year(self.end))
+
+
+def _shift_year(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day)
+
+
+def month(year: int, number: int) -> Period:
+    start = date(year, number, 1)
+    end = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
+    return Period(start, end, f"{year:04d}-{number:02d}", f"{year}年{number}月")
+
+
+def custom(start: date, end: date) -> Period:
+    last = date.fromordinal(end.toordinal() - 1)
+    return Period(start, end, f"{start.isoformat()}..{last.isoformat()}",
+                  f"{start.year}年{start.month}月{start.day}日至{last.year}年{last.month}月{last.day}日")
+
+
+def last_month(today: date | None = None) -> Period:
+    """The month before ``today``'s (the city's today by default)."""
+    today = today or clock.city_now().date()
+    return month(today.year - (today.month == 1), 12 if today.month == 1 else today.month - 1)
+
+
+def parse_period(text: str | None, field: str = "period") -> Period:
+    """``2026-10`` (a month), ``2026-Q3``, ``2026`` or ``2026-10-01..2026-10-31`` (both days included)."""
+    if not text:
+        return last_month()
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            return month(int(m[1]), int(m[2]))
+        if m := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            return Period(month(year, quarter * 3 - 2).start, month(year, quarter * 3).end, f"{year}-Q{quarter}", f"{year}年第{quarter}季度")
+        if m := re.fullmatch(r"(\d{4})", text):
+            year = int(m[1])
+            return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), f"{year}年")
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            first_day, last_day = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if last_day >= first_day:
+                return custom(first_day, date.fromordinal(last_day.toordinal() + 1))
+    except ValueError:
+        pass
+    raise field_error(field, f"无法识别的统计期：{text}（例如 2026-10、2026-Q3、2026 或 2026-10-01..2026-10-31）")
+
+
+# ---------------------------------------------------------------------------------------------- counts
+
+# The integer counts one owning unit's archived orders reduce to; every rate is a function of these.
+COUNT_KEYS: tuple[str, ...] = (
+    "counted", "responded", "responded_in_time", "finished", "finished_in_time", "ruled_solved", "unreachable",
+    *(f"resolution_{r.value}" for r in Resolution), *(f"satisfaction_{s.value}" for s in Satisfaction),
+)
+
+
+def _scope(policy: RatePolicy, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Which archived orders count under the policy: type, channel, not merged away, not ruled out."""
+    order = WorkOrder
+    where: list[ColumnElement[bool]] = [order.status == Status.ARCHIVED.value, order.closed_at >= start,
+                                        order.closed_at < end, order.type.in_([t.value for t in policy.types])]
+    if policy.channels:
+        where.append(order.channel.in_([c.value for c in policy.channels]))
+    if policy.exclude_duplicates:
+        where.append(order.duplicate_of_id.is_(None))
+    if excluded := policy.excluded_rulings():
+        where.append(or_(order.ruling.is_(None), order.ruling.not_in([r.value for r in excluded])))
+    return where
+
+
+def _count_columns(policy: RatePolicy) -> dict[str, ColumnElement[Any]]:
+    order = WorkOrder
+    solved_rulings = [r.value for r in policy.solved_rulings()]
+    # Never NULL (a NULL ruling would make "not ruled solved" unknown and drop the order from every count).
+    ruled_solved = and_(order.ruling.is_not(None), order.ruling.in_(solved_rulings)) if solved_rulings else None
+
+    def count_if(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    def answered(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
+        # The citizen's answers count only where no ruling stands in for them.
+        return count_if(*conditions, *(() if ruled_solved is None else (~ruled_solved,)))
+
+    in_time = or_(order.respond_due_at.is_(None), order.responded_at <= order.respond_due_at)
+    finished_in_time = or_(order.finish_due_at.is_(None), order.replied_at <= order.finish_due_at)
+    columns: dict[str, ColumnElement[Any]] = {
+        "counted": func.count(),
+        "responded": count_if(order.responded_at.is_not(None)),
+        "responded_in_time": count_if(order.responded_at.is_not(None), in_time),
+        "finished": count_if(order.replied_at.is_not(None)),
+        "finished_in_time": count_if(order.replied_at.is_not(None), finished_in_time),
+        "ruled_solved": count_if(ruled_solved) if ruled_solved is not None else literal(0),
+        "unreachable": answered(order.unreachable.is_(True)),
+    }
+    for resolution in Resolution:
+        columns[f"resolution_{resolution.value}"] = answered(order.resolution == resolution.value)
+    for satisfaction in Satisfaction:
+        columns[f"satisfaction_{satisfaction.value}"] = answered(order.satisfaction == satisfaction.value)
+    return columns
+
+
+def counts_by_owner(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
+    """Per owning unit, the counts of its archived orders in the period under the policy."""
+    start, end = period.bounds()
+    columns = _count_columns(policy)
+    query = (select(WorkOrder.owner_unit_id, *(c.label(k) for k, c in columns.items()))
+             .where(*_scope(policy, start, end)).group_by(WorkOrder.owner_unit_id))
+    return {row[0]: Counter({key: int(value) for key, value in zip(columns, row[1:], strict=True)})
+            for row in session.execute(query)}
+
+
+def report_counts_by_unit(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
+    """Per unit called onto orders (吹哨), on the counted orders of the period: calls, reports, reports in time."""
+    start, end = period.bounds()
+    call = OrderCall
+    query = (select(call.unit_id, func.count(),
+                    func.coalesce(func.sum(case((call.reported_at.is_not(None), 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((call.reported_at <= call.report_due_at, 1), else_=0)), 0))
+             .join(WorkOrder, WorkOrder.id == call.order_id).where(*_scope(policy, start, end))
+             .group_by(call.unit_id))
+    return {unit_id: Counter({"calls": int(calls), "reported": int(reported), "reported_in_time": int(in_time)})
+            for unit_id, calls, reported, in_time in session.execute(query)}
+
+
+# ---------------------------------------------------------------------------------------------- rates
+
+HUNDREDTH = Decimal("0.01")
+
+
+def percent(value: Fraction | None) -> Decimal | None:
+    """A rate as a percentage with two decimals, rounded half up (0.123456 → 12.35): the one rounding step."""
+    if value is None:
+        return None
+    return (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class RateValue:
+    key: str
+    label: str
+    weight: Fraction
+    numerator: Fraction
+    denominator: int
+
+    @property
+    def value(self) -> Fraction | None:
+        """The exact rate, or None when nothing could be counted (no answered order for an answer rate)."""
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.value)
+
+
+@dataclass(frozen=True)
+class UnitRates:
+    counts: Counter[str]
+    rates: tuple[RateValue, ...]
+    reports: Counter[str]
+
+    @property
+    def counted(self) -> int:
+        return self.counts["counted"]
+
+    @property
+    def composite(self) -> Fraction | None:
+        """The weighted sum of the rates; a rate with nothing to count gives its weight to the others."""
+        present = [r for r in self.rates if r.value is not None]
+        total_weight = sum((r.weight for r in present), Fraction(0))
+        if not total_weight:
+            return None
+        return sum((r.weight * r.value for r in present if r.value is not None), Fraction(0)) / total_weight
+
+    @property
+    def score(self) -> Decimal | None:
+        """The composite on a 100-point scale, two decimals, half up: what is printed and ranked on."""
+        return percent(self.composite)
+
+    @property
+    def report_rate(self) -> Fraction | None:
+        return Fraction(self.reports["reported_in_time"], self.reports["calls"]) if self.reports["calls"] else None
+
+    def rate(self, key: str) -> RateValue:
+        return next(r for r in self.rates if r.key == key)
+
+
+def rate_values(policy: RatePolicy, counts: Mapping[str, int]) -> tuple[RateValue, ...]:
+    """Each rate of the policy from one unit's counts."""
+    values = []
+    for rate in policy.rates:
+        if rate.numerator in ("resolved", "satisfied"):
+            weights: Mapping[Any, Fraction]
+            if rate.numerator == "resolved":
+                prefix, weights = "resolution", policy.resolution_weights
+            else:
+                prefix, weights = "satisfaction", policy.satisfaction_weights
+            answered = sum(counts.get(f"{prefix}_{a.value}", 0) for a in weights)
+            numerator = sum((w * counts.get(f"{prefix}_{a.value}", 0) for a, w in weights.items()), Fraction(0))
+            numerator += counts.get("ruled_solved", 0)
+            denominator = answered + counts.get("ruled_solved", 0)
+            if policy.unreachable == "zero":
+                denominator += counts.get("unreachable", 0)
+        else:
+            numerator, denominator = Fraction(counts.get(rate.numerator, 0)), counts.get("counted", 0)
+        values.append(RateValue(rate.key, rate.label, rate.weight, numerator, denominator))
+    return tuple(values)
+
+
+def unit_rates(policy: RatePolicy, counts: Mapping[str, int], reports: Mapping[str, int] | None = None) -> UnitRates:
+    return UnitRates(Counter(counts), rate_values(policy, counts), Counter(reports or {}))
+
+
+def summed(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
