@@ -8,7 +8,6 @@ straight from the policy's definition with exact fractions, without the SQL or `
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any

@@ -95,7 +95,8 @@ def parse_period(text: str | None, field: str = "period") -> Period:
             return month(int(m[1]), int(m[2]))
         if m := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text):
             year, quarter = int(m[1]), int(m[2])
-            return Period(month(year, quarter * 3 - 2).start, month(year, quarter * 3).end, f"{year}-Q{quarter}", f"{year}年第{quarter}季度")
+            return Period(month(year, quarter * 3 - 2).start, month(year, quarter * 3).end, f"{year}-Q{quarter}",
+                          f"{year}年第{quarter}季度")
         if m := re.fullmatch(r"(\d{4})", text):
             year = int(m[1])
             return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), f"{year}年")
