@@ -244,6 +244,10 @@ class UnitRates:
     def report_rate(self) -> Fraction | None:
         return Fraction(self.reports["reported_in_time"], self.reports["calls"]) if self.reports["calls"] else None
 
+    @property
+    def report_percent(self) -> Decimal | None:
+        return percent(self.report_rate)
+
     def rate(self, key: str) -> RateValue:
         return next(r for r in self.rates if r.key == key)
 

@@ -1,0 +1,117 @@
+"""What the rates API returns. Percentages are decimal strings with two places ("86.97"): exact as printed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from minhu.evaluation.policies import RatePolicy
+from minhu.evaluation.rankings import Ranking, RankRow, UnitRef
+from minhu.evaluation.rates import Period, UnitRates
+from minhu.orders.schemas import UnitBrief
+
+
+class PeriodRead(BaseModel):
+    key: str = Field(description="2026-10, 2026-Q3, 2026 或 2026-10-01..2026-10-31")
+    label: str
+    first: date
+    last: date
+
+
+class PolicyRead(BaseModel):
+    ref: str = Field(description="code@version")
+    code: str
+    version: int
+    name: str
+    description: str
+    weights: dict[str, Decimal] = Field(description="各项率的权重（合计 1）")
+
+
+class RateRead(BaseModel):
+    key: str
+    label: str
+    percent: Decimal | None = Field(description="百分比，两位小数，四舍五入；无可计件数时为 null")
+    numerator: str = Field(description="分子（精确分数，如 41/2）")
+    denominator: int
+
+
+class ReportsRead(BaseModel):
+    calls: int = Field(description="吹哨被叫次数")
+    reported: int
+    reported_in_time: int
+    percent: Decimal | None = Field(description="按时报到率")
+
+
+class FiguresRead(BaseModel):
+    counted: int = Field(description="参与考核的件数")
+    rates: list[RateRead]
+    score: Decimal | None = Field(description="综合得分（百分制，两位小数）")
+    reports: ReportsRead
+    counts: dict[str, int] = Field(description="各类件数（计算依据）")
+
+
+class UnitRatesRead(BaseModel):
+    unit: UnitBrief
+    period: PeriodRead
+    policy: PolicyRead
+    figures: FiguresRead
+
+
+class RankRowRead(BaseModel):
+    rank: int | None = Field(description="名次；件数不足时为 null（不排名）")
+    previous_rank: int | None
+    last_year_rank: int | None
+    change: int | None = Field(description="较上期上升的名次（负数为下降）")
+    change_on_last_year: int | None
+    bottom: bool = Field(description="末位")
+    unit: UnitBrief
+    parent: str | None
+    figures: FiguresRead
+
+
+class RankingRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"description": "双考排名"})
+
+    kind: str
+    period: PeriodRead
+    policy: PolicyRead
+    rows: list[RankRowRead]
+
+
+def period_read(period: Period) -> PeriodRead:
+    return PeriodRead(key=period.key, label=period.label, first=period.start,
+                      last=date.fromordinal(period.end.toordinal() - 1))
+
+
+def policy_read(policy: RatePolicy) -> PolicyRead:
+    return PolicyRead(ref=policy.ref, code=policy.code, version=policy.version, name=policy.name,
+                      description=policy.description,
+                      weights={r.key: Decimal(r.weight.numerator) / Decimal(r.weight.denominator)
+                               for r in policy.rates})
+
+
+def figures_read(figures: UnitRates) -> FiguresRead:
+    reports = figures.reports
+    return FiguresRead(
+        counted=figures.counted, score=figures.score, counts=dict(sorted(figures.counts.items())),
+        rates=[RateRead(key=r.key, label=r.label, percent=r.percent, numerator=str(r.numerator),
+                        denominator=r.denominator) for r in figures.rates],
+        reports=ReportsRead(calls=reports["calls"], reported=reports["reported"],
+                            reported_in_time=reports["reported_in_time"], percent=figures.report_percent))
+
+
+def unit_ref_brief(unit: UnitRef) -> UnitBrief:
+    return UnitBrief(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind.value)
+
+
+def rank_row_read(row: RankRow) -> RankRowRead:
+    return RankRowRead(rank=row.rank, previous_rank=row.previous_rank, last_year_rank=row.last_year_rank,
+                       change=row.change, change_on_last_year=row.change_on_last_year, bottom=row.bottom,
+                       unit=unit_ref_brief(row.unit), parent=row.unit.parent_name, figures=figures_read(row.figures))
+
+
+def ranking_read(ranking: Ranking) -> RankingRead:
+    return RankingRead(kind=ranking.kind.value, period=period_read(ranking.period),
+                       policy=policy_read(ranking.policy), rows=[rank_row_read(r) for r in ranking.rows])
