@@ -87,6 +87,7 @@ class UnitTree:
         self.units = {row.id: UnitRef(row.id, row.code, row.name, row.kind, row.path,
                                       names.get(row.parent_id) if row.parent_id else None) for row in rows}
         self.active = {row.id for row in rows if row.active}
+        self._of_kind: dict[tuple[int, UnitKind], int | None] = {}
 
     def ancestors_or_self(self, unit_id: int) -> list[int]:
         unit = self.units.get(unit_id)
@@ -96,11 +97,11 @@ class UnitTree:
 
     def of_kind(self, unit_id: int, kind: UnitKind) -> int | None:
         """The nearest unit of ``kind`` at or above ``unit_id``."""
-        for ancestor in reversed(self.ancestors_or_self(unit_id)):
-            found = self.units.get(ancestor)
-            if found is not None and found.kind is kind:
-                return ancestor
-        return None
+        key = (unit_id, kind)
+        if key not in self._of_kind:
+            self._of_kind[key] = next((a for a in reversed(self.ancestors_or_self(unit_id))
+                                       if a in self.units and self.units[a].kind is kind), None)
+        return self._of_kind[key]
 
     def below(self, unit_id: int) -> set[int]:
         """The unit and every unit under it."""
@@ -130,25 +131,43 @@ def _ranks(policy: RatePolicy, figures: dict[int, UnitRates]) -> dict[int, int]:
     return ranks
 
 
-def _figures(session: Session, tree: UnitTree, policy: RatePolicy, period: Period,
-             kind: UnitKind) -> dict[int, UnitRates]:
-    counts = rolled_up(tree, rates.counts_by_owner(session, policy, period), kind)
-    reports = rolled_up(tree, rates.report_counts_by_unit(session, policy, period), kind)
-    return {unit_id: rates.unit_rates(policy, counts.get(unit_id, Counter()), reports.get(unit_id))
+class PeriodCounts:
+    """The two aggregations of a period (orders by owner, whistle calls by unit), run once however many
+    kinds of unit are ranked from them."""
+
+    def __init__(self, session: Session, policy: RatePolicy) -> None:
+        self.session, self.policy = session, policy
+        self._done: dict[str, tuple[dict[int, Counter[str]], dict[int, Counter[str]]]] = {}
+
+    def of(self, period: Period) -> tuple[dict[int, Counter[str]], dict[int, Counter[str]]]:
+        if period.key not in self._done:
+            self._done[period.key] = (rates.counts_by_owner(self.session, self.policy, period),
+                                      rates.report_counts_by_unit(self.session, self.policy, period))
+        return self._done[period.key]
+
+
+def _figures(tree: UnitTree, counted: PeriodCounts, period: Period, kind: UnitKind) -> dict[int, UnitRates]:
+    by_owner, by_called = counted.of(period)
+    counts, reports = rolled_up(tree, by_owner, kind), rolled_up(tree, by_called, kind)
+    return {unit_id: rates.unit_rates(counted.policy, counts.get(unit_id, Counter()), reports.get(unit_id))
             for unit_id in counts.keys() | reports.keys()}
 
 
-def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind) -> Ranking:
-    """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow by name."""
-    tree = UnitTree(session)
-    figures = _figures(session, tree, policy, period, kind)
+def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *,
+         tree: UnitTree | None = None, counted: PeriodCounts | None = None) -> Ranking:
+    """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow by name.
+
+    Pass one ``tree`` and ``counted`` to rank several kinds from the same aggregations (``rank_all``)."""
+    tree = tree or UnitTree(session)
+    counted = counted or PeriodCounts(session, policy)
+    figures = _figures(tree, counted, period, kind)
     # Every active unit of the kind is listed, even with nothing counted: an empty line is news too.
     for unit in tree.units.values():
         if unit.kind is kind and unit.id in tree.active:
             figures.setdefault(unit.id, rates.unit_rates(policy, Counter()))
     current = _ranks(policy, figures)
-    previous = _ranks(policy, _figures(session, tree, policy, period.previous(), kind))
-    last_year = _ranks(policy, _figures(session, tree, policy, period.a_year_before(), kind))
+    previous = _ranks(policy, _figures(tree, counted, period.previous(), kind))
+    last_year = _ranks(policy, _figures(tree, counted, period.a_year_before(), kind))
     worst = sorted(set(current.values()), reverse=True)
     # The last ranked places, but never the whole list (three units do not make a bottom of three).
     bottom_places = set(worst[:policy.bottom]) if len(current) > policy.bottom else set()
@@ -159,11 +178,17 @@ def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind) -
     return Ranking(policy, period, kind, tuple(rows))
 
 
-def rates_of(session: Session, policy: RatePolicy, period: Period, unit_id: int) -> UnitRates:
+def rank_all(session: Session, policy: RatePolicy, period: Period, *,
+             counted: PeriodCounts | None = None) -> dict[UnitKind, Ranking]:
+    """Every ranked kind for the period: six aggregations in all (this period, the one before, a year before)."""
+    tree, counted = UnitTree(session), counted or PeriodCounts(session, policy)
+    return {kind: rank(session, policy, period, kind, tree=tree, counted=counted) for kind in RANKED_KINDS}
+
+
+def rates_of(session: Session, policy: RatePolicy, period: Period, unit_id: int, *,
+             counted: PeriodCounts | None = None) -> UnitRates:
     """One unit's figures over its whole subtree (the district for the district, a street for a street)."""
-    tree = UnitTree(session)
-    below = tree.below(unit_id)
-    by_owner = rates.counts_by_owner(session, policy, period)
-    reports = rates.report_counts_by_unit(session, policy, period)
+    below = UnitTree(session).below(unit_id)
+    by_owner, reports = (counted or PeriodCounts(session, policy)).of(period)
     return rates.unit_rates(policy, rates.summed(c for owner, c in by_owner.items() if owner in below),
                             rates.summed(c for unit, c in reports.items() if unit in below))

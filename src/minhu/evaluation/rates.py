@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
@@ -198,6 +199,7 @@ def percent(value: Fraction | None) -> Decimal | None:
     return (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
+# Frozen dataclasses whose derived values are cached on first use (a ranking reads each many times).
 @dataclass(frozen=True)
 class RateValue:
     key: str
@@ -206,7 +208,7 @@ class RateValue:
     numerator: Fraction
     denominator: int
 
-    @property
+    @cached_property
     def value(self) -> Fraction | None:
         """The exact rate, or None when nothing could be counted (no answered order for an answer rate)."""
         return self.numerator / self.denominator if self.denominator else None
@@ -226,7 +228,7 @@ class UnitRates:
     def counted(self) -> int:
         return self.counts["counted"]
 
-    @property
+    @cached_property
     def composite(self) -> Fraction | None:
         """The weighted sum of the rates; a rate with nothing to count gives its weight to the others."""
         present = [r for r in self.rates if r.value is not None]
@@ -235,7 +237,7 @@ class UnitRates:
             return None
         return sum((r.weight * r.value for r in present if r.value is not None), Fraction(0)) / total_weight
 
-    @property
+    @cached_property
     def score(self) -> Decimal | None:
         """The composite on a 100-point scale, two decimals, half up: what is printed and ranked on."""
         return percent(self.composite)
@@ -263,7 +265,8 @@ def rate_values(policy: RatePolicy, counts: Mapping[str, int]) -> tuple[RateValu
             else:
                 prefix, weights = "satisfaction", policy.satisfaction_weights
             answered = sum(counts.get(f"{prefix}_{a.value}", 0) for a in weights)
-            numerator = sum((w * counts.get(f"{prefix}_{a.value}", 0) for a, w in weights.items()), Fraction(0))
+            numerator = sum((w * n for a, w in weights.items() if (n := counts.get(f"{prefix}_{a.value}", 0))),
+                            Fraction(0))
             numerator += counts.get("ruled_solved", 0)
             denominator = answered + counts.get("ruled_solved", 0)
             if policy.unreachable == "zero":
