@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
@@ -103,8 +102,8 @@ class WorkOrder(Base):
     # reached, how many tries it took, and whether the callback was closed as unreachable (counted apart).
     callback_method: Mapped[CallbackMethod | None] = mapped_column(EnumText(CallbackMethod))
     callback_reached: Mapped[bool | None] = mapped_column(Boolean)
-    callback_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    unreachable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     # Assessment: an order merged into another as its duplicate counts once, through the other; the centre's
     # ruling on a disputed order (with its reason) decides whether and how it counts.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
