@@ -137,3 +137,23 @@ def test_only_an_administrator_loads_a_policy(client, token_for, world: World) -
     refused = client.post("/api/v1/rate-policies", json={"source": broken}, headers=token_for(world.admin))
     assert refused.status_code == 422
     assert refused.json()["error"]["details"][0]["field"] == "rates"
+
+
+def test_the_command_line_prints_the_ranking_and_loads_a_policy(run, example: World, tmp_path) -> None:
+    shown = run("rates", "show", "--period", "2026-10", "--kind", "street")
+    assert shown.exit_code == 0, shown.output
+    assert "2026年10月 街道排名" in shown.output
+    line = next(line for line in shown.output.splitlines() if "积玉桥街" in line)
+    assert "90.00%" in line
+    assert "85.44" in line
+    refused = run("rates", "show", "--period", "十月")
+    assert refused.exit_code != 0
+    assert "无法识别的统计期" in refused.output
+    from minhu.evaluation.policies import builtin_sources
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(builtin_sources()["beijing"].replace("version = 1", "version = 2"), "utf-8")
+    loaded = run("rates", "load", str(policy))
+    assert loaded.exit_code == 0, loaded.output
+    assert "beijing@2" in loaded.output
+    assert run("rates", "load", str(policy)).exit_code != 0  # the same version again is refused
