@@ -222,7 +222,9 @@ def kind_of(title: str, rules: Rules) -> Kind | None:
 def _completeness(item: ReplyInput, rules: Rules) -> tuple[float, list[str], list[MissingPart]]:
     kind = kind_of(item.title, rules)
     expected = [p for p in rules.parts if kind is None or p.key in kind.expects]
-    found = [p for p in expected if p.found_in(item.reply)]
+    # Stock phrases hide false parts: 调查处理 holds 查处, 核实后 holds 核实.
+    text = _without_stock(item.reply, rules)
+    found = [p for p in expected if p.found_in(text)]
     missing = [MissingPart(p.key, p.label, p.hint) for p in expected if p not in found]
     total = sum(p.weight for p in expected) or 1.0
     reasons = [f"{kind.label}类诉求，不要求" + "、".join(p.label for p in rules.parts if p not in expected)] \
@@ -247,11 +249,17 @@ def _timeliness(item: ReplyInput, rules: Rules) -> tuple[float | None, list[str]
     return value, [reason + f"，超时 {taken - limit:.1f} 个工作日"]
 
 
+def _without_stock(text: str, rules: Rules) -> str:
+    for phrase in rules.generic:
+        text = text.replace(phrase, "")
+    return text
+
+
 def substance(reply: str, rules: Rules, title_terms: set[str] | None = None) -> str:
     """What the reply says beyond greetings, thanks, stock phrases, dates and echoes of the title."""
     text = _without_echo(reply, title_terms or set(), rules.ignore)
-    text = _DATE.sub("", text)
-    for phrase in (*rules.generic, *rules.greetings, *rules.thanks):
+    text = _without_stock(_DATE.sub("", text), rules)
+    for phrase in (*rules.greetings, *rules.thanks):
         text = text.replace(phrase, "")
     text = _USER.sub("", text)
     return _NOISE.sub("", text)
