@@ -70,6 +70,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/map.py
 	$(BIN)/python bench/route.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/reply_quality.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,9 @@ from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
+from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
+from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
@@ -74,6 +76,7 @@ def template_globals() -> dict[str, object]:
         "RESOLUTION_LABELS": RESOLUTION_LABELS, "SATISFACTION_LABELS": SATISFACTION_LABELS,
         "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS, "LIGHT_LABELS": {k.value: v for k, v in LIGHT_LABELS.items()},
         "LIMIT_LABELS": {k.value: v for k, v in LIMIT_LABELS.items()},
+        "REPLY_GRADE_LABELS": {k.value: v for k, v in REPLY_GRADE_LABELS.items()},
         "type_options": lambda labels: [(key.value, text) for key, text in labels.items()],
         "channel_options": lambda channels, labels: [(c.value, labels[c]) for c in channels],
     }
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
     notify_templates.configure(site_url=settings.base_url)
+    evaluation_listeners.install()
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

@@ -1,24 +1,28 @@
-"""JSON routes of assessment under /api/v1: a unit's three rates for a period, the rankings, the policies."""
+"""JSON routes of evaluation under /api/v1: a unit's three rates for a period, the rankings, the rate policies,
+and the reply quality of an order."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from minhu.core.errors import Forbidden, NotFound, field_error
-from minhu.evaluation import policies, rankings, rates
+from minhu.evaluation import policies, rankings, rates, review
 from minhu.evaluation.schemas import (
     PolicyRead,
     RankingRead,
+    ReplyQualityRead,
     UnitRatesRead,
     figures_read,
     period_read,
     policy_read,
     ranking_read,
+    reply_quality_read,
 )
+from minhu.orders import queries
 from minhu.orders.present import unit_brief
 from minhu.org.auth import ApiUser
 from minhu.org.models import Unit
@@ -83,3 +87,15 @@ def load_policy(body: PolicyUpload, user: ApiUser, db: DB) -> PolicyRead:
         raise Forbidden("只有管理员可以载入考核口径", code="not_an_administrator")
     with db.transaction() as session:
         return policy_read(policies.load(session, body.source))
+
+
+OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如 WC20261122000123")]
+
+
+@router.get("/orders/{number}/reply-quality", response_model=ReplyQualityRead, responses=ERRORS(401, 404, 409))
+def read_reply_quality(number: OrderNumber, user: ApiUser, db: DB) -> ReplyQualityRead:
+    """How well the order's reply answers the request (答复质量): score, grade, each criterion with its
+    reasons, the missing parts. 409 ``no_reply`` while the order has no reply."""
+    with db.read() as session:
+        order = queries.get_visible(session, number, viewer=user)
+        return reply_quality_read(number, review.quality_of(session, order))

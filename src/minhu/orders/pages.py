@@ -22,6 +22,7 @@ from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import WorkOrder
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import ActionRequest, AllowedAction
+from minhu.orders.signals import OrderShown, order_shown
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
@@ -73,9 +74,11 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         events = [present.event_read(e) for e in queries.events_of(session, order)]
         targets, own_targets = _targets_for(session, user, view.allowed_actions)
         people = _people_for(session, order)
+        shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions))
+        order_shown.send(shown)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
                   events=events, targets=targets, own_targets=own_targets, people=people, post_labels=POST_LABELS,
-                  flashes=pop_flashes(request))
+                  panels=shown.panels, flashes=pop_flashes(request))
 
 
 def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> tuple[Sequence[Unit], Sequence[Unit]]:

@@ -38,7 +38,7 @@ from minhu.orders.models import (
     WorkOrder,
 )
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.orders.signals import OrderChange, order_created, order_moved
+from minhu.orders.signals import OrderChange, OrderMoving, order_created, order_moved, order_moving
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
@@ -550,8 +550,10 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif from_status is Status.VOIDED:
         order.closed_at = None
 
+    moving = OrderMoving(session, order, action, actor, {**payload, **_deadline_payload(moved)})
+    order_moving.send(moving)
     event = _append_event(session, order, action, actor=actor, from_status=from_status, note=note,
-                          payload={**payload, **_deadline_payload(moved)})
+                          payload=moving.payload)
     try:
         session.flush()
     except StaleDataError as exc:

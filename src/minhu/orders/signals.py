@@ -1,13 +1,21 @@
-"""What the work-order domain announces; routing, deadlines and evaluation subscribe."""
+"""What the work-order domain announces; routing, deadlines and evaluation subscribe.
+
+``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or shows
+without orders importing it: receivers add to the payload of the event about to be written (it is
+append-only afterwards), or add a panel to the order page.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from minhu.core.signals import Signal
 from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.states import Action
+from minhu.org.models import User
 
 
 @dataclass(frozen=True)
@@ -17,5 +25,37 @@ class OrderChange:
     event: OrderEvent
 
 
+@dataclass(frozen=True)
+class OrderMoving:
+    """An action applied to ``order`` whose event is about to be written; ``payload`` is what it will keep."""
+
+    session: Session
+    order: WorkOrder
+    action: Action
+    actor: User
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section another domain adds to the order page: its template and that template's data."""
+
+    template: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OrderShown:
+    """The order page being built for ``viewer``; receivers append to ``panels``."""
+
+    session: Session
+    order: WorkOrder
+    viewer: User
+    allowed: frozenset[Action]
+    panels: list[Panel] = field(default_factory=list)
+
+
 order_created: Signal[OrderChange] = Signal("order_created")
 order_moved: Signal[OrderChange] = Signal("order_moved")
+order_moving: Signal[OrderMoving] = Signal("order_moving")
+order_shown: Signal[OrderShown] = Signal("order_shown")
