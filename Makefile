@@ -25,10 +25,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # Front-end assets come from the npm registry (package-lock.json) and are served by us.
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui $(VENDOR)/leaflet $(VENDOR)/echarts
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	@touch $@
 
 assets: $(VENDOR)/.installed
