@@ -117,6 +117,7 @@ def echarts_data(document: Document) -> dict[str, object]:
     streets: Document = next((t for t in document["rankings"] if t["kind"] == "street"), {"rows": []})
     scored = [row for row in streets["rows"] if row["figures"]["score"] is not None]
     return {
+        "colors": list(COLORS),
         "trend": {"labels": [short_label(p["key"], p["label"]) for p in trend], "min": _axis_floor(values),
                   "series": [{"name": r["label"], "data": [p["rates"][r["key"]] for p in trend]} for r in rates]},
         "scores": {"names": [row["unit"]["name"] for row in scored],

@@ -18,6 +18,7 @@
 
   draw("trend-chart", {
     animation: false,
+    color: data.colors,
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v.toFixed(2) + "%"; } },
     legend: { top: 0 },
     grid: { left: 48, right: 24, top: 36, bottom: 32 },
