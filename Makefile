@@ -25,10 +25,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # Front-end assets come from the npm registry (package-lock.json) and are served by us.
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/swagger-ui $(VENDOR)/leaflet $(VENDOR)/echarts
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	@touch $@
 
 assets: $(VENDOR)/.installed
@@ -39,12 +40,14 @@ run: $(VENV)/.installed assets
 	$(BIN)/minhu demo train
 	$(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
-# Browser tests need Chromium and CJK fonts from Debian; installed when missing.
+# Browser tests need Chromium and CJK fonts from Debian, the bulletin's PDF (WeasyPrint) Pango; installed when missing.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+	    || ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium and CJK fonts (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei >/dev/null; \
+	    echo "installing chromium, CJK fonts and Pango for the PDFs (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei \
+	      libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else \
 	    echo "browser tests need /usr/bin/chromium and fonts-noto-cjk: run 'sudo apt-get install chromium fonts-noto-cjk' (they will be skipped)"; \
 	  fi; \

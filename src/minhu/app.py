@@ -21,6 +21,7 @@ from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
+from minhu.evaluation import bulletin_api, bulletin_pages
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
@@ -153,7 +154,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
-                   notify_pages.router, evaluation_api.router, evaluation_pages.router):
+                   notify_pages.router, evaluation_api.router, evaluation_pages.router,
+                   bulletin_api.router, bulletin_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

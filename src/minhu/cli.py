@@ -19,6 +19,7 @@ from minhu.core.errors import DomainError
 from minhu.deadlines import service as deadlines
 from minhu.demo import city
 from minhu.dispatch import cli as dispatch_cli
+from minhu.evaluation import bulletin_cli
 from minhu.evaluation import cli as evaluation_cli
 from minhu.map import cli as map_cli
 from minhu.notify import cli as notify_cli
@@ -52,6 +53,7 @@ app.add_typer(supervision_cli.calendar_app, name="calendar")
 app.add_typer(evaluation_cli.rates_app, name="rates")
 app.command("classify")(dispatch_cli.classify)
 app.add_typer(notify_cli.notify_app, name="notify")
+app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from minhu.config import Settings
+from minhu.evaluation.bulletin_archive import monthly_job
 from minhu.notify.delivery import DeliveryPolicy, delivery_job
 from minhu.notify.senders import build_senders
 from minhu.supervision.sweep import SweepPolicy, sweep_job
@@ -26,4 +27,7 @@ def default_jobs(settings: Settings) -> list[Job]:
         Job("deadlines.sweep", every=timedelta(seconds=settings.sweep_seconds),
             run=sweep_job(SweepPolicy(supervise_after=timedelta(hours=settings.supervise_after_hours))),
             exclusive=True),
+        # Exclusive so two workers do not both render it; the unique key would keep one anyway.
+        Job("evaluation.monthly_bulletin", every=timedelta(hours=1),
+            run=monthly_job(settings.home / "templates"), exclusive=True),
     ]
