@@ -80,3 +80,15 @@ def test_a_reviewer_rules_from_the_ledger(client, db, world):
     ruled = client.get("/dissatisfied?state=ruled").text
     assert f'data-number="{order.number}" data-state="ruled"' in ruled
     assert "不属于受理范围" in ruled
+
+
+def test_the_citizen_tracking_the_order_does_not_see_the_ruling(client, db, world):
+    order = called_back(db, world)
+    act(db, order.number, Action.RULE, world.reviewer, ruling="unreasonable", unreasonable_kind="malicious",
+        note="经核实为恶意诉求")
+    token = csrf_of(client.get("/public/track").text)
+    page = client.post("/public/track", data={"csrf_token": token, "number": order.number,
+                                              "phone_last4": "5678"}).text
+    assert order.number in page
+    assert "恶意诉求" not in page
+    assert "审核认定" not in page

@@ -119,16 +119,18 @@ def dissatisfied_clause(*, wide: bool) -> ColumnElement[bool]:
 
 def _ledger_query(viewer: User, filters: LedgerFilters) -> Select[WorkOrder, datetime]:
     bad = dissatisfied_clause(wide=filters.wide)
+    # Driven from the callbacks of the period (one pass over the events' action/time index), not from every
+    # order; the latest dissatisfied callback of all time then decides the row's state.
+    in_period = [bad]
+    if filters.start is not None:
+        in_period.append(OrderEvent.at >= filters.start)
+    if filters.end is not None:
+        in_period.append(OrderEvent.at < filters.end)
+    hits = select(OrderEvent.order_id).where(*in_period).group_by(OrderEvent.order_id).subquery()
     last_bad = select(func.max(OrderEvent.at)).where(OrderEvent.order_id == WorkOrder.id, bad) \
         .correlate(WorkOrder).scalar_subquery()
-    query = select(WorkOrder, last_bad).where(last_bad.is_not(None), order_permissions.visible_clause(viewer))
-    if filters.start is not None or filters.end is not None:
-        in_period = [OrderEvent.order_id == WorkOrder.id, bad]
-        if filters.start is not None:
-            in_period.append(OrderEvent.at >= filters.start)
-        if filters.end is not None:
-            in_period.append(OrderEvent.at < filters.end)
-        query = query.where(exists(select(OrderEvent.id).where(*in_period).correlate(WorkOrder)))
+    query = select(WorkOrder, last_bad).join(hits, hits.c.order_id == WorkOrder.id) \
+        .where(order_permissions.visible_clause(viewer))
     if filters.unit is not None:
         query = query.where(WorkOrder.owner_unit_id.in_(unit_ids_below(filters.unit)))
     if filters.state is LedgerState.RULED:

@@ -1,4 +1,5 @@
-"""evaluation: threads of one citizen's repeats on one matter, and their standard replies
+"""evaluation: threads of one citizen's repeats on one matter, their standard replies, and the indexes the
+thread suggestions (orders by phone and time) and the dissatisfied ledger (events by action and time) read
 
 Revision ID: b5d17e3a9c40
 Revises: e7a2c9d41b58
@@ -19,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # New tables only: nothing existing is altered, so SQLite copies no table.
+    # New tables and indexes only: no column changes, so SQLite copies no table.
     op.create_table('order_threads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('main_order_id', sa.Integer(), nullable=False),
@@ -57,9 +58,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_thread_standard_replies'))
     )
     op.create_index('ix_thread_standard_replies_thread', 'thread_standard_replies', ['thread_id', 'id'], unique=False)
+    op.create_index('ix_work_orders_phone_created', 'work_orders', ['citizen_phone', 'created_at'], unique=False)
+    op.create_index('ix_order_events_action_at', 'order_events', ['action', 'at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_order_events_action_at', table_name='order_events')
+    op.drop_index('ix_work_orders_phone_created', table_name='work_orders')
     op.drop_index('ix_thread_standard_replies_thread', table_name='thread_standard_replies')
     op.drop_table('thread_standard_replies')
     op.drop_index(op.f('ix_order_thread_members_thread_id'), table_name='order_thread_members')
