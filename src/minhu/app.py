@@ -24,6 +24,7 @@ from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
+from minhu.evaluation import sections as evaluation_sections
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
@@ -40,7 +41,9 @@ from minhu.orders.enums import (
     ORDER_TYPE_LABELS,
     RESOLUTION_LABELS,
     RETURN_REASON_LABELS,
+    RULING_LABELS,
     SATISFACTION_LABELS,
+    UNREASONABLE_KIND_LABELS,
     URGENCY_LABELS,
 )
 from minhu.orders.lights import LIGHT_LABELS
@@ -75,6 +78,7 @@ def template_globals() -> dict[str, object]:
         "ROLE_LABELS": ROLE_LABELS, "UNIT_KIND_LABELS": UNIT_KIND_LABELS, "GRADE_LABELS": GRADE_LABELS,
         "RETURN_REASON_LABELS": RETURN_REASON_LABELS,
         "RESOLUTION_LABELS": RESOLUTION_LABELS, "SATISFACTION_LABELS": SATISFACTION_LABELS,
+        "RULING_LABELS": RULING_LABELS, "UNREASONABLE_KIND_LABELS": UNREASONABLE_KIND_LABELS,
         "CALLBACK_METHOD_LABELS": CALLBACK_METHOD_LABELS, "LIGHT_LABELS": {k.value: v for k, v in LIGHT_LABELS.items()},
         "LIMIT_LABELS": {k.value: v for k, v in LIMIT_LABELS.items()},
         "REPLY_GRADE_LABELS": {k.value: v for k, v in REPLY_GRADE_LABELS.items()},
@@ -121,6 +125,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.db = database
     app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
+    # What the domains above orders add to the order page.
+    app.state.order_sections = (evaluation_sections.order_section,)
 
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
                        same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)

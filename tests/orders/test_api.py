@@ -19,7 +19,7 @@ def test_create_then_read_shows_what_the_caller_may_do(client, world, token_for)
     assert body["status"] == "accepted"
     assert body["status_label"] == "已受理"
     read = client.get(f"/api/v1/orders/{body['number']}", headers=token_for(world.dispatcher)).json()
-    assert {a["action"] for a in read["allowed_actions"]} == {"dispatch", "void", "escalate_city"}
+    assert {a["action"] for a in read["allowed_actions"]} == {"dispatch", "void", "escalate_city", "merge"}
 
 
 def test_a_retried_create_returns_the_first_order(client, world, token_for):
@@ -42,7 +42,7 @@ def test_illegal_action_is_409_with_the_allowed_actions(client, world, token_for
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "illegal_action"
-    assert set(error["details"]["allowed_actions"]) == {"dispatch", "void", "escalate_city"}
+    assert set(error["details"]["allowed_actions"]) == {"dispatch", "void", "escalate_city", "merge"}
 
 
 def test_stale_version_is_409(client, world, token_for, db):

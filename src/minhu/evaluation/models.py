@@ -1,17 +1,21 @@
-"""Evaluation's tables: the rate policies a city loaded (the built-in ones are read from the package) and the
-monthly bulletins published."""
+"""Evaluation's tables: the rate policies a city loaded (the built-in ones are read from the package), the
+monthly bulletins published, and threads (同一诉求人同一事项): one citizen's repeats on one matter, linked so they
+are seen together, with the standard reply (标准答复) the centre writes for the matter once instead of the units
+ten times."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
 from minhu.core.db import Base
-from minhu.core.types import JSONDict, UTCDateTime
+from minhu.core.types import EnumText, JSONDict, UTCDateTime
+from minhu.orders.models import WorkOrder
 
 
 class RatePolicyRecord(Base):
@@ -49,3 +53,54 @@ class BulletinRecord(Base):
     xlsx: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     generated_by: Mapped[str] = mapped_column(String(100))  # a username, or SCHEDULER
+
+
+class LinkSource(StrEnum):
+    """How an order came into its thread."""
+
+    STARTED = "started"  # the order the thread was opened from
+    DISPATCHER = "dispatcher"  # linked by hand (from the suggestions or by number)
+
+
+class OrderThread(Base):
+    __tablename__ = "order_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The order the others repeat: duplicates merge into it, and it names the thread.
+    main_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    citizen_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    main_order: Mapped[WorkOrder] = relationship(lazy="joined")
+    members: Mapped[list[ThreadMember]] = relationship(back_populates="thread", order_by="ThreadMember.linked_at")
+
+
+class ThreadMember(Base):
+    """An order in a thread; an order belongs to one thread at most."""
+
+    __tablename__ = "order_thread_members"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("order_threads.id"), index=True)
+    source: Mapped[LinkSource] = mapped_column(EnumText(LinkSource))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    thread: Mapped[OrderThread] = relationship(back_populates="members")
+    order: Mapped[WorkOrder] = relationship(lazy="joined")
+
+
+class StandardReply(Base):
+    """A thread's standard reply; each rewrite is a new row, so who said what when stays known."""
+
+    __tablename__ = "thread_standard_replies"
+    __table_args__ = (Index("ix_thread_standard_replies_thread", "thread_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("order_threads.id"))
+    text: Mapped[str] = mapped_column(Text)
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_by_name: Mapped[str] = mapped_column(String(100))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -119,6 +119,33 @@ RULING_LABELS: dict[Ruling, str] = {
 }
 
 
+class UnreasonableKind(StrEnum):
+    """Why a request is ruled unreasonable — Linyi's list of requests taken out of assessment."""
+
+    OUTSIDE_JURISDICTION = "outside_jurisdiction"
+    OTHER_CHANNEL = "other_channel"
+    AGAINST_LAW = "against_law"
+    SECRETS_PRIVACY = "secrets_privacy"
+    UNTRUE = "untrue"
+    BEYOND_REASON = "beyond_reason"
+    HEARING = "hearing"
+    MALICIOUS = "malicious"
+    OTHER = "other"
+
+
+UNREASONABLE_KIND_LABELS: dict[UnreasonableKind, str] = {
+    UnreasonableKind.OUTSIDE_JURISDICTION: "不属于本辖区管辖",
+    UnreasonableKind.OTHER_CHANNEL: "已进入诉讼、仲裁、复议或信访渠道",
+    UnreasonableKind.AGAINST_LAW: "违反法律法规或政策规定",
+    UnreasonableKind.SECRETS_PRIVACY: "涉及国家秘密、商业秘密或他人隐私",
+    UnreasonableKind.UNTRUE: "经核实诉求不属实",
+    UnreasonableKind.BEYOND_REASON: "超出合理诉求范围",
+    UnreasonableKind.HEARING: "经听证认定不合理",
+    UnreasonableKind.MALICIOUS: "虚假或恶意诉求",
+    UnreasonableKind.OTHER: "其他",
+}
+
+
 class ReturnReason(StrEnum):
     NOT_OURS = "not_ours"
     OUTSIDE = "outside"

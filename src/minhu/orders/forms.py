@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "longitude": "经度", "note": "说明", "unit_id": "承办单位", "expected_version": "工单版本",
     "grade": "升级等级", "extend_to": "延期到", "return_reason": "退单原因",
     "reached": "是否联系到市民", "resolution": "解决情况", "satisfaction": "满意度", "method": "回访方式",
+    "ruling": "认定结果", "unreasonable_kind": "不合理情形", "duplicate_of": "主工单编号",
 }
 
 
@@ -45,6 +46,9 @@ def action_request(form: Mapping[str, str], *, unit_ids: Sequence[str] = ()) -> 
         "resolution": form.get("resolution") or None,
         "satisfaction": form.get("satisfaction") or None,
         "method": form.get("method") or None,
+        "ruling": form.get("ruling") or None,
+        "unreasonable_kind": form.get("unreasonable_kind") or None,
+        "duplicate_of": (form.get("duplicate_of") or "").strip() or None,
     }
     return _validated(ActionRequest, data)
 

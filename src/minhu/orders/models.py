@@ -34,6 +34,8 @@ class WorkOrder(Base):
         Index("ix_work_orders_rates", "status", "closed_at", "owner_unit_id", "type", "channel", "responded_at",
               "respond_due_at", "finish_due_at", "replied_at", "resolution", "satisfaction", "callback_reached",
               "unreachable", "duplicate_of_id", "ruling"),
+        # One citizen's orders over time: the thread suggestions on the order page (同一诉求).
+        Index("ix_work_orders_phone_created", "citizen_phone", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,7 +221,9 @@ class OrderEvent(Base):
     updates and deletes, so the trail stays what happened."""
 
     __tablename__ = "order_events"
-    __table_args__ = (Index("ix_order_events_order_at", "order_id", "at", "id"),)
+    __table_args__ = (Index("ix_order_events_order_at", "order_id", "at", "id"),
+                      # Events of one kind over a period: the dissatisfied ledger's callbacks.
+                      Index("ix_order_events_action_at", "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))

@@ -137,7 +137,8 @@ def events_of(session: Session, order: WorkOrder) -> Sequence[OrderEvent]:
 
 def public_steps(session: Session, order: WorkOrder) -> list[OrderEvent]:
     """The events a resident may follow: the moves, not views or internal notes."""
-    hidden = {Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE}
+    # A review ruling and a thread link are the centre's internal judgement, not a step of the handling.
+    hidden = {Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD}
     return [e for e in events_of(session, order) if e.action not in hidden]
 
 

@@ -20,7 +20,9 @@ from minhu.orders.enums import (
     OrderType,
     Resolution,
     ReturnReason,
+    Ruling,
     Satisfaction,
+    UnreasonableKind,
     Urgency,
 )
 from minhu.orders.states import Action, Status
@@ -129,6 +131,11 @@ class ActionRequest(BaseModel):
     resolution: Resolution | None = None
     satisfaction: Satisfaction | None = None
     method: CallbackMethod | None = None
+    ruling: Ruling | None = Field(default=None, description="rule: the review's finding (审核认定)")
+    unreasonable_kind: UnreasonableKind | None = Field(default=None, description=(
+        "rule: why the request is unreasonable (only with ruling=unreasonable)"))
+    duplicate_of: Annotated[str | None, Field(max_length=32, pattern=r"^[A-Za-z]{1,8}\d{8,20}$", description=(
+        "merge: the number of the order this one repeats"))] = None
 
 
 class UrgeRequest(BaseModel):
@@ -269,6 +276,9 @@ class OrderRead(OrderBrief):
     reply_text: str | None
     resolution: Resolution | None
     satisfaction: Satisfaction | None
+    ruling: Ruling | None = Field(default=None, description="审核认定结果")
+    ruling_reason: str | None = Field(default=None, description="审核认定理由")
+    duplicate_of_id: int | None = Field(default=None, description="合并为重复件时，主工单的 id")
     version: int
     allowed_actions: list[AllowedAction]
     can_attach: bool

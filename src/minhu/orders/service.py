@@ -26,7 +26,7 @@ from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import clocks, numbering, permissions, queries, states
-from minhu.orders.enums import RETURN_REASON_LABELS, Grade
+from minhu.orders.enums import RETURN_REASON_LABELS, RULING_LABELS, UNREASONABLE_KIND_LABELS, Grade, Ruling
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
 from minhu.orders.models import (
     Attachment,
@@ -330,7 +330,44 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
             raise field_error(field, "联系到市民时须记录解决情况和满意度")
         return {"reached": params.reached, "resolution": params.resolution,
                 "satisfaction": params.satisfaction, "method": params.method}
+    if action is Action.RULE:
+        return _check_ruling(order, params)
+    if action is Action.MERGE:
+        return _check_merge(session, order, params)
     return {}
+
+
+def _check_ruling(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if params.ruling is None:
+        raise field_error("ruling", "请选择认定结果")
+    if params.unreasonable_kind is not None and params.ruling is not Ruling.UNREASONABLE:
+        raise field_error("unreasonable_kind", "只有认定为诉求不合理时才选择不合理情形")
+    payload: dict[str, Any] = {"ruling": params.ruling, "ruling_label": RULING_LABELS[params.ruling],
+                               "previous": order.ruling}
+    if params.unreasonable_kind is not None:
+        payload["unreasonable_kind"] = params.unreasonable_kind
+        payload["unreasonable_label"] = UNREASONABLE_KIND_LABELS[params.unreasonable_kind]
+    return payload
+
+
+def _check_merge(session: Session, order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if params.duplicate_of is None:
+        raise field_error("duplicate_of", "请填写主工单编号")
+    main = queries.find_by_number(session, params.duplicate_of)
+    if main is None:
+        raise field_error("duplicate_of", f"工单 {params.duplicate_of} 不存在", code="invalid_order")
+    # Merging into a duplicate merges into what it repeats: every duplicate points at a main order directly.
+    seen = {main.id}
+    while main.duplicate_of_id is not None:
+        main = session.get_one(WorkOrder, main.duplicate_of_id)
+        if main.id in seen:  # pragma: no cover - the rule above never builds a cycle
+            break
+        seen.add(main.id)
+    if main.id == order.id:
+        raise field_error("duplicate_of", "工单不能合并到自身", code="invalid_order")
+    if main.status is Status.VOIDED:
+        raise field_error("duplicate_of", f"主工单 {main.number} 已作废，不能作为合并目标", code="invalid_order")
+    return {"duplicate_of_id": main.id, "duplicate_of": main.number}
 
 
 # How long a unit called onto an order (吹哨) has to report (报到), and how long a unit that received an
@@ -545,7 +582,13 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif action is Action.CITY_FEEDBACK:
         order.reply_text = note
         order.replied_at = now
-    if transition.target in (Status.ARCHIVED, Status.VOIDED):
+    elif action is Action.RULE:
+        order.ruling = payload["ruling"]
+        order.ruling_reason = note
+    elif action is Action.MERGE:
+        order.duplicate_of_id = payload["duplicate_of_id"]
+    # A ruling on an archived order records without closing it again: the rates count it by its archive time.
+    if transition.target in (Status.ARCHIVED, Status.VOIDED) and from_status is not transition.target:
         order.closed_at = now
     elif from_status is Status.VOIDED:
         order.closed_at = None
@@ -585,6 +628,18 @@ def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,
     event = _append_event(session, order, Action.URGE, actor=actor, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
                                    **(payload or {})}, anonymous_name=SWEEP_NAME)
+    return event
+
+
+def record(session: Session, order: WorkOrder, action: Action, *, actor: User | None, note: str = "",
+           payload: dict[str, Any] | None = None) -> OrderEvent:
+    """An event that records on the order without moving it (the domains above keep their own links to an
+    order, such as its thread, in its trail). Raises ValueError for a lifecycle action."""
+    if action in states.TRANSITION_ACTIONS or action is Action.CREATE:
+        raise ValueError(f"{action} changes an order's status: use apply_action")
+    event = _append_event(session, order, action, actor=actor, from_status=order.status, note=note,
+                          payload=payload)
+    session.flush()
     return event
 
 

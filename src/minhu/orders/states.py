@@ -78,12 +78,15 @@ class Action(StrEnum):
     ASK_EXTENSION = "ask_extension"
     APPROVE_EXTENSION = "approve_extension"
     REFUSE_EXTENSION = "refuse_extension"
+    RULE = "rule"
+    MERGE = "merge"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
     URGE = "urge"
     OVERDUE_NOTICE = "overdue_notice"
     SUPERVISE = "supervise"
+    LINK_THREAD = "link_thread"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -115,11 +118,14 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ASK_EXTENSION: "申请延期",
     Action.APPROVE_EXTENSION: "同意延期",
     Action.REFUSE_EXTENSION: "驳回延期",
+    Action.RULE: "审核认定",
+    Action.MERGE: "合并重复",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
     Action.URGE: "催办",
     Action.OVERDUE_NOTICE: "超期提醒",
     Action.SUPERVISE: "督办",
+    Action.LINK_THREAD: "关联同一诉求",
 }
 
 
@@ -202,6 +208,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.APPROVE_EXTENSION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.DISPATCHER}, Scope.EXTENSION_JUDGE),
     _t(Action.REFUSE_EXTENSION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.DISPATCHER}, Scope.EXTENSION_JUDGE,
        "驳回理由"),
+    # 审核认定: a reviewer rules a disputed order (合理已解决, 合理暂不具备条件, 不合理, 不属于受理范围) with a
+    # reason; the ruling is recorded and the order stays where it is. A later ruling replaces it, the trail
+    # keeps both.
+    _t(Action.RULE, {_S.CALLED_BACK}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE, "认定理由"),
+    _t(Action.RULE, {_S.ARCHIVED}, _S.ARCHIVED, {Role.REVIEWER}, Scope.CENTRE, "认定理由"),
+    # 合并重复: the dispatcher merges a repeat into the main order of its matter; the repeat is archived (not
+    # voided: it stays visible, and the rate policy decides how duplicates count).
+    _t(Action.MERGE, {_S.NEW, _S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.SUSPENDED,
+                      _S.REPLIED, _S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
     # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
     _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE),
 )
