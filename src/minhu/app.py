@@ -20,7 +20,9 @@ from minhu.deadlines import service as deadlines
 from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
+from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
+from minhu.evaluation import rating_links
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
@@ -28,6 +30,7 @@ from minhu.map import pages as map_pages
 from minhu.notify import pages as notify_pages
 from minhu.notify import templates as notify_templates
 from minhu.orders import api as order_api
+from minhu.orders import callbacks as order_callbacks
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
     CALLBACK_METHOD_LABELS,
@@ -94,6 +97,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
     notify_templates.configure(site_url=settings.base_url)
+    order_callbacks.configure(max_attempts=settings.callback_max_attempts,
+                              retry_minutes=settings.callback_retry_minutes)
+    rating_links.configure(days=settings.rating_link_days)
+    evaluation_listeners.install()
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

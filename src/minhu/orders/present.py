@@ -95,6 +95,8 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         category_code=order.category_code, grade=order.grade, updated_at=order.updated_at,
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
+        callback_method=order.callback_method, callback_reached=order.callback_reached,
+        callback_attempts=order.callback_attempts, unreachable=order.unreachable,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
         can_supervise=permissions.may_supervise(viewer, order),
         routing=routing_read(decision) if sees_routing(viewer) else None,

@@ -125,10 +125,12 @@ class ActionRequest(BaseModel):
         "escalate: the grade asked for (default: the next one above the order's)"))
     make_rule: StrictBool = Field(default=False, description=(
         "dispatch of a returned order: make this ruling a rule of the responsibility matrix"))
-    reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
-    resolution: Resolution | None = None
-    satisfaction: Satisfaction | None = None
-    method: CallbackMethod | None = None
+    reached: Annotated[StrictBool | None, Field(description=(
+        "callback: was the citizen reached; false records an unanswered try (回访未接通) and keeps the order "
+        "waiting, until the last try allowed (MINHU_CALLBACK_MAX_ATTEMPTS) closes it as unreachable"))] = None
+    resolution: Resolution | None = Field(default=None, description="callback (reached): 解决情况")
+    satisfaction: Satisfaction | None = Field(default=None, description="callback (reached): 满意度")
+    method: CallbackMethod | None = Field(default=None, description="callback: how (default phone)")
 
 
 class UrgeRequest(BaseModel):
@@ -269,6 +271,10 @@ class OrderRead(OrderBrief):
     reply_text: str | None
     resolution: Resolution | None
     satisfaction: Satisfaction | None
+    callback_method: CallbackMethod | None = Field(default=None, description="phone 电话 / online 网上直评 / visit 上门")
+    callback_reached: bool | None = Field(default=None, description="回访是否联系到市民；未回访为空")
+    callback_attempts: int = Field(default=0, description="本轮回访已尝试次数（含未接通）")
+    unreachable: bool = Field(default=False, description="回访多次未接通，已按无法联系结束")
     version: int
     allowed_actions: list[AllowedAction]
     can_attach: bool
