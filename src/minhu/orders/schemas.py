@@ -271,7 +271,8 @@ class OrderRead(OrderBrief):
     reply_text: str | None
     resolution: Resolution | None
     satisfaction: Satisfaction | None
-    callback_method: CallbackMethod | None = Field(default=None, description="phone 电话 / online 网上直评 / visit 上门")
+    callback_method: CallbackMethod | None = Field(default=None, description=(
+        "phone 电话 / online 网上直评 / visit 上门"))
     callback_reached: bool | None = Field(default=None, description="回访是否联系到市民；未回访为空")
     callback_attempts: int = Field(default=0, description="本轮回访已尝试次数（含未接通）")
     unreachable: bool = Field(default=False, description="回访多次未接通，已按无法联系结束")
