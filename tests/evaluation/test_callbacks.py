@@ -66,7 +66,8 @@ def test_an_unanswered_call_is_recorded_and_the_order_waits_for_the_next_try(db,
         tried = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False, method="phone", note="无人接听")
     assert tried.status is Status.REVIEWED
     assert tried.callback_attempts == 1
-    assert tried.unreachable is False and tried.callback_reached is None
+    assert tried.unreachable is False
+    assert tried.callback_reached is None
     assert _trail(db, order)[-1] == (Action.CALLBACK_UNREACHED, Status.REVIEWED)
     [attempt] = _attempts(db, order)
     assert (attempt.reached, attempt.method, attempt.note, attempt.actor_id) == (
@@ -97,7 +98,8 @@ def test_the_last_allowed_unanswered_try_closes_the_callback_as_unreachable(db, 
             last = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False, method="visit")
     assert last.status is Status.CALLED_BACK
     assert (last.unreachable, last.callback_reached, last.callback_attempts) == (True, False, 3)
-    assert last.resolution is None and last.satisfaction is None
+    assert last.resolution is None
+    assert last.satisfaction is None
     assert [a for a, _ in _trail(db, order)][-3:] == [Action.CALLBACK_UNREACHED, Action.CALLBACK_UNREACHED,
                                                       Action.CALLBACK]
     assert len(_attempts(db, order)) == 3
@@ -107,7 +109,8 @@ def test_the_policy_comes_from_the_settings(db, world):
     order_callbacks.configure(max_attempts=1, retry_minutes=0)
     order = make_order(db, world, upto=Action.APPROVE)
     closed = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False)
-    assert closed.status is Status.CALLED_BACK and closed.unreachable
+    assert closed.status is Status.CALLED_BACK
+    assert closed.unreachable
 
 
 def test_re_handling_starts_the_callback_afresh(db, world):
@@ -119,12 +122,14 @@ def test_re_handling_starts_the_callback_afresh(db, world):
         reopened = act(db, order.number, Action.REOPEN, world.dispatcher, note="无法联系，请承办单位上门核实")
     assert (reopened.unreachable, reopened.callback_attempts, reopened.callback_reached) == (False, 0, None)
     with clock.frozen(T0 + timedelta(hours=6)):
-        for action, actor, fields in ((Action.SIGN, world.handler, {}), (Action.REPLY, world.handler, {"note": "已上门"}),
+        for action, actor, fields in ((Action.SIGN, world.handler, {}),
+                                      (Action.REPLY, world.handler, {"note": "已上门"}),
                                       (Action.APPROVE, world.dispatcher, {})):
             act(db, order.number, action, actor, **fields)
         # The earlier round's tries do not hold the new one back.
         again = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False)
-    assert again.status is Status.REVIEWED and again.callback_attempts == 1
+    assert again.status is Status.REVIEWED
+    assert again.callback_attempts == 1
 
 
 def test_the_api_records_an_unanswered_try_and_says_when_to_call_again(client, db, world, token_for):
@@ -167,9 +172,11 @@ def test_the_queue_counts_unreachable_callbacks_apart(client, db, world):
     assert "无法联系 1 件" in page
     queue_rows = page.split('id="callbacks"')[1].split("</table>")[0]
     unreachable_rows = page.split('id="unreachable"')[1].split("</table>")[0]
-    assert waiting.number in queue_rows and retrying.number in queue_rows
+    assert waiting.number in queue_rows
+    assert retrying.number in queue_rows
     assert gone.number not in queue_rows
-    assert gone.number in unreachable_rows and "3 次" in unreachable_rows
+    assert gone.number in unreachable_rows
+    assert "3 次" in unreachable_rows
     assert "未接通 1 次" in queue_rows
 
 
@@ -201,7 +208,10 @@ def test_the_order_page_shows_an_unreachable_callback_and_an_unsatisfied_citizen
         satisfaction="unsatisfied", method="visit")
     login(client, world.reviewer)
     page = client.get(f"/orders/{gone.number}").text
-    assert 'data-outcome="unreachable"' in page and "3 次未接通，已按无法联系结束回访" in page
+    assert 'data-outcome="unreachable"' in page
+    assert "3 次未接通，已按无法联系结束回访" in page
     page = client.get(f"/orders/{unhappy.number}").text
     outcome = page.split('id="callback-outcome"')[1].split("</p>")[0]
-    assert "上门回访" in outcome and "不满意" in outcome and "未解决" in outcome
+    assert "上门回访" in outcome
+    assert "不满意" in outcome
+    assert "未解决" in outcome
