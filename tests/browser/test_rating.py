@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 from sqlalchemy import select
 
 from minhu.core.db import Database
@@ -17,7 +17,7 @@ from tests.factories import World, make_order
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def test_the_citizen_rates_from_the_texted_link_on_a_phone(browser: Browser, live_server: LiveServer, db: Database,

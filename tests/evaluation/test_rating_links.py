@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from minhu.core import clock
+from minhu.core.db import Database
 from minhu.evaluation.models import RatingLink
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
@@ -34,7 +35,7 @@ def token_of(db, order) -> str:
     return match.group(1)
 
 
-def reload(db, order) -> WorkOrder:
+def reload(db: Database, order: WorkOrder) -> WorkOrder:
     with db.read() as s:
         return s.scalars(select(WorkOrder).where(WorkOrder.number == order.number)).one()
 
