@@ -26,8 +26,11 @@ from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.deadlines.service import forget_deadlines
+from minhu.evaluation import listeners as evaluation_listeners
+from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
 from minhu.models import load_all
+from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
 from tests.factories import PASSWORD, World, make_world
 
@@ -129,6 +132,16 @@ def token_for(client: TestClient):
 @pytest.fixture(autouse=True)
 def _city_timezone() -> None:
     clock.set_city_timezone(Settings().tz)
+
+
+@pytest.fixture(autouse=True)
+def _evaluation() -> None:
+    # What create_app installs, for the tests that call services without an app; the default policy each time.
+    defaults = Settings()
+    order_callbacks.configure(max_attempts=defaults.callback_max_attempts,
+                              retry_minutes=defaults.callback_retry_minutes)
+    rating_links.configure(days=defaults.rating_link_days)
+    evaluation_listeners.install()
 
 
 @pytest.fixture(autouse=True)

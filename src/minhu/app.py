@@ -21,7 +21,7 @@ from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
-from minhu.evaluation import bulletin_api, bulletin_pages
+from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
 from minhu.evaluation import sections as evaluation_sections
@@ -33,6 +33,7 @@ from minhu.map import pages as map_pages
 from minhu.notify import pages as notify_pages
 from minhu.notify import templates as notify_templates
 from minhu.orders import api as order_api
+from minhu.orders import callbacks as order_callbacks
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
     CALLBACK_METHOD_LABELS,
@@ -103,6 +104,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
     notify_templates.configure(site_url=settings.base_url)
+    order_callbacks.configure(max_attempts=settings.callback_max_attempts,
+                              retry_minutes=settings.callback_retry_minutes)
+    rating_links.configure(days=settings.rating_link_days)
     evaluation_listeners.install()
     database = db or Database(settings.effective_database_url)
 
@@ -160,7 +164,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
-                   notify_pages.router, evaluation_api.router, evaluation_pages.router,
+                   notify_pages.router, evaluation_api.router, callback_pages.router, evaluation_pages.router,
                    bulletin_api.router, bulletin_pages.router):
         app.include_router(router)
 

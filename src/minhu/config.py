@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         "How often the worker sweeps the clocks (urges at yellow, tells the leader at red, opens 督办)"))
     supervise_after_hours: float = Field(default=24.0, gt=0, description=(
         "How long an order stays red past its finish deadline before a supervision (督办) is opened"))
+    callback_max_attempts: int = Field(default=3, ge=1, le=20, description=(
+        "Unanswered callback tries (回访未接通) after which the callback is closed as unreachable"))
+    callback_retry_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60, description=(
+        "The least wait between two unanswered callback tries"))
+    rating_link_days: int = Field(default=7, ge=1, le=90, description=(
+        "How long the online rating link (网上直评) texted to the citizen at approval stays valid"))
     worker_lease_seconds: int = Field(default=60, ge=1, description=(
         "How long a worker holds an exclusive job's lease; another takes over this long after it stops"))
 

@@ -132,7 +132,7 @@ def test_an_order_lives_from_the_report_to_the_archive(visitors: Visitors, world
     take(reviewer, Action.CALLBACK, choose={"reached": "已联系到", "resolution": "已解决", "satisfaction": "满意"},
          note="市民确认路灯已亮")
     expect_step(reviewer, Action.CALLBACK, Status.REVIEWED, Status.CALLED_BACK, steps=8)
-    expect(reviewer.get_by_text("回访结果：已解决 · 满意")).to_be_visible()
+    expect(reviewer.locator("#callback-outcome")).to_have_text("回访结果（电话回访）：已解决 · 满意")
     take(reviewer, Action.ARCHIVE)
     expect_step(reviewer, Action.ARCHIVE, Status.CALLED_BACK, Status.ARCHIVED, steps=9)
     # An archived order moves no more; the reviewer may still rule on it (审核认定, recorded only).

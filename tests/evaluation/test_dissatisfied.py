@@ -29,7 +29,7 @@ def test_rehandling_keeps_both_callbacks_and_the_order_comes_back_to_the_callbac
     rehandle(db, world, order.number)
     with db.read() as s:
         waiting = callbacks.queue(s, world.reviewer, clock.now())
-    assert [o.number for o in waiting.orders] == [order.number]  # the second reply waits for its callback
+    assert [row.order.number for row in waiting.rows] == [order.number]  # the second reply waits for its callback
     second = act(db, order.number, Action.CALLBACK, world.reviewer, reached=True, resolution="resolved",
                  satisfaction="satisfied")
     assert second.status is Status.CALLED_BACK

@@ -121,8 +121,9 @@ def test_callback_without_reaching_the_citizen_needs_no_rating(db, world):
     with pytest.raises(Exception, match="联系到市民") as caught:
         act(db, order.number, Action.CALLBACK, world.reviewer, reached=True)
     assert caught.value.status == 422
-    unreached = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False, note="三次未接通")
-    assert unreached.status is Status.CALLED_BACK
+    unreached = act(db, order.number, Action.CALLBACK, world.reviewer, reached=False, note="无人接听")
+    assert unreached.status is Status.REVIEWED  # one unanswered try: the reviewer calls again later
+    assert unreached.callback_attempts == 1
 
 
 def test_void_is_reversible_by_the_centre(db, world):

@@ -1,5 +1,7 @@
 """The callback queue (回访): replied orders the centre approved, waiting for a reviewer to call the
-citizen, the most urgent first — overdue, then by their callback deadline."""
+citizen — those that may be called now first (overdue, then by their callback deadline), then those
+waiting out the retry interval after an unanswered try; beside them, the callbacks closed as unreachable,
+counted apart (the rates count them apart too)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from minhu.orders import permissions
-from minhu.orders.models import WorkOrder
+from minhu.evaluation.models import RatingLink
+from minhu.orders import callbacks as policy
+from minhu.orders import permissions, queries
+from minhu.orders.models import CallbackAttempt, WorkOrder
 from minhu.orders.states import Status
 from minhu.org.models import User
 
@@ -19,20 +23,66 @@ QUEUE_LIMIT = 200
 
 
 @dataclass(frozen=True)
+class Waiting:
+    order: WorkOrder
+    next_try_at: datetime | None  # after an unanswered try: not before this
+    link: RatingLink | None  # the rating link texted to the citizen, if any
+
+    def ready(self, now: datetime) -> bool:
+        return self.next_try_at is None or self.next_try_at <= now
+
+
+@dataclass(frozen=True)
 class CallbackQueue:
-    orders: Sequence[WorkOrder]
+    rows: Sequence[Waiting]
     waiting: int
     overdue: int
+    unreachable: Sequence[WorkOrder]
+    unreachable_count: int
 
 
 def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
-    """Orders waiting for their callback, overdue first, each group by deadline (none last)."""
+    """Orders waiting for their callback, those callable now first; and those closed as unreachable."""
     visible = permissions.visible_clause(viewer)
-    waiting = select(WorkOrder).where(WorkOrder.status == Status.REVIEWED.value, visible)
     due = WorkOrder.callback_due_at
-    orders = session.scalars(waiting.order_by(due.is_(None), due, WorkOrder.replied_at, WorkOrder.id)
-                             .limit(QUEUE_LIMIT)).all()
+    last_try = (select(CallbackAttempt.order_id, func.max(CallbackAttempt.at).label("at"))
+                .group_by(CallbackAttempt.order_id).subquery())
+    found = session.execute(
+        select(WorkOrder, last_try.c.at, RatingLink)
+        .outerjoin(last_try, last_try.c.order_id == WorkOrder.id)
+        .outerjoin(RatingLink, RatingLink.order_id == WorkOrder.id)
+        .where(WorkOrder.status == Status.REVIEWED.value, visible)
+        .order_by(due.is_(None), due, WorkOrder.replied_at, WorkOrder.id).limit(QUEUE_LIMIT)).all()
+    retry_after = policy.policy().retry_after
+    rows = [Waiting(order, last_at + retry_after if last_at is not None and order.callback_attempts else None, link)
+            for order, last_at, link in found]
+    # Stable: each group keeps the deadline order.
+    rows.sort(key=lambda row: not row.ready(now))
     total, overdue = session.execute(
         select(func.count(), func.coalesce(func.sum(case((due <= now, 1), else_=0)), 0))
         .select_from(WorkOrder).where(WorkOrder.status == Status.REVIEWED.value, visible)).one()
-    return CallbackQueue(orders, total, overdue)
+    closed = (WorkOrder.status == Status.CALLED_BACK.value) & WorkOrder.unreachable.is_(True) & visible
+    unreachable = session.scalars(select(WorkOrder).where(closed).order_by(WorkOrder.updated_at.desc(), WorkOrder.id)
+                                  .limit(QUEUE_LIMIT)).all()
+    unreachable_count = session.scalar(select(func.count()).select_from(WorkOrder).where(closed)) or 0
+    return CallbackQueue(rows, total, overdue, unreachable, unreachable_count)
+
+
+@dataclass(frozen=True)
+class CallbackSheet:
+    """One order's callback so far: its tries this round and before, when the next may be, its rating link."""
+
+    order: WorkOrder
+    attempts: Sequence[CallbackAttempt]
+    next_try_at: datetime | None
+    link: RatingLink | None
+    max_attempts: int
+
+
+def sheet(session: Session, number: str, viewer: User) -> CallbackSheet:
+    """Raises NotFound for an order the viewer may not see."""
+    order = queries.get_visible(session, number, viewer=viewer)
+    attempts = session.scalars(select(CallbackAttempt).where(CallbackAttempt.order_id == order.id)
+                               .order_by(CallbackAttempt.at, CallbackAttempt.id)).all()
+    link = session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)).first()
+    return CallbackSheet(order, attempts, policy.next_try_at(session, order), link, policy.policy().max_attempts)

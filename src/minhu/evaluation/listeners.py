@@ -1,10 +1,17 @@
-"""What evaluation does when orders move or are shown: the reply's quality goes into the approval's event
-(so the trail keeps what the reviewer saw), and the reviewer sees it on the order page while deciding."""
+"""What evaluation does when orders move or are shown.
+
+- An approval scores the reply's quality into the approval's event (so the trail keeps what the reviewer saw),
+  and the reviewer sees that score on the order page while deciding.
+- An approved reply sends the citizen a rating link (网上直评); the receiver writes in the approval's
+  transaction, so the link and its SMS commit with the approval or not at all.
+
+Installed by ``app.create_app`` (and the tests' fixtures) through ``install``, which is idempotent.
+"""
 
 from __future__ import annotations
 
-from minhu.evaluation import review
-from minhu.orders.signals import OrderMoving, OrderShown, Panel, order_moving, order_shown
+from minhu.evaluation import rating_links, review
+from minhu.orders.signals import OrderChange, OrderMoving, OrderShown, Panel, order_moved, order_moving, order_shown
 from minhu.orders.states import Action
 
 # The actions of the centre's review of a reply (审核): whoever may take one sees the reply's quality.
@@ -23,7 +30,18 @@ def _reply_quality_panel(shown: OrderShown) -> None:
         shown.panels.append(Panel(PANEL_TEMPLATE, {"quality": quality}))
 
 
+def _send_rating_link(change: OrderChange) -> None:
+    if change.event.action is Action.APPROVE:
+        rating_links.open_link(change.session, change.order, approval_id=change.event.id)
+
+
 def install() -> None:
-    """Connect the receivers (idempotent: the app and the tests both call it)."""
     order_moving.connect(_score_approval)
     order_shown.connect(_reply_quality_panel)
+    order_moved.connect(_send_rating_link)
+
+
+def uninstall() -> None:
+    order_moving.disconnect(_score_approval)
+    order_shown.disconnect(_reply_quality_panel)
+    order_moved.disconnect(_send_rating_link)

@@ -1,7 +1,14 @@
 """Evaluation's tables: the rate policies a city loaded (the built-in ones are read from the package), the
-monthly bulletins published, and threads (同一诉求人同一事项): one citizen's repeats on one matter, linked so they
+monthly bulletins published; threads (同一诉求人同一事项): one citizen's repeats on one matter, linked so they
 are seen together, with the standard reply (标准答复) the centre writes for the matter once instead of the units
-ten times."""
+ten times; and the online rating link (网上直评): one per order, texted to the citizen when the centre approves
+the reply.
+
+Only the SHA-256 digest of a rating link's token is kept: the token is 128 random bits, so a fast digest is
+enough, and reading this table gives nobody a working link. The citizen's answer is kept on the link as
+well as on the order, so a link opened again after the callback closed shows what was answered even once
+a re-handling (重办) has cleared the order's outcome.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from minhu.core import clock
 from minhu.core.db import Base
 from minhu.core.types import EnumText, JSONDict, UTCDateTime
+from minhu.orders.enums import Resolution, Satisfaction
 from minhu.orders.models import WorkOrder
 
 
@@ -104,3 +112,17 @@ class StandardReply(Base):
     written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     written_by_name: Mapped[str] = mapped_column(String(100))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RatingLink(Base):
+    __tablename__ = "rating_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution))
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(EnumText(Satisfaction))
+    comment: Mapped[str | None] = mapped_column(Text)

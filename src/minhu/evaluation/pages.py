@@ -1,6 +1,6 @@
-"""Evaluation's pages: the reviewers' callback queue (回访), the rankings (考核排名), the dissatisfied ledger
-(不满意诉求台账) and its Excel export, threads (同一诉求) with their standard replies, and linking an order to a
-thread."""
+"""Evaluation's pages: the rankings (考核排名), the dissatisfied ledger (不满意诉求台账) and its Excel export,
+threads (同一诉求) with their standard replies, and linking an order to a thread. The callback pages and the
+citizen's rating page are in ``callback_pages``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound, field_error
 from minhu.core.types import MAX_ROW_ID
-from minhu.evaluation import callbacks, dissatisfied, export, policies, rankings, rates, threads
-from minhu.orders import permissions, present
+from minhu.evaluation import dissatisfied, export, policies, rankings, rates, threads
+from minhu.orders import permissions
 from minhu.orders import queries as order_queries
 from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
@@ -32,22 +32,6 @@ from minhu.web.forms import BOOL_TRUE
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
-# Who calls citizens back, and who watches them do it.
-CALLERS = frozenset({Role.REVIEWER, Role.DISPATCHER, Role.ADMIN, Role.LEADER})
-
-
-@router.get("/callbacks")
-def callback_queue(request: Request, user: PageUser, db: DB) -> Response:
-    if user.role not in CALLERS:
-        raise Forbidden("您的角色不做回访", code="not_a_caller")
-    now = clock.now()
-    with db.read() as session:
-        found = callbacks.queue(session, user, now)
-        rows = [(present.order_read(order, user), order.callback_due_at) for order in found.orders]
-    return render(request, "evaluation/callbacks.html", user=user, csrf=csrf_token(request), rows=rows,
-                  waiting=found.waiting, overdue=found.overdue, now=now, flashes=pop_flashes(request))
-
-
 @router.get("/rankings")
 def rankings_page(request: Request, user: PageUser, db: DB,
                   period: Annotated[str | None, Query(max_length=40)] = None,

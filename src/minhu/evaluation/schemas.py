@@ -1,17 +1,20 @@
 """What evaluation's API returns: rates and rankings (percentages are decimal strings with two places, "86.97",
-exact as printed) and the reply quality."""
+exact as printed), the reply quality, and what a citizen's online rating takes in."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minhu.core.text import StorableText
 from minhu.evaluation.policies import RatePolicy
 from minhu.evaluation.rankings import Ranking, RankRow, UnitRef
 from minhu.evaluation.rates import Period, UnitRates
 from minhu.evaluation.reply_quality import Grade, ReplyQuality
+from minhu.orders.enums import Resolution, Satisfaction
 from minhu.orders.schemas import UnitBrief
 
 
@@ -150,3 +153,16 @@ def reply_quality_read(number: str, quality: ReplyQuality) -> ReplyQualityRead:
         criteria=[CriterionRead(key=c.key, label=c.label, score=None if c.score is None else round(c.score),
                                 weight=c.weight, reasons=list(c.reasons)) for c in quality.criteria],
         missing=[MissingPartRead(key=m.key, label=m.label, hint=m.hint) for m in quality.missing])
+
+
+MAX_COMMENT_CHARS = 500
+
+
+class RatingAnswer(BaseModel):
+    """The two questions of 一事一评, and what else the citizen wants to say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: Resolution
+    satisfaction: Satisfaction
+    comment: Annotated[StorableText, Field(max_length=MAX_COMMENT_CHARS)] = ""

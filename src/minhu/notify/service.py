@@ -43,7 +43,8 @@ DEFAULT_CHANNELS = (NotifyChannel.INBOX, NotifyChannel.EMAIL, NotifyChannel.SMS)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
-def _mobile(phone: str | None) -> str | None:
+def mobile_number(phone: str | None) -> str | None:
+    """The mainland mobile number in ``phone``, bare; None for a landline or nothing."""
     if not phone:
         return None
     digits = re.sub(r"[\s\-()]", "", phone).removeprefix("+86").removeprefix("0086")
@@ -58,7 +59,7 @@ def _address(user: User, channel: NotifyChannel) -> tuple[str | None, str]:
         email = (user.email or "").strip()
         return (email, "") if "@" in email else (None, "未登记邮箱")
     if channel is NotifyChannel.SMS:
-        mobile = _mobile(user.phone)
+        mobile = mobile_number(user.phone)
         return (mobile, "") if mobile else (None, "未登记手机号" if not user.phone else "登记的号码不是手机号")
     raise ValueError(f"{channel} is not a channel to a person: use enqueue_webhook")
 
@@ -131,6 +132,31 @@ def enqueue(session: Session, *, template: str, context: Mapping[str, Any], reci
         log.warning("notify %s%s: not sent to %s", template, f" [{dedupe_key}]" if dedupe_key else "",
                     "; ".join(skipped))
     return added
+
+
+def enqueue_to_address(session: Session, *, template: str, context: Mapping[str, Any], channel: NotifyChannel,
+                       address: str, recipient_name: str, order_id: int | None = None,
+                       dedupe_key: str | None = None) -> int:
+    """Queue ``template`` for someone who is no user — a citizen — at a bare address; returns 1 when added.
+
+    A mobile number for SMS (anything else is skipped with a warning, as for users), an e-mail address for
+    e-mail. Raises UnknownTemplate, TemplateContextIncomplete, ValueError for a channel to no person.
+    """
+    if channel is NotifyChannel.SMS:
+        found = mobile_number(address)
+    elif channel is NotifyChannel.EMAIL:
+        found = address.strip() if "@" in address else None
+    else:
+        raise ValueError(f"{channel} is not a channel to an address: use enqueue or enqueue_webhook")
+    if found is None:
+        log.warning("notify %s%s: not sent to %s, not a valid %s address", template,
+                    f" [{dedupe_key}]" if dedupe_key else "", recipient_name, CHANNEL_LABELS[channel])
+        return 0
+    rendered = templates.render(templates.spec(template), current_text(session, template),
+                                {**context, "recipient_name": recipient_name})
+    body = rendered.sms if channel is NotifyChannel.SMS else rendered.body
+    return int(_insert(session, _row(channel, found, template=template, subject=rendered.subject, body=body,
+                                     now=clock.now(), order_id=order_id, dedupe_key=dedupe_key)))
 
 
 def enqueue_webhook(session: Session, *, event: str, payload: Mapping[str, Any], dedupe_key: str | None = None) -> int:

@@ -216,6 +216,24 @@ class OrderSupervision(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class CallbackAttempt(Base):
+    """One try at a callback (回访): how, whether the citizen answered, what the caller noted, and who called.
+    An online rating is a try that reached the citizen, by nobody (``actor_id`` None)."""
+
+    __tablename__ = "callback_attempts"
+    __table_args__ = (Index("ix_callback_attempts_order_at", "order_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    method: Mapped[CallbackMethod] = mapped_column(EnumText(CallbackMethod))
+    reached: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A snapshot, like the trail's: the record must read the same after the caller is renamed.
+    actor_name: Mapped[str] = mapped_column(String(100))
+
+
 class OrderEvent(Base):
     """One step of an order's trail (全留痕). Rows are only ever inserted: database triggers refuse
     updates and deletes, so the trail stays what happened."""

@@ -96,6 +96,8 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         ruling=order.ruling, ruling_reason=order.ruling_reason, duplicate_of_id=order.duplicate_of_id,
+        callback_method=order.callback_method, callback_reached=order.callback_reached,
+        callback_attempts=order.callback_attempts, unreachable=order.unreachable,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
         can_supervise=permissions.may_supervise(viewer, order),
         routing=routing_read(decision) if sees_routing(viewer) else None,

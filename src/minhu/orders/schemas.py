@@ -127,10 +127,12 @@ class ActionRequest(BaseModel):
         "escalate: the grade asked for (default: the next one above the order's)"))
     make_rule: StrictBool = Field(default=False, description=(
         "dispatch of a returned order: make this ruling a rule of the responsibility matrix"))
-    reached: Annotated[StrictBool | None, Field(description="callback: was the citizen reached")] = None
-    resolution: Resolution | None = None
-    satisfaction: Satisfaction | None = None
-    method: CallbackMethod | None = None
+    reached: Annotated[StrictBool | None, Field(description=(
+        "callback: was the citizen reached; false records an unanswered try (回访未接通) and keeps the order "
+        "waiting, until the last try allowed (MINHU_CALLBACK_MAX_ATTEMPTS) closes it as unreachable"))] = None
+    resolution: Resolution | None = Field(default=None, description="callback (reached): 解决情况")
+    satisfaction: Satisfaction | None = Field(default=None, description="callback (reached): 满意度")
+    method: CallbackMethod | None = Field(default=None, description="callback: how (default phone)")
     ruling: Ruling | None = Field(default=None, description="rule: the review's finding (审核认定)")
     unreasonable_kind: UnreasonableKind | None = Field(default=None, description=(
         "rule: why the request is unreasonable (only with ruling=unreasonable)"))
@@ -279,6 +281,11 @@ class OrderRead(OrderBrief):
     ruling: Ruling | None = Field(default=None, description="审核认定结果")
     ruling_reason: str | None = Field(default=None, description="审核认定理由")
     duplicate_of_id: int | None = Field(default=None, description="合并为重复件时，主工单的 id")
+    callback_method: CallbackMethod | None = Field(default=None, description=(
+        "phone 电话 / online 网上直评 / visit 上门"))
+    callback_reached: bool | None = Field(default=None, description="回访是否联系到市民；未回访为空")
+    callback_attempts: int = Field(default=0, description="本轮回访已尝试次数（含未接通）")
+    unreachable: bool = Field(default=False, description="回访多次未接通，已按无法联系结束")
     version: int
     allowed_actions: list[AllowedAction]
     can_attach: bool

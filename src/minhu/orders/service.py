@@ -19,17 +19,27 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from minhu.core import clock, files, idempotency
 from minhu.core.db import Base, Database
-from minhu.core.errors import Forbidden, InvalidInput, field_error
+from minhu.core.errors import Conflict, Forbidden, InvalidInput, field_error
 from minhu.core.types import json_safe
 from minhu.deadlines.models import LimitKind
 from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
-from minhu.orders import clocks, numbering, permissions, queries, states
-from minhu.orders.enums import RETURN_REASON_LABELS, RULING_LABELS, UNREASONABLE_KIND_LABELS, Grade, Ruling
+from minhu.orders import callbacks, clocks, numbering, permissions, queries, states
+from minhu.orders.enums import (
+    RETURN_REASON_LABELS,
+    RULING_LABELS,
+    UNREASONABLE_KIND_LABELS,
+    CallbackMethod,
+    Grade,
+    Resolution,
+    Ruling,
+    Satisfaction,
+)
 from minhu.orders.errors import IllegalAction, NoteRequired, StaleOrder
 from minhu.orders.models import (
     Attachment,
+    CallbackAttempt,
     OrderCall,
     OrderEscalation,
     OrderEvent,
@@ -323,18 +333,71 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
     if action is Action.ACCEPT_ESCALATION:
         return _check_accept_escalation(session, order, actor, params)
     if action is Action.CALLBACK:
-        if params.reached is None:
-            raise field_error("reached", "请填写是否联系到市民")
-        if params.reached and (params.resolution is None or params.satisfaction is None):
-            field = "resolution" if params.resolution is None else "satisfaction"
-            raise field_error(field, "联系到市民时须记录解决情况和满意度")
-        return {"reached": params.reached, "resolution": params.resolution,
-                "satisfaction": params.satisfaction, "method": params.method}
+        return _check_callback(session, order, params)
     if action is Action.RULE:
         return _check_ruling(order, params)
     if action is Action.MERGE:
         return _check_merge(session, order, params)
     return {}
+
+
+def _check_callback(session: Session, order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
+    if params.reached is None:
+        raise field_error("reached", "请填写是否联系到市民")
+    method = params.method or CallbackMethod.PHONE
+    if params.reached:
+        if params.resolution is None or params.satisfaction is None:
+            field = "resolution" if params.resolution is None else "satisfaction"
+            raise field_error(field, "联系到市民时须记录解决情况和满意度")
+        return {"reached": True, "resolution": params.resolution, "satisfaction": params.satisfaction,
+                "method": method, "attempt": order.callback_attempts + 1}
+    # An unanswered try before the policy's interval would let three quick redials close a callback as
+    # unreachable; the citizen gets a real chance to answer.
+    due = callbacks.next_try_at(session, order)
+    if due is not None and clock.now() < due:
+        shown = due.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
+        raise Conflict(f"距上次未接通不足规定间隔，请于 {shown} 后再拨", code="callback_too_soon",
+                       details={"next_try_at": due.isoformat()})
+    attempt = order.callback_attempts + 1
+    return {"reached": False, "method": method, "attempt": attempt,
+            "max_attempts": callbacks.policy().max_attempts, "unreachable": callbacks.is_last_try(order)}
+
+
+def _record_attempt(session: Session, order: WorkOrder, *, method: CallbackMethod, reached: bool, note: str,
+                    actor: User | None, now: datetime, actor_name: str = "") -> None:
+    order.callback_attempts += 1
+    session.add(CallbackAttempt(order_id=order.id, at=now, method=method, reached=reached, note=note,
+                                actor_id=actor.id if actor else None,
+                                actor_name=actor.full_name if actor else actor_name))
+
+
+def _callback_unanswered(session: Session, order: WorkOrder, *, actor: User, note: str,
+                         payload: dict[str, Any]) -> OrderEvent:
+    """An unanswered try that is not the last: recorded (回访未接通), the order stays waiting for the next."""
+    now = clock.now()
+    order.updated_at = now
+    _record_attempt(session, order, method=payload["method"], reached=False, note=note, actor=actor, now=now)
+    payload = {**payload, "next_try_at": (now + callbacks.policy().retry_after).isoformat()}
+    event = _append_event(session, order, Action.CALLBACK_UNREACHED, actor=actor, from_status=order.status,
+                          note=note, payload=payload)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleOrder(order.number, seen=order.version, current=None) from exc
+    return event
+
+
+def _set_callback_outcome(session: Session, order: WorkOrder, payload: dict[str, Any], *, note: str,
+                          actor: User | None, now: datetime, actor_name: str = "") -> None:
+    """The answer the callback got, in the columns the rates read; unreached means closed as unreachable."""
+    reached = bool(payload["reached"])
+    order.callback_method = payload["method"]
+    order.callback_reached = reached
+    order.unreachable = not reached
+    order.resolution = payload.get("resolution") if reached else None
+    order.satisfaction = payload.get("satisfaction") if reached else None
+    _record_attempt(session, order, method=payload["method"], reached=reached, note=note, actor=actor, now=now,
+                    actor_name=actor_name)
 
 
 def _check_ruling(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
@@ -505,6 +568,8 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     if transition.note_label and not note.strip():
         raise NoteRequired(action.value, transition.note_label)
     payload = _check_params(session, order, action, actor, params)
+    if action is Action.CALLBACK and not payload["reached"] and not payload["unreachable"]:
+        return _callback_unanswered(session, order, actor=actor, note=note, payload=payload)
 
     now = clock.now()
     from_status = order.status
@@ -539,11 +604,15 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     elif action is Action.APPROVE:
         moved = clocks.start(session, order, [LimitKind.CALLBACK], now)
     elif action is Action.CALLBACK:
-        order.resolution = params.resolution
-        order.satisfaction = params.satisfaction
+        _set_callback_outcome(session, order, payload, note=note, actor=actor, now=now)
     elif action is Action.REOPEN:
+        # The next callback starts afresh: the rates read these only once the order is archived again.
         order.resolution = None
         order.satisfaction = None
+        order.callback_method = None
+        order.callback_reached = None
+        order.unreachable = False
+        order.callback_attempts = 0
         # Re-handling goes back to the unit that replied: it is not an order it may return.
         moved = _hand_over(session, order, order.owner_unit, now, returnable=False)
         payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
@@ -682,6 +751,33 @@ def time_out_sign(session: Session, order: WorkOrder, *, note: str) -> OrderEven
     event = _append_event(session, order, Action.SIGN_TIMEOUT, actor=None, from_status=from_status, note=note,
                           payload={"returned_by_unit": unit.name, "unit_id": unit.id},
                           anonymous_name=SWEEP_NAME)
+    session.flush()
+    order_moved.send(OrderChange(session, order, event))
+    return event
+
+
+ONLINE_RATER = "市民（网上直评）"
+
+
+def rate_online(session: Session, order: WorkOrder, *, resolution: Resolution, satisfaction: Satisfaction,
+                comment: str = "") -> OrderEvent:
+    """网上直评: the citizen's own answer through a rating link closes the callback like a reviewer's call.
+
+    The caller (evaluation.rating_links) has checked the link; this takes the transition table's RATE row.
+    Raises IllegalAction when the order no longer waits for its callback.
+    """
+    transition = states.find(order.status, Action.RATE)
+    if transition is None:
+        raise IllegalAction(order.number, Action.RATE.value, order.status.value, [])
+    now = clock.now()
+    from_status = order.status
+    order.status = transition.target
+    order.updated_at = now
+    payload: dict[str, Any] = {"reached": True, "resolution": resolution, "satisfaction": satisfaction,
+                               "method": CallbackMethod.ONLINE, "attempt": order.callback_attempts + 1}
+    _set_callback_outcome(session, order, payload, note=comment, actor=None, now=now, actor_name=ONLINE_RATER)
+    event = _append_event(session, order, Action.RATE, actor=None, from_status=from_status, note=comment,
+                          payload=payload, anonymous_name=ONLINE_RATER)
     session.flush()
     order_moved.send(OrderChange(session, order, event))
     return event

@@ -61,6 +61,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     SEND_BACK = "send_back"
     CALLBACK = "callback"
+    RATE = "rate"
     ARCHIVE = "archive"
     REOPEN = "reopen"
     VOID = "void"
@@ -87,6 +88,7 @@ class Action(StrEnum):
     OVERDUE_NOTICE = "overdue_notice"
     SUPERVISE = "supervise"
     LINK_THREAD = "link_thread"
+    CALLBACK_UNREACHED = "callback_unreached"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -101,6 +103,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.APPROVE: "审核通过",
     Action.SEND_BACK: "审核退回",
     Action.CALLBACK: "回访",
+    Action.RATE: "网上直评",
     Action.ARCHIVE: "归档",
     Action.REOPEN: "重办",
     Action.VOID: "作废",
@@ -126,6 +129,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OVERDUE_NOTICE: "超期提醒",
     Action.SUPERVISE: "督办",
     Action.LINK_THREAD: "关联同一诉求",
+    Action.CALLBACK_UNREACHED: "回访未接通",
 }
 
 
@@ -180,6 +184,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.SEND_BACK, {_S.REPLIED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE, "退回理由"),
     _t(Action.CALLBACK, {_S.REVIEWED}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE),
+    # 网上直评: the citizen answers through the rating link sent at approval (no role: the link's token is the
+    # authority, taken by evaluation.rating_links only).
+    _t(Action.RATE, {_S.REVIEWED}, _S.CALLED_BACK, set(), Scope.CENTRE),
     _t(Action.ARCHIVE, {_S.CALLED_BACK}, _S.ARCHIVED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.REOPEN, {_S.CALLED_BACK}, _S.DISPATCHED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE,
        "重办理由"),
