@@ -6,7 +6,7 @@ import itertools
 import shutil
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -21,6 +21,8 @@ from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
+from minhu.people.figures import people_figures
+from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
 
@@ -210,3 +212,18 @@ def test_every_order_answered_by_an_account_of_its_unit(loaded) -> None:
         for event in events[o.id]:
             if event.action in (Action.SIGN, Action.REPLY):
                 assert accounts[event.actor_id].unit_id == o.owner_unit_id, o.number
+
+
+def test_the_people_page_has_a_year_of_grid_workers_to_show(loaded) -> None:
+    db = loaded[0]
+    with db.read() as s, clock.frozen(LOADED_AT):
+        leader = s.scalars(select(User).where(User.username == "leader")).one()
+        found = people_figures(s, Period(date(2025, 11, 1), date(2026, 11, 28)), leader)
+
+    workers = [r for r in found.workers if r.counts.patrols]
+    assert len(workers) >= 80  # every grid of 积玉桥街 has a worker with an account
+    assert sum(r.counts.visits for r in workers) > 0
+    streets = {r.unit.name: r.counts for r in found.streets}
+    assert (streets["积玉桥街"].found_share or 0) > (streets["白沙洲街"].found_share or 1)
+    assert streets["积玉桥街"].a_on_the_spot > 0
+    assert any(r.flagged for r in found.staffing)

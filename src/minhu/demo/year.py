@@ -469,8 +469,9 @@ def _keys(category: Category, order_type: OrderType, urgency: Urgency, channel: 
             "channel": channel.value, "limit_class": category.limit_class.value}
 
 
-def build_year(session: Session, units: dict[str, Unit], personas: dict[Role, User], staff: Staff) -> int:
-    """Write the year of archived orders; returns how many."""
-    drafts = _Year(session, units, personas, staff, clock.now()).generate()
-    bulk.write(session, drafts, org_queries.cached_root_prefix(session) or order_service.DEFAULT_PREFIX)
-    return len(drafts)
+def build_year(session: Session, units: dict[str, Unit], personas: dict[Role, User],
+               staff: Staff) -> tuple[date, date]:
+    """Write the year of archived orders; returns its first and last day."""
+    year = _Year(session, units, personas, staff, clock.now())
+    bulk.write(session, year.generate(), org_queries.cached_root_prefix(session) or order_service.DEFAULT_PREFIX)
+    return year.first, year.last
