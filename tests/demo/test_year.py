@@ -19,6 +19,7 @@ from minhu.demo.staff import Staff
 from minhu.orders.enums import Channel, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
+from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
 from minhu.people.figures import people_figures
@@ -227,3 +228,11 @@ def test_the_people_page_has_a_year_of_grid_workers_to_show(loaded) -> None:
     assert (streets["积玉桥街"].found_share or 0) > (streets["白沙洲街"].found_share or 1)
     assert streets["积玉桥街"].a_on_the_spot > 0
     assert any(r.flagged for r in found.staffing)
+
+
+def test_the_units_accounts_sign_in_with_the_demo_password(loaded) -> None:
+    db = loaded[0]
+    with db.read() as s:
+        for username in ("jd002", "zf001", "zhujian", "sq001002", "wg001001002"):
+            user = org_service.authenticate(s, username=username, password=city.DEMO_PASSWORD)
+            assert user.role is (Role.GRIDWORKER if username.startswith("wg") else Role.HANDLER)
