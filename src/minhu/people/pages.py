@@ -19,6 +19,8 @@ from minhu.web.period import parse_day, period, presets
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
+# A district has a thousand grids: the page lists those that found the most, the API all of them.
+MAX_GRIDS = 100
 
 From = Annotated[str, Query(alias="from", max_length=10)]
 To = Annotated[str, Query(alias="to", max_length=10)]
@@ -32,7 +34,7 @@ def show_people(request: Request, user: PageUser, db: DB, first: From = "", last
         found = figures.people_figures(session, span, user)
     return render(request, "people/people.html", user=user, csrf=csrf_token(request), period=span,
                   presets=presets(), figures=found, high_vacancy=figures.HIGH_VACANCY,
-                  may_record=permissions.may_record_rounds(user), kinds=ROUND_KIND_LABELS,
+                  may_record=permissions.may_record_rounds(user), max_grids=MAX_GRIDS, kinds=ROUND_KIND_LABELS,
                   now=clock.city_now().strftime("%Y-%m-%dT%H:%M"), flashes=pop_flashes(request))
 
 
