@@ -54,6 +54,8 @@ from minhu.org import pages as org_pages
 from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
 from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
+from minhu.people import api as people_api
+from minhu.people import pages as people_pages
 from minhu.routing import api as routing_api
 from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
@@ -165,7 +167,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
                    notify_pages.router, evaluation_api.router, callback_pages.router, evaluation_pages.router,
-                   bulletin_api.router, bulletin_pages.router):
+                   bulletin_api.router, bulletin_pages.router, people_api.router, people_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

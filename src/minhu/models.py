@@ -6,7 +6,8 @@ import importlib
 
 MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models", "minhu.geo.models",
                  "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
-                 "minhu.notify.models", "minhu.evaluation.models")
+                 "minhu.notify.models", "minhu.evaluation.models",
+                 "minhu.people.models")
 
 
 def load_all() -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, undefer
 
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography
+from minhu.demo import geography, rounds, year
+from minhu.demo.staff import build_staff
 from minhu.geo import transfer
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
@@ -402,4 +403,8 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_orders(session, users, units)
         _build_live_orders(session, users, units)
         _build_dispatch_story(session, users, colleagues, units)
+        staff = build_staff(session, units, [*users.values(), *colleagues.values()], grid_street=JIYUQIAO,
+                            password=DEMO_PASSWORD)
+        first, last = year.build_year(session, units, users, staff)
+        rounds.build_rounds(session, staff, first=first, last=last)
     return True

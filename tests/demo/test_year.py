@@ -1,0 +1,238 @@
+"""The demo's year of archived orders: what the monthly rates, rankings and bulletins are computed from."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import undefer
+
+from minhu.core import clock
+from minhu.core.db import Base, Database
+from minhu.demo import city, year
+from minhu.demo.staff import Staff
+from minhu.orders.enums import Channel, Satisfaction
+from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
+from minhu.orders.states import Action, Status
+from minhu.org import service as org_service
+from minhu.org.models import Unit, User
+from minhu.org.roles import Role
+from minhu.people.figures import people_figures
+from minhu.web.period import Period
+
+LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, database_template: str) -> Iterator[Database]:
+    """A database with the demo loaded, once for this module: a load takes seconds."""
+    if database_template.startswith("postgresql"):
+        database = Database(database_template)
+    else:
+        path = tmp_path_factory.mktemp("demo") / "minhu.db"
+        shutil.copyfile(database_template, path)
+        database = Database(f"sqlite:///{path}")
+    with clock.frozen(LOADED_AT):
+        city.load(database)
+    yield database
+    if database_template.startswith("postgresql"):
+        tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+        with database.write_engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def loaded(demo_db: Database):
+    """The year's orders (the archived ones but the live story's samples), their trails and their calls."""
+    samples = {sample.title for sample in city.SAMPLES}
+    with demo_db.read() as s:
+        orders = [o for o in s.scalars(select(WorkOrder).where(WorkOrder.status == Status.ARCHIVED))
+                  if o.title not in samples]
+        events: dict[int, list[OrderEvent]] = {}
+        for event in s.scalars(select(OrderEvent).order_by(OrderEvent.order_id, OrderEvent.at, OrderEvent.id)):
+            events.setdefault(event.order_id, []).append(event)
+        calls = s.scalars(select(OrderCall)).all()
+    return demo_db, orders, events, calls
+
+
+def _month(instant: datetime) -> str:
+    return instant.astimezone(clock.city_tz()).strftime("%Y-%m")
+
+
+def test_a_year_of_orders_archived_in_each_of_the_last_twelve_months(loaded) -> None:
+    _, orders, _, _ = loaded
+    months = Counter(_month(o.closed_at) for o in orders)
+
+    assert 2000 <= len(orders) <= 5000
+    for month in ("2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07",
+                  "2026-08", "2026-09", "2026-10"):
+        assert months[month] >= 100, month
+    today = LOADED_AT.replace(hour=0)
+    assert all(o.closed_at < today for o in orders)  # the year ends yesterday
+    # More in summer than in the Spring Festival month.
+    assert months["2026-07"] > 1.5 * months["2026-02"]
+
+
+def test_each_order_has_coherent_times_and_deadlines(loaded) -> None:
+    _, orders, _, _ = loaded
+    dispatched = [o for o in orders if o.dispatched_at is not None]
+
+    assert len(dispatched) > 0.8 * len(orders)
+    for o in dispatched:
+        assert o.created_at < o.dispatched_at < o.responded_at <= o.replied_at < o.closed_at, o.number
+        assert o.respond_due_at is not None
+        assert o.finish_due_at is not None
+        assert o.callback_due_at is not None
+        assert o.dispatched_at < o.respond_due_at
+        assert o.dispatched_at < o.finish_due_at
+    late_responses = sum(o.responded_at > o.respond_due_at for o in dispatched)
+    late_replies = sum(o.replied_at > o.finish_due_at for o in dispatched)
+    assert 0.03 * len(dispatched) < late_responses < 0.3 * len(dispatched)
+    assert 0.03 * len(dispatched) < late_replies < 0.4 * len(dispatched)
+
+
+def test_each_order_has_a_whole_trail_from_create_to_archive(loaded) -> None:
+    _, orders, events, _ = loaded
+
+    for o in orders:
+        trail = events[o.id]
+        last = Action.ARCHIVE if o.dispatched_at else Action.DIRECT_REPLY  # a consultation answered at once
+        assert trail[0].action is Action.CREATE, o.number
+        assert trail[-1].action is last, o.number
+        assert trail[-1].to_status is Status.ARCHIVED
+        assert trail[-1].at == o.closed_at
+        for before, after in itertools.pairwise(trail):
+            assert after.from_status == before.to_status, o.number
+            assert before.at <= after.at
+        actions = {e.action for e in trail}
+        assert actions >= ({Action.DISPATCH, Action.SIGN, Action.REPLY, Action.APPROVE, Action.CALLBACK}
+                           if o.dispatched_at else {Action.DIRECT_REPLY})
+
+
+def test_callback_outcomes_are_coherent(loaded) -> None:
+    _, orders, events, _ = loaded
+    called = [o for o in orders if o.dispatched_at is not None]
+
+    for o in called:
+        assert o.callback_method is not None
+        assert o.callback_attempts >= 1
+        if o.callback_reached:
+            assert o.resolution is not None
+            assert o.satisfaction is not None
+            assert not o.unreachable
+        else:
+            assert o.unreachable
+            assert o.resolution is None
+            assert o.satisfaction is None
+        callback = next(e for e in events[o.id] if e.action is Action.CALLBACK)
+        assert callback.payload["reached"] == o.callback_reached
+    assert 0 < sum(o.unreachable for o in called) < 0.15 * len(called)
+    assert {o.satisfaction for o in called} >= {None, *(s for s in ("satisfied", "basically", "unsatisfied"))}
+    rulings = [o for o in orders if o.ruling is not None]
+    assert {o.ruling.value for o in rulings} == {"unreasonable", "out_of_scope", "reasonable_not_now",
+                                                 "reasonable_solved"}
+    assert all(o.ruling_reason for o in rulings)
+
+
+def test_merged_duplicates_point_at_their_main_order(loaded) -> None:
+    _, orders, _, _ = loaded
+    by_id = {o.id: o for o in orders}
+    duplicates = [o for o in orders if o.duplicate_of_id is not None]
+
+    assert 5 <= len(duplicates) <= 0.05 * len(orders)
+    for o in duplicates:
+        main = by_id[o.duplicate_of_id]
+        assert main.category_code == o.category_code
+        assert main.owner_unit_id == o.owner_unit_id
+        assert main.number in (o.reply_text or "")
+
+
+def test_units_differ_and_the_weak_street_improves(loaded) -> None:
+    _, orders, _, _ = loaded
+
+    def satisfied(street: str, months: tuple[str, ...]) -> float:
+        rated = [o for o in orders if o.street is not None and o.street.name == street and o.satisfaction is not None
+                 and _month(o.closed_at) in months]
+        return float(sum(o.satisfaction is Satisfaction.SATISFIED for o in rated) / len(rated))
+
+    first, last = ("2025-11", "2025-12", "2026-01", "2026-02"), ("2026-08", "2026-09", "2026-10", "2026-11")
+    assert satisfied("白沙洲街", last) > satisfied("白沙洲街", first) + 0.05
+    assert satisfied("积玉桥街", first) > satisfied("白沙洲街", first) + 0.1
+    on_time: dict[str, list[bool]] = {}
+    for o in orders:
+        if o.owner_unit.kind.value == "department":
+            on_time.setdefault(o.owner_unit.name, []).append(o.responded_at <= o.respond_due_at)
+    shares = sorted(sum(v) / len(v) for v in on_time.values() if len(v) >= 20)
+    assert shares[-1] - shares[0] > 0.15
+
+
+def test_heating_complaints_come_in_november_and_grid_workers_find_problems(loaded) -> None:
+    db, orders, events, calls = loaded
+    with db.read() as s:
+        accounts = {u.id: u for u in s.scalars(select(User))}
+    heating = Counter(o.created_at.astimezone(clock.city_tz()).month for o in orders if o.category_code == "010205")
+
+    assert heating.most_common(1)[0][0] == 11
+    patrol = [o for o in orders if o.channel is Channel.GRID_PATROL]
+    assert len(patrol) > 0.08 * len(orders)
+    by_worker = [o for o in patrol if o.created_by_id and accounts[o.created_by_id].role is Role.GRIDWORKER]
+    assert by_worker
+    assert all(o.grid_id == accounts[o.created_by_id].unit_id for o in by_worker)
+    # Joint handling (吹哨) on archived orders, some reported after the 24 hours.
+    assert calls
+    assert any(c.late for c in calls)
+    assert not all(c.late for c in calls)
+    assert all(Action.WHISTLE in {e.action for e in events[c.order_id]} for c in calls)
+
+
+def test_the_year_is_the_same_on_every_load(loaded) -> None:
+    db, orders, _, _ = loaded
+    with db.read() as s, clock.frozen(LOADED_AT):
+        units = {u.code: u for u in s.scalars(select(Unit).options(undefer(Unit.geometry)))}
+        users = list(s.scalars(select(User)))
+        personas = {u.role: u for u in users if u.username == u.role.value}
+        staff = Staff(handlers={u.unit_id: u for u in users if u.role is Role.HANDLER},
+                      grid_workers={u.unit_id: u for u in users if u.role is Role.GRIDWORKER})
+        drafts = year._Year(s, units, personas, staff, clock.now()).generate()
+    drawn = sorted((d.values["created_at"], d.values["title"]) for d in drafts)
+
+    assert drawn == sorted((o.created_at, o.title) for o in orders)
+
+
+def test_every_order_answered_by_an_account_of_its_unit(loaded) -> None:
+    db, orders, events, _ = loaded
+    with db.read() as s:
+        accounts = {u.id: u for u in s.scalars(select(User))}
+    for o in orders[::7]:
+        for event in events[o.id]:
+            if event.action in (Action.SIGN, Action.REPLY):
+                assert accounts[event.actor_id].unit_id == o.owner_unit_id, o.number
+
+
+def test_the_people_page_has_a_year_of_grid_workers_to_show(loaded) -> None:
+    db = loaded[0]
+    with db.read() as s, clock.frozen(LOADED_AT):
+        leader = s.scalars(select(User).where(User.username == "leader")).one()
+        found = people_figures(s, Period(date(2025, 11, 1), date(2026, 11, 28)), leader)
+
+    workers = [r for r in found.workers if r.counts.patrols]
+    assert len(workers) >= 80  # every grid of 积玉桥街 has a worker with an account
+    assert sum(r.counts.visits for r in workers) > 0
+    streets = {r.unit.name: r.counts for r in found.streets}
+    assert (streets["积玉桥街"].found_share or 0) > (streets["白沙洲街"].found_share or 1)
+    assert streets["积玉桥街"].a_on_the_spot > 0
+    assert any(r.flagged for r in found.staffing)
+
+
+def test_the_units_accounts_sign_in_with_the_demo_password(loaded) -> None:
+    db = loaded[0]
+    with db.read() as s:
+        for username in ("jd002", "zf001", "zhujian", "sq001002", "wg001001002"):
+            user = org_service.authenticate(s, username=username, password=city.DEMO_PASSWORD)
+            assert user.role is (Role.GRIDWORKER if username.startswith("wg") else Role.HANDLER)
