@@ -34,10 +34,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 
 assets: $(VENDOR)/.installed
 
-run: $(VENV)/.installed assets
+# browser-deps: the CJK fonts (and Pango) the bulletin's PDF is set in.
+run: $(VENV)/.installed assets browser-deps
 	$(BIN)/minhu db upgrade
 	$(BIN)/minhu demo load --if-empty
 	$(BIN)/minhu demo train
+	$(BIN)/minhu bulletin make --if-missing
 	$(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
 # Browser tests need Chromium and CJK fonts from Debian, the bulletin's PDF (WeasyPrint) Pango; installed when missing.

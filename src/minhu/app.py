@@ -24,7 +24,6 @@ from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
-from minhu.evaluation import sections as evaluation_sections
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
@@ -132,7 +131,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
     # What the domains above orders add to the order page.
-    app.state.order_sections = (evaluation_sections.order_section,)
 
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
                        same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)

@@ -19,14 +19,18 @@ def make(
     policy: str | None = typer.Option(None, help="考核口径 code 或 code@version（默认口径）"),
     pdf: Path | None = typer.Option(None, help="另存 PDF 到此路径"),
     xlsx: Path | None = typer.Option(None, help="另存 Excel 到此路径"),
+    if_missing: bool = typer.Option(False, "--if-missing", help="已归档则不重新生成"),
 ) -> None:
-    """Generate the bulletin of PERIOD under POLICY and archive it (replacing the archived one of that month)."""
+    """Generate the bulletin of PERIOD under POLICY and archive it (replacing the archived one of that month,
+    unless --if-missing)."""
     settings, db = open_deployment()
     try:
         month = bulletin_archive.month_of(period or "")
         done = bulletin_archive.generate(db, period=month, policy_ref=policy, by="cli",
-                                         templates_dir=settings.home / "templates")
-        assert done is not None  # only_if_missing is off: it always stores
+                                         templates_dir=settings.home / "templates", only_if_missing=if_missing)
+        if done is None:
+            typer.echo(f"{month.label}的通报已归档，未重新生成：/bulletins/{month.key}")
+            return
         with db.read() as session:
             record = bulletin_archive.get(session, done.period, done.policy_ref, files=True)
         for target, content in ((pdf, record.pdf), (xlsx, record.xlsx)):

@@ -2,6 +2,7 @@
 
 - An approval scores the reply's quality into the approval's event (so the trail keeps what the reviewer saw),
   and the reviewer sees that score on the order page while deciding.
+- The order page shows its callbacks and re-handlings, rulings and thread (``sections``).
 - An approved reply sends the citizen a rating link (网上直评); the receiver writes in the approval's
   transaction, so the link and its SMS commit with the approval or not at all.
 
@@ -10,7 +11,7 @@ Installed by ``app.create_app`` (and the tests' fixtures) through ``install``, w
 
 from __future__ import annotations
 
-from minhu.evaluation import rating_links, review
+from minhu.evaluation import rating_links, review, sections
 from minhu.orders.signals import OrderChange, OrderMoving, OrderShown, Panel, order_moved, order_moving, order_shown
 from minhu.orders.states import Action
 
@@ -38,10 +39,12 @@ def _send_rating_link(change: OrderChange) -> None:
 def install() -> None:
     order_moving.connect(_score_approval)
     order_shown.connect(_reply_quality_panel)
+    order_shown.connect(sections.add_order_section)
     order_moved.connect(_send_rating_link)
 
 
 def uninstall() -> None:
     order_moving.disconnect(_score_approval)
     order_shown.disconnect(_reply_quality_panel)
+    order_shown.disconnect(sections.add_order_section)
     order_moved.disconnect(_send_rating_link)

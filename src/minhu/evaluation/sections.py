@@ -9,13 +9,20 @@ from sqlalchemy.orm import Session
 
 from minhu.evaluation import dissatisfied, threads
 from minhu.orders.models import WorkOrder
-from minhu.orders.pages import PageSection
+from minhu.orders.signals import OrderShown, Panel
 from minhu.org.models import User
 
 TEMPLATE = "evaluation/_order_section.html"
 
 
-def order_section(session: Session, order: WorkOrder, viewer: User) -> PageSection | None:
+def add_order_section(shown: OrderShown) -> None:
+    """Adds the section to the order page, unless there is nothing to show and nothing the viewer could do."""
+    section = order_section(shown.session, shown.order, shown.viewer)
+    if section is not None:
+        shown.panels.append(section)
+
+
+def order_section(session: Session, order: WorkOrder, viewer: User) -> Panel | None:
     """The section, or None when there is nothing to show and nothing the viewer could do here."""
     history = dissatisfied.history_of(session, order)
     rulings = dissatisfied.rulings_of(session, order)
@@ -39,4 +46,4 @@ def order_section(session: Session, order: WorkOrder, viewer: User) -> PageSecti
         prefill["reply"] = {"note": reply.text, "hint": "已按本诉求串的标准答复预填，可按本件情况修改"}
     if thread is not None and thread.main_order_id != order.id:
         prefill["merge"] = {"duplicate_of": thread.main_order.number}
-    return PageSection(TEMPLATE, context, prefill)
+    return Panel(TEMPLATE, context, prefill)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -37,19 +36,6 @@ router = APIRouter(include_in_schema=False)
 TARGET_ACTIONS = frozenset({Action.DISPATCH, Action.WHISTLE, Action.ACCEPT_ESCALATION})
 
 
-@dataclass(frozen=True)
-class PageSection:
-    """A block a domain above orders adds to the order page (evaluation: callbacks, ruling, thread), with
-    the values it pre-fills in the action forms: ``{action: {field: value}}``."""
-
-    template: str
-    context: dict[str, Any]
-    prefill: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-# Called inside the page's read session; app.py installs the list (``app.state.order_sections``), since
-# orders may not import the domains above it.
-SectionProvider = Callable[[Session, WorkOrder, User], PageSection | None]
 
 
 @router.get("/")
@@ -92,15 +78,13 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         people = _people_for(session, order)
         shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions))
         order_shown.send(shown)
-        providers: Sequence[SectionProvider] = getattr(request.app.state, "order_sections", ())
-        sections = [s for s in (provide(session, order, user) for provide in providers) if s is not None]
     prefill: dict[str, dict[str, str]] = {}
-    for section in sections:
-        for action, fields in section.prefill.items():
+    for panel in shown.panels:
+        for action, fields in panel.prefill.items():
             prefill.setdefault(action, {}).update(fields)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
                   events=events, targets=targets, own_targets=own_targets, people=people, post_labels=POST_LABELS,
-                  panels=shown.panels, sections=sections, prefill=prefill, flashes=pop_flashes(request))
+                  panels=shown.panels, prefill=prefill, flashes=pop_flashes(request))
 
 
 def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> tuple[Sequence[Unit], Sequence[Unit]]:

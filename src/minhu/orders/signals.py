@@ -38,10 +38,12 @@ class OrderMoving:
 
 @dataclass(frozen=True)
 class Panel:
-    """A section another domain adds to the order page: its template and that template's data."""
+    """A section another domain adds to the order page: its template, that template's data (``panel.context``),
+    and the values it pre-fills in the page's action forms, ``{action: {field: value}}``."""
 
     template: str
     context: dict[str, Any]
+    prefill: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
