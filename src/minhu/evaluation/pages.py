@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,9 +99,9 @@ class LedgerQuery:
                           "state": self.state, "wide": "1" if self.wide else ""})
 
 
-def _ledger_filters(session: Session, first: str, last: str, unit: str, state: str,
-                    wide: str) -> tuple[LedgerQuery, dissatisfied.LedgerFilters]:
+def _ledger_filters(session: Session, params: LedgerParams) -> tuple[LedgerQuery, dissatisfied.LedgerFilters]:
     """Raises InvalidInput for a bad date, a reversed period or an unknown unit."""
+    first, last, unit, state, wide = params.first, params.last, params.unit, params.state, params.wide
     today = clock.city_now().date()
     last_day = _day(last, "to") or today
     first_day = _day(first, "from") or last_day - timedelta(days=DEFAULT_LEDGER_DAYS - 1)
@@ -119,15 +119,25 @@ def _ledger_filters(session: Session, first: str, last: str, unit: str, state: s
                        filters.wide), filters
 
 
+@dataclass(frozen=True)
+class LedgerParams:
+    """The ledger's query string as typed (the page and its export read the same)."""
+
+    first: Annotated[str, Query(alias="from", max_length=10)] = ""
+    last: Annotated[str, Query(alias="to", max_length=10)] = ""
+    unit: Annotated[str, Query(max_length=64)] = ""
+    state: Annotated[str, Query(max_length=20)] = ""
+    wide: Annotated[str, Query(max_length=5)] = ""
+
+
+Ledger = Annotated[LedgerParams, Depends()]
+
+
 @router.get("/dissatisfied")
-def show_ledger(request: Request, user: PageUser, db: DB,
-                first: Annotated[str, Query(alias="from", max_length=10)] = "",
-                last: Annotated[str, Query(alias="to", max_length=10)] = "",
-                unit: Annotated[str, Query(max_length=64)] = "", state: Annotated[str, Query(max_length=20)] = "",
-                wide: Annotated[str, Query(max_length=5)] = "") -> Response:
+def show_ledger(request: Request, user: PageUser, db: DB, params: Ledger) -> Response:
     _check_ledger_viewer(user)
     with db.read() as session:
-        shown, filters = _ledger_filters(session, first, last, unit, state, wide)
+        shown, filters = _ledger_filters(session, params)
         rows = dissatisfied.ledger(session, viewer=user, filters=filters)
         units = org_queries.list_dispatch_targets(session) if permissions.is_centre(user) or user.role is Role.LEADER \
             else []
@@ -138,14 +148,11 @@ def show_ledger(request: Request, user: PageUser, db: DB,
 
 
 @router.get("/dissatisfied/export")
-def export_ledger(user: PageUser, db: DB, first: Annotated[str, Query(alias="from", max_length=10)] = "",
-                  last: Annotated[str, Query(alias="to", max_length=10)] = "",
-                  unit: Annotated[str, Query(max_length=64)] = "", state: Annotated[str, Query(max_length=20)] = "",
-                  wide: Annotated[str, Query(max_length=5)] = "") -> Response:
+def export_ledger(user: PageUser, db: DB, params: Ledger) -> Response:
     """The filtered ledger as an Excel workbook (every row, not only the page's first ones)."""
     _check_ledger_viewer(user)
     with db.read() as session:
-        shown, filters = _ledger_filters(session, first, last, unit, state, wide)
+        shown, filters = _ledger_filters(session, params)
         data = export.workbook_bytes(dissatisfied.iter_ledger(session, viewer=user, filters=filters))
     name = f"dissatisfied-{shown.first.isoformat()}-{shown.last.isoformat()}.xlsx"
     return Response(data, media_type=export.CONTENT_TYPE,
