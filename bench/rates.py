@@ -15,17 +15,12 @@ Results: a table on stdout and bench/results/rates.json. Targets: under 1 s on P
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
 import random
 import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as day_time
 from pathlib import Path
 from typing import Any
@@ -36,8 +31,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository's bench/
 
 from sqlalchemy import insert  # noqa: E402
 
-from bench.postgres import pg_recreate, pg_url, postgres_available  # noqa: E402
-from minhu.core import clock, migrate  # noqa: E402
+from bench import fresh  # noqa: E402
+from minhu.core import clock  # noqa: E402
 from minhu.core.db import Base, Database  # noqa: E402
 from minhu.evaluation import policies, rankings, rates  # noqa: E402
 from minhu.models import load_all  # noqa: E402
@@ -46,7 +41,6 @@ from minhu.org import service as org_service  # noqa: E402
 from minhu.org.roles import UnitKind  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "rates.json"
-PG_DATABASE = "minhu_bench_rates"
 FIRST_DAY, DAYS = date(2025, 11, 1), 365
 PERIOD = "2026-10"
 CHUNK = 20_000
@@ -149,56 +143,17 @@ def measure(url: str) -> dict[str, Any]:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def run(database: str, orders: int, work: Path) -> dict[str, Any]:
-    if database == "postgresql":
-        pg_recreate(PG_DATABASE)
-        url = pg_url(PG_DATABASE)
-    else:
-        url = f"sqlite:///{work / 'rates.db'}"
-    load_all()
-    db = Database(url)
-    try:
-        migrate.upgrade(db)
-        started = time.perf_counter()
-        fill(db, orders)
-        fill_s = time.perf_counter() - started
-    finally:
-        db.dispose()
-    done = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True, text=True, check=True)
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if database == "postgresql":
-        pg_recreate(PG_DATABASE, drop_only=True)
-    return {"database": database, "orders": orders, "fill_s": round(fill_s, 1), **figures}
+def report(figures: dict[str, Any]) -> str:
+    target = 1.0 if figures["database"] == "postgresql" else 3.0
+    return (f"every ranking of {PERIOD} (+ a month and a year before) and the district's rates: "
+            f"median {figures['median_s']:.3f} s of {RUNS} (first {figures['first_s']:.3f} s; target < "
+            f"{target:g} s); {figures['counted_in_month']:,} orders counted in the month, "
+            f"{figures['units_ranked']} units listed; peak RSS {figures['peak_rss_mb']} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.measure:
-        print(json.dumps(measure(args.measure)))
-        return 0
-    results = []
-    with tempfile.TemporaryDirectory(prefix="minhu-rates-") as work:
-        for database in args.databases.split(","):
-            if database == "postgresql" and not postgres_available():
-                print("== postgresql: no server on 127.0.0.1:5432; skipped")
-                continue
-            print(f"== {database}: filling {args.orders:,} archived orders over a year …", flush=True)
-            figures = run(database, args.orders, Path(work))
-            results.append(figures)
-            target = 1.0 if database == "postgresql" else 3.0
-            print(f"   every ranking of {PERIOD} (+ a month and a year before) and the district's rates: "
-                  f"median {figures['median_s']:.3f} s of {RUNS} (first {figures['first_s']:.3f} s; target < "
-                  f"{target:g} s); {figures['counted_in_month']:,} orders counted in the month, "
-                  f"{figures['units_ranked']} units listed; peak RSS {figures['peak_rss_mb']} MB")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": platform.machine(), "python": platform.python_version(),
-                                   "at": datetime.now(UTC).isoformat(), "results": results},
-                                  ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return 0
+    return fresh.main(argv, doc=__doc__, script=__file__, name="rates", results=RESULTS,
+                      what="archived orders over a year", fill=fill, measure=measure, report=report)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,10 @@ Results: a table on stdout and bench/results/sweep.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import platform
 import random
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,8 +30,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository's bench/
 
 from sqlalchemy import and_, insert, literal, select  # noqa: E402
 
-from bench.postgres import pg_recreate, pg_url, postgres_available  # noqa: E402
-from minhu.core import clock, migrate  # noqa: E402
+from bench import fresh  # noqa: E402
+from minhu.core import clock  # noqa: E402
 from minhu.core.db import Base, Database  # noqa: E402
 from minhu.models import load_all  # noqa: E402
 from minhu.orders.lights import count_by_unit  # noqa: E402
@@ -49,7 +44,6 @@ from minhu.supervision.models import ClockAction, SweepMark  # noqa: E402
 from minhu.supervision.sweep import RULES, SweepPolicy, _due_now, sweep  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "sweep.json"
-PG_DATABASE = "minhu_bench_sweep"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday morning in the city
 SWEEP_EVERY = timedelta(minutes=10)
 STREETS = 40
@@ -128,56 +122,15 @@ def measure(url: str) -> dict[str, Any]:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def run(database: str, orders: int, work: Path) -> dict[str, Any]:
-    if database == "postgresql":
-        pg_recreate(PG_DATABASE)
-        url = pg_url(PG_DATABASE)
-    else:
-        url = f"sqlite:///{work / 'sweep.db'}"
-    load_all()
-    db = Database(url)
-    try:
-        migrate.upgrade(db)
-        started = time.perf_counter()
-        fill(db, orders)
-        fill_s = time.perf_counter() - started
-    finally:
-        db.dispose()
-    done = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True, text=True, check=True)
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if figures["failed"]:
-        print(done.stderr[-3000:], file=sys.stderr)
-    if database == "postgresql":
-        pg_recreate(PG_DATABASE, drop_only=True)
-    return {"database": database, "orders": orders, "fill_s": round(fill_s, 1), **figures}
+def report(figures: dict[str, Any]) -> str:
+    return (f"lights board {figures['board_s']:.2f} s + sweep {figures['sweep_s']:.2f} s "
+            f"= {figures['total_s']:.2f} s (target < 5 s); actions {figures['actions']}; "
+            f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_before_mb']} MB before the board and sweep)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.measure:
-        print(json.dumps(measure(args.measure)))
-        return 0
-    results = []
-    with tempfile.TemporaryDirectory(prefix="minhu-sweep-") as work:
-        for database in args.databases.split(","):
-            if database == "postgresql" and not postgres_available():
-                print("== postgresql: no server on 127.0.0.1:5432; skipped")
-                continue
-            print(f"== {database}: filling {args.orders:,} open orders …", flush=True)
-            figures = run(database, args.orders, Path(work))
-            results.append(figures)
-            print(f"   lights board {figures['board_s']:.2f} s + sweep {figures['sweep_s']:.2f} s "
-                  f"= {figures['total_s']:.2f} s (target < 5 s); actions {figures['actions']}; "
-                  f"peak RSS {figures['peak_rss_mb']} MB ({figures['rss_before_mb']} MB before the board and sweep)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": platform.machine(), "python": platform.python_version(),
-                                   "at": datetime.now(UTC).isoformat(), "results": results},
-                                  ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return 0
+    return fresh.main(argv, doc=__doc__, script=__file__, name="sweep", results=RESULTS, what="open orders", fill=fill,
+                      measure=measure, report=report)
 
 
 if __name__ == "__main__":
