@@ -28,6 +28,7 @@ RANKED_KINDS: dict[UnitKind, str] = {
     UnitKind.COMMUNITY: "社区",
     UnitKind.PROPERTY: "物业公司",
 }
+LISTED_WHEN_EMPTY = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT})
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,18 @@ def _figures(tree: UnitTree, counted: PeriodCounts, period: Period, kind: UnitKi
 
 def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *,
          tree: UnitTree | None = None, counted: PeriodCounts | None = None) -> Ranking:
-    """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow by name.
+    """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow.
 
     Pass one ``tree`` and ``counted`` to rank several kinds from the same aggregations (``rank_all``)."""
     tree = tree or UnitTree(session)
     counted = counted or PeriodCounts(session, policy)
     figures = _figures(tree, counted, period, kind)
-    # Every active unit of the kind is listed, even with nothing counted: an empty line is news too.
-    for unit in tree.units.values():
-        if unit.kind is kind and unit.id in tree.active:
-            figures.setdefault(unit.id, rates.unit_rates(policy, Counter()))
+    # Every active street and department is listed, even with nothing counted: an empty line is news too. The
+    # hundreds of communities and property companies are listed when they have figures.
+    if kind in LISTED_WHEN_EMPTY:
+        for unit in tree.units.values():
+            if unit.kind is kind and unit.id in tree.active:
+                figures.setdefault(unit.id, rates.unit_rates(policy, Counter()))
     current = _ranks(policy, figures)
     previous = _ranks(policy, _figures(tree, counted, period.previous(), kind))
     last_year = _ranks(policy, _figures(tree, counted, period.a_year_before(), kind))
@@ -174,7 +177,8 @@ def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *
     rows = [RankRow(tree.units[unit_id], f, current.get(unit_id), previous.get(unit_id), last_year.get(unit_id),
                     current.get(unit_id) in bottom_places)
             for unit_id, f in figures.items()]
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.name))
+    # Ranked units by rank; then those with too few orders, most counted first.
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, -r.figures.counted, r.unit.name))
     return Ranking(policy, period, kind, tuple(rows))
 
 
