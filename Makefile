@@ -40,7 +40,7 @@ run: $(VENV)/.installed assets browser-deps
 	$(BIN)/minhu demo load --if-empty
 	$(BIN)/minhu demo train
 	$(BIN)/minhu bulletin make --if-missing
-	$(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
+	MINHU_BASE_URL=$${MINHU_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
 # Browser tests need Chromium and CJK fonts from Debian, the bulletin's PDF (WeasyPrint) Pango; installed when missing.
 browser-deps:

@@ -53,7 +53,12 @@ def test_the_bulletin_ranks_the_streets_with_their_moves_and_names_who_reports(d
     # 中华路街 answered every call late: its response rate is nil, the others full.
     assert [r["figures"]["rates"]["response"] for r in streets["rows"]] == [100.0, 0.0, 100.0, 100.0]
     assert document["bottom_text"] == "请以下单位在月度点评会上作汇报：水果湖街（街道）、首义路街（街道）。"
-    assert document["red_list"][0] == {"label": "街道", "units": ["积玉桥街", "中华路街", "水果湖街"]}
+    # Third, but end-ranked among four: 水果湖街 is not also on the red list.
+    assert document["red_list"][0] == {"label": "街道", "units": ["积玉桥街", "中华路街"]}
+    # Two ranked departments, one ranked community: no more than the red list's three places, nobody praised.
+    assert [r["rank"] for r in _table(document, "department")["rows"]] == [1, 2]
+    assert _table(document, "department")["best"] == _table(document, "community")["best"] == []
+    assert [entry["label"] for entry in document["red_list"]] == ["街道"]
     remarks = "".join(document["remarks"])
     assert "中华路街排名上升最多，由上月第4名升至第2名" in remarks
     assert "水果湖街排名下降最多，由上月第1名降至第3名" in remarks
@@ -118,7 +123,7 @@ def test_the_monthly_job_generates_last_months_bulletin_once(db, city):
         job(db)
     with db.read() as session:
         record = bulletin_archive.get(session, "2026-10", None, files=True)
-        assert (record.policy_ref, record.generated_by, record.title) == ("shuiguohu@1", "scheduler", TITLE)
+        assert (record.policy_ref, record.generated_by, record.title) == ("shuiguohu@1", "定时任务", TITLE)
         assert record.pdf.startswith(b"%PDF-")
         assert record.xlsx.startswith(b"PK")
     assert _bulletin_count(db) == 1
@@ -137,7 +142,7 @@ def test_the_cli_makes_a_bulletin_for_a_month_and_policy(run, db, city, tmp_path
     assert "已生成并归档" in result.output
     assert target.read_bytes().startswith(b"%PDF-")
     with db.read() as session:
-        assert bulletin_archive.get(session, "2026-10", "beijing").generated_by == "cli"
+        assert bulletin_archive.get(session, "2026-10", "beijing").generated_by == "命令行"
     refused = run("bulletin", "make", "--period", "2026-10", "--policy", "nowhere")
     assert refused.exit_code == 1
     assert "没有考核口径 nowhere" in refused.output

@@ -157,3 +157,11 @@ def test_the_command_line_prints_the_ranking_and_loads_a_policy(run, example: Wo
     assert loaded.exit_code == 0, loaded.output
     assert "beijing@2" in loaded.output
     assert run("rates", "load", str(policy)).exit_code != 0  # the same version again is refused
+
+
+def test_the_page_says_what_it_did_with_a_query_it_cannot_use(client, world: World) -> None:
+    login(client, world.leader)
+    grid = client.get("/rankings", params={"kind": "grid"}).text
+    assert "只对街道、职能部门、社区、物业公司排名，已显示街道排名" in grid
+    reversed_span = client.get("/rankings", params={"period": "2026-10-15..2026-10-01"}).text
+    assert "统计期的开始日期不能晚于结束日期" in reversed_span

@@ -134,7 +134,11 @@ def _ranking(policy: RatePolicy, ranking: Ranking) -> Document:
     return {"kind": ranking.kind.value, "label": RANKED_KINDS[ranking.kind],
             "reports": ranking.kind in REPORTING_KINDS or any(r.figures.reports["calls"] for r in ranking.rows),
             "rows": [_row(policy, row) for row in ranking.rows], "total": figures(ranking.total),
-            "best": [row.unit.name for row in ranking.ranked if row.rank is not None and row.rank <= RED_LIST_PLACES],
+            # The red list needs more ranked units than its places (the only ranked community of the month is not
+            # praised for being alone), and never names an end-ranked unit.
+            "best": [row.unit.name for row in ranking.ranked
+                     if row.rank is not None and row.rank <= RED_LIST_PLACES and not row.bottom]
+            if len(ranking.ranked) > RED_LIST_PLACES else [],
             "bottom": [row.unit.name for row in ranking.rows if row.bottom]}
 
 
@@ -143,25 +147,23 @@ def build(session: Session, policy: RatePolicy, period: Period) -> Document:
 
     Raises Conflict when the unit tree is empty."""
     district = district_of(session)
-    current = rankings.rates_of(session, policy, period, district.id)
+    # Each month's two aggregations run once, whether the trend, the totals or a ranking reads them.
+    counted = rankings.PeriodCounts(session, policy)
+    current = rankings.rates_of(session, policy, period, district.id, counted=counted)
     previous_period, last_year_period = period.previous(), period.a_year_before()
-    previous = rankings.rates_of(session, policy, previous_period, district.id)
-    last_year = rankings.rates_of(session, policy, last_year_period, district.id)
+    previous = rankings.rates_of(session, policy, previous_period, district.id, counted=counted)
+    last_year = rankings.rates_of(session, policy, last_year_period, district.id, counted=counted)
 
     trend_periods = [period]
     while len(trend_periods) < TREND_PERIODS:
         trend_periods.insert(0, trend_periods[0].previous())
     trend = []
     for each in trend_periods:
-        unit = current if each == period else previous if each == previous_period else rankings.rates_of(
-            session, policy, each, district.id)
-        trend.append({"key": each.key, "label": each.label, **figures(unit)})
+        trend.append({"key": each.key, "label": each.label,
+                      **figures(rankings.rates_of(session, policy, each, district.id, counted=counted))})
 
-    listed: list[Ranking] = []
-    for kind in RANKED_KINDS:
-        ranking = rankings.rank(session, policy, period, kind)
-        if kind in ALWAYS_LISTED or any(row.figures.counted for row in ranking.rows):
-            listed.append(ranking)
+    listed = [ranking for kind, ranking in rankings.rank_all(session, policy, period, counted=counted).items()
+              if kind in ALWAYS_LISTED or any(row.figures.counted for row in ranking.rows)]
     tables = [_ranking(policy, ranking) for ranking in listed]
 
     return {

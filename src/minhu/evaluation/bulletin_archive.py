@@ -27,7 +27,7 @@ from minhu.evaluation.rates import Period
 
 log = logging.getLogger("minhu.evaluation.bulletin")
 
-SCHEDULER = "scheduler"  # generated_by of the monthly job's bulletins
+SCHEDULER = "定时任务"  # generated_by of the monthly job's bulletins
 # The monthly job fills last month's gap only in a month's first days: a deployment installed, or a worker
 # restarted, late in a month does not suddenly circulate a stale bulletin.
 MONTHLY_UNTIL_DAY = 7
@@ -89,7 +89,11 @@ def preview(session: Session, policy_ref: str | None, period: Period) -> bulleti
 def generate(db: Database, *, period: Period, policy_ref: str | None, by: str, templates_dir: Path | None = None,
              only_if_missing: bool = False) -> Generated | None:
     """Compute, render and archive a bulletin; returns what was stored, or None when ``only_if_missing`` and one
-    was there already. Raises PolicyError (unknown policy), Conflict (no unit tree, or a concurrent generation)."""
+    was there already. Raises PolicyError (unknown policy), InvalidInput (a month not over yet), Conflict (no
+    unit tree, or a concurrent generation)."""
+    if period.end > clock.city_now().date():
+        # A bulletin is published on a finished month; a month still running can be previewed, not archived.
+        raise field_error("period", f"{period.label}尚未结束，不能生成通报（可先预览）", code="period_not_over")
     with db.read() as session:
         policy = policies.resolve(session, policy_ref)
         if only_if_missing and find(session, period.key, policy.ref) is not None:

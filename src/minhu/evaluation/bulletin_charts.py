@@ -24,11 +24,12 @@ def _axis_floor(values: Sequence[float]) -> float:
     return max(0.0, math.floor((min(values) - 5) / 10) * 10) if values else 0.0
 
 
-def short_label(key: str, label: str) -> str:
-    """``11月`` for a month (``2026年1月`` for a January, where the year turns), the full label otherwise."""
+def short_label(key: str, label: str, *, first: bool = False) -> str:
+    """``11月`` for a month (``2026年1月`` for a January, where the year turns, and for the first point, which
+    says which year the axis starts in), the full label otherwise."""
     if len(key) == 7 and key[4] == "-":
         year, month = key[:4], int(key[5:])
-        return f"{year}年{month}月" if month == 1 else f"{month}月"
+        return f"{year}年{month}月" if month == 1 or first else f"{month}月"
     return label
 
 
@@ -58,7 +59,7 @@ def trend_svg(document: Document, *, width: int = 680, height: int = 280) -> Mar
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#666">{v:g}%</text>')
     for i, point in enumerate(trend):
         parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#666">'
-                     f'{escape(short_label(point["key"], point["label"]))}</text>')
+                     f'{escape(short_label(point["key"], point["label"], first=i == 0))}</text>')
     for n, rate in enumerate(rates):
         color = COLORS[n % len(COLORS)]
         segment: list[str] = []
@@ -118,7 +119,8 @@ def echarts_data(document: Document) -> dict[str, object]:
     scored = [row for row in streets["rows"] if row["figures"]["score"] is not None]
     return {
         "colors": list(COLORS),
-        "trend": {"labels": [short_label(p["key"], p["label"]) for p in trend], "min": _axis_floor(values),
+        "trend": {"labels": [short_label(p["key"], p["label"], first=i == 0) for i, p in enumerate(trend)],
+                  "min": _axis_floor(values),
                   "series": [{"name": r["label"], "data": [p["rates"][r["key"]] for p in trend]} for r in rates]},
         "scores": {"names": [row["unit"]["name"] for row in scored],
                    "values": [row["figures"]["score"] for row in scored],

@@ -26,7 +26,7 @@ def make(
     settings, db = open_deployment()
     try:
         month = bulletin_archive.month_of(period or "")
-        done = bulletin_archive.generate(db, period=month, policy_ref=policy, by="cli",
+        done = bulletin_archive.generate(db, period=month, policy_ref=policy, by="命令行",
                                          templates_dir=settings.home / "templates", only_if_missing=if_missing)
         if done is None:
             typer.echo(f"{month.label}的通报已归档，未重新生成：/bulletins/{month.key}")

@@ -58,8 +58,10 @@ def _summary_sheet(sheet: Worksheet, b: Document) -> None:
     rows: list[tuple[str, float | int | None, float | int | None, float | int | None, float | int | None,
                      float | int | None, str]] = [
         ("计入考核工单（件）", s["current"]["counted"], s["previous"]["counted"],
-         s["current"]["counted"] - s["previous"]["counted"], s["last_year"]["counted"],
-         s["current"]["counted"] - s["last_year"]["counted"], COUNT)]
+         # No difference against a period with nothing counted (before the records began, say).
+         s["current"]["counted"] - s["previous"]["counted"] if s["previous"]["counted"] else None,
+         s["last_year"]["counted"],
+         s["current"]["counted"] - s["last_year"]["counted"] if s["last_year"]["counted"] else None, COUNT)]
     for rate in b["policy"]["rates"]:
         key = rate["key"]
         rows.append((rate["label"], _fraction(s["current"]["rates"][key]), _fraction(s["previous"]["rates"][key]),

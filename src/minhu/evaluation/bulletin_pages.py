@@ -46,7 +46,7 @@ def generate_bulletin(request: Request, user: PageUser, db: DB, settings: AppSet
                       policy: Annotated[str, Form(max_length=60)] = "") -> Response:
     _require_generator(user)
     month = bulletin_archive.month_of(period)
-    done = bulletin_archive.generate(db, period=month, policy_ref=policy or None, by=user.username,
+    done = bulletin_archive.generate(db, period=month, policy_ref=policy or None, by=user.full_name,
                                      templates_dir=settings.home / "templates")
     assert done is not None  # only_if_missing is off: it always stores
     flash(request, f"{done.title} 已{'重新生成' if done.replaced else '生成并归档'}")

@@ -60,7 +60,7 @@ class BulletinRecord(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     xlsx: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    generated_by: Mapped[str] = mapped_column(String(100))  # a username, or SCHEDULER
+    generated_by: Mapped[str] = mapped_column(String(100))  # who: a person's name, 命令行, or SCHEDULER
 
 
 class LinkSource(StrEnum):

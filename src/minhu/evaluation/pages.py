@@ -38,10 +38,14 @@ def rankings_page(request: Request, user: PageUser, db: DB,
                   policy: Annotated[str | None, Query(max_length=60)] = None,
                   kind: Annotated[str, Query(max_length=20)] = UnitKind.STREET.value) -> Response:
     """双考排名: pick a month (or any period), a policy and a kind of unit."""
-    chosen_kind = UnitKind(kind) if kind in {k.value for k in rankings.RANKED_KINDS} else UnitKind.STREET
+    problem = None
+    chosen_kind = UnitKind.STREET
+    if kind in {k.value for k in rankings.RANKED_KINDS}:
+        chosen_kind = UnitKind(kind)
+    else:
+        problem = f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名，已显示街道排名"
     try:
         span = rates.parse_period(period)
-        problem = None
     except InvalidInput as error:
         span, problem = rates.last_month(), error.message
     with db.read() as session:

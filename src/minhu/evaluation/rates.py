@@ -103,8 +103,9 @@ def parse_period(text: str | None, field: str = "period") -> Period:
             return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), f"{year}年")
         if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
             first_day, last_day = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-            if last_day >= first_day:
-                return custom(first_day, date.fromordinal(last_day.toordinal() + 1))
+            if last_day < first_day:
+                raise field_error(field, f"统计期的开始日期不能晚于结束日期：{text}")
+            return custom(first_day, date.fromordinal(last_day.toordinal() + 1))
     except ValueError:
         pass
     raise field_error(field, f"无法识别的统计期：{text}（例如 2026-10、2026-Q3、2026 或 2026-10-01..2026-10-31）")
