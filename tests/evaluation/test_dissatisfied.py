@@ -12,6 +12,7 @@ from minhu.core import clock
 from minhu.evaluation import callbacks
 from minhu.orders.states import Action, Status
 from tests.evaluation.builders import called_back, rehandle
+from tests.evaluation.test_rating_links import token_of
 from tests.factories import act, make_order
 from tests.intake.test_pages import login
 
@@ -127,3 +128,21 @@ def test_two_rehandlings_suggest_a_review_ruling(client, db, world):
     assert "建议审核认定" in row
     assert "<td>2 " in row
     assert "建议审核认定" in client.get(f"/orders/{order.number}").text
+
+
+def test_an_online_rating_of_dissatisfied_puts_the_order_in_the_ledger_and_its_export(client, db, world):
+    order = make_order(db, world, upto=Action.APPROVE, title="网上直评不满意")
+    token = token_of(db, order)
+    thanks = client.post(f"/r/{token}", data={"resolution": "partly", "satisfaction": "unsatisfied",
+                                              "comment": "只修了一半"})
+    assert thanks.status_code == 200
+
+    login(client, world.reviewer)
+    assert _ledger_rows(client.get("/dissatisfied").text) == {order.number: "waiting"}
+    sheet = load_workbook(io.BytesIO(client.get("/dissatisfied/export").content)).active
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert (row[0], row[6], row[7]) == (order.number, "部分解决", "不满意")
+    history = client.get(f"/orders/{order.number}").text.split('id="callback-history"')[1].split("</table>")[0]
+    assert "第 1 次回访" in history
+    assert "部分解决 · 不满意" in history
+    assert "网上直评" in history

@@ -2,7 +2,8 @@
 
 Everything here is read from the trail: a callback's answers live in its event's payload (the order's own
 columns hold only the latest, and a re-handling (重办) clears them), each re-handling is a REOPEN event and
-each ruling a RULE event. So the first and the second callback are both shown, and the ledger keeps an
+each ruling a RULE event. A citizen's online rating (网上直评) is a RATE event with the same payload (method
+online): it closes the callback as a reviewer's call does, so it counts as a callback everywhere here. So the first and the second callback are both shown, and the ledger keeps an
 order that was dissatisfied once even after a later callback says it is solved.
 """
 
@@ -26,6 +27,9 @@ from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
+
+# The events that carry a callback's answers: a reviewer's call (CALLBACK) and the citizen's online rating (RATE).
+CALLBACK_ACTIONS = (Action.CALLBACK.value, Action.RATE.value)
 
 # After this many re-handlings the ledger suggests a review ruling instead of another round.
 REVIEW_AFTER_REHANDLINGS = 2
@@ -62,7 +66,8 @@ class LedgerFilters:
 
 @dataclass(frozen=True)
 class CallbackAnswer:
-    """One callback (回访) or re-handling (重办) as the trail has it."""
+    """One callback (回访) or re-handling (重办) as the trail has it; ``action`` is CALLBACK for an online
+    rating too (``method`` says online)."""
 
     action: Action
     at: datetime
@@ -112,7 +117,7 @@ def dissatisfied_clause(*, wide: bool) -> ColumnElement[bool]:
     """A callback event whose answer puts the order in the ledger."""
     satisfaction = WIDE_SATISFACTION if wide else STRICT_SATISFACTION
     resolution = WIDE_RESOLUTION if wide else STRICT_RESOLUTION
-    return and_(OrderEvent.action == Action.CALLBACK.value,
+    return and_(OrderEvent.action.in_(CALLBACK_ACTIONS),
                 or_(_payload("satisfaction").in_([s.value for s in satisfaction]),
                     _payload("resolution").in_([r.value for r in resolution])))
 
@@ -185,7 +190,8 @@ def _answer(event: OrderEvent) -> CallbackAnswer:
         value = payload.get(key)
         return kind(value) if value in {m.value for m in kind} else None
 
-    return CallbackAnswer(action=event.action, at=event.at, actor_name=event.actor_name,
+    action = Action.CALLBACK if event.action is Action.RATE else event.action
+    return CallbackAnswer(action=action, at=event.at, actor_name=event.actor_name,
                           reached=payload.get("reached"), resolution=enum_or_none(Resolution, "resolution"),
                           satisfaction=enum_or_none(Satisfaction, "satisfaction"), method=payload.get("method"),
                           note=event.note)
@@ -196,7 +202,7 @@ def histories_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[C
     if not order_ids:
         return {}
     events = session.scalars(select(OrderEvent).where(
-        OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_([Action.CALLBACK.value, Action.REOPEN.value]))
+        OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_([*CALLBACK_ACTIONS, Action.REOPEN.value]))
         .order_by(OrderEvent.at, OrderEvent.id)).all()
     found: dict[int, list[CallbackAnswer]] = defaultdict(list)
     for event in events:
