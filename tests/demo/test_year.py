@@ -16,6 +16,8 @@ from minhu.core import clock
 from minhu.core.db import Base, Database
 from minhu.demo import city, year
 from minhu.demo.staff import Staff
+from minhu.evaluation import dissatisfied
+from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
 from minhu.orders.enums import Channel, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
@@ -236,3 +238,58 @@ def test_the_units_accounts_sign_in_with_the_demo_password(loaded) -> None:
         for username in ("jd002", "zf001", "zhujian", "sq001002", "wg001001002"):
             user = org_service.authenticate(s, username=username, password=city.DEMO_PASSWORD)
             assert user.role is (Role.GRIDWORKER if username.startswith("wg") else Role.HANDLER)
+
+
+def test_some_dissatisfied_orders_were_re_handled_once_and_a_couple_twice(loaded) -> None:
+    db, orders, events, _ = loaded
+    reopens = {o.id: sum(e.action is Action.REOPEN for e in events[o.id]) for o in orders}
+    once = [o for o in orders if reopens[o.id] == 1]
+    twice = [o for o in orders if reopens[o.id] == 2]
+
+    assert 8 <= len(once) <= 15
+    assert 2 <= len(twice) <= 4
+    for o in [*once, *twice]:
+        trail = [e.action for e in events[o.id]]
+        for n in range(reopens[o.id]):
+            start = [i for i, a in enumerate(trail) if a is Action.REOPEN][n]
+            assert trail[start - 1] is Action.CALLBACK
+            assert events[o.id][start - 1].payload["satisfaction"] == "unsatisfied" \
+                or events[o.id][start - 1].payload["resolution"] == "unresolved"
+            assert trail[start:start + 6] == [Action.REOPEN, Action.SIGN, Action.HANDLE, Action.REPLY, Action.APPROVE,
+                                              Action.CALLBACK]
+        last_callback = [e for e in events[o.id] if e.action is Action.CALLBACK][-1]
+        assert (o.resolution.value, o.satisfaction.value) == (last_callback.payload["resolution"],
+                                                              last_callback.payload["satisfaction"])
+        assert o.replied_at == [e for e in events[o.id] if e.action is Action.REPLY][-1].at
+        assert o.ruling is None
+    with db.read() as s, clock.frozen(LOADED_AT):
+        reviewer = s.scalars(select(User).where(User.username == "reviewer")).one()
+        rows = dissatisfied.ledger(s, viewer=reviewer, filters=dissatisfied.LedgerFilters(), limit=None)
+    states = Counter(r.state for r in rows)
+    assert states[dissatisfied.LedgerState.REHANDLED] >= 5
+    assert states[dissatisfied.LedgerState.ARCHIVED] > 0
+    assert states[dissatisfied.LedgerState.WAITING] < 0.2 * len(rows)  # archived orders wait for nothing
+    assert sum(r.review_suggested for r in rows) >= 2
+
+
+def test_merged_duplicates_and_their_main_orders_are_threads_one_with_a_standard_reply(loaded) -> None:
+    db, orders, events, _ = loaded
+    by_id = {o.id: o for o in orders}
+    duplicates = [o for o in orders if o.duplicate_of_id is not None]
+    with db.read() as s:
+        threads = s.scalars(select(OrderThread)).all()
+        members = s.scalars(select(ThreadMember)).all()
+        replies = s.scalars(select(StandardReply)).all()
+
+    assert len(threads) == len(duplicates)
+    by_thread: dict[int, set[int]] = {}
+    for m in members:
+        by_thread.setdefault(m.thread_id, set()).add(m.order_id)
+    assert sorted(by_thread.values(), key=min) == sorted(({o.id, o.duplicate_of_id} for o in duplicates), key=min)
+    for thread in threads:
+        assert all(by_id[i].citizen_phone == thread.citizen_phone for i in by_thread[thread.id])
+        assert by_id[thread.main_order_id].duplicate_of_id is None
+    for o in duplicates:
+        assert Action.LINK_THREAD in {e.action for e in events[o.id]}
+    [reply] = replies
+    assert reply.thread_id in by_thread

@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 from minhu.core import clock
 from minhu.evaluation import callbacks
 from minhu.orders.states import Action, Status
+from minhu.routing import catalog
 from tests.evaluation.builders import called_back, rehandle
+from tests.evaluation.test_rating_links import token_of
 from tests.factories import act, make_order
 from tests.intake.test_pages import login
 
@@ -127,3 +129,56 @@ def test_two_rehandlings_suggest_a_review_ruling(client, db, world):
     assert "建议审核认定" in row
     assert "<td>2 " in row
     assert "建议审核认定" in client.get(f"/orders/{order.number}").text
+
+
+def test_an_online_rating_of_dissatisfied_puts_the_order_in_the_ledger_and_its_export(client, db, world):
+    order = make_order(db, world, upto=Action.APPROVE, title="网上直评不满意")
+    token = token_of(db, order)
+    thanks = client.post(f"/r/{token}", data={"resolution": "partly", "satisfaction": "unsatisfied",
+                                              "comment": "只修了一半"})
+    assert thanks.status_code == 200
+
+    login(client, world.reviewer)
+    assert _ledger_rows(client.get("/dissatisfied").text) == {order.number: "waiting"}
+    sheet = load_workbook(io.BytesIO(client.get("/dissatisfied/export").content)).active
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert (row[0], row[6], row[7]) == (order.number, "部分解决", "不满意")
+    history = client.get(f"/orders/{order.number}").text.split('id="callback-history"')[1].split("</table>")[0]
+    assert "第 1 次回访" in history
+    assert "部分解决 · 不满意" in history
+    assert "网上直评" in history
+
+
+def test_an_order_archived_without_rehandling_is_not_waiting_for_one(client, db, world):
+    waiting = called_back(db, world, title="仍可重办")
+    archived = called_back(db, world, title="不满意但已归档")
+    act(db, archived.number, Action.ARCHIVE, world.reviewer)
+    login(client, world.reviewer)
+    assert _ledger_rows(client.get("/dissatisfied").text) == {waiting.number: "waiting",
+                                                               archived.number: "archived"}
+    assert _ledger_rows(client.get("/dissatisfied?state=waiting").text) == {waiting.number: "waiting"}
+    assert _ledger_rows(client.get("/dissatisfied?state=archived").text) == {archived.number: "archived"}
+    page = client.get("/dissatisfied").text
+    row = page.split(f'data-number="{archived.number}"')[1].split("</tr>")[0]
+    assert "已归档未重办" in row
+    assert "待重办" not in row
+    sheet = load_workbook(io.BytesIO(client.get("/dissatisfied/export?state=archived").content)).active
+    assert [(r[0], r[9]) for r in sheet.iter_rows(min_row=2, values_only=True)] == [(archived.number, "已归档未重办")]
+
+
+def test_the_ledger_names_the_category_and_keeps_its_code_on_hover(client, db, world):
+    with db.transaction() as s:
+        catalog.load_catalog(s, catalog.read_catalog())
+    order = make_order(db, world, title="占道经营")
+    act(db, order.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id, category_code="010101")
+    act(db, order.number, Action.SIGN, world.handler)
+    act(db, order.number, Action.REPLY, world.handler, note="已处理")
+    act(db, order.number, Action.APPROVE, world.dispatcher)
+    act(db, order.number, Action.CALLBACK, world.reviewer, reached=True, resolution="unresolved",
+        satisfaction="unsatisfied")
+    login(client, world.reviewer)
+    row = client.get("/dissatisfied").text.split(f'data-number="{order.number}"')[1].split("</tr>")[0]
+    assert '<span title="010101 · 城乡建设 › 物业管理 › 物业收费">物业收费</span>' in row
+    sheet = load_workbook(io.BytesIO(client.get("/dissatisfied/export").content)).active
+    [exported] = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert (exported[3], exported[-1]) == ("城乡建设 › 物业管理 › 物业收费", "010101")

@@ -53,6 +53,22 @@ def test_a_reply_about_something_else_scores_low_on_relevance():
     assert off_topic.grade in (Grade.FAIR, Grade.POOR)
 
 
+def test_a_capped_score_says_which_cap_lowered_it():
+    # Relevant enough and on time, so its criteria weigh more than 30; but it says nothing beyond stock phrases.
+    reply = "您好！和平大道工地噪音已收悉，已转相关部门调查处理，请耐心等待。感谢您的支持！"
+    empty = score(ReplyInput(TITLE, DETAIL, reply, days_taken=1, limit_days=3))
+    assert empty.says_nothing
+    assert empty.score == 30
+    [reason] = empty.caps
+    assert reason.startswith("答复仅有套话、缺少事实，总分封顶 30 分")
+    off_topic = score(ReplyInput(TITLE, DETAIL, OFF_TOPIC, days_taken=1, limit_days=3))
+    assert off_topic.score == 40
+    assert [c.split("，")[:2] for c in off_topic.caps] == [["答复答非所问", "总分封顶 40 分（各项加权 60 分）"]]
+    assert score(ReplyInput(TITLE, DETAIL, COMPLETE)).caps == ()
+    # Already below its cap: nothing was lowered, nothing to explain.
+    assert score(ReplyInput(TITLE, DETAIL, BOILERPLATE, days_taken=1, limit_days=3)).caps == ()
+
+
 def test_echoing_the_title_is_not_answering_it():
     echo = "您好！关于您反映的“和平大道工地夜间施工噪音扰民”的问题，已转相关部门。"
     relevance = next(c for c in score(ReplyInput(TITLE, DETAIL, echo)).criteria if c.key == "relevance")

@@ -10,6 +10,8 @@ GOOD_REPLY = (
     "如再发现，请拨打值班电话027-88881234。感谢您的支持！"
 )
 EMPTY_REPLY = "您好！您反映的问题已收悉，已转相关部门调查处理，请耐心等待。"
+# Names the place and the problem, so its criteria weigh more than 30; but it says nothing more.
+CAPPED_REPLY = "您好！和平大道工地噪音已收悉，已转相关部门调查处理，请耐心等待。感谢您的支持！"
 
 
 def replied(db, world, reply: str):
@@ -77,3 +79,15 @@ def test_an_order_without_a_reply_has_no_reply_quality(client, db, world, token_
     missing = client.get("/api/v1/orders/WC20990101000001/reply-quality", headers=token_for(world.dispatcher))
     assert missing.status_code == 404
     assert missing.json()["error"]["code"]
+
+
+def test_a_capped_score_is_explained_on_the_panel_and_in_the_api(client, db, world, token_for):
+    order = replied(db, world, CAPPED_REPLY)
+    body = client.get(f"/api/v1/orders/{order.number}/reply-quality", headers=token_for(world.dispatcher)).json()
+    assert body["score"] == 30
+    [reason] = body["caps"]
+    assert reason.startswith("答复仅有套话、缺少事实，总分封顶 30 分")
+    login(client, world.dispatcher)
+    panel = client.get(f"/orders/{order.number}").text.split('id="reply-quality"')[1].split("</section>")[0]
+    assert "30 分" in panel
+    assert "答复仅有套话、缺少事实，总分封顶 30 分" in panel

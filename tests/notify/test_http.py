@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -144,3 +145,13 @@ def test_messages_of_a_channel_with_no_settings_are_dead_at_once_saying_what_to_
     message = only_message(db)
     assert message.status is DeliveryStatus.DEAD
     assert "MINHU_SMTP_HOST" in (message.last_error or "")
+
+
+def test_the_log_masks_the_mobile_number_of_a_dead_sms(db, world, caplog):
+    give_addresses(db, world.handler)
+    with clock.frozen(T0), caplog.at_level(logging.ERROR, logger="minhu.notify"):
+        enqueue(db, [world.handler], channels=SMS)
+        deliver_due(db, {}, POLICY)
+    assert only_message(db).status is DeliveryStatus.DEAD
+    assert "sms to 138****0000" in caplog.text
+    assert "13800000000" not in caplog.text

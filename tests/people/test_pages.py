@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.org import service as org_service
+from minhu.org.models import Unit
 from minhu.org.roles import Role
 from minhu.people.models import GridRound, RoundKind
 from tests.factories import PASSWORD
@@ -98,3 +99,11 @@ def test_the_api_refuses_a_round_from_another_role_or_long_ago(client, token_for
     assert stale.status_code == 422
     assert stale.json()["error"]["details"][0]["field"] == "at"
     assert bad_period.status_code == 422
+
+
+def test_the_page_prints_rates_with_two_decimals_like_the_rest_of_the_product(client, db, world) -> None:
+    with db.transaction() as s:
+        s.execute(update(Unit).where(Unit.id == world.community.id).values(staff_posts=3, staff_filled=2))
+    login(client, world.leader)
+    staffing = client.get("/people").text.split('id="staffing"')[1].split("</section>")[0]
+    assert '<td class="num">33.33%</td>' in staffing

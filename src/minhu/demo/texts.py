@@ -96,3 +96,10 @@ def request_text(rng: random.Random, first_level: str, keywords: list[str], plac
 
 def citizen_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(CITIZEN_SUFFIX)
+REOPEN_NOTES = ("市民反映问题仍未解决，退回承办单位重新办理", "回访不满意，请承办单位再次到现场核实处理",
+                "市民对答复不认可，要求重新办理")
+REHANDLE_REPLIES = ("已再次到现场核实，补充处置了遗留问题，并当面向市民说明。",
+                    "已会同物业和社区再次处理，问题已整改到位，市民已确认。",
+                    "重新核查后已协调责任单位落实整改，并约定一周后复查。")
+STANDARD_REPLY = ("关于您反映的“{title}”：该问题已由{unit}统一办理，同一事项的来电均按本答复告知。"
+                  "承办单位已到现场核实并落实整改，后续将持续跟踪；如问题再次出现，请拨打12345反映。")

@@ -9,8 +9,9 @@ outcome. They are written with bulk inserts: through ``apply_action`` one by one
 The district is not uniform, so the figures have something to say: 积玉桥街 and 水果湖街 do well, 白沙洲街
 starts weak and improves over the year, departments answer on time at different rates (some replies come
 after the deadline), there are more requests in summer and heating complaints in November, grid workers find
-part of the problems themselves (the grid-patrol channel), a few orders are merged duplicates, some carry the
-centre's ruling, and some joint handlings (吹哨) were reported late. A fixed seed makes every load the same
+part of the problems themselves (the grid-patrol channel), a few orders are merged duplicates linked with their
+main orders into threads, a handful of dissatisfied ones were re-handled (``repeats``), some carry the centre's
+ruling, and some joint handlings (吹哨) were reported late. A fixed seed makes every load the same
 relative to the day it runs.
 """
 
@@ -31,7 +32,7 @@ from minhu.deadlines import service as deadlines
 from minhu.deadlines.calendar import add_working_days, add_working_minutes
 from minhu.deadlines.models import DEFAULT_WARN_SHARE, LimitKind, LimitUnit, TimeLimitRule
 from minhu.deadlines.policy import matching_rule
-from minhu.demo import bulk, outcomes, texts
+from minhu.demo import bulk, outcomes, repeats, texts
 from minhu.demo.bulk import Draft, Step, iso
 from minhu.demo.outcomes import DEPARTMENTS, STREETS, Profile
 from minhu.demo.staff import Staff
@@ -232,7 +233,13 @@ class _Year:
             duplicate = self._duplicate(main)
             if duplicate is not None:
                 drafts.append(duplicate)
+        repeats.rehandle(self, drafts)
         return drafts
+
+    def limit_keys(self, values: dict[str, Any]) -> dict[str, str | None]:
+        """What the time-limit policy matches a drawn order on."""
+        category = next(c for c in self.categories if c.code == values["category_code"])
+        return _keys(category, values["type"], values["urgency"], values["channel"])
 
     # --- one order ------------------------------------------------------------------------------
 
@@ -325,7 +332,8 @@ class _Year:
         return self._life(Draft(values, steps), at, owner, keys, category, progress, spot=spot)
 
     def _duplicate(self, main: Draft) -> Draft | None:
-        """The same matter called in again by another citizen before the first was answered: merged (并案)."""
+        """The same matter called in again by its citizen before the first was answered: merged (并案), and the
+        two linked into a thread (see ``repeats``)."""
         first = main.values
         created = first["created_at"] + self._minutes(60, 30 * 60)
         if first["replied_at"] is None or created >= first["replied_at"] - timedelta(hours=1):
@@ -334,8 +342,9 @@ class _Year:
         owner = self.by_id[first["owner_unit_id"]]
         community = self.by_id[first["community_id"]]
         title, content = texts.request_text(self.rng, category.code[:2], category.keywords, community.name)
-        values = {**first, "title": title, "content": content, "citizen_name": texts.citizen_name(self.rng),
-                  "citizen_phone": f"13{self.rng.randrange(10**9):09d}", "channel": Channel.HOTLINE,
+        # Drawn, though the citizen is the first one's, so the rest of the year keeps its draws.
+        texts.citizen_name(self.rng), self.rng.randrange(10**9)
+        values = {**first, "title": title, "content": content, "channel": Channel.HOTLINE,
                   "created_by_id": self.operator.id, "created_at": created, "accept_due_at": None,
                   "accept_warn_at": None}
         keys = _keys(category, values["type"], values["urgency"], Channel.HOTLINE)
@@ -473,5 +482,7 @@ def build_year(session: Session, units: dict[str, Unit], personas: dict[Role, Us
                staff: Staff) -> tuple[date, date]:
     """Write the year of archived orders; returns its first and last day."""
     year = _Year(session, units, personas, staff, clock.now())
-    bulk.write(session, year.generate(), org_queries.cached_root_prefix(session) or order_service.DEFAULT_PREFIX)
+    drafts = year.generate()
+    bulk.write(session, drafts, org_queries.cached_root_prefix(session) or order_service.DEFAULT_PREFIX)
+    repeats.link_threads(session, drafts, dispatcher=year.dispatcher, units=year.by_id)
     return year.first, year.last

@@ -2,8 +2,10 @@
 
 Everything here is read from the trail: a callback's answers live in its event's payload (the order's own
 columns hold only the latest, and a re-handling (重办) clears them), each re-handling is a REOPEN event and
-each ruling a RULE event. So the first and the second callback are both shown, and the ledger keeps an
-order that was dissatisfied once even after a later callback says it is solved.
+each ruling a RULE event. A citizen's online rating (网上直评) is a RATE event with the same payload (method
+online): it closes the callback as a reviewer's call does, so it counts as a callback everywhere here. So the
+first and the second callback are both shown, and the ledger keeps an order that was dissatisfied once even
+after a later callback says it is solved.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ from minhu.evaluation.threads import thread_ids_of
 from minhu.orders import permissions as order_permissions
 from minhu.orders.enums import Resolution, Ruling, Satisfaction
 from minhu.orders.models import OrderEvent, WorkOrder
-from minhu.orders.states import Action
+from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
+from minhu.routing.categories import category_paths
+
+# The events that carry a callback's answers: a reviewer's call (CALLBACK) and the citizen's online rating (RATE).
+CALLBACK_ACTIONS = (Action.CALLBACK.value, Action.RATE.value)
 
 # After this many re-handlings the ledger suggests a review ruling instead of another round.
 REVIEW_AFTER_REHANDLINGS = 2
@@ -39,14 +45,19 @@ WIDE_RESOLUTION = STRICT_RESOLUTION | {Resolution.PARTLY}
 
 
 class LedgerState(StrEnum):
+    """Where a dissatisfied order stands. 重办 (REOPEN) is possible only from 已回访 (CALLED_BACK), so an order
+    archived after its dissatisfied callback without a re-handling is not waiting for one: it is ARCHIVED."""
+
     WAITING = "waiting"
     REHANDLED = "rehandled"
+    ARCHIVED = "archived"
     RULED = "ruled"
 
 
 LEDGER_STATE_LABELS: dict[LedgerState, str] = {
     LedgerState.WAITING: "待重办",
     LedgerState.REHANDLED: "已重办",
+    LedgerState.ARCHIVED: "已归档未重办",
     LedgerState.RULED: "已认定",
 }
 
@@ -62,7 +73,8 @@ class LedgerFilters:
 
 @dataclass(frozen=True)
 class CallbackAnswer:
-    """One callback (回访) or re-handling (重办) as the trail has it."""
+    """One callback (回访) or re-handling (重办) as the trail has it; ``action`` is CALLBACK for an online
+    rating too (``method`` says online)."""
 
     action: Action
     at: datetime
@@ -80,6 +92,12 @@ class LedgerRow:
     last_bad_at: datetime
     history: list[CallbackAnswer] = field(default_factory=list)
     thread_id: int | None = None
+    category_path: str | None = None  # the catalog's names for the order's category (城市管理 › 市容环卫 › …)
+
+    @property
+    def category_name(self) -> str | None:
+        """The category's own name, the last of its path."""
+        return self.category_path.rsplit(" › ", 1)[-1] if self.category_path else None
 
     @property
     def rehandlings(self) -> int:
@@ -89,8 +107,9 @@ class LedgerRow:
     def state(self) -> LedgerState:
         if self.order.ruling is not None:
             return LedgerState.RULED
-        reopened = any(a.action is Action.REOPEN and a.at > self.last_bad_at for a in self.history)
-        return LedgerState.REHANDLED if reopened else LedgerState.WAITING
+        if any(a.action is Action.REOPEN and a.at > self.last_bad_at for a in self.history):
+            return LedgerState.REHANDLED
+        return LedgerState.ARCHIVED if self.order.status is Status.ARCHIVED else LedgerState.WAITING
 
     @property
     def review_suggested(self) -> bool:
@@ -112,7 +131,7 @@ def dissatisfied_clause(*, wide: bool) -> ColumnElement[bool]:
     """A callback event whose answer puts the order in the ledger."""
     satisfaction = WIDE_SATISFACTION if wide else STRICT_SATISFACTION
     resolution = WIDE_RESOLUTION if wide else STRICT_RESOLUTION
-    return and_(OrderEvent.action == Action.CALLBACK.value,
+    return and_(OrderEvent.action.in_(CALLBACK_ACTIONS),
                 or_(_payload("satisfaction").in_([s.value for s in satisfaction]),
                     _payload("resolution").in_([r.value for r in resolution])))
 
@@ -140,8 +159,11 @@ def _ledger_query(viewer: User, filters: LedgerFilters) -> Select[WorkOrder, dat
         reopened = exists(select(reopen.id).where(reopen.order_id == WorkOrder.id,
                                                   reopen.action == Action.REOPEN.value, reopen.at > last_bad)
                           .correlate(WorkOrder))
-        query = query.where(WorkOrder.ruling.is_(None),
-                            reopened if filters.state is LedgerState.REHANDLED else ~reopened)
+        # The same partition as LedgerRow.state.
+        archived = WorkOrder.status == Status.ARCHIVED.value
+        state_clause = {LedgerState.REHANDLED: reopened, LedgerState.ARCHIVED: and_(~reopened, archived),
+                        LedgerState.WAITING: and_(~reopened, ~archived)}[filters.state]
+        query = query.where(WorkOrder.ruling.is_(None), state_clause)
     return query.order_by(last_bad.desc(), WorkOrder.id.desc())
 
 
@@ -173,9 +195,11 @@ def _fill(session: Session, rows: Sequence[LedgerRow]) -> None:
     ids = [row.order.id for row in rows]
     histories = histories_of(session, ids)
     threads = thread_ids_of(session, ids)
+    paths = category_paths(session) if any(row.order.category_code for row in rows) else {}
     for row in rows:
         row.history = histories.get(row.order.id, [])
         row.thread_id = threads.get(row.order.id)
+        row.category_path = paths.get(row.order.category_code or "")
 
 
 def _answer(event: OrderEvent) -> CallbackAnswer:
@@ -185,7 +209,8 @@ def _answer(event: OrderEvent) -> CallbackAnswer:
         value = payload.get(key)
         return kind(value) if value in {m.value for m in kind} else None
 
-    return CallbackAnswer(action=event.action, at=event.at, actor_name=event.actor_name,
+    action = Action.CALLBACK if event.action is Action.RATE else event.action
+    return CallbackAnswer(action=action, at=event.at, actor_name=event.actor_name,
                           reached=payload.get("reached"), resolution=enum_or_none(Resolution, "resolution"),
                           satisfaction=enum_or_none(Satisfaction, "satisfaction"), method=payload.get("method"),
                           note=event.note)
@@ -196,7 +221,7 @@ def histories_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[C
     if not order_ids:
         return {}
     events = session.scalars(select(OrderEvent).where(
-        OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_([Action.CALLBACK.value, Action.REOPEN.value]))
+        OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_([*CALLBACK_ACTIONS, Action.REOPEN.value]))
         .order_by(OrderEvent.at, OrderEvent.id)).all()
     found: dict[int, list[CallbackAnswer]] = defaultdict(list)
     for event in events:

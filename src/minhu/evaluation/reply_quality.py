@@ -1,7 +1,8 @@
 """Reply quality (答复质量): how well a unit's reply answers its request, scored before the centre approves it.
 
 Pure functions over text and day counts, no database: ``score(ReplyInput(...))`` gives a score 0–100, a
-grade (优/良/中/差), one sub-score per criterion with its reasons in zh-CN, and the parts the reply lacks.
+grade (优/良/中/差), one sub-score per criterion with its reasons in zh-CN, the parts the reply lacks, and
+why the total was capped below its criteria's weighted sum, when it was.
 The criteria — relevance, completeness, timeliness, tone — their weights and every phrase list are data,
 in ``data/reply_quality.toml`` (documented there), so a city tunes them without touching code.
 
@@ -155,6 +156,9 @@ class ReplyQuality:
     criteria: tuple[Criterion, ...]
     missing: tuple[MissingPart, ...]
     says_nothing: bool
+    # Why the total is below the criteria's weighted sum (the cap that lowered it): without it the score
+    # would contradict the sub-scores shown beside it.
+    caps: tuple[str, ...] = ()
 
     @property
     def grade_label(self) -> str:
@@ -164,7 +168,7 @@ class ReplyQuality:
         """What the APPROVE event keeps in the trail: small, plain JSON."""
         return {"score": self.score, "grade": self.grade.value,
                 "criteria": {c.key: None if c.score is None else round(c.score) for c in self.criteria},
-                "missing": [m.key for m in self.missing]}
+                "missing": [m.key for m in self.missing], "caps": list(self.caps)}
 
 
 # --- the criteria ------------------------------------------------------------------------------------------
@@ -299,10 +303,15 @@ def score(item: ReplyInput, rules: Rules | None = None) -> ReplyQuality:
                                tuple(reasons)) for key, (v, reasons) in values.items())
     judged = [c for c in criteria if c.score is not None]
     weight = sum(c.weight for c in judged) or 1.0
-    total = sum(c.weight * (c.score or 0.0) for c in judged) / weight
+    weighted = sum(c.weight * (c.score or 0.0) for c in judged) / weight
+    caps: list[tuple[float, str]] = []
     if says_nothing:
-        total = min(total, rules.empty_cap)
+        caps.append((rules.empty_cap, "答复仅有套话、缺少事实"))
     if relevance is not None and relevance < rules.off_topic_below:
-        total = min(total, rules.off_topic_cap)
+        caps.append((rules.off_topic_cap, "答复答非所问"))
+    total = min([weighted, *(cap for cap, _ in caps)])
+    # The cap that set the total (both, when they are equal), not one that a lower cap made moot.
+    reasons = tuple(f"{why}，总分封顶 {cap:g} 分（各项加权 {round(weighted)} 分）"
+                    for cap, why in caps if cap == total < weighted)
     return ReplyQuality(score=round(total), grade=_grade(total, rules), criteria=criteria,
-                        missing=tuple(missing), says_nothing=says_nothing)
+                        missing=tuple(missing), says_nothing=says_nothing, caps=reasons)

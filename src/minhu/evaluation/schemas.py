@@ -144,6 +144,8 @@ class ReplyQualityRead(BaseModel):
     says_nothing: bool = Field(description="the reply is stock phrases without facts")
     criteria: list[CriterionRead]
     missing: list[MissingPartRead]
+    caps: list[str] = Field(description="why the score is below the criteria's weighted sum (a cap applied), "
+                                        "e.g. 答复仅有套话、缺少事实，总分封顶 30 分; empty when no cap lowered it")
 
 
 def reply_quality_read(number: str, quality: ReplyQuality) -> ReplyQualityRead:
@@ -152,7 +154,8 @@ def reply_quality_read(number: str, quality: ReplyQuality) -> ReplyQualityRead:
         says_nothing=quality.says_nothing,
         criteria=[CriterionRead(key=c.key, label=c.label, score=None if c.score is None else round(c.score),
                                 weight=c.weight, reasons=list(c.reasons)) for c in quality.criteria],
-        missing=[MissingPartRead(key=m.key, label=m.label, hint=m.hint) for m in quality.missing])
+        missing=[MissingPartRead(key=m.key, label=m.label, hint=m.hint) for m in quality.missing],
+        caps=list(quality.caps))
 
 
 MAX_COMMENT_CHARS = 500

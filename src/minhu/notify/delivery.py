@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database, rows_changed
+from minhu.core.security import mask_phone
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.notify.models import MAX_ERROR_LENGTH, OutboxMessage, WebhookSubscription
 from minhu.notify.senders import MISSING_SETTINGS, Delivery, PermanentFailure, Sender
@@ -186,7 +187,7 @@ def deliver_due(db: Database, senders: Mapping[NotifyChannel, Sender], policy: D
             if outcome is DeliveryStatus.DEAD:
                 report.dead += 1
                 log.error("outbox: message %s (%s to %s) is dead after %d attempt(s): %s", delivery.id,
-                          delivery.channel.value, delivery.recipient, delivery.attempt, error)
+                          delivery.channel.value, _loggable(delivery), delivery.attempt, error)
             else:
                 report.retrying += 1
                 log.warning("outbox: message %s (%s) attempt %d failed, will retry: %s", delivery.id,
@@ -195,6 +196,14 @@ def deliver_due(db: Database, senders: Mapping[NotifyChannel, Sender], policy: D
         record_sent(db, delivery, token)
         report.sent += 1
     return report
+
+
+def _loggable(delivery: Delivery) -> str:
+    """The recipient as the log may show it: a citizen's mobile number masked (139****1234); logs are read
+    by more people than may see the number."""
+    if delivery.channel is NotifyChannel.SMS:
+        return mask_phone(delivery.recipient) or ""
+    return delivery.recipient
 
 
 def delivery_job(senders: Mapping[NotifyChannel, Sender], policy: DeliveryPolicy) -> Callable[[Database], None]:
