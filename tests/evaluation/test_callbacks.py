@@ -215,3 +215,16 @@ def test_the_order_page_shows_an_unreachable_callback_and_an_unsatisfied_citizen
     assert "上门回访" in outcome
     assert "不满意" in outcome
     assert "未解决" in outcome
+
+
+def test_an_unanswered_call_from_the_order_page_says_it_was_a_try(client, db, world):
+    order = make_order(db, world, upto=Action.APPROVE)
+    login(client, world.reviewer)
+    page = client.get(f"/orders/{order.number}").text
+    answered = client.post(f"/orders/{order.number}/act", data={
+        "csrf_token": csrf_of(page), "action": "callback", "expected_version": str(order.version),
+        "reached": "false", "method": "phone", "note": "无人接听"}, follow_redirects=True).text
+    assert "已记录回访未接通" in answered
+    assert "已回访<" not in answered
+    with db.read() as s:
+        assert queries.get_visible(s, order.number, viewer=world.reviewer).status is Status.REVIEWED

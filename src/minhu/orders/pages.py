@@ -146,7 +146,11 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
             raise
         flash(request, exc.message, "error")
         return back
-    flash(request, f"已{ACTION_LABELS[action]}")
+    if action is Action.CALLBACK and params.reached is False:
+        # An unanswered call is a try, not a callback: the order waits for the next, or closes as unreachable.
+        flash(request, f"已记录{ACTION_LABELS[Action.CALLBACK_UNREACHED]}（达到次数上限时按无法联系结束回访）")
+    else:
+        flash(request, f"已{ACTION_LABELS[action]}")
     if not still_visible and not local:
         # The action took the order out of the actor's units (a 退单 goes back to the centre):
         # its page would now be a 404, so land on the list.
