@@ -165,3 +165,14 @@ def test_the_page_says_what_it_did_with_a_query_it_cannot_use(client, world: Wor
     assert "只对街道、职能部门、社区、物业公司排名，已显示街道排名" in grid
     reversed_span = client.get("/rankings", params={"period": "2026-10-15..2026-10-01"}).text
     assert "统计期的开始日期不能晚于结束日期" in reversed_span
+
+
+def test_a_nul_in_a_unit_code_or_a_policy_is_refused_not_stored(client, token_for, world: World) -> None:
+    refused = client.get("/api/v1/rates", params={"unit": "S1\x00"}, headers=token_for(world.leader))
+    assert refused.status_code == 422
+    source = 'code = "x"\nversion = 1\nname = "bad\\u0000name"\n'
+    loaded = client.post("/api/v1/rate-policies", json={"source": source}, headers=token_for(world.admin))
+    assert loaded.status_code == 422
+    assert loaded.json()["error"]["details"][0]["field"] == "name"
+    login(client, world.leader)
+    assert client.get("/dissatisfied", params={"unit": "S1\x00"}).status_code == 422

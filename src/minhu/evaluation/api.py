@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from minhu.core.errors import Forbidden, NotFound, field_error
+from minhu.core.text import StorableText
 from minhu.evaluation import policies, rankings, rates, review
 from minhu.evaluation.schemas import (
     PolicyRead,
@@ -23,6 +24,7 @@ from minhu.evaluation.schemas import (
     reply_quality_read,
 )
 from minhu.orders import queries
+from minhu.orders.api import OrderNumber
 from minhu.orders.present import unit_brief
 from minhu.org.auth import ApiUser
 from minhu.org.models import Unit
@@ -42,7 +44,7 @@ KindQuery = Annotated[UnitKind, Query(description=(
 
 @router.get("/rates", response_model=UnitRatesRead, responses=ERRORS(401, 404, 422))
 def unit_rates(user: ApiUser, db: DB, period: PeriodQuery = None, policy: PolicyQuery = None,
-               unit: Annotated[str | None, Query(max_length=32, description="单位编码；默认全区")] = None,
+               unit: Annotated[StorableText | None, Query(max_length=32, description="单位编码；默认全区")] = None,
                ) -> UnitRatesRead:
     """三率: one unit's response, resolution and satisfaction rates and composite over everything below it."""
     span = rates.parse_period(period)
@@ -77,7 +79,7 @@ def list_policies(user: ApiUser, db: DB) -> list[PolicyRead]:
 
 
 class PolicyUpload(BaseModel):
-    source: str = Field(min_length=1, max_length=50_000, description="考核口径 TOML 全文（见 README）")
+    source: StorableText = Field(min_length=1, max_length=50_000, description="考核口径 TOML 全文（见 README）")
 
 
 @router.post("/rate-policies", response_model=PolicyRead, status_code=201, responses=ERRORS(401, 403, 422))
@@ -89,7 +91,6 @@ def load_policy(body: PolicyUpload, user: ApiUser, db: DB) -> PolicyRead:
         return policy_read(policies.load(session, body.source))
 
 
-OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如 WC20261122000123")]
 
 
 @router.get("/orders/{number}/reply-quality", response_model=ReplyQualityRead, responses=ERRORS(401, 404, 409))

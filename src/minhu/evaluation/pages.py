@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound, field_error
+from minhu.core.text import StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.evaluation import dissatisfied, export, policies, rankings, rates, threads
 from minhu.orders import permissions
@@ -129,7 +130,7 @@ class LedgerParams:
 
     first: Annotated[str, Query(alias="from", max_length=10)] = ""
     last: Annotated[str, Query(alias="to", max_length=10)] = ""
-    unit: Annotated[str, Query(max_length=64)] = ""
+    unit: Annotated[StorableText, Query(max_length=64)] = ""
     state: Annotated[str, Query(max_length=20)] = ""
     wide: Annotated[str, Query(max_length=5)] = ""
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.core.errors import InvalidInput
+from minhu.core.text import check_storable
 from minhu.evaluation.models import RatePolicyRecord
 from minhu.orders.enums import Channel, OrderType, Resolution, Ruling, Satisfaction
 
@@ -164,9 +165,16 @@ def parse(definition: dict[str, Any]) -> RatePolicy:
 
 def parse_toml(text: str) -> RatePolicy:
     try:
-        return parse(tomllib.loads(text))
+        definition = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"考核口径文件不是合法的 TOML：{error}", field="file") from None
+    # What is stored must be storable: a "\u0000" escape would reach the database as a NUL character.
+    for key in ("code", "name", "description"):
+        try:
+            check_storable(str(definition.get(key, "")))
+        except ValueError as problem:
+            raise PolicyError(f"{key}：{problem}", field=key) from None
+    return parse(definition)
 
 
 def builtin_sources() -> dict[str, str]:
