@@ -176,3 +176,25 @@ def test_a_nul_in_a_unit_code_or_a_policy_is_refused_not_stored(client, token_fo
     assert loaded.json()["error"]["details"][0]["field"] == "name"
     login(client, world.leader)
     assert client.get("/dissatisfied", params={"unit": "S1\x00"}).status_code == 422
+
+
+def test_the_ranking_exports_as_a_workbook_with_percent_numbers(client, example: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, example.leader)
+    page = client.get("/rankings", params={"period": "2026-10", "policy": "shuiguohu@1"}).text
+    assert 'id="ranking-export" href="/rankings/export?period=2026-10&policy=shuiguohu%401&kind=street"' in page
+    response = client.get("/rankings/export", params={"period": "2026-10", "policy": "shuiguohu@1", "kind": "street"})
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "街道排名"
+    headers = [cell.value for cell in sheet[1]]
+    row = {h: c for h, c in zip(headers, sheet[2], strict=False)}
+    assert row["单位"].value == "积玉桥街"
+    assert row["综合得分"].value == 85.44
+    assert row["满意率"].value == pytest.approx(0.8889)
+    assert row["满意率"].number_format == "0.00%"
+    assert client.get("/rankings/export", params={"kind": "grid"}).status_code == 422

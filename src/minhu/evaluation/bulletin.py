@@ -130,7 +130,14 @@ def _row(policy: RatePolicy, row: RankRow) -> Document:
             "figures": figures(row.figures)}
 
 
-def _ranking(policy: RatePolicy, ranking: Ranking) -> Document:
+def policy_document(policy: RatePolicy) -> Document:
+    return {"ref": policy.ref, "name": policy.name, "description": policy.description,
+            "weights": policy.weights_text(), "bottom": policy.bottom, "min_orders": policy.min_orders,
+            "rates": [{"key": r.key, "label": r.label, "weight": float(r.weight)} for r in policy.rates]}
+
+
+def ranking_table(policy: RatePolicy, ranking: Ranking) -> Document:
+    """One ranking as the bulletin's table: rows, total, red list and end-ranked names."""
     return {"kind": ranking.kind.value, "label": RANKED_KINDS[ranking.kind],
             "reports": ranking.kind in REPORTING_KINDS or any(r.figures.reports["calls"] for r in ranking.rows),
             "rows": [_row(policy, row) for row in ranking.rows], "total": figures(ranking.total),
@@ -164,15 +171,13 @@ def build(session: Session, policy: RatePolicy, period: Period) -> Document:
 
     listed = [ranking for kind, ranking in rankings.rank_all(session, policy, period, counted=counted).items()
               if kind in ALWAYS_LISTED or any(row.figures.counted for row in ranking.rows)]
-    tables = [_ranking(policy, ranking) for ranking in listed]
+    tables = [ranking_table(policy, ranking) for ranking in listed]
 
     return {
         "title": title_of(district.name, period),
         "district": district.name,
         "period": {"key": period.key, "label": period.label},
-        "policy": {"ref": policy.ref, "name": policy.name, "description": policy.description,
-                   "weights": policy.weights_text(), "bottom": policy.bottom, "min_orders": policy.min_orders,
-                   "rates": [{"key": r.key, "label": r.label, "weight": float(r.weight)} for r in policy.rates]},
+        "policy": policy_document(policy),
         "computed_at": clock.now().isoformat(),
         "summary": {
             "current": figures(current),

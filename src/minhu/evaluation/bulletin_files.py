@@ -16,8 +16,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from minhu.core import clock
-from minhu.evaluation import bulletin_charts
+from minhu.evaluation import bulletin, bulletin_charts
 from minhu.evaluation.bulletin import Document, fmt
+from minhu.evaluation.policies import RatePolicy
+from minhu.evaluation.rankings import RANKED_KINDS, Ranking
 from minhu.web.render import make_templates
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,6 +133,17 @@ def xlsx(b: Document) -> bytes:
     _summary_sheet(book.active, b)  # type: ignore[arg-type]
     for table in b["rankings"]:
         _ranking_sheet(book.create_sheet(f"{table['label']}排名"), b, table)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def ranking_xlsx(policy: RatePolicy, ranking: Ranking) -> bytes:
+    """One ranking of any period as a workbook of one sheet, laid out as the bulletin's ranking sheets."""
+    book = Workbook()
+    sheet: Worksheet = book.active  # type: ignore[assignment]
+    sheet.title = f"{RANKED_KINDS[ranking.kind]}排名"
+    _ranking_sheet(sheet, {"policy": bulletin.policy_document(policy)}, bulletin.ranking_table(policy, ranking))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

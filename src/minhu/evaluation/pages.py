@@ -20,7 +20,7 @@ from minhu.core.db import Database
 from minhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound, field_error
 from minhu.core.text import StorableText
 from minhu.core.types import MAX_ROW_ID
-from minhu.evaluation import dissatisfied, export, policies, rankings, rates, threads
+from minhu.evaluation import bulletin_files, dissatisfied, export, policies, rankings, rates, threads
 from minhu.orders import permissions
 from minhu.orders import queries as order_queries
 from minhu.org import queries as org_queries
@@ -28,6 +28,7 @@ from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB
+from minhu.web.downloads import attachment
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.forms import BOOL_TRUE
 from minhu.web.render import render
@@ -61,6 +62,23 @@ def rankings_page(request: Request, user: PageUser, db: DB,
     return render(request, "evaluation/rankings.html", user=user, csrf=csrf_token(request), ranking=ranking,
                   whole=whole, district=district, policies=available, kinds=rankings.RANKED_KINDS, problem=problem,
                   flashes=pop_flashes(request))
+
+
+@router.get("/rankings/export")
+def export_ranking(user: PageUser, db: DB, period: Annotated[str | None, Query(max_length=40)] = None,
+                   policy: Annotated[str | None, Query(max_length=60)] = None,
+                   kind: Annotated[UnitKind, Query()] = UnitKind.STREET) -> Response:
+    """The ranking the page shows, as an Excel workbook (rates as percent-formatted numbers)."""
+    if kind not in rankings.RANKED_KINDS:
+        raise field_error("kind", f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名")
+    span = rates.parse_period(period)
+    with db.read() as session:
+        chosen = policies.resolve(session, policy)
+        ranking = rankings.rank(session, chosen, span, kind)
+    label = rankings.RANKED_KINDS[kind]
+    return attachment(bulletin_files.ranking_xlsx(chosen, ranking), bulletin_files.XLSX_TYPE,
+                      filename=f"{span.label}{label}排名（{chosen.name}）.xlsx",
+                      ascii_name=f"ranking-{kind.value}-{span.key}.xlsx")
 
 
 # --- the dissatisfied ledger (不满意诉求台账) ------------------------------------------------------------
