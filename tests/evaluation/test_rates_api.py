@@ -189,10 +189,10 @@ def test_the_ranking_exports_as_a_workbook_with_percent_numbers(client, example:
     response = client.get("/rankings/export", params={"period": "2026-10", "policy": "shuiguohu@1", "kind": "street"})
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert sheet.title == "街道排名"
     headers = [cell.value for cell in sheet[1]]
-    row = {h: c for h, c in zip(headers, sheet[2], strict=False)}
+    row = dict(zip(headers, sheet[2], strict=False))
     assert row["单位"].value == "积玉桥街"
     assert row["综合得分"].value == 85.44
     assert row["满意率"].value == pytest.approx(0.8889)
