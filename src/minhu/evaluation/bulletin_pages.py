@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from minhu.core.db import Database
 from minhu.core.errors import Forbidden
 from minhu.evaluation import bulletin_archive, bulletin_charts, policies, rates
 from minhu.evaluation.bulletin import fmt
@@ -53,21 +54,23 @@ def generate_bulletin(request: Request, user: PageUser, db: DB, settings: AppSet
     return RedirectResponse(f"/bulletins/{done.period}?policy={done.policy_ref}", status_code=303)
 
 
+def _archived_file(db: Database, period: str, policy: str | None, extension: str, media_type: str) -> Response:
+    """One of an archived bulletin's files (``pdf`` or ``xlsx``), named after its title."""
+    with db.read() as session:
+        record = bulletin_archive.get(session, bulletin_archive.month_of(period).key, policy, files=True)
+    return attachment(getattr(record, extension), media_type, filename=f"{record.title}.{extension}",
+                      ascii_name=f"bulletin-{record.period}.{extension}")
+
+
 # The file routes come before the page: "/bulletins/{period}" would take "2026-10.pdf" as a period.
 @router.get("/bulletins/{period}.pdf")
 def bulletin_pdf(period: str, user: PageUser, db: DB, policy: PolicyParam = None) -> Response:
-    with db.read() as session:
-        record = bulletin_archive.get(session, bulletin_archive.month_of(period).key, policy, files=True)
-    return attachment(record.pdf, PDF_TYPE, filename=f"{record.title}.pdf",
-                      ascii_name=f"bulletin-{record.period}.pdf")
+    return _archived_file(db, period, policy, "pdf", PDF_TYPE)
 
 
 @router.get("/bulletins/{period}.xlsx")
 def bulletin_xlsx(period: str, user: PageUser, db: DB, policy: PolicyParam = None) -> Response:
-    with db.read() as session:
-        record = bulletin_archive.get(session, bulletin_archive.month_of(period).key, policy, files=True)
-    return attachment(record.xlsx, XLSX_TYPE, filename=f"{record.title}.xlsx",
-                      ascii_name=f"bulletin-{record.period}.xlsx")
+    return _archived_file(db, period, policy, "xlsx", XLSX_TYPE)
 
 
 @router.get("/bulletins/{period}")
