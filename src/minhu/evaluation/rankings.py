@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -133,12 +134,16 @@ def _ranks(policy: RatePolicy, figures: dict[int, UnitRates]) -> dict[int, int]:
 
 
 class PeriodCounts:
-    """The two aggregations of a period (orders by owner, whistle calls by unit), run once however many
-    kinds of unit are ranked from them."""
+    """The two aggregations of a period (orders by owner, whistle calls by unit), and the unit tree they are
+    rolled up along, each read once however many kinds of unit and periods are figured from them."""
 
     def __init__(self, session: Session, policy: RatePolicy) -> None:
         self.session, self.policy = session, policy
         self._done: dict[str, tuple[dict[int, Counter[str]], dict[int, Counter[str]]]] = {}
+
+    @cached_property
+    def tree(self) -> UnitTree:
+        return UnitTree(self.session)
 
     def of(self, period: Period) -> tuple[dict[int, Counter[str]], dict[int, Counter[str]]]:
         if period.key not in self._done:
@@ -147,21 +152,21 @@ class PeriodCounts:
         return self._done[period.key]
 
 
-def _figures(tree: UnitTree, counted: PeriodCounts, period: Period, kind: UnitKind) -> dict[int, UnitRates]:
+def _figures(counted: PeriodCounts, period: Period, kind: UnitKind) -> dict[int, UnitRates]:
     by_owner, by_called = counted.of(period)
-    counts, reports = rolled_up(tree, by_owner, kind), rolled_up(tree, by_called, kind)
+    counts, reports = rolled_up(counted.tree, by_owner, kind), rolled_up(counted.tree, by_called, kind)
     return {unit_id: rates.unit_rates(counted.policy, counts.get(unit_id, Counter()), reports.get(unit_id))
             for unit_id in counts.keys() | reports.keys()}
 
 
 def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *,
-         tree: UnitTree | None = None, counted: PeriodCounts | None = None) -> Ranking:
+         counted: PeriodCounts | None = None) -> Ranking:
     """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow.
 
-    Pass one ``tree`` and ``counted`` to rank several kinds from the same aggregations (``rank_all``)."""
-    tree = tree or UnitTree(session)
+    Pass one ``counted`` to figure several kinds or units from the same aggregations (``rank_all``)."""
     counted = counted or PeriodCounts(session, policy)
-    figures = _figures(tree, counted, period, kind)
+    tree = counted.tree
+    figures = _figures(counted, period, kind)
     # Every active street and department is listed, even with nothing counted: an empty line is news too. The
     # hundreds of communities and property companies are listed when they have figures.
     if kind in LISTED_WHEN_EMPTY:
@@ -169,8 +174,8 @@ def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *
             if unit.kind is kind and unit.id in tree.active:
                 figures.setdefault(unit.id, rates.unit_rates(policy, Counter()))
     current = _ranks(policy, figures)
-    previous = _ranks(policy, _figures(tree, counted, period.previous(), kind))
-    last_year = _ranks(policy, _figures(tree, counted, period.a_year_before(), kind))
+    previous = _ranks(policy, _figures(counted, period.previous(), kind))
+    last_year = _ranks(policy, _figures(counted, period.a_year_before(), kind))
     worst = sorted(set(current.values()), reverse=True)
     # The last ranked places, but never the whole list (three units do not make a bottom of three).
     bottom_places = set(worst[:policy.bottom]) if len(current) > policy.bottom else set()
@@ -185,14 +190,15 @@ def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *
 def rank_all(session: Session, policy: RatePolicy, period: Period, *,
              counted: PeriodCounts | None = None) -> dict[UnitKind, Ranking]:
     """Every ranked kind for the period: six aggregations in all (this period, the one before, a year before)."""
-    tree, counted = UnitTree(session), counted or PeriodCounts(session, policy)
-    return {kind: rank(session, policy, period, kind, tree=tree, counted=counted) for kind in RANKED_KINDS}
+    counted = counted or PeriodCounts(session, policy)
+    return {kind: rank(session, policy, period, kind, counted=counted) for kind in RANKED_KINDS}
 
 
 def rates_of(session: Session, policy: RatePolicy, period: Period, unit_id: int, *,
              counted: PeriodCounts | None = None) -> UnitRates:
     """One unit's figures over its whole subtree (the district for the district, a street for a street)."""
-    below = UnitTree(session).below(unit_id)
-    by_owner, reports = (counted or PeriodCounts(session, policy)).of(period)
+    counted = counted or PeriodCounts(session, policy)
+    below = counted.tree.below(unit_id)
+    by_owner, reports = counted.of(period)
     return rates.unit_rates(policy, rates.summed(c for owner, c in by_owner.items() if owner in below),
                             rates.summed(c for unit, c in reports.items() if unit in below))
