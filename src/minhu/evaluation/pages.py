@@ -55,9 +55,10 @@ def rankings_page(request: Request, user: PageUser, db: DB,
             chosen = policies.resolve(session, policy)
         except InvalidInput as error:
             chosen, problem = policies.resolve(session, None), error.message
-        ranking = rankings.rank(session, chosen, span, chosen_kind)
+        counted = rankings.PeriodCounts(session, chosen)  # the ranking and the district's line share its queries
+        ranking = rankings.rank(session, chosen, span, chosen_kind, counted=counted)
         district = session.scalar(select(Unit).where(Unit.kind == UnitKind.DISTRICT).order_by(Unit.id))
-        whole = rankings.rates_of(session, chosen, span, district.id) if district else None
+        whole = rankings.rates_of(session, chosen, span, district.id, counted=counted) if district else None
         available = policies.available(session)
     return render(request, "evaluation/rankings.html", user=user, csrf=csrf_token(request), ranking=ranking,
                   whole=whole, district=district, policies=available, kinds=rankings.RANKED_KINDS, problem=problem,
