@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from minhu.core.errors import Forbidden, NotFound, field_error
+from minhu.core.errors import Forbidden, NotFound
 from minhu.core.text import StorableText
 from minhu.evaluation import policies, rankings, rates, review
 from minhu.evaluation.schemas import (
@@ -64,8 +64,6 @@ def unit_rates(user: ApiUser, db: DB, period: PeriodQuery = None, policy: Policy
 def ranking(user: ApiUser, db: DB, period: PeriodQuery = None, policy: PolicyQuery = None,
             kind: KindQuery = UnitKind.STREET) -> RankingRead:
     """双考排名: the units of a kind by composite score, with rank changes and the bottom units marked."""
-    if kind not in rankings.RANKED_KINDS:
-        raise field_error("kind", f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名")
     span = rates.parse_period(period)
     with db.read() as session:
         return ranking_read(rankings.rank(session, policies.resolve(session, policy), span, kind))

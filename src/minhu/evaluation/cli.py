@@ -31,10 +31,10 @@ def show(
         try:
             span = rates.parse_period(period, field="--period")
             chosen = policies.resolve(session, policy)
+            ranking = rankings.rank(session, chosen, span, kind)
         except DomainError as exc:
-            raise _fail(exc, "--period/--policy") from None
-        ranking = rankings.rank(session, chosen, span, kind)
-    typer.echo(f"{span.label} {rankings.RANKED_KINDS.get(kind, kind.value)}排名 · {chosen.name}（{chosen.ref}）："
+            raise _fail(exc, "--period/--policy/--kind") from None
+    typer.echo(f"{span.label} {rankings.RANKED_KINDS[kind]}排名 · {chosen.name}（{chosen.ref}）："
                f"{chosen.weights_text()}")
     labels = "  ".join(r.label for r in chosen.rates)
     typer.echo(f"名次  变化  单位              件数  {labels}  综合得分")

@@ -42,10 +42,11 @@ def rankings_page(request: Request, user: PageUser, db: DB,
     """双考排名: pick a month (or any period), a policy and a kind of unit."""
     problem = None
     chosen_kind = UnitKind.STREET
-    if kind in {k.value for k in rankings.RANKED_KINDS}:
+    try:
         chosen_kind = UnitKind(kind)
-    else:
-        problem = f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名，已显示街道排名"
+        rankings.check_kind(chosen_kind)
+    except (ValueError, InvalidInput):
+        chosen_kind, problem = UnitKind.STREET, f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名，已显示街道排名"
     try:
         span = rates.parse_period(period)
     except InvalidInput as error:
@@ -70,8 +71,6 @@ def export_ranking(user: PageUser, db: DB, period: Annotated[str | None, Query(m
                    policy: Annotated[str | None, Query(max_length=60)] = None,
                    kind: Annotated[UnitKind, Query()] = UnitKind.STREET) -> Response:
     """The ranking the page shows, as an Excel workbook (rates as percent-formatted numbers)."""
-    if kind not in rankings.RANKED_KINDS:
-        raise field_error("kind", f"只对{'、'.join(rankings.RANKED_KINDS.values())}排名")
     span = rates.parse_period(period)
     with db.read() as session:
         chosen = policies.resolve(session, policy)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -164,6 +165,11 @@ def parse(definition: dict[str, Any]) -> RatePolicy:
 
 
 def parse_toml(text: str) -> RatePolicy:
+    return _parse_text(text)[0]
+
+
+def _parse_text(text: str) -> tuple[RatePolicy, dict[str, Any]]:
+    """The policy and the tables it was read from (what ``load`` stores)."""
     try:
         definition = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -174,7 +180,7 @@ def parse_toml(text: str) -> RatePolicy:
             check_storable(str(definition.get(key, "")))
         except ValueError as problem:
             raise PolicyError(f"{key}：{problem}", field=key) from None
-    return parse(definition)
+    return parse(definition), definition
 
 
 def builtin_sources() -> dict[str, str]:
@@ -187,9 +193,15 @@ def builtin_sources() -> dict[str, str]:
 DEFAULT_CODE = "shuiguohu"
 
 
+@cache
+def _builtins() -> tuple[RatePolicy, ...]:
+    # Package data: read and checked once per process, not on every page that names a policy.
+    return tuple(map(parse_toml, builtin_sources().values()))
+
+
 def available(session: Session) -> list[RatePolicy]:
     """Every selectable policy version: the built-ins and what was loaded, newest version of each code first."""
-    found = {(p.code, p.version): p for p in map(parse_toml, builtin_sources().values())}
+    found = {(p.code, p.version): p for p in _builtins()}
     for record in session.scalars(select(RatePolicyRecord)):
         found[(record.code, record.version)] = parse(record.definition)
     return sorted(found.values(), key=lambda p: (p.code != DEFAULT_CODE, p.code, -p.version))
@@ -198,21 +210,20 @@ def available(session: Session) -> list[RatePolicy]:
 def resolve(session: Session, ref: str | None) -> RatePolicy:
     """The policy a request names: ``code`` (its newest version), ``code@version``, or None for the default."""
     code, _, version_text = (ref or DEFAULT_CODE).partition("@")
-    candidates = [p for p in available(session) if p.code == code]
-    if version_text:
-        candidates = [p for p in candidates if str(p.version) == version_text]
+    every = available(session)
+    candidates = [p for p in every if p.code == code and (not version_text or str(p.version) == version_text)]
     if not candidates:
-        known = ", ".join(sorted({p.ref for p in available(session)}))
+        known = ", ".join(sorted({p.ref for p in every}))
         raise PolicyError(f"没有考核口径 {ref}（可选：{known}）", field="policy", code="unknown_rate_policy")
     return candidates[0]
 
 
 def load(session: Session, text: str) -> RatePolicy:
     """Store a new policy version; a version already loaded (or built in) is refused, never overwritten."""
-    policy = parse_toml(text)
+    policy, definition = _parse_text(text)
     if any(p.code == policy.code and p.version == policy.version for p in available(session)):
         raise PolicyError(f"考核口径 {policy.ref} 已存在：请提高 version", field="version",
                           code="rate_policy_exists")
     session.add(RatePolicyRecord(code=policy.code, version=policy.version, name=policy.name, source=text,
-                                 definition=tomllib.loads(text)))
+                                 definition=definition))
     return policy

@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minhu.core.errors import field_error
 from minhu.evaluation import rates
 from minhu.evaluation.policies import RatePolicy
 from minhu.evaluation.rates import Period, UnitRates
@@ -30,6 +31,12 @@ RANKED_KINDS: dict[UnitKind, str] = {
     UnitKind.PROPERTY: "物业公司",
 }
 LISTED_WHEN_EMPTY = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT})
+
+
+def check_kind(kind: UnitKind) -> None:
+    """Raises InvalidInput (field ``kind``) for a kind of unit that is not ranked."""
+    if kind not in RANKED_KINDS:
+        raise field_error("kind", f"只对{'、'.join(RANKED_KINDS.values())}排名")
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,7 @@ def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *
     """The ranking of the units of ``kind`` for ``period``, best first; unranked units follow.
 
     Pass one ``counted`` to figure several kinds or units from the same aggregations (``rank_all``)."""
+    check_kind(kind)
     counted = counted or PeriodCounts(session, policy)
     tree = counted.tree
     figures = _figures(counted, period, kind)

@@ -113,13 +113,6 @@ def parse_period(text: str | None, field: str = "period") -> Period:
 
 # ---------------------------------------------------------------------------------------------- counts
 
-# The integer counts one owning unit's archived orders reduce to; every rate is a function of these.
-COUNT_KEYS: tuple[str, ...] = (
-    "counted", "responded", "responded_in_time", "finished", "finished_in_time", "ruled_solved", "unreachable",
-    *(f"resolution_{r.value}" for r in Resolution), *(f"satisfaction_{s.value}" for s in Satisfaction),
-)
-
-
 def _scope(policy: RatePolicy, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
     """Which archived orders count under the policy: type, channel, not merged away, not ruled out."""
     order = WorkOrder
@@ -259,7 +252,7 @@ def rate_values(policy: RatePolicy, counts: Mapping[str, int]) -> tuple[RateValu
     """Each rate of the policy from one unit's counts."""
     values = []
     for rate in policy.rates:
-        if rate.numerator in ("resolved", "satisfied"):
+        if rate.needs_answer:
             weights: Mapping[Any, Fraction]
             if rate.numerator == "resolved":
                 prefix, weights = "resolution", policy.resolution_weights
