@@ -228,3 +228,27 @@ def test_an_unanswered_call_from_the_order_page_says_it_was_a_try(client, db, wo
     assert "已回访<" not in answered
     with db.read() as s:
         assert queries.get_visible(s, order.number, viewer=world.reviewer).status is Status.REVIEWED
+
+
+def test_the_queue_page_costs_the_same_queries_for_one_order_or_six(client, db, world):
+    from sqlalchemy import event
+
+    def statements_for_page() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:
+            seen.append(statement)
+
+        event.listen(db.read_engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/callbacks").status_code == 200
+        finally:
+            event.remove(db.read_engine, "before_cursor_execute", count)
+        return len(seen)
+
+    make_order(db, world, upto=Action.APPROVE, title="第一件")
+    login(client, world.reviewer)
+    one = statements_for_page()
+    for n in range(5):
+        make_order(db, world, upto=Action.APPROVE, title=f"又一件{n}")
+    assert statements_for_page() == one

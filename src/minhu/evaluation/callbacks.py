@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from minhu.evaluation.models import RatingLink
 from minhu.orders import callbacks as policy
@@ -45,13 +45,15 @@ def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
     """Orders waiting for their callback, those callable now first; and those closed as unreachable."""
     visible = permissions.visible_clause(viewer)
     due = WorkOrder.callback_due_at
-    last_try = (select(CallbackAttempt.order_id, func.max(CallbackAttempt.at).label("at"))
-                .group_by(CallbackAttempt.order_id).subquery())
+    # Per listed order (through its index), not a GROUP BY over every try ever made.
+    last_try = (select(func.max(CallbackAttempt.at)).where(CallbackAttempt.order_id == WorkOrder.id)
+                .correlate(WorkOrder).scalar_subquery())
+    # The page presents each order in full (attachments included): loaded in one query, not one per row.
     found = session.execute(
-        select(WorkOrder, last_try.c.at, RatingLink)
-        .outerjoin(last_try, last_try.c.order_id == WorkOrder.id)
+        select(WorkOrder, last_try, RatingLink)
         .outerjoin(RatingLink, RatingLink.order_id == WorkOrder.id)
         .where(WorkOrder.status == Status.REVIEWED.value, visible)
+        .options(selectinload(WorkOrder.attachments))
         .order_by(due.is_(None), due, WorkOrder.replied_at, WorkOrder.id).limit(QUEUE_LIMIT)).all()
     retry_after = policy.policy().retry_after
     rows = [Waiting(order, last_at + retry_after if last_at is not None and order.callback_attempts else None, link)
@@ -62,8 +64,8 @@ def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
         select(func.count(), func.coalesce(func.sum(case((due <= now, 1), else_=0)), 0))
         .select_from(WorkOrder).where(WorkOrder.status == Status.REVIEWED.value, visible)).one()
     closed = (WorkOrder.status == Status.CALLED_BACK.value) & WorkOrder.unreachable.is_(True) & visible
-    unreachable = session.scalars(select(WorkOrder).where(closed).order_by(WorkOrder.updated_at.desc(), WorkOrder.id)
-                                  .limit(QUEUE_LIMIT)).all()
+    unreachable = session.scalars(select(WorkOrder).where(closed).options(selectinload(WorkOrder.attachments))
+                                  .order_by(WorkOrder.updated_at.desc(), WorkOrder.id).limit(QUEUE_LIMIT)).all()
     unreachable_count = session.scalar(select(func.count()).select_from(WorkOrder).where(closed)) or 0
     return CallbackQueue(rows, total, overdue, unreachable, unreachable_count)
 
