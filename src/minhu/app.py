@@ -130,8 +130,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.db = database
     app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
-    # What the domains above orders add to the order page.
-
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
                        same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)
     app.add_middleware(BodyLimitMiddleware, max_json_bytes=settings.max_json_bytes,

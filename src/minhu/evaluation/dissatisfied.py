@@ -28,7 +28,7 @@ from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
-from minhu.routing.categories import category_paths
+from minhu.routing import service as routing
 
 # The events that carry a callback's answers: a reviewer's call (CALLBACK) and the citizen's online rating (RATE).
 CALLBACK_ACTIONS = (Action.CALLBACK.value, Action.RATE.value)
@@ -195,11 +195,11 @@ def _fill(session: Session, rows: Sequence[LedgerRow]) -> None:
     ids = [row.order.id for row in rows]
     histories = histories_of(session, ids)
     threads = thread_ids_of(session, ids)
-    paths = category_paths(session) if any(row.order.category_code for row in rows) else {}
     for row in rows:
         row.history = histories.get(row.order.id, [])
         row.thread_id = threads.get(row.order.id)
-        row.category_path = paths.get(row.order.category_code or "")
+        # From routing's cached tables: no catalog scan per page or per export batch.
+        row.category_path = routing.category_path(session, row.order.category_code)
 
 
 def _answer(event: OrderEvent) -> CallbackAnswer:

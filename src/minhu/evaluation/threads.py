@@ -25,7 +25,7 @@ from minhu.orders import permissions as order_permissions
 from minhu.orders import queries as order_queries
 from minhu.orders import service as order_service
 from minhu.orders.models import WorkOrder
-from minhu.orders.states import Action, Status
+from minhu.orders.states import OPEN_STATUSES, Action, Status
 from minhu.org.models import User
 from minhu.org.roles import Role
 
@@ -249,7 +249,7 @@ def list_threads(session: Session, *, viewer: User, limit: int = 200) -> list[Th
     ids = [t.id for t in threads]
     counts: dict[int, tuple[int, int]] = {}
     if ids:
-        open_values = [s.value for s in Status if s not in (Status.ARCHIVED, Status.VOIDED)]
+        open_values = [s.value for s in OPEN_STATUSES]
         rows = session.execute(
             select(ThreadMember.thread_id, func.count(),
                    func.sum(case((WorkOrder.status.in_(open_values), 1), else_=0)))
