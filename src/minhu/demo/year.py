@@ -29,9 +29,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.deadlines import service as deadlines
-from minhu.deadlines.calendar import add_working_days, add_working_minutes
-from minhu.deadlines.models import DEFAULT_WARN_SHARE, LimitKind, LimitUnit, TimeLimitRule
-from minhu.deadlines.policy import matching_rule
+from minhu.deadlines.models import LimitKind
 from minhu.demo import bulk, outcomes, repeats, texts
 from minhu.demo.bulk import Draft, Step, iso
 from minhu.demo.outcomes import DEPARTMENTS, STREETS, Profile
@@ -85,10 +83,6 @@ class _Year:
         self.last = today - timedelta(days=1)
         self.cutoff = datetime.combine(today, time(0), tz)
         self.policy = deadlines.active_policy(session)
-        self._policy_rules = list(self.policy.rules) if self.policy else []
-        self._warn_share = self.policy.warn_share if self.policy else DEFAULT_WARN_SHARE
-        self._calendar = deadlines.work_calendar(session)
-        self._rules: dict[tuple[Any, ...], TimeLimitRule] = {}
         self.by_id = {u.id: u for u in units.values()}
         self.centre = units["420106-C"]
         self._shapes: dict[int, BaseGeometry] = {}
@@ -191,25 +185,11 @@ class _Year:
 
     def _deadline(self, limit: LimitKind, at: datetime, keys: dict[str, str | None],
                   fallback: timedelta) -> tuple[datetime, datetime]:
-        """The deadline under the demo's policy, and when its light turns yellow. The line is matched once per
-        kind of order; the yellow instant is the policy's share of the limit in calendar time (close to the
-        working-time share the service computes, and the past's lights are never shown). Fifteen thousand
-        deadlines through ``deadlines.compute`` would cost the load seconds."""
-        if self.policy is None:
+        """The deadline under the demo's policy, and when its light turns yellow (as intake computes them)."""
+        found = deadlines.compute(self.session, limit, at, keys, policy_id=None)
+        if found is None:
             return at + fallback, at + fallback * 0.8
-        signature = (limit, *keys.values())
-        rule = self._rules.get(signature)
-        if rule is None:
-            rule = self._rules[signature] = matching_rule(self._policy_rules, limit, keys)
-        if rule.unit is LimitUnit.CALENDAR_HOURS:
-            due = at + timedelta(hours=rule.amount)
-        elif rule.unit is LimitUnit.WORKING_DAYS:
-            due = add_working_days(self._calendar, at, int(rule.amount)).at
-        else:
-            due = add_working_minutes(self._calendar, at, rule.amount * 60).at
-        if rule.warn_hours is not None:
-            return due, max(at, due - timedelta(hours=rule.warn_hours))
-        return due, due - (due - at) * self._warn_share
+        return found.due_at, found.warn_at
 
     def _poisson(self, mean: float) -> int:
         limit, k, product = math.exp(-mean), 0, self.rng.random()
