@@ -371,22 +371,6 @@ def _record_attempt(session: Session, order: WorkOrder, *, method: CallbackMetho
                                 actor_name=actor.full_name if actor else actor_name))
 
 
-def _callback_unanswered(session: Session, order: WorkOrder, *, actor: User, note: str,
-                         payload: dict[str, Any]) -> OrderEvent:
-    """An unanswered try that is not the last: recorded (回访未接通), the order stays waiting for the next."""
-    now = clock.now()
-    order.updated_at = now
-    _record_attempt(session, order, method=payload["method"], reached=False, note=note, actor=actor, now=now)
-    payload = {**payload, "next_try_at": (now + callbacks.policy().retry_after).isoformat()}
-    event = _append_event(session, order, Action.CALLBACK_UNREACHED, actor=actor, from_status=order.status,
-                          note=note, payload=payload)
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise StaleOrder(order.number, seen=order.version, current=None) from exc
-    return event
-
-
 def _set_callback_outcome(session: Session, order: WorkOrder, payload: dict[str, Any], *, note: str,
                           actor: User | None, now: datetime, actor_name: str = "") -> None:
     """The answer the callback got, in the columns the rates read; unreached means closed as unreachable."""
@@ -569,7 +553,11 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         raise NoteRequired(action.value, transition.note_label)
     payload = _check_params(session, order, action, actor, params)
     if action is Action.CALLBACK and not payload["reached"] and not payload["unreachable"]:
-        return _callback_unanswered(session, order, actor=actor, note=note, payload=payload)
+        # Its own row of the table, so the trail says what happened; the order stays waiting for the next try.
+        action = Action.CALLBACK_UNREACHED
+        unanswered = states.find(order.status, action)
+        assert unanswered is not None  # the table has the row wherever CALLBACK is taken
+        transition = unanswered
 
     now = clock.now()
     from_status = order.status
@@ -605,6 +593,9 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         moved = clocks.start(session, order, [LimitKind.CALLBACK], now)
     elif action is Action.CALLBACK:
         _set_callback_outcome(session, order, payload, note=note, actor=actor, now=now)
+    elif action is Action.CALLBACK_UNREACHED:
+        _record_attempt(session, order, method=payload["method"], reached=False, note=note, actor=actor, now=now)
+        payload = {**payload, "next_try_at": (now + callbacks.policy().retry_after).isoformat()}
     elif action is Action.REOPEN:
         # The next callback starts afresh: the rates read these only once the order is archived again.
         order.resolution = None

@@ -184,6 +184,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.SEND_BACK, {_S.REPLIED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE, "退回理由"),
     _t(Action.CALLBACK, {_S.REVIEWED}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE),
+    # An unanswered call (回访未接通) is taken as a CALLBACK that reached nobody, before the last try allowed: the
+    # order keeps waiting for the next (no role takes it by its own name).
+    _t(Action.CALLBACK_UNREACHED, {_S.REVIEWED}, _S.REVIEWED, set(), Scope.CENTRE),
     # 网上直评: the citizen answers through the rating link sent at approval (no role: the link's token is the
     # authority, taken by evaluation.rating_links only).
     _t(Action.RATE, {_S.REVIEWED}, _S.CALLED_BACK, set(), Scope.CENTRE),
