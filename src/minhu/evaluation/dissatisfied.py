@@ -223,14 +223,15 @@ def histories_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[C
     events = session.scalars(select(OrderEvent).where(
         OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_([*CALLBACK_ACTIONS, Action.REOPEN.value]))
         .order_by(OrderEvent.at, OrderEvent.id)).all()
-    found: dict[int, list[CallbackAnswer]] = defaultdict(list)
+    found: dict[int, list[OrderEvent]] = defaultdict(list)
     for event in events:
-        found[event.order_id].append(_answer(event))
-    return dict(found)
+        found[event.order_id].append(event)
+    return {order_id: history_from(trail) for order_id, trail in found.items()}
 
 
-def history_of(session: Session, order: WorkOrder) -> list[CallbackAnswer]:
-    return histories_of(session, [order.id]).get(order.id, [])
+def history_from(trail: Sequence[OrderEvent]) -> list[CallbackAnswer]:
+    """The callbacks and re-handlings among an order's events (oldest first in, oldest first out)."""
+    return [_answer(e) for e in trail if e.action.value in CALLBACK_ACTIONS or e.action is Action.REOPEN]
 
 
 @dataclass(frozen=True)
@@ -242,10 +243,9 @@ class RulingEntry:
     unreasonable_label: str | None
 
 
-def rulings_of(session: Session, order: WorkOrder) -> list[RulingEntry]:
-    """Every ruling on the order, oldest first (the last one is the order's)."""
-    events = session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
-                                                      OrderEvent.action == Action.RULE.value)
-                             .order_by(OrderEvent.at, OrderEvent.id)).all()
+def rulings_from(trail: Sequence[OrderEvent]) -> list[RulingEntry]:
+    """Every ruling among an order's events, oldest first (the last one is the order's)."""
     return [RulingEntry(e.at, e.actor_name, Ruling(e.payload["ruling"]), e.note, e.payload.get("unreasonable_label"))
-            for e in events if e.payload.get("ruling") in {r.value for r in Ruling}]
+            for e in trail if e.action is Action.RULE and e.payload.get("ruling") in {r.value for r in Ruling}]
+
+

@@ -3,12 +3,13 @@ rulings (审核认定), the order's thread (同一诉求) with its suggestions a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from minhu.evaluation import dissatisfied, threads
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.signals import OrderShown, Panel
 from minhu.org.models import User
 
@@ -17,18 +18,18 @@ TEMPLATE = "evaluation/_order_section.html"
 
 def add_order_section(shown: OrderShown) -> None:
     """Adds the section to the order page, unless there is nothing to show and nothing the viewer could do."""
-    section = order_section(shown.session, shown.order, shown.viewer)
+    section = order_section(shown.session, shown.order, shown.viewer, shown.events)
     if section is not None:
         shown.panels.append(section)
 
 
-def order_section(session: Session, order: WorkOrder, viewer: User) -> Panel | None:
+def order_section(session: Session, order: WorkOrder, viewer: User, trail: Sequence[OrderEvent]) -> Panel | None:
     """The section, or None when there is nothing to show and nothing the viewer could do here."""
-    history = dissatisfied.history_of(session, order)
-    rulings = dissatisfied.rulings_of(session, order)
+    history = dissatisfied.history_from(trail)
+    rulings = dissatisfied.rulings_from(trail)
     thread = threads.find_thread(session, order)
     keeper = threads.may_keep_threads(viewer)
-    suggestions = threads.suggest(session, order, viewer=viewer) if keeper else []
+    suggestions = threads.suggest(session, order, viewer=viewer, own_thread=thread) if keeper else []
     if not (history or rulings or thread or keeper):
         return None
     reply = threads.latest_reply(session, thread.id) if thread is not None else None

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from types import EllipsisType
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -82,13 +83,16 @@ def _text(order: WorkOrder) -> str:
     return f"{order.title} {order.content}"
 
 
-def suggest(session: Session, order: WorkOrder, *, viewer: User) -> list[Candidate]:
+def suggest(session: Session, order: WorkOrder, *, viewer: User,
+            own_thread: OrderThread | EllipsisType | None = ...) -> list[Candidate]:
     """Orders the same citizen (same phone) made within ``WINDOW`` of this one that read alike or stand
     near it, most similar first; none for an order without a phone. Orders already in this order's
-    thread are left out."""
+    thread are left out (``own_thread``: what the caller's ``find_thread`` found, else looked up here)."""
     if not order.citizen_phone:
         return []
-    own_thread = thread_id_of(session, order)
+    if isinstance(own_thread, EllipsisType):
+        own_thread = find_thread(session, order)
+    own_thread_id = own_thread.id if own_thread is not None else None
     rows = session.scalars(
         select(WorkOrder).where(WorkOrder.citizen_phone == order.citizen_phone, WorkOrder.id != order.id,
                                 WorkOrder.status != Status.VOIDED.value,
@@ -99,7 +103,7 @@ def suggest(session: Session, order: WorkOrder, *, viewer: User) -> list[Candida
     threads = _thread_ids(session, [o.id for o in rows])
     found = []
     for other in rows:
-        if own_thread is not None and threads.get(other.id) == own_thread:
+        if own_thread_id is not None and threads.get(other.id) == own_thread_id:
             continue
         metres = None
         if None not in (order.latitude, order.longitude, other.latitude, other.longitude):

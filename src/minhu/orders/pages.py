@@ -73,10 +73,11 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
     with db.read() as session:
         order = queries.get_visible(session, number, viewer=user)
         view = present.order_read(order, user, queries.decision_of(session, order))
-        events = [present.event_read(e) for e in queries.events_of(session, order)]
+        trail = queries.events_of(session, order)
+        events = [present.event_read(e) for e in trail]
         targets, own_targets = _targets_for(session, user, view.allowed_actions)
         people = _people_for(session, order)
-        shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions))
+        shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions), tuple(trail))
         order_shown.send(shown)
     prefill: dict[str, dict[str, str]] = {}
     for panel in shown.panels:

@@ -48,12 +48,14 @@ class Panel:
 
 @dataclass(frozen=True)
 class OrderShown:
-    """The order page being built for ``viewer``; receivers append to ``panels``."""
+    """The order page being built for ``viewer``; receivers append to ``panels`` (and read the trail from
+    ``events`` rather than query it again)."""
 
     session: Session
     order: WorkOrder
     viewer: User
     allowed: frozenset[Action]
+    events: tuple[OrderEvent, ...] = ()  # the order's trail, oldest first, as the page read it
     panels: list[Panel] = field(default_factory=list)
 
 
