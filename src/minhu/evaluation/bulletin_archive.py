@@ -40,6 +40,8 @@ class Generated:
     title: str
     generated_at: datetime
     replaced: bool
+    pdf: bytes
+    xlsx: bytes
 
 
 def month_of(text: str) -> Period:
@@ -52,18 +54,23 @@ def month_of(text: str) -> Period:
 
 def find(session: Session, period_key: str, policy: str | None, *, files: bool = False) -> BulletinRecord | None:
     """The archived bulletin of a period: ``policy`` as ``code@version`` (exact), ``code`` (its newest version),
-    or None (the default policy's, else any). With ``files``, the PDF and workbook bytes are loaded too."""
+    or None (the default policy's, else any). With ``files``, the PDF and workbook bytes are loaded too (of the
+    one bulletin chosen: a month holds a bulletin per policy version)."""
     query = select(BulletinRecord).where(BulletinRecord.period == period_key)
-    if files:
-        query = query.options(undefer(BulletinRecord.pdf), undefer(BulletinRecord.xlsx))
-    found = list(session.scalars(query))
     if policy and "@" in policy:
-        found = [r for r in found if r.policy_ref == policy]
+        query = query.where(BulletinRecord.policy_ref == policy)
     elif policy:
-        found = [r for r in found if r.policy_ref.partition("@")[0] == policy]
+        query = query.where(BulletinRecord.policy_ref.startswith(f"{policy}@", autoescape=True))
+    found = list(session.scalars(query))
     found.sort(key=lambda r: (r.policy_ref.partition("@")[0] != policies.DEFAULT_CODE,
                               -int(r.policy_ref.partition("@")[2] or 0)))
-    return found[0] if found else None
+    if not found:
+        return None
+    if files:
+        return session.scalars(select(BulletinRecord).where(BulletinRecord.id == found[0].id)
+                               .options(undefer(BulletinRecord.pdf), undefer(BulletinRecord.xlsx))
+                               .execution_options(populate_existing=True)).one()
+    return found[0]
 
 
 def get(session: Session, period_key: str, policy: str | None, *, files: bool = False) -> BulletinRecord:
@@ -120,7 +127,7 @@ def generate(db: Database, *, period: Period, policy_ref: str | None, by: str, t
         if only_if_missing:
             return None
         raise Conflict("同一期通报正在由他人生成，请稍后刷新", code="bulletin_busy") from None
-    return Generated(period.key, policy.ref, document["title"], now, replaced)
+    return Generated(period.key, policy.ref, document["title"], now, replaced, pdf, xlsx)
 
 
 def monthly_job(templates_dir: Path | None = None) -> Callable[[Database], None]:

@@ -31,9 +31,7 @@ def make(
         if done is None:
             typer.echo(f"{month.label}的通报已归档，未重新生成：/bulletins/{month.key}")
             return
-        with db.read() as session:
-            record = bulletin_archive.get(session, done.period, done.policy_ref, files=True)
-        for target, content in ((pdf, record.pdf), (xlsx, record.xlsx)):
+        for target, content in ((pdf, done.pdf), (xlsx, done.xlsx)):
             if target is not None:
                 target.write_bytes(content)
     except DomainError as exc:

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from minhu.core import clock
 from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS, LedgerRow
 from minhu.orders.enums import RESOLUTION_LABELS, RULING_LABELS, SATISFACTION_LABELS
 from minhu.orders.states import STATUS_LABELS
+from minhu.orders.transfer import xlsx_cell
 
 HEADER = ("工单编号", "标题", "承办单位", "分类", "登记时间", "不满意回访时间", "最近回访：解决情况",
           "最近回访：满意度", "重办次数", "台账状态", "建议审核认定", "审核认定", "认定理由", "诉求串", "工单状态",
@@ -42,16 +41,7 @@ def workbook_bytes(rows: Iterable[LedgerRow]) -> bytes:
     sheet = workbook.create_sheet("不满意诉求台账")
     sheet.append(list(HEADER))
     for row in rows:
-        cells = []
-        for value in row_values(row):
-            if isinstance(value, str):
-                # Text stays text: never a formula, whatever it starts with; XML-illegal controls shown as pictures.
-                cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value))
-                cell.data_type = "s"
-            else:
-                cell = WriteOnlyCell(sheet, value)
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in row_values(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -299,7 +299,8 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
+    """A cell of a write-only sheet that keeps text as text (exports of what citizens wrote)."""
     if not isinstance(value, str):
         return WriteOnlyCell(sheet, value)
     # XML cannot hold most control characters: show them as their Unicode control pictures (U+2400…).
@@ -320,7 +321,7 @@ def write_export(rows: Iterable[list[Any]], path: Path | None, fmt: str) -> byte
         sheet = workbook.create_sheet("工单")
         sheet.append(list(EXPORT_COLUMNS))
         for row in rows:
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
+            sheet.append([xlsx_cell(sheet, value) for value in row])
         workbook.save(path)
         return None
     buffer = io.StringIO()
