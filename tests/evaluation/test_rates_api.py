@@ -71,12 +71,24 @@ def test_worked_example_in_the_beijing_style(client, token_for, example: World) 
     assert figures["score"] == "91.01"
 
 
-def test_the_district_sums_its_streets(client, token_for, example: World) -> None:
-    street = client.get("/api/v1/rates", params={"unit": "S1", "period": "2026-10"},
-                        headers=token_for(example.leader)).json()
-    district = client.get("/api/v1/rates", params={"period": "2026-10"}, headers=token_for(example.leader)).json()
-    assert district["unit"]["name"] == "武昌区"
-    assert district["figures"] == street["figures"]
+def test_the_district_sums_its_streets(client, token_for, example: World, db: Database) -> None:
+    with db.transaction() as s:  # 水果湖街: three more orders, one of them unsatisfied
+        for index, satisfaction in enumerate(("satisfied", "satisfied", "unsatisfied")):
+            insert_archived(s, number=f"SG{index}", owner_unit_id=example.other_street.id, closed_at=_october(20),
+                            satisfaction=satisfaction)
+
+    def figures(**params: str) -> dict[str, Any]:
+        body = client.get("/api/v1/rates", params={"period": "2026-10", **params},
+                          headers=token_for(example.leader)).json()
+        return {"unit": body["unit"]["name"], "counted": body["figures"]["counted"],
+                "satisfaction": next(r for r in body["figures"]["rates"] if r["key"] == "satisfaction")}
+
+    one, other, district = figures(unit="S1"), figures(unit="S2"), figures()
+    assert district["unit"] == "武昌区"
+    assert district["counted"] == one["counted"] + other["counted"] == 13
+    # 8 of 9 answered and 2 of 3: the district's 10 of 12, not an average of the two rates.
+    assert district["satisfaction"]["numerator"] == "10"
+    assert district["satisfaction"]["denominator"] == 12
 
 
 def test_ranking_marks_changes_and_bottom(client, token_for, example: World, db: Database) -> None:

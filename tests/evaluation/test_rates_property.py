@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert
 from minhu.core.db import Database
 from minhu.evaluation import policies, rankings
 from minhu.evaluation.policies import RatePolicy
-from minhu.evaluation.rates import Period, custom
+from minhu.evaluation.rates import custom
 from minhu.orders.enums import Channel, OrderType, Resolution, Ruling, Satisfaction
 from minhu.orders.models import OrderCall, WorkOrder
 from minhu.orders.states import Status
@@ -214,7 +214,10 @@ def test_period_neighbours() -> None:
     assert october.a_year_before() == month(2025, 10)
     assert parse_period("2026-Q4").end.isoformat() == "2027-01-01"
     assert parse_period("2026-10-01..2026-10-07").end.isoformat() == "2026-10-08"
-    assert isinstance(parse_period(None), Period)
+    from minhu.core import clock
+
+    with clock.frozen(datetime(2026, 1, 15, 12, 0, tzinfo=clock.city_tz())):
+        assert parse_period(None) == month(2025, 12)  # no period: the month before the city's today
 
 
 @pytest.mark.parametrize("text", ["2026-13", "十月", "2026-10-05..2026-10-01", "2026-Q5"])
