@@ -32,7 +32,7 @@ from minhu.geo.service import forget_map
 from minhu.models import load_all
 from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
-from tests.factories import PASSWORD, World, make_world
+from tests.factories import PASSWORD, TEST_START, World, make_world
 
 load_all()
 security.use_cheap_hashing_for_tests()
@@ -130,8 +130,12 @@ def token_for(client: TestClient):
 
 
 @pytest.fixture(autouse=True)
-def _city_timezone() -> None:
+def _test_clock() -> Iterator[None]:
+    # Every test runs on one clock that starts at TEST_START whatever the machine's date, so a test that
+    # freezes a fixed instant never meets a helper writing at the real time; ``clock.frozen`` overrides it.
     clock.set_city_timezone(Settings().tz)
+    with clock.running_from(TEST_START):
+        yield
 
 
 @pytest.fixture(autouse=True)

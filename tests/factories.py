@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from minhu.core.db import Database
 from minhu.orders import queries
@@ -16,6 +18,8 @@ from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
 
 PASSWORD = "correct horse battery"
+# Where every test's clock starts (a Monday morning in the city); the machine's date never enters a test.
+TEST_START = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @dataclass

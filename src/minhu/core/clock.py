@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
@@ -44,6 +45,24 @@ def frozen(at: datetime) -> Iterator[None]:
         raise ValueError("frozen() needs a timezone-aware datetime")
     previous = _now
     _now = lambda: at  # noqa: E731
+    try:
+        yield
+    finally:
+        _now = previous
+
+
+@contextmanager
+def running_from(start: datetime) -> Iterator[None]:
+    """Let ``now()`` run from ``start`` at the machine's pace for the duration of the block.
+
+    A test's clock: it starts at the same instant whatever day the machine thinks it is, and still moves,
+    so events written one after another keep their order.
+    """
+    global _now
+    if start.tzinfo is None:
+        raise ValueError("running_from() needs a timezone-aware datetime")
+    previous, origin = _now, monotonic()
+    _now = lambda: start + timedelta(seconds=monotonic() - origin)  # noqa: E731
     try:
         yield
     finally:
