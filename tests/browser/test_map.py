@@ -6,7 +6,9 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from minhu.core.db import Database
-from minhu.geo import transfer
+from minhu.geo.transfer.geojson import parse_map
+from minhu.geo.transfer.people import import_posts, parse_posts
+from minhu.geo.transfer.write import import_map
 from tests.browser.conftest import Screenshots, Visitors
 from tests.factories import World, make_order
 from tests.geo import mapdata
@@ -23,8 +25,8 @@ def click_at(page: Page, lon: float, lat: float) -> None:
 
 def test_the_map_shows_the_city_and_a_grid_tells_who_answers_for_it(visitors: Visitors, db: Database, world: World,
                                                                     screenshot: Screenshots) -> None:
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
-    transfer.import_posts(db, transfer.parse_posts(mapdata.POSTS_CSV))
+    import_map(db, parse_map(mapdata.small_city()))
+    import_posts(db, parse_posts(mapdata.POSTS_CSV))
     on_grid_one = make_order(db, world, title="井盖缺失", latitude=30.545, longitude=114.305)
     make_order(db, world, title='<img src=x onerror="document.title=1">路灯不亮', latitude=30.57, longitude=114.33)
 

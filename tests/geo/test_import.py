@@ -7,9 +7,13 @@ import pytest
 from sqlalchemy import func, select
 
 from minhu.core import clock
-from minhu.geo import service, transfer
+from minhu.geo import service
 from minhu.geo.models import Place, Post, UnitLineage, Zone
-from minhu.geo.transfer import MapImportError
+from minhu.geo.transfer.geojson import export_map, parse_map, read_map
+from minhu.geo.transfer.mapfile import MapImportError, decode_csv
+from minhu.geo.transfer.people import import_posts, parse_posts
+from minhu.geo.transfer.wkt_csv import geojson_to_csv
+from minhu.geo.transfer.write import import_map
 from minhu.orders.models import WorkOrder
 from minhu.org.models import Unit
 from tests.factories import make_order
@@ -25,7 +29,7 @@ def count(db, model):
 def refused(db, document) -> MapImportError:
     before = (count(db, Unit), count(db, Zone), count(db, Place))
     with pytest.raises(MapImportError) as caught:
-        transfer.import_map(db, transfer.parse_map(document))
+        import_map(db, parse_map(document))
     assert (count(db, Unit), count(db, Zone), count(db, Place)) == before, "a refused map writes nothing"
     return caught.value
 
@@ -39,14 +43,14 @@ def with_feature(code, **changes):
 
 
 def test_the_small_city_imports_and_exports_back_the_same(db):
-    result = transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    result = import_map(db, parse_map(mapdata.small_city()))
     assert (result.units_added, result.zones, result.places) == (9, 3, 4)
     with db.read() as s:
-        exported = transfer.export_map(s)
-    again = transfer.import_map(db, transfer.parse_map(exported))
+        exported = export_map(s)
+    again = import_map(db, parse_map(exported))
     assert (again.units_added, again.units_updated) == (0, 9)
     with db.read() as s:
-        assert transfer.export_map(s) == exported
+        assert export_map(s) == exported
 
 
 def test_a_self_intersecting_polygon_is_named(db):
@@ -88,7 +92,7 @@ def test_unknown_parents_and_bad_attributes_are_named(db):
     document["features"].append(unit("420199009001001", "孤儿网格", "grid", "420199009001", box(1, 1, 2, 2)))
     document["features"].append(unit("X1", "某单位", "province", None, None))
     with pytest.raises(MapImportError) as caught:
-        transfer.parse_map(document)
+        parse_map(document)
     assert any("kind" in p.message for p in caught.value.problems)
     document["features"].pop()
     error = refused(db, document)
@@ -99,33 +103,33 @@ def test_a_file_over_the_size_limit_or_not_json_is_refused_before_parsing(tmp_pa
     path = tmp_path / "map.geojson"
     path.write_text(json.dumps(mapdata.small_city(), ensure_ascii=False), encoding="utf-8")
     with pytest.raises(MapImportError, match="MiB 上限"):
-        transfer.read_map(path, max_bytes=1024)
+        read_map(path, max_bytes=1024)
     path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     with pytest.raises(MapImportError, match="不是合法的 JSON"):
-        transfer.read_map(path)
+        read_map(path)
 
 
 def test_a_gb18030_people_file_is_named_as_such_and_read_when_asked(db):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     raw = mapdata.POSTS_CSV.encode("gb18030")
     with pytest.raises(MapImportError, match="GB18030"):
-        transfer.decode_csv(raw)
-    rows = transfer.parse_posts(transfer.decode_csv(raw, encoding="gb18030"))
-    assert transfer.import_posts(db, rows) == 6
-    assert transfer.import_posts(db, rows) == 0, "importing the same roster twice adds nobody"
+        decode_csv(raw)
+    rows = parse_posts(decode_csv(raw, encoding="gb18030"))
+    assert import_posts(db, rows) == 6
+    assert import_posts(db, rows) == 0, "importing the same roster twice adds nobody"
 
 
 def test_a_people_file_naming_unknown_grids_writes_nobody(db):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     text = mapdata.POSTS_CSV + "grid_worker,钱多,13800000009,,420199001001099,,2025-01-01,\n"
     with pytest.raises(MapImportError, match="第 8 行") as caught:
-        transfer.import_posts(db, transfer.parse_posts(text))
+        import_posts(db, parse_posts(text))
     assert "网格 420199001001099 不存在" in caught.value.message
     assert count(db, Post) == 0
 
 
 def test_regridding_keeps_old_orders_on_their_grid_and_records_the_merge(db, world):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     before = make_order(db, world, latitude=30.545, longitude=114.315)
     assert before.grid_id is not None
     merged = copy.deepcopy(mapdata.small_city())
@@ -133,7 +137,7 @@ def test_regridding_keeps_old_orders_on_their_grid_and_records_the_merge(db, wor
     merged["features"].append(unit("420199001001003", "和平社区合并网格", "grid", C1, box(114.30, 30.54, 114.32, 30.56),
                                    households=1000))
     today = clock.city_now().date()
-    result = transfer.import_map(db, transfer.parse_map(merged), replace=True, on=today)
+    result = import_map(db, parse_map(merged), replace=True, on=today)
     assert (result.units_retired, result.lineage) == (2, 2)
     with db.read() as s:
         old_grid = s.scalars(select(Unit).where(Unit.code == G2)).one()
@@ -154,7 +158,7 @@ def test_a_place_name_of_punctuation_only_is_refused(db):
     document = mapdata.small_city()
     document["features"].append(mapdata.place("——", "landmark", 114.305, 30.545, None))
     with pytest.raises(MapImportError, match="为空"):
-        transfer.parse_map(document)
+        parse_map(document)
 
 
 def test_a_cell_under_the_wrong_kind_of_parent_is_refused(db):
@@ -166,7 +170,7 @@ def test_a_cell_under_the_wrong_kind_of_parent_is_refused(db):
 
 
 def test_replacing_a_community_retires_its_grids_and_asks_for_its_area(db, world):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     renamed = copy.deepcopy(mapdata.small_city())
     renamed["features"] = [f for f in renamed["features"]
                            if f["properties"].get("code") not in (C1, G1, G2)
@@ -181,7 +185,7 @@ def test_replacing_a_community_retires_its_grids_and_asks_for_its_area(db, world
     for feature in renamed["features"]:
         if feature["properties"].get("code") == mapdata.AREA:
             feature["properties"]["communities"] = ["420199001003", mapdata.C2]
-    result = transfer.import_map(db, transfer.parse_map(renamed), replace=True)
+    result = import_map(db, parse_map(renamed), replace=True)
     assert result.units_retired == 3  # the community and both of its grids
     with db.read() as s:
         found = service.locate(s, 114.305, 30.545)
@@ -191,16 +195,16 @@ def test_replacing_a_community_retires_its_grids_and_asks_for_its_area(db, world
 
 def refused_with_replace(db, document) -> MapImportError:
     with pytest.raises(MapImportError) as caught:
-        transfer.import_map(db, transfer.parse_map(document), replace=True)
+        import_map(db, parse_map(document), replace=True)
     return caught.value
 
 
 def test_listing_a_post_again_with_an_end_date_ends_it(db):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
-    transfer.import_posts(db, transfer.parse_posts(mapdata.POSTS_CSV))
+    import_map(db, parse_map(mapdata.small_city()))
+    import_posts(db, parse_posts(mapdata.POSTS_CSV))
     ended = mapdata.POSTS_CSV.replace("grid_worker,李娜,13800000001,,420199001001001,,2025-01-01,",
                                       "grid_worker,李娜,13800000001,,420199001001001,,2025-01-01,2025-06-30")
-    assert transfer.import_posts(db, transfer.parse_posts(ended)) == 1
+    assert import_posts(db, parse_posts(ended)) == 1
     with db.read() as s:
         people = {p.person for p in service.people_on_duty(s, service.locate(s, 114.305, 30.545))}
     assert "李娜" not in people
@@ -208,16 +212,16 @@ def test_listing_a_post_again_with_an_end_date_ends_it(db):
 
 
 def test_the_map_travels_as_csv_with_wkt_and_comes_back_the_same(db, tmp_path):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     with db.read() as s:
-        exported = transfer.export_map(s)
+        exported = export_map(s)
     path = tmp_path / "map.csv"
-    path.write_text(transfer.geojson_to_csv(exported), encoding="utf-8")
-    again = transfer.import_map(db, transfer.read_map(path))
+    path.write_text(geojson_to_csv(exported), encoding="utf-8")
+    again = import_map(db, read_map(path))
     assert (again.units_added, again.units_updated, again.zones, again.places) == (0, 9, 3, 4)
     with db.read() as s:
-        assert transfer.export_map(s) == exported
+        assert export_map(s) == exported
     broken = path.read_text(encoding="utf-8").replace("POLYGON ((114.3 30.54", "POLYGON ((114.3 30.54 oops", 1)
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(MapImportError, match="不是合法的 WKT"):
-        transfer.read_map(path)
+        read_map(path)

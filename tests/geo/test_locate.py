@@ -3,8 +3,11 @@ GCJ-02 input; coordinates that are not coordinates."""
 
 import pytest
 
-from minhu.geo import service, transfer
+from minhu.geo import service
 from minhu.geo.coords import wgs84_to_gcj02
+from minhu.geo.transfer.geojson import parse_map
+from minhu.geo.transfer.people import import_posts, parse_posts
+from minhu.geo.transfer.write import import_map
 from minhu.org import service as org_service
 from minhu.org.models import Unit
 from minhu.org.roles import Role
@@ -16,8 +19,8 @@ from tests.intake.test_pages import login
 
 @pytest.fixture
 def city(db):
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
-    transfer.import_posts(db, transfer.parse_posts(mapdata.POSTS_CSV))
+    import_map(db, parse_map(mapdata.small_city()))
+    import_posts(db, parse_posts(mapdata.POSTS_CSV))
     return db
 
 

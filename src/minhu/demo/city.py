@@ -20,7 +20,9 @@ from minhu.core import clock
 from minhu.core.db import Database
 from minhu.demo import geography, rounds, year
 from minhu.demo.staff import build_staff
-from minhu.geo import transfer
+from minhu.geo.transfer.geojson import parse_map
+from minhu.geo.transfer.people import parse_post_rows, write_posts
+from minhu.geo.transfer.write import write_map
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.models import WorkOrder
@@ -114,7 +116,7 @@ SAMPLES = (
 
 def _build_map(session: Session) -> dict[str, Unit]:
     """The demo city goes in through the same importer and checks as any city's own files."""
-    transfer.write_map(session, transfer.parse_map(geography.demo_map()))
+    write_map(session, parse_map(geography.demo_map()))
     return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
@@ -179,8 +181,8 @@ def catalog_examples() -> list[classifier.Example]:
 
 
 def _build_posts(session: Session) -> None:
-    rows = transfer.parse_post_rows(enumerate(geography.demo_posts(), start=2))
-    transfer.write_posts(session, rows)
+    rows = parse_post_rows(enumerate(geography.demo_posts(), start=2))
+    write_posts(session, rows)
 
 
 def _build_users(session: Session, units: dict[str, Unit]) -> tuple[dict[Role, User], dict[str, User]]:

@@ -9,8 +9,11 @@ from pathlib import Path
 import typer
 
 from minhu.core.deployment import deployment_database
-from minhu.geo import transfer
-from minhu.geo.transfer import MapImportError
+from minhu.geo.transfer.geojson import export_map, read_map
+from minhu.geo.transfer.mapfile import MapImportError, decode_csv
+from minhu.geo.transfer.people import export_posts, parse_posts, write_posts
+from minhu.geo.transfer.wkt_csv import geojson_to_csv
+from minhu.geo.transfer.write import check_map, write_map
 
 map_app = typer.Typer(help="辖区地图：单位、责任区、地名、责任人", no_args_is_help=True)
 
@@ -36,12 +39,12 @@ def map_import(file: Path = typer.Argument(..., exists=True, dir_okay=False,
     except ValueError:
         raise typer.BadParameter(f"日期 {on} 无效，应为 YYYY-MM-DD", param_hint="--on") from None
     try:
-        parsed = transfer.read_map(file, max_bytes=max_mib * 1024 * 1024, encoding=encoding)
-        rows = transfer.parse_posts(transfer.decode_csv(people.read_bytes(), encoding=encoding)) if people else []
+        parsed = read_map(file, max_bytes=max_mib * 1024 * 1024, encoding=encoding)
+        rows = parse_posts(decode_csv(people.read_bytes(), encoding=encoding)) if people else []
         # The map and its people in one transaction: a bad row in either leaves the other unwritten too.
         with deployment_database() as db, db.transaction() as session:
-            result = transfer.write_map(session, parsed, replace=replace, on=effective)
-            posts = transfer.write_posts(session, rows) if rows else 0
+            result = write_map(session, parsed, replace=replace, on=effective)
+            posts = write_posts(session, rows) if rows else 0
     except MapImportError as exc:
         raise _fail(exc) from None
     typer.echo(f"已导入：新增单位 {result.units_added}，更新 {result.units_updated}，退出使用 {result.units_retired}，"
@@ -53,9 +56,9 @@ def map_check(file: Path = typer.Argument(..., exists=True, dir_okay=False),
               replace: bool = typer.Option(False, "--replace")) -> None:
     """Report every problem of a file without importing it."""
     try:
-        parsed = transfer.read_map(file)
+        parsed = read_map(file)
         with deployment_database() as db, db.read() as session:
-            problems = transfer.check_map(session, parsed, replace=replace)
+            problems = check_map(session, parsed, replace=replace)
         if problems:
             raise MapImportError(problems)
     except MapImportError as exc:
@@ -69,10 +72,10 @@ def map_export(output: Path = typer.Option(Path("map.geojson"), "-o", "--output"
                include_retired: bool = typer.Option(False, "--include-retired", help="包含已退出使用的单位")) -> None:
     """Write the map as the importer reads it: GeoJSON, or CSV with WKT geometries when the name ends in .csv."""
     with deployment_database() as db, db.read() as session:
-        document = transfer.export_map(session, include_retired=include_retired)
-        roster = transfer.export_posts(session) if people else ""
+        document = export_map(session, include_retired=include_retired)
+        roster = export_posts(session) if people else ""
     if output.suffix.lower() == ".csv":
-        output.write_text(transfer.geojson_to_csv(document), encoding="utf-8")
+        output.write_text(geojson_to_csv(document), encoding="utf-8")
     else:
         output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     if people:
