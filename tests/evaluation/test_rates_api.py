@@ -1,4 +1,4 @@
-"""The README's worked example, through the API and the rankings page: twelve orders of one street in
+"""The worked example of docs/evaluation.md, through the API and the rankings page: twelve orders of one street in
 October 2026 under both shipped policies."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _october(day: int) -> datetime:
 
 @pytest.fixture
 def example(db: Database, world: World) -> World:
-    """Orders 1–12 of the README's table."""
+    """Orders 1–12 of the worked example's table."""
     closed = _october(10)
     # Created ten days before closing, due four days later, answered on the sixth: finished late.
     late = {"created_at": closed - timedelta(days=10), "replied_at": closed - timedelta(days=4)}

@@ -77,7 +77,8 @@ def list_policies(user: ApiUser, db: DB) -> list[PolicyRead]:
 
 
 class PolicyUpload(BaseModel):
-    source: StorableText = Field(min_length=1, max_length=50_000, description="考核口径 TOML 全文（见 README）")
+    source: StorableText = Field(min_length=1, max_length=50_000,
+                                 description="考核口径 TOML 全文（见 docs/evaluation.md）")
 
 
 @router.post("/rate-policies", response_model=PolicyRead, status_code=201, responses=ERRORS(401, 403, 422))

@@ -2,7 +2,7 @@
 
 Each row says which action moves an order from which states to which state, who may take it,
 and what the actor must say. ``orders.service.apply_action`` is the only code that changes a
-status, and it does so only along a row of this table. The README's diagram is ``mermaid()``.
+status, and it does so only along a row of this table. docs/lifecycle.md's diagram is ``mermaid()``.
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def actions_from(status: Status) -> list[Transition]:
 
 
 def mermaid() -> str:
-    """The transition table as a Mermaid state diagram (the README embeds exactly this)."""
+    """The transition table as a Mermaid state diagram (docs/lifecycle.md embeds exactly this)."""
     lines = ["stateDiagram-v2", f"    [*] --> {Status.NEW.value}: {ACTION_LABELS[Action.CREATE]} (网上/移动端)",
              f"    [*] --> {Status.ACCEPTED.value}: {ACTION_LABELS[Action.CREATE]} (热线/话务员)"]
     for transition in TRANSITIONS:

@@ -1,7 +1,7 @@
 """People figures (人员) over a period: what grid workers find before anyone calls and what they solve on the
 spot, their patrols and household visits, and the communities' staffing.
 
-Definitions (the README's 人员 section says the same):
+Definitions (docs/evaluation.md's 人员 section says the same):
 
 - **found first (主动发现)**: an order standing on a grid that came in through the grid-patrol channel or was
   registered by a grid worker; **reported**: any other order on the grid (citizens' calls, messages, …).

@@ -1,7 +1,7 @@
 """The text classifier: title and text → first-level categories with calibrated probabilities.
 
 The method was chosen on evidence (``bench/classifier.py`` compares several on a split of the training
-file and by 5-fold cross-validation; the README has the table): TF-IDF over character 1–2-grams of the
+file and by 5-fold cross-validation; docs/routing.md has the table): TF-IDF over character 1–2-grams of the
 title (written three times, so it weighs more) and the text, and a multinomial logistic regression.
 A calibrated linear SVM scored 0.007 higher in macro-F1 but its confidences are less calibrated, and
 they decide which orders dispatch themselves; word segmentation with jieba added nothing.
@@ -33,7 +33,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from minhu.core.errors import InvalidInput
 from minhu.core.text import decode_text_file
 
-# Settled by bench/classifier.py (see the README).
+# Settled by bench/classifier.py (see docs/routing.md).
 NGRAMS = (1, 2)
 TITLE_REPEATS = 3
 C = 100.0
