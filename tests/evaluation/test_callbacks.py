@@ -252,3 +252,34 @@ def test_the_queue_page_costs_the_same_queries_for_one_order_or_six(client, db, 
     for n in range(5):
         make_order(db, world, upto=Action.APPROVE, title=f"又一件{n}")
     assert statements_for_page() == one
+
+
+def _rating_sms_becomes(db, order, status) -> None:
+    from minhu.notify.enums import DeliveryStatus
+    from minhu.notify.models import OutboxMessage
+
+    with db.transaction() as s:
+        sms = s.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id,
+                                                    OutboxMessage.template_key == "order.rate")).one()
+        sms.status = DeliveryStatus(status)
+
+
+def test_the_queue_says_the_rating_sms_was_sent_only_once_the_outbox_delivered_it(client, db, world):
+    order = make_order(db, world, upto=Action.APPROVE)
+    login(client, world.reviewer)
+
+    def said() -> tuple[str, str]:
+        queue = client.get("/callbacks").text.split(f'data-number="{order.number}"')[1].split("</tr>")[0]
+        sheet = client.get(f"/callbacks/{order.number}").text.split('id="rating-link"')[1].split("</dd>")[0]
+        return queue, sheet
+
+    for text in said():  # queued, not yet out of the door
+        assert "评价短信待发送" in text
+        assert "已发短信" not in text
+    _rating_sms_becomes(db, order, "dead")
+    for text in said():
+        assert "评价短信发送失败" in text
+        assert "已发短信" not in text
+    _rating_sms_becomes(db, order, "sent")
+    for text in said():
+        assert "已发短信评价链接" in text

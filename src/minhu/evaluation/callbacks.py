@@ -9,10 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from minhu.evaluation.models import RatingLink
+from minhu.evaluation.rating_links import TEMPLATE as RATING_SMS
+from minhu.notify.enums import DeliveryStatus
+from minhu.notify.models import OutboxMessage
 from minhu.orders import callbacks as policy
 from minhu.orders import permissions, queries
 from minhu.orders.models import CallbackAttempt, WorkOrder
@@ -27,6 +30,7 @@ class Waiting:
     order: WorkOrder
     next_try_at: datetime | None  # after an unanswered try: not before this
     link: RatingLink | None  # the rating link texted to the citizen, if any
+    sms: DeliveryStatus | None  # how far the outbox got with the SMS carrying that link
 
     def ready(self, now: datetime) -> bool:
         return self.next_try_at is None or self.next_try_at <= now
@@ -41,6 +45,13 @@ class CallbackQueue:
     unreachable_count: int
 
 
+def _rating_sms_status(order_id: ColumnElement[int] | InstrumentedAttribute[int] | int) -> Select[DeliveryStatus]:
+    """The delivery status of the latest SMS that texted the order its rating link."""
+    return (select(OutboxMessage.status)
+            .where(OutboxMessage.order_id == order_id, OutboxMessage.template_key == RATING_SMS)
+            .order_by(OutboxMessage.id.desc()).limit(1))
+
+
 def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
     """Orders waiting for their callback, those callable now first; and those closed as unreachable."""
     visible = permissions.visible_clause(viewer)
@@ -50,14 +61,15 @@ def queue(session: Session, viewer: User, now: datetime) -> CallbackQueue:
                 .correlate(WorkOrder).scalar_subquery())
     # The page presents each order in full (attachments included): loaded in one query, not one per row.
     found = session.execute(
-        select(WorkOrder, last_try, RatingLink)
+        select(WorkOrder, last_try, RatingLink, _rating_sms_status(WorkOrder.id).scalar_subquery().correlate(WorkOrder))
         .outerjoin(RatingLink, RatingLink.order_id == WorkOrder.id)
         .where(WorkOrder.status == Status.REVIEWED.value, visible)
         .options(selectinload(WorkOrder.attachments))
         .order_by(due.is_(None), due, WorkOrder.replied_at, WorkOrder.id).limit(QUEUE_LIMIT)).all()
     retry_after = policy.policy().retry_after
-    rows = [Waiting(order, last_at + retry_after if last_at is not None and order.callback_attempts else None, link)
-            for order, last_at, link in found]
+    rows = [Waiting(order, last_at + retry_after if last_at is not None and order.callback_attempts else None, link,
+                    DeliveryStatus(sms) if sms else None)
+            for order, last_at, link, sms in found]
     # Stable: each group keeps the deadline order.
     rows.sort(key=lambda row: not row.ready(now))
     total, overdue = session.execute(
@@ -79,6 +91,7 @@ class CallbackSheet:
     next_try_at: datetime | None
     link: RatingLink | None
     max_attempts: int
+    sms: DeliveryStatus | None  # how far the outbox got with the SMS carrying the link
 
 
 def sheet(session: Session, number: str, viewer: User) -> CallbackSheet:
@@ -87,4 +100,6 @@ def sheet(session: Session, number: str, viewer: User) -> CallbackSheet:
     attempts = session.scalars(select(CallbackAttempt).where(CallbackAttempt.order_id == order.id)
                                .order_by(CallbackAttempt.at, CallbackAttempt.id)).all()
     link = session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)).first()
-    return CallbackSheet(order, attempts, policy.next_try_at(session, order), link, policy.policy().max_attempts)
+    sms = session.scalar(_rating_sms_status(order.id)) if link is not None else None
+    return CallbackSheet(order, attempts, policy.next_try_at(session, order), link, policy.policy().max_attempts,
+                         DeliveryStatus(sms) if sms else None)
