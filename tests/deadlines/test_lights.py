@@ -63,6 +63,9 @@ def test_the_supervision_page_counts_by_unit_and_drills_down(client, db, world, 
         assert page.status_code == 200
         row = page.text.split(f'data-unit="{world.street.code}"')[1].split("</tr>")[0]
         assert f"limit=finish&light=red&unit={world.street.id}\">2<" in row
+        unit_total = row.split('<td class="num">')[-1].split("</td>")[0]
+        board_total = page.text.split('id="lights-total">')[1].split("</td>")[0]
+        assert unit_total == board_total != ""  # one unit lit: the board's 合计 is that unit's
         drill = client.get(f"/supervision/orders?limit=finish&light=red&unit={world.street.id}")
         assert open_order.number in drill.text
         assert three_orders[0].number not in drill.text  # replied: its clock stopped
@@ -78,5 +81,17 @@ def test_the_supervision_page_warns_of_years_without_holidays(client, db, world)
         page = client.get("/supervision").text
     warning = page.split('id="calendar-warning"')[1].split("</p>")[0]
     assert "2026、2027 年的法定节假日和调休尚未录入" in warning
+    assert "请联系系统管理员" in warning  # whom to ask, not a command to type
+    assert "minhu " not in warning
+    login(client, world.leader)
+    with clock.frozen(at(2026, 11, 29, 9, 0)):
+        warning = client.get("/supervision").text.split('id="calendar-warning"')[1].split("</p>")[0]
+        assert "请联系系统管理员" in warning
+        limits_page = client.get("/admin/time-limits").text
+    assert "请联系系统管理员录入" in limits_page.split('id="calendar-warning"')[1].split("</p>")[0]
+    login(client, world.admin)
+    with clock.frozen(at(2026, 11, 29, 9, 0)):
+        warning = client.get("/supervision").text.split('id="calendar-warning"')[1].split("</p>")[0]
+    assert 'href="/admin/time-limits#calendar"' in warning
     login(client, world.gridworker)
     assert client.get("/supervision").status_code == 403
