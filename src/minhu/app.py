@@ -25,6 +25,7 @@ from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, ratin
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
+from minhu.evaluation.schemas import RatingAnswer
 from minhu.geo import api as geo_api
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
@@ -47,6 +48,7 @@ from minhu.orders.enums import (
     URGENCY_LABELS,
 )
 from minhu.orders.lights import LIGHT_LABELS
+from minhu.orders.schemas import ActionRequest, OrderCreate, SuperviseRequest, UrgeRequest
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
 from minhu.org import api as org_api
 from minhu.org import pages as org_pages
@@ -58,9 +60,11 @@ from minhu.people import pages as people_pages
 from minhu.routing import api as routing_api
 from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
+from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewItemWrite, ViewUpdate
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
+from minhu.web.forms import max_lengths
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render
 
@@ -86,6 +90,9 @@ def template_globals() -> dict[str, object]:
         "REPLY_GRADE_LABELS": {k.value: v for k, v in REPLY_GRADE_LABELS.items()},
         "type_options": lambda labels: [(key.value, text) for key, text in labels.items()],
         "channel_options": lambda channels, labels: [(c.value, labels[c]) for c in channels],
+        # Text inputs carry the API's own limits as maxlength (MAX_LENGTHS.OrderCreate.title).
+        "MAX_LENGTHS": max_lengths(OrderCreate, ActionRequest, UrgeRequest, SuperviseRequest, RatingAnswer,
+                                   CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewUpdate, ViewItemWrite),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -13,6 +13,30 @@ from minhu.web.errors import validation_details
 M = TypeVar("M", bound=BaseModel)
 
 BOOL_TRUE = frozenset({"on", "true", "1", "yes"})
+
+
+def max_lengths(*models: type[BaseModel]) -> dict[str, dict[str, int]]:
+    """``{"OrderCreate": {"title": 200, ...}, ...}``: each text field's ``max_length``, for the forms' ``maxlength``.
+
+    Read from the schemas themselves, so a page never states a limit of its own that could drift from the API's.
+    """
+    limits: dict[str, dict[str, int]] = {}
+    for model in models:
+        fields: dict[str, int] = {}
+        for name, info in model.model_fields.items():
+            for rule in info.metadata:
+                limit = getattr(rule, "max_length", None)
+                if isinstance(limit, int) and _is_text(info.annotation):
+                    fields[name] = limit
+        limits[model.__name__] = fields
+    return limits
+
+
+def _is_text(annotation: Any) -> bool:
+    """str, or an Annotated/optional str (not a list, whose max_length counts items)."""
+    if annotation is str:
+        return True
+    return any(_is_text(arg) for arg in get_args(annotation)) if get_origin(annotation) is not list else False
 
 
 def int_or_none(value: str | None) -> int | str | None:
