@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -18,20 +18,26 @@ from minhu.core import clock
 from minhu.core.db import Database
 from minhu.deadlines import service as deadlines
 from minhu.deadlines.models import LIMIT_LABELS
+from minhu.deadlines.models import UNIT_LABELS as LIMIT_UNIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
+from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.evaluation.schemas import RatingAnswer
 from minhu.geo import api as geo_api
+from minhu.geo.coords import Crs
+from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
 from minhu.intake import pages as intake_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
 from minhu.notify import pages as notify_pages
 from minhu.notify import templates as notify_templates
+from minhu.notify.enums import CHANNEL_LABELS as NOTIFY_CHANNEL_LABELS
+from minhu.notify.enums import DELIVERY_STATUS_LABELS
 from minhu.orders import api as order_api
 from minhu.orders import callbacks as order_callbacks
 from minhu.orders import pages as order_pages
@@ -54,12 +60,14 @@ from minhu.org import api as org_api
 from minhu.org import pages as org_pages
 from minhu.org import queries as org_queries
 from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
-from minhu.org.roles import ROLE_LABELS, UNIT_KIND_LABELS
+from minhu.org.roles import GRID_KIND_LABELS, ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.people import api as people_api
 from minhu.people import pages as people_pages
+from minhu.people.models import ROUND_KIND_LABELS
 from minhu.routing import api as routing_api
 from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
+from minhu.routing.models import LIMIT_CLASS_LABELS, OWNER_KIND_LABELS
 from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewItemWrite, ViewUpdate
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
@@ -94,6 +102,16 @@ def template_globals() -> dict[str, object]:
         "MAX_LENGTHS": max_lengths(OrderCreate, ActionRequest, UrgeRequest, SuperviseRequest, RatingAnswer,
                                    CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewUpdate, ViewItemWrite),
     }
+
+
+def choice_labels() -> list[Mapping[Any, str]]:
+    """The label tables of every choice an API or form field offers: a refused choice lists them in zh-CN."""
+    return [STATUS_LABELS, ACTION_LABELS, CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, ROLE_LABELS,
+            UNIT_KIND_LABELS, GRID_KIND_LABELS, GRADE_LABELS, RETURN_REASON_LABELS, RESOLUTION_LABELS,
+            SATISFACTION_LABELS, RULING_LABELS, UNREASONABLE_KIND_LABELS, CALLBACK_METHOD_LABELS, LIGHT_LABELS,
+            LIMIT_LABELS, LIMIT_UNIT_LABELS, NOTIFY_CHANNEL_LABELS, DELIVERY_STATUS_LABELS, OWNER_KIND_LABELS,
+            LIMIT_CLASS_LABELS, ZONE_KIND_LABELS, POST_LABELS, ROUND_KIND_LABELS, LEDGER_STATE_LABELS,
+            {Crs.WGS84: "WGS-84（GPS）", Crs.GCJ02: "GCJ-02（高德、腾讯、微信）"}]
 
 
 class Background(Protocol):
@@ -137,6 +155,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.db = database
     app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
+    web_errors.register_choice_labels(*choice_labels())
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
                        same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)
     app.add_middleware(BodyLimitMiddleware, max_json_bytes=settings.max_json_bytes,
