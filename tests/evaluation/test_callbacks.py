@@ -1,5 +1,6 @@
 """The callback queue: approved replies waiting for the reviewer's call, overdue ones first."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -283,3 +284,21 @@ def test_the_queue_says_the_rating_sms_was_sent_only_once_the_outbox_delivered_i
     _rating_sms_becomes(db, order, "sent")
     for text in said():
         assert "已发短信评价链接" in text
+
+
+def test_a_refused_callback_keeps_what_the_reviewer_chose_and_wrote(client, db, world):
+    order = make_order(db, world, upto=Action.APPROVE)
+    login(client, world.reviewer)
+    sheet = client.get(f"/callbacks/{order.number}")
+    refused = client.post(f"/callbacks/{order.number}", data={
+        "csrf_token": csrf_of(sheet.text), "expected_version": str(order.version), "method": "visit",
+        "reached": "true", "satisfaction": "unsatisfied", "note": "市民说路灯还是不亮"})  # no 解决情况
+    assert refused.status_code == 422
+    page = refused.text
+    assert 'class="flash error"' in page
+    assert '<option value="visit" selected>' in page
+    assert re.search(r'name="reached" value="true" required\s+checked', page)
+    assert re.search(r'name="satisfaction" value="unsatisfied"\s+checked', page)
+    assert "市民说路灯还是不亮</textarea>" in page
+    with db.read() as s:
+        assert queries.get_visible(s, order.number, viewer=world.reviewer).status is Status.REVIEWED

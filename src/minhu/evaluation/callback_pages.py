@@ -53,16 +53,22 @@ def callback_queue(request: Request, user: PageUser, db: DB) -> Response:
                   unreachable_count=found.unreachable_count, now=now, flashes=pop_flashes(request))
 
 
-@router.get("/callbacks/{number}")
-def callback_sheet(request: Request, number: str, user: PageUser, db: DB) -> Response:
-    """One order's callback: the citizen, the reply, the tries so far, and the form for this one."""
-    _require_caller(user)
+def _sheet_page(request: Request, number: str, user: User, db: Database, *, form: dict[str, str] | None = None,
+                error: str = "", status: int = 200) -> Response:
     with db.read() as session:
         found = callbacks.sheet(session, number, user)
         view = present.order_read(found.order, user)
     may_call = any(a.action is Action.CALLBACK for a in view.allowed_actions)
-    return render(request, "evaluation/callback.html", user=user, csrf=csrf_token(request), order=view,
-                  sheet=found, may_call=may_call, now=clock.now(), flashes=pop_flashes(request))
+    flashes = [("error", error)] if error else pop_flashes(request)
+    return render(request, "evaluation/callback.html", status_code=status, user=user, csrf=csrf_token(request),
+                  order=view, sheet=found, may_call=may_call, now=clock.now(), flashes=flashes, form=form or {})
+
+
+@router.get("/callbacks/{number}")
+def callback_sheet(request: Request, number: str, user: PageUser, db: DB) -> Response:
+    """One order's callback: the citizen, the reply, the tries so far, and the form for this one."""
+    _require_caller(user)
+    return _sheet_page(request, number, user, db)
 
 
 def _call(db: Database, number: str, user: User, params: ActionRequest) -> WorkOrder:
@@ -81,8 +87,9 @@ async def record_callback(request: Request, number: str, user: PageUser, db: DB)
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(request, exc.message, "error")
-        return RedirectResponse(f"/callbacks/{number}", status_code=303)
+        # The sheet again, with what the reviewer chose and wrote, and what is wrong with it.
+        return await run_in_threadpool(_sheet_page, request, number, user, db, form=form, error=exc.message,
+                                       status=exc.status)
     if order.unreachable:
         flash(request, f"工单 {number} 第 {order.callback_attempts} 次未接通，已按无法联系结束回访")
     elif order.callback_reached:
