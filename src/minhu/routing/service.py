@@ -100,7 +100,7 @@ class CategoryChoice:
     code: str
     path: str
     level: int
-    search: str  # the path, the code and the category's keywords
+    terms: str  # what a typed word may match besides the path: the code and the category's keywords
 
 
 def category_choices(session: Session) -> list[CategoryChoice]:
@@ -111,7 +111,7 @@ def category_choices(session: Session) -> list[CategoryChoice]:
     for code in sorted(categories):
         category = categories[code]
         path = _path(category, categories)
-        choices.append(CategoryChoice(code, path, category.level, " ".join((path, code, *category.keywords))))
+        choices.append(CategoryChoice(code, path, category.level, " ".join((code, *category.keywords))))
     return choices
 
 

@@ -1,6 +1,7 @@
 // Searchable pickers (templates/_pickers.html): a filter over a list box of units in tree order or of the
 // catalog's categories. Type to filter (every word must match; a match keeps its ancestors in sight), ↑↓ to
-// move among the matches, Enter to choose (never submits the form), Esc to clear. In a multiple picker
+// move among the matches, Enter to choose the one moved to or else the first (never submits the form), Esc
+// to clear. Typing alone never changes what the form submits. In a multiple picker
 // (吹哨) Enter adds or removes the first match. Without this script the list box works as it is.
 //
 // On the order page's dispatch form, choosing a category asks the server what routing says of the order
@@ -20,7 +21,15 @@
     this.byId = {};
     this.matches = [];
     var self = this;
-    this.options.forEach(function (o) { if (o.dataset.id) self.byId[o.dataset.id] = o; });
+    this.options.forEach(function (o) { if (o.value) self.byId[o.dataset.id || o.value] = o; });
+    // What a word is matched against: the option's text and code (a category's keywords), and for a unit the
+    // text of the units above it — so "积玉桥 网格" finds the grids of 积玉桥街. Options come in tree order:
+    // a parent's text is ready before its children's. (A category's text is its whole path already.)
+    var inherit = box.classList.contains("unit-picker");
+    this.options.forEach(function (o) {
+      var up = inherit ? self.byId[o.dataset.up] : null;
+      o.search = [o.textContent, o.dataset.code || "", up ? up.search : ""].join(" ").toLowerCase();
+    });
     this.filter.hidden = false;
     this.filter.addEventListener("input", function () { self.apply(); });
     this.filter.addEventListener("keydown", function (event) { self.key(event); });
@@ -40,12 +49,11 @@
     if (wanted.length) {
       this.options.forEach(function (o) {
         if (!o.value) return;
-        var text = (o.dataset.search || o.textContent).toLowerCase();
-        if (!wanted.every(function (w) { return text.indexOf(w) >= 0; })) return;
+        if (!wanted.every(function (w) { return o.search.indexOf(w) >= 0; })) return;
         o.hidden = false;
         matches.push(o);
         // Its ancestors stay in sight (greyed): a match is read in its place in the tree.
-        for (var up = byId[o.dataset.parent]; up && up.hidden; up = byId[up.dataset.parent]) {
+        for (var up = byId[o.dataset.up]; up && up.hidden; up = byId[up.dataset.up]) {
           up.hidden = false;
           up.classList.add("picker-context");
         }
@@ -54,11 +62,8 @@
     // An ancestor revealed first and matched later is a match, not context.
     matches.forEach(function (o) { o.classList.remove("picker-context"); });
     this.matches = matches;
+    this.list.scrollTop = 0;
     this.say(wanted.length ? (matches.length ? "找到 " + matches.length + " 项" : "没有匹配项") : "");
-    if (!this.multiple && matches.length) {
-      var current = this.list.options[this.list.selectedIndex];
-      if (!current || matches.indexOf(current) < 0) this.select(matches[0], false);
-    }
   };
 
   Picker.prototype.candidates = function () {
