@@ -27,13 +27,17 @@ BIKE_LANES = "030404"  # 交通运输 › 交通秩序与停车 › 非机动车
 EPIDEMICS = "070302"  # 卫生计生 › 公共卫生 › 传染病防控, C by default
 
 
-@pytest.fixture
-def catalogued(db: Database, world: World) -> Iterator[Database]:
+def load_catalog(db: Database, world: World) -> None:
     """The default catalog, no classifier (keyword suggestions only), a matrix line for 交通秩序与停车."""
     with db.transaction() as s:
         catalog.load_catalog(s, catalog.read_catalog())
         s.add(RoutingRule(category_code="0304", owner_unit_id=world.street.id, source="街道职责清单"))
     routing.forget_routing()
+
+
+@pytest.fixture
+def catalogued(db: Database, world: World) -> Iterator[Database]:
+    load_catalog(db, world)
     yield db
     routing.forget_routing()
 

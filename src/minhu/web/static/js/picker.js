@@ -1,8 +1,8 @@
 // Searchable pickers (templates/_pickers.html): a filter over a list box of units in tree order or of the
 // catalog's categories. Type to filter (every word must match; a match keeps its ancestors in sight), ↑↓ to
 // move among the matches, Enter to choose the one moved to or else the first (never submits the form), Esc
-// to clear. Typing alone never changes what the form submits. In a multiple picker
-// (吹哨) Enter adds or removes the first match. Without this script the list box works as it is.
+// to clear. Typing alone never changes what the form submits. In a multiple picker (吹哨) Enter adds or
+// removes the first match. Without this script the list box works as it is.
 //
 // On the order page's dispatch form, choosing a category asks the server what routing says of the order
 // under it (grade with reasons, owner by the matrix) and sets the grade and the owner to that answer.
