@@ -326,6 +326,8 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
                                                   place=order.place_unit).grade.grade
         if params.grade is not None:
             payload["grade"] = params.grade
+        if payload.get("grade") == order.grade:
+            del payload["grade"]  # the trail names a grade only when the dispatch changes it
         return payload
     if action is Action.WHISTLE:
         return _check_whistle(session, order, params)
