@@ -230,3 +230,15 @@ def test_unit_pickers_list_departments_first_then_each_street_with_its_offices_c
     act(db, order.number, Action.SIGN, world.handler)
     html = client.get(f"/orders/{order.number}").text
     assert _option_ids(html, "whistle-units") == [i for i in tree_order if i != world.street.id]
+
+
+def test_the_escalation_picker_offers_streets_and_departments_in_tree_order_not_grids(db, world, client):
+    order = make_order(db, world, upto=Action.SIGN)
+    with db.transaction() as s:
+        s.get_one(type(order), order.id).grade = Grade.B
+    act(db, order.number, Action.ESCALATE, world.handler, note="需多部门协调", grade="C")
+    login(client, world.dispatcher)
+    html = client.get(f"/orders/{order.number}").text
+    assert _option_ids(html, "escalation-unit") == [world.department.id, world.street.id, world.community.id,
+                                                    world.other_street.id]
+    assert re.search(r'<select name="unit_id" id="escalation-unit" size="\d+" required>', html)
