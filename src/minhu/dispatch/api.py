@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from minhu.core.types import MAX_ROW_ID
-from minhu.dispatch import permissions, report, units
+from minhu.dispatch import permissions, proposal, report, units
 from minhu.dispatch.schemas import (
     AutoReturnRead,
     CalibrationRead,
@@ -17,6 +17,7 @@ from minhu.dispatch.schemas import (
     ConfusionRead,
     Period,
     PeriodRead,
+    ProposalRead,
     QualityRead,
     UnitDetailRead,
     UnitFiguresPage,
@@ -103,3 +104,22 @@ def read_unit_figures(unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: 
         return UnitDetailRead(period=_period_read(span), figures=unit_figures_read(detail.figures),
                               dispatched=_orders(detail.dispatched), returned=_orders(detail.returned),
                               calls=_orders(detail.calls), escalations=_orders(detail.escalations))
+
+
+CategoryCode = Annotated[str, Query(pattern=r"^(\d{2}){1,3}$", description="诉求分类编码（任一有效分类）")]
+
+
+def proposal_read(found: proposal.Proposal) -> ProposalRead:
+    return ProposalRead(number=found.number, category_code=found.category_code, category_path=found.category_path,
+                        grade=found.grade, grade_reasons=found.grade_reasons,
+                        owner=unit_brief(found.owner) if found.owner is not None else None,
+                        owner_reason=found.owner_reason)
+
+
+@router.get("/orders/{number}/proposal", response_model=ProposalRead, responses=ERRORS(401, 403, 404, 422))
+def read_proposal(number: Annotated[str, Path(max_length=32)], category_code: CategoryCode, user: ApiUser,
+                  db: DB) -> ProposalRead:
+    """The grade and owner routing gives the order under ``category_code`` (the dispatch form's 改选分类):
+    dispatch with that category and no ``grade`` stores this grade."""
+    with db.read() as session:
+        return proposal_read(proposal.propose(session, number, category_code, viewer=user))

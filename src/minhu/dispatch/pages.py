@@ -1,5 +1,5 @@
 """The dispatcher's pages: the queue (派单队列), the classifier's quality (分类质量) and the unit figures
-(单位统计).
+(单位统计) — and the answer the order page's dispatch form asks for when another category is chosen.
 
 The queue's forms post to the order's own action route (``/orders/{number}/act``, which calls
 ``orders.service.apply_action``) with ``next`` pointing back here with the order's number and the version
@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from minhu.core.types import MAX_ROW_ID
-from minhu.dispatch import permissions, queue, report, units
+from minhu.dispatch import permissions, proposal, queue, report, units
+from minhu.dispatch.api import CategoryCode, proposal_read
 from minhu.dispatch.schemas import Period, parse_day, period, presets
 from minhu.orders.states import STATUS_LABELS, Status
-from minhu.org import queries as org_queries
+from minhu.org import tree
 from minhu.org.auth import PageUser, csrf_token
 from minhu.org.models import User
 from minhu.org.roles import UNIT_KIND_LABELS
@@ -53,7 +54,7 @@ def show_queue(
         waiting = queue.list_queue(session, viewer=user, statuses=wanted, limit=limit)
         outcome = queue.describe_outcome(session, focus, seen_version=seen, messages=flashes)
         fragment = bool(request.headers.get("hx-request"))
-        targets = [] if fragment else org_queries.list_dispatch_targets(session)
+        targets = [] if fragment else tree.dispatch_targets(session)
     context: dict[str, Any] = {
         "user": user, "csrf": csrf_token(request), "queue": waiting, "outcome": outcome,
         "notes": [] if outcome is not None else flashes, "status_filter": status if wanted else "", "limit": limit,
@@ -97,3 +98,13 @@ def show_unit(request: Request, unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID
     with db.read() as session:
         detail = units.get_unit_detail(session, unit_id, span)
     return _figures_page(request, "dispatch/unit.html", span, user, detail=detail, kind_labels=UNIT_KIND_LABELS)
+
+
+@router.get("/dispatch/orders/{number}/proposal")
+def show_proposal(number: Annotated[str, Path(max_length=32)], category_code: CategoryCode, user: PageUser,
+                  db: DB) -> Response:
+    """JSON for the dispatch form (``static/js/picker.js``): the grade and owner under another category, as
+    ``GET /api/v1/dispatch/orders/{number}/proposal`` answers it."""
+    with db.read() as session:
+        found = proposal.propose(session, number, category_code, viewer=user)
+        return JSONResponse(proposal_read(found).model_dump(mode="json"))

@@ -24,6 +24,7 @@ from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import ACTION_LABELS, Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS
+from minhu.routing import service as routing
 from minhu.routing.models import Category, RoutingDecision
 
 WAITING = (Status.NEW, Status.ACCEPTED, Status.RETURNED)
@@ -202,6 +203,7 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
         returned = returns.get(order.id)
         bounced = owner is not None and returned is not None and returned.unit_id == owner.id
         suggestions = [_suggested(s) for s in decision.suggestions] if decision is not None else []
+        suggestions = [s for s in suggestions if s.confidence >= routing.SHOWN_CONFIDENCE]
         graded = decision.suggested_grade if decision is not None and decision.suggested_grade else order.grade
         actions = frozenset(t.action for t in order_permissions.allowed_actions(viewer, order)) & QUEUE_ACTIONS
         items.append(QueueItem(

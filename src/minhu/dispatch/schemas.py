@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from minhu.orders.enums import Grade
 from minhu.orders.schemas import UnitBrief
 from minhu.web.period import EARLIEST as EARLIEST
 from minhu.web.period import Period as Period
@@ -115,3 +116,16 @@ class QualityRead(BaseModel):
     auto_return_rate: float | None
     manual_return_rate: float | None = Field(description="派单员派出的工单被退单的比例，作对照")
     auto_returned_orders: list[AutoReturnRead]
+
+
+class ProposalRead(BaseModel):
+    """What routing says of an order under a category the dispatcher chooses: the same grading and
+    responsibility matrix as at intake, at the order's place."""
+
+    number: str
+    category_code: str
+    category_path: str = Field(description="城乡建设 › 道路 › 非机动车道")
+    grade: Grade
+    grade_reasons: list[str]
+    owner: UnitBrief | None = Field(description="责任矩阵或等级给出的承办单位；为空时由派单员指定")
+    owner_reason: str

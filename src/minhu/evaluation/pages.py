@@ -24,6 +24,7 @@ from minhu.evaluation import bulletin_files, dissatisfied, export, policies, ran
 from minhu.orders import permissions
 from minhu.orders import queries as order_queries
 from minhu.org import queries as org_queries
+from minhu.org import tree as org_tree
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
@@ -162,8 +163,7 @@ def show_ledger(request: Request, user: PageUser, db: DB, params: Ledger) -> Res
     with db.read() as session:
         shown, filters = _ledger_filters(session, params)
         rows = dissatisfied.ledger(session, viewer=user, filters=filters)
-        units = org_queries.list_dispatch_targets(session) if permissions.is_centre(user) or user.role is Role.LEADER \
-            else []
+        units = org_tree.dispatch_targets(session) if permissions.is_centre(user) or user.role is Role.LEADER else []
     return render(request, "evaluation/ledger.html", user=user, csrf=csrf_token(request), rows=rows, shown=shown,
                   units=units, states=dissatisfied.LEDGER_STATE_LABELS, limit=dissatisfied.PAGE_LIMIT,
                   review_after=dissatisfied.REVIEW_AFTER_REHANDLINGS, may_rule=user.role is Role.REVIEWER,

@@ -19,7 +19,7 @@ FIELD_LABELS = {
     "type": "诉求类型", "channel": "来源渠道", "urgency": "紧急程度", "title": "标题", "content": "诉求内容",
     "citizen_name": "姓名", "citizen_phone": "手机号码", "address": "地址", "latitude": "纬度",
     "longitude": "经度", "note": "说明", "unit_id": "承办单位", "expected_version": "工单版本",
-    "grade": "升级等级", "extend_to": "延期到", "return_reason": "退单原因",
+    "category_code": "诉求分类", "grade": "等级", "extend_to": "延期到", "return_reason": "退单原因",
     "reached": "是否联系到市民", "resolution": "解决情况", "satisfaction": "满意度", "method": "回访方式",
     "ruling": "认定结果", "unreasonable_kind": "不合理情形", "duplicate_of": "主工单编号",
 }

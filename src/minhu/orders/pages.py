@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
@@ -24,9 +24,11 @@ from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import ActionRequest, AllowedAction
 from minhu.orders.signals import OrderShown, order_shown
 from minhu.orders.states import ACTION_LABELS, TRANSITION_ACTIONS, Action, Status
-from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
-from minhu.org.models import Unit, User
+from minhu.org.models import User
+from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
+from minhu.org.tree import TreeUnit, UnitTree
+from minhu.routing import service as routing
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
@@ -75,7 +77,7 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         view = present.order_read(order, user, queries.decision_of(session, order))
         trail = queries.events_of(session, order)
         events = [present.event_read(e) for e in trail]
-        targets, own_targets = _targets_for(session, user, view.allowed_actions)
+        pickers = _pickers_for(session, user, order, view.allowed_actions)
         people = _people_for(session, order)
         shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions), tuple(trail))
         order_shown.send(shown)
@@ -84,18 +86,41 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         for action, fields in panel.prefill.items():
             prefill.setdefault(action, {}).update(fields)
     return render(request, "orders/detail.html", user=user, csrf=csrf_token(request), order=view,
-                  events=events, targets=targets, own_targets=own_targets, people=people, post_labels=POST_LABELS,
+                  events=events, pickers=pickers, people=people, post_labels=POST_LABELS,
                   panels=shown.panels, prefill=prefill, flashes=pop_flashes(request))
 
 
-def _targets_for(session: Session, user: User, allowed: list[AllowedAction]) -> tuple[Sequence[Unit], Sequence[Unit]]:
-    """The units the actor may name: any to call onto an order (吹哨) or, for the centre, to dispatch to;
-    and those it may hand an order it takes on (升级) to — any for the centre, its own for a street."""
-    if not any(a.action in TARGET_ACTIONS for a in allowed):
-        return [], []
-    targets = org_queries.list_dispatch_targets(session)
-    own = targets if permissions.is_centre(user) else [u for u in targets if u.is_within(user.unit)]
-    return targets, own
+@dataclass(frozen=True)
+class Pickers:
+    """What the order page's forms offer to choose from, in tree order (``org.tree``): units to dispatch
+    to, to call onto the order (吹哨), to hand an escalated order to; and for a dispatch every active
+    category of the catalog, not only the suggested ones."""
+
+    dispatch: list[TreeUnit] = field(default_factory=list)
+    whistle: list[TreeUnit] = field(default_factory=list)
+    escalation: list[TreeUnit] = field(default_factory=list)
+    categories: list[routing.CategoryChoice] = field(default_factory=list)
+
+
+# An escalated order goes to a street or a department, not down to a grid or a property company.
+ESCALATION_KINDS = DISPATCHABLE_KINDS - {UnitKind.GRID, UnitKind.PROPERTY, UnitKind.COMMITTEE}
+
+
+def _pickers_for(session: Session, user: User, order: WorkOrder, allowed: list[AllowedAction]) -> Pickers:
+    """The choices of the forms the actor has: any unit to call onto an order (吹哨) but its owner, any unit
+    for the centre to dispatch to; for an escalation it takes on, any for the centre, its own for a street."""
+    actions = {a.action for a in allowed}
+    if not actions & TARGET_ACTIONS:
+        return Pickers()
+    tree = UnitTree.load(session)
+    owner_id = order.owner_unit.id
+    return Pickers(
+        dispatch=tree.dispatch_targets() if Action.DISPATCH in actions else [],
+        whistle=tree.pick(lambda u: u.active and u.kind in DISPATCHABLE_KINDS and u.id != owner_id)
+        if Action.WHISTLE in actions else [],
+        escalation=tree.dispatch_targets(within=None if permissions.is_centre(user) else user.unit,
+                                         kinds=ESCALATION_KINDS) if Action.ACCEPT_ESCALATION in actions else [],
+        categories=routing.category_choices(session) if Action.DISPATCH in actions else [])
 
 
 def _people_for(session: Session, order: WorkOrder) -> list[Post]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from minhu.core import clock
 from minhu.core.security import mask_phone
@@ -28,6 +28,7 @@ from minhu.orders.schemas import (
 )
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Status
 from minhu.org.models import Unit, User
+from minhu.routing import service as routing
 from minhu.routing.models import RoutingDecision
 
 HIDDEN_NAME = "（匿名）"
@@ -68,11 +69,20 @@ def routing_read(decision: RoutingDecision | None) -> RoutingRead | None:
     if decision is None:
         return None
     owner = decision.suggested_owner
-    return RoutingRead(suggestions=[SuggestionRead.model_validate(s) for s in decision.suggestions],
+    return RoutingRead(suggestions=[SuggestionRead.model_validate(s) for s in decision.suggestions
+                                    if float(s.get("confidence") or 0) >= routing.SHOWN_CONFIDENCE],
                        suggested_grade=decision.suggested_grade, grade_reasons=list(decision.grade_reasons),
                        suggested_owner=unit_brief(owner) if owner is not None else None,
                        owner_reason=decision.owner_reason, auto_dispatched=decision.auto_dispatched,
                        model_version=decision.model_version)
+
+
+def _category_path(order: WorkOrder) -> str | None:
+    """Every role reads what the order is (城乡建设 › 道路 › 非机动车道), not only its code."""
+    session = object_session(order)
+    if order.category_code is None or session is None:
+        return None
+    return routing.category_path(session, order.category_code)
 
 
 def sees_routing(viewer: User) -> bool:
@@ -92,7 +102,8 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         content=order.content, citizen_name=name, citizen_phone=phone,
         phone_masked=bool(order.citizen_phone) and not full_phone, anonymous=order.anonymous,
         confidential=order.confidential, latitude=order.latitude, longitude=order.longitude, place=order_place(order),
-        category_code=order.category_code, grade=order.grade, updated_at=order.updated_at,
+        category_code=order.category_code, category_path=_category_path(order), grade=order.grade,
+        updated_at=order.updated_at,
         accept_due_at=order.accept_due_at, replied_at=order.replied_at, closed_at=order.closed_at,
         reply_text=order.reply_text, resolution=order.resolution, satisfaction=order.satisfaction,
         ruling=order.ruling, ruling_reason=order.ruling_reason, duplicate_of_id=order.duplicate_of_id,

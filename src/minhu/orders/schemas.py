@@ -117,14 +117,16 @@ class ActionRequest(BaseModel):
     note: Annotated[StorableText, Field(max_length=MAX_CONTENT_CHARS)] = ""
     unit_id: Annotated[StrictInt | None, Field(ge=1, le=MAX_ROW_ID, description="dispatch: the receiving unit")] = None
     category_code: Annotated[str | None, Field(pattern=r"^(\d{2}){1,3}$", description=(
-        "dispatch: the category the dispatcher settles on (default: the one routing suggested)"))] = None
+        "dispatch: the category the dispatcher settles on, any active one of the catalog (default: the "
+        "order's); another category re-grades the order unless ``grade`` is given"))] = None
     unit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]], Field(
         max_length=10, description="whistle: the units called onto the order")] = []
     return_reason: ReturnReason | None = Field(default=None, description="return: why the unit returns it")
     extend_to: StorableInstant | None = Field(default=None, description=(
         "ask_extension: the finish deadline asked for"))
     grade: Grade | None = Field(default=None, description=(
-        "escalate: the grade asked for (default: the next one above the order's)"))
+        "escalate: the grade asked for (default: the next one above the order's); dispatch: the grade the "
+        "dispatcher settles on (default: the order's, or routing's grade for a newly chosen category)"))
     make_rule: StrictBool = Field(default=False, description=(
         "dispatch of a returned order: make this ruling a rule of the responsibility matrix"))
     reached: Annotated[StrictBool | None, Field(description=(
@@ -270,6 +272,7 @@ class OrderRead(OrderBrief):
     longitude: float | None
     place: OrderPlace
     category_code: str | None
+    category_path: str | None = Field(default=None, description="分类的各级名称：城乡建设 › 道路 › 非机动车道")
     grade: Grade | None
     updated_at: datetime
     accept_due_at: datetime | None

@@ -316,8 +316,18 @@ def _check_params(session: Session, order: WorkOrder, action: Action, actor: Use
         if params.category_code is not None:
             category = session.get(Category, params.category_code)
             if category is None or not category.active:
-                raise field_error("category_code", f"分类 {params.category_code} 不存在", code="invalid_category")
+                raise field_error("category_code", f"分类 {params.category_code} 不存在" if category is None else
+                                  f"分类“{category.name}”已停用，请选择其他分类", code="invalid_category")
             payload["category"] = category.code
+            if category.code != order.category_code and params.grade is None:
+                # Another category is another grade: the one intake would have given it, here.
+                payload["grade"] = routing.assess(session, category, title=order.title, content=order.content,
+                                                  street=order.street, community=order.community,
+                                                  place=order.place_unit).grade.grade
+        if params.grade is not None:
+            payload["grade"] = params.grade
+        if payload.get("grade") == order.grade:
+            del payload["grade"]  # the trail names a grade only when the dispatch changes it
         return payload
     if action is Action.WHISTLE:
         return _check_whistle(session, order, params)
@@ -566,6 +576,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     moved: dict[str, list[str | None]] = {}  # deadlines this action moves: {limit: [old, new]}
     if action is Action.DISPATCH:
         order.category_code = payload.get("category", order.category_code)
+        order.grade = payload.get("grade", order.grade)
         moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
         _record_choice(session, order, payload["unit_id"])
         if params.make_rule:

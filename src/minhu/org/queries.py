@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from minhu.core import clock, security
 from minhu.core.cache import TTLCache
 from minhu.org.models import ApiToken, Unit, User
-from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
+from minhu.org.roles import UnitKind
 
 
 def unit_ids_below(unit: Unit) -> Select[int]:
@@ -22,12 +22,6 @@ def find_unit_by_code(session: Session, code: str) -> Unit | None:
     if "\x00" in code:  # no code holds one, and PostgreSQL refuses it in a query
         return None
     return session.scalars(select(Unit).where(Unit.code == code)).first()
-
-
-def list_dispatch_targets(session: Session) -> Sequence[Unit]:
-    """Units an order can be dispatched to, streets and departments first."""
-    return session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in DISPATCHABLE_KINDS]),
-                                              Unit.active.is_(True)).order_by(Unit.path)).all()
 
 
 def list_units(session: Session) -> Sequence[Unit]:

@@ -28,6 +28,8 @@ log = logging.getLogger("minhu.routing")
 
 # A category named by its keywords alone is a hint, not a prediction: it never dispatches by itself.
 KEYWORD_CONFIDENCE_CAP = 0.6
+# A suggestion below this reads as 0%: it says nothing, and is not offered to the dispatcher.
+SHOWN_CONFIDENCE = 0.005
 
 
 @dataclass
@@ -79,11 +81,38 @@ def _path(category: Category, categories: dict[str, Category]) -> str:
 
 
 def category_path(session: Session, code: str | None) -> str | None:
-    """The category's names from the top (城乡建设 › 物业管理 › 物业收费); None for no or an unknown code."""
+    """The category's names from the top (城乡建设 › 物业管理 › 物业收费); None for no or an unknown code.
+    A retired category keeps its names: the orders filed under it still say what they were."""
     categories = tables(session).categories
-    if code is None or code not in categories:
+    if code is None:
         return None
-    return _path(categories[code], categories)
+    if code in categories:
+        return _path(categories[code], categories)
+    prefixes = [code[:n] for n in range(2, len(code) + 1, 2)]
+    found = {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(prefixes)))}
+    return _path(found[code], found) if code in found else None
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """An active category as a picker offers it: its path, its depth, and what a typed word may match."""
+
+    code: str
+    path: str
+    level: int
+    terms: str  # what a typed word may match besides the path: the code and the category's keywords
+
+
+def category_choices(session: Session) -> list[CategoryChoice]:
+    """Every active category, in code order (each first level followed by its own): what a dispatcher may
+    choose from, whatever routing suggested."""
+    categories = tables(session).categories
+    choices = []
+    for code in sorted(categories):
+        category = categories[code]
+        path = _path(category, categories)
+        choices.append(CategoryChoice(code, path, category.level, " ".join((code, *category.keywords))))
+    return choices
 
 
 def keyword_hits(categories: dict[str, Category], text: str) -> dict[str, int]:
@@ -198,16 +227,40 @@ def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[
     return unique[:k], model.version if model is not None else None
 
 
-def route(session: Session, *, title: str, content: str, street: Unit | None, community: Unit | None,
-          place: Unit | None, repeat_unsolved: bool = False) -> Route:
-    suggestions, version = suggest(session, title, content)
-    best = suggestions[0] if suggestions else None
+@dataclass(frozen=True)
+class Assessment:
+    """How hard an order of a given category is where it stands, and who owns it."""
+
+    category: Category | None
+    grade: GradeDecision
+    owner: OwnerChoice
+
+
+def assess(session: Session, category: Category | None, *, title: str, content: str, street: Unit | None,
+           community: Unit | None, place: Unit | None, repeat_unsolved: bool = False) -> Assessment:
+    """Grade an order of ``category`` and name its owner by the matrix — what intake does with the first
+    suggestion, and what the dispatcher's form asks again when another category is chosen."""
     routing_tables = tables(session)
-    category = routing_tables.categories.get(best.code) if best is not None else None
     listed = listed_item(routing_tables.listed, street.id if street is not None else None, category)
     grade = grade_order(f"{title}\n{content}", category, listed=listed, repeat_unsolved=repeat_unsolved)
     owner = choose_owner(session, routing_tables.rules, category, grade.grade, street=street, community=community,
                          place=place)
+    return Assessment(category, grade, owner)
+
+
+def active_category(session: Session, code: str) -> Category | None:
+    """The active category of ``code`` (as routing reads the catalog), or None."""
+    return tables(session).categories.get(code)
+
+
+def route(session: Session, *, title: str, content: str, street: Unit | None, community: Unit | None,
+          place: Unit | None, repeat_unsolved: bool = False) -> Route:
+    suggestions, version = suggest(session, title, content)
+    best = suggestions[0] if suggestions else None
+    category = tables(session).categories.get(best.code) if best is not None else None
+    assessed = assess(session, category, title=title, content=content, street=street, community=community,
+                      place=place, repeat_unsolved=repeat_unsolved)
+    grade, owner = assessed.grade, assessed.owner
     sure = best is not None and best.source == "model" and best.confidence >= _config.auto_dispatch_confidence
     return Route(suggestions=suggestions, category=category, confidence=best.confidence if best else None,
                  grade=grade, owner=owner, model_version=version,
