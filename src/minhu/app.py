@@ -165,8 +165,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
-                   notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router, evaluation_pages.router,
-                   bulletin_api.router, bulletin_pages.router, people_api.router, people_pages.router):
+                   notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router,
+                   evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
+                   people_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

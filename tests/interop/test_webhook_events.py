@@ -3,7 +3,7 @@ through apply_action, the lights a real sweep finds, a supervision record — si
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -88,7 +88,7 @@ def _order_event(change: OrderChange) -> None:
         return
     if not notify_service.subscribers_to(session, name):
         return  # nothing to build: most deployments subscribe to nothing
-    if event.id is None:  # supervision records are written at the caller's next flush
+    if event in session.new:  # supervision records are written at the caller's next flush: the id is needed now
         session.flush()
     extra: dict[str, Any] = {"action": event.action.value, "action_label": ACTION_LABELS[event.action],
                              "from_status": event.from_status.value if event.from_status is not None else None}

@@ -131,7 +131,7 @@ def webhook_views(session: Session) -> list[WebhookView]:
     last = {m.subscription_id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest)))}
     failing_now = or_(OutboxMessage.status == DeliveryStatus.DEAD.value,
                       (OutboxMessage.status == DeliveryStatus.PENDING.value) & OutboxMessage.last_error.is_not(None))
-    failing = dict(session.execute(select(OutboxMessage.subscription_id, func.count())
-                                   .where(OutboxMessage.subscription_id.in_(ids), failing_now)
-                                   .group_by(OutboxMessage.subscription_id)).tuples().all())
-    return [WebhookView(row, last.get(row.id), int(failing.get(row.id, 0))) for row in rows]
+    failing = {subscription_id: int(count) for subscription_id, count in session.execute(
+        select(OutboxMessage.subscription_id, func.count()).where(OutboxMessage.subscription_id.in_(ids), failing_now)
+        .group_by(OutboxMessage.subscription_id))}
+    return [WebhookView(row, last.get(row.id), failing.get(row.id, 0)) for row in rows]
