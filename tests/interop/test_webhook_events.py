@@ -4,17 +4,19 @@ through apply_action, the lights a real sweep finds, a supervision record — si
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.interop.events import EVENT_GROUPS, STATUS_EVENTS, event_name
 from minhu.notify import service as notify_service
 from minhu.notify.delivery import DeliveryReport, deliver_due
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.notify.senders import WebhookSender
-from minhu.orders.states import Action
+from minhu.orders.states import TRANSITION_ACTIONS, Action
 from minhu.supervision import setup
 from minhu.supervision.sweep import sweep
 from tests.factories import act, make_order
@@ -188,3 +190,10 @@ def test_a_queued_event_of_a_subscription_paused_before_delivery_is_not_sent(db,
     assert receiver.received == []
     assert report.dead == 1
     assert "已停用" in report.errors[0]
+
+
+def test_every_event_a_subscription_may_ask_for_is_documented():
+    documented = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text(encoding="utf-8")
+    names = [name for _, events in EVENT_GROUPS for name in events] + [notify_service.TEST_EVENT]
+    assert [name for name in names if f"`{name}`" not in documented] == []
+    assert {event_name(action) for action in TRANSITION_ACTIONS} <= set(STATUS_EVENTS), "every status change"
