@@ -29,6 +29,7 @@ from minhu.deadlines.service import forget_deadlines
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
+from minhu.interop import events as interop_events
 from minhu.models import load_all
 from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
@@ -146,6 +147,7 @@ def _evaluation() -> None:
                               retry_minutes=defaults.callback_retry_minutes)
     rating_links.configure(days=defaults.rating_link_days)
     evaluation_listeners.install()
+    interop_events.install()
 
 
 @pytest.fixture(autouse=True)

@@ -32,6 +32,8 @@ from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
 from minhu.intake import pages as intake_pages
+from minhu.interop import events as interop_events
+from minhu.interop import pages as interop_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
 from minhu.notify import pages as notify_pages
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                               retry_minutes=settings.callback_retry_minutes)
     rating_links.configure(days=settings.rating_link_days)
     evaluation_listeners.install()
+    interop_events.install()
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager
@@ -188,8 +191,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     for router in (org_api.router, order_api.router, geo_api.router, map_api.router, supervision_api.router,
                    routing_api.router, org_pages.router, intake_pages.router, order_pages.router, map_pages.router,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
-                   notify_pages.router, evaluation_api.router, callback_pages.router, evaluation_pages.router,
-                   bulletin_api.router, bulletin_pages.router, people_api.router, people_pages.router):
+                   notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router,
+                   evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
+                   people_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

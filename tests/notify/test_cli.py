@@ -40,3 +40,27 @@ def test_a_webhook_is_subscribed_and_listed_and_a_short_secret_refused(run: Run,
     short = run("notify", "webhook-add", "https://x.example/h", "--secret", "short")
     assert short.exit_code == 1
     assert "密钥至少 16 个字符" in short.output
+
+
+def test_a_webhook_without_a_secret_gets_one_generated_and_is_paused_resumed_tested_and_deleted(run: Run, db, world):
+    added = run("notify", "webhook-add", "http://127.0.0.1:9/hooks", "--event", "order.light.*")
+    assert added.exit_code == 0, added.output
+    assert "签名密钥（只显示这一次" in added.stdout
+    assert "已添加 Webhook 1" in added.stdout
+    assert run("notify", "webhook-pause", "1").exit_code == 0
+    assert "1\t暂停" in run("notify", "webhooks").stdout
+    paused_test = run("notify", "webhook-test", "1")
+    assert paused_test.exit_code == 1
+    assert "该订阅已暂停" in paused_test.output
+    assert run("notify", "webhook-resume", "1").exit_code == 0
+    assert "1\t启用" in run("notify", "webhooks").stdout
+    assert run("notify", "webhook-test", "1").exit_code == 0
+    assert [m.subject for m in messages(db)] == ["webhook.test"]
+    assert run("notify", "webhook-delete", "1").exit_code == 0
+    assert run("notify", "webhooks").stdout.strip() == ""
+    missing = run("notify", "webhook-delete", "1")
+    assert missing.exit_code == 1
+    assert "Webhook 订阅 1 不存在" in missing.output
+    wrong = run("notify", "webhook-add", "http://127.0.0.1:9/hooks", "--event", "order dispatch")
+    assert wrong.exit_code == 1
+    assert "事件名不正确" in wrong.output

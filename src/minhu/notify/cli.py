@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
+from sqlalchemy.orm import Session
 
 from minhu.config import Settings
 from minhu.core import clock
@@ -53,10 +56,13 @@ def deliver_now() -> None:
 
 
 @notify_app.command("webhook-add")
-def webhook_add(url: str, secret: str = typer.Option(..., help="签名密钥（至少 16 个字符）"),
-                event: list[str] = typer.Option(["*"], "--event", help="订阅的事件，可重复；* 表示全部"),
+def webhook_add(url: str, secret: str = typer.Option("", help="签名密钥（至少 16 个字符）；不填则生成并显示一次"),
+                event: list[str] = typer.Option(["*"], "--event",
+                                                help="订阅的事件，可重复，如 order.dispatch、order.light.*；* 为全部"),
                 name: str = typer.Option("", help="名称")) -> None:
-    """Subscribe another system to events: minhu POSTs each, signed with SECRET (docs/sms-gateway.md)."""
+    """Subscribe another system to events: minhu POSTs each, signed with SECRET (docs/notifications.md)."""
+    generated = not secret
+    secret = secret or service.new_secret()
     try:
         with deployment_database() as db, db.transaction() as session:
             subscription = service.add_webhook(session, name=name, url=url, secret=secret, events=event)
@@ -64,6 +70,8 @@ def webhook_add(url: str, secret: str = typer.Option(..., help="签名密钥（�
         typer.echo(f"无法添加 Webhook：{exc.message}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"已添加 Webhook {subscription.id}：{url}（事件：{'、'.join(subscription.events)}）")
+    if generated:
+        typer.echo(f"签名密钥（只显示这一次，请交给接收方保存）：{secret}")
 
 
 @notify_app.command("webhooks")
@@ -71,5 +79,39 @@ def webhook_list() -> None:
     """List the webhook subscriptions."""
     with deployment_database() as db, db.read() as session:
         for row in queries.webhooks(session):
-            state = "启用" if row.active else "停用"
+            state = "启用" if row.active else "暂停"
             typer.echo(f"{row.id}\t{state}\t{row.name}\t{row.url}\t{','.join(row.events)}")
+
+
+def _change(subscription_id: int, what: str, change: Callable[[Session], object]) -> None:
+    try:
+        with deployment_database() as db, db.transaction() as session:
+            change(session)
+    except DomainError as exc:
+        typer.echo(f"无法{what}：{exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"已{what} Webhook {subscription_id}")
+
+
+@notify_app.command("webhook-pause")
+def webhook_pause(subscription_id: int) -> None:
+    """Pause a subscription: it is sent nothing until resumed."""
+    _change(subscription_id, "暂停", lambda s: service.set_webhook_active(s, subscription_id, active=False))
+
+
+@notify_app.command("webhook-resume")
+def webhook_resume(subscription_id: int) -> None:
+    """Resume a paused subscription."""
+    _change(subscription_id, "恢复", lambda s: service.set_webhook_active(s, subscription_id, active=True))
+
+
+@notify_app.command("webhook-delete")
+def webhook_delete(subscription_id: int) -> None:
+    """Delete a subscription; what was still queued for it is not sent."""
+    _change(subscription_id, "删除", lambda s: service.delete_webhook(s, subscription_id))
+
+
+@notify_app.command("webhook-test")
+def webhook_test(subscription_id: int) -> None:
+    """Queue a webhook.test event to one subscription (the worker, or `minhu notify deliver`, sends it)."""
+    _change(subscription_id, "排队测试事件到", lambda s: service.send_test_webhook(s, subscription_id))

@@ -111,3 +111,27 @@ def rosterable_users(session: Session) -> Sequence[User]:
 
 def webhooks(session: Session) -> Sequence[WebhookSubscription]:
     return session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()
+
+
+@dataclass(frozen=True)
+class WebhookView:
+    """A subscription with how its deliveries go: the latest message, and how many are failing."""
+
+    subscription: WebhookSubscription
+    last: OutboxMessage | None
+    failing: int
+
+
+def webhook_views(session: Session) -> list[WebhookView]:
+    """Every subscription, oldest first, with its latest message and its count of dead or retrying ones."""
+    rows = webhooks(session)
+    ids = [row.id for row in rows]
+    latest = (select(func.max(OutboxMessage.id)).where(OutboxMessage.subscription_id.in_(ids))
+              .group_by(OutboxMessage.subscription_id))
+    last = {m.subscription_id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest)))}
+    failing_now = or_(OutboxMessage.status == DeliveryStatus.DEAD.value,
+                      (OutboxMessage.status == DeliveryStatus.PENDING.value) & OutboxMessage.last_error.is_not(None))
+    failing = {subscription_id: int(count) for subscription_id, count in session.execute(
+        select(OutboxMessage.subscription_id, func.count()).where(OutboxMessage.subscription_id.in_(ids), failing_now)
+        .group_by(OutboxMessage.subscription_id))}
+    return [WebhookView(row, last.get(row.id), failing.get(row.id, 0)) for row in rows]

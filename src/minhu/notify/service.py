@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -159,17 +161,60 @@ def enqueue_to_address(session: Session, *, template: str, context: Mapping[str,
                                      now=clock.now(), order_id=order_id, dedupe_key=dedupe_key)))
 
 
-def enqueue_webhook(session: Session, *, event: str, payload: Mapping[str, Any], dedupe_key: str | None = None) -> int:
-    """Queue ``event`` with ``payload`` for every active subscriber to it; returns how many rows were added."""
+# An event filter: ``*``, an event name (``order.dispatch``), or a name's prefix and ``.*`` (``order.light.*``).
+EVENT_FILTER = re.compile(r"\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?")
+TEST_EVENT = "webhook.test"
+_SUBSCRIBERS = "notify_webhook_subscribers"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    url: str
+    events: tuple[str, ...]
+
+
+def wants(filters: Sequence[str], event: str) -> bool:
+    """Whether a subscription's ``filters`` take ``event``."""
+    return any(f == "*" or f == event or (f.endswith(".*") and event.startswith(f[:-1])) for f in filters)
+
+
+def subscribers_to(session: Session, event: str) -> list[Subscriber]:
+    """The active subscriptions that take ``event``. Read once per session: every order event of a sweep or
+    an intake asks, and most deployments have none."""
+    cached: list[Subscriber] | None = session.info.get(_SUBSCRIBERS)
+    if cached is None:
+        cached = [Subscriber(row.id, row.url, tuple(row.events)) for row in session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id))]
+        session.info[_SUBSCRIBERS] = cached
+    return [subscriber for subscriber in cached if wants(subscriber.events, event)]
+
+
+def _forget_subscribers(session: Session) -> None:
+    session.info.pop(_SUBSCRIBERS, None)
+
+
+def _webhook_row(subscriber: Subscriber, *, event: str, payload: Mapping[str, Any], occurred_at: datetime,
+                 now: datetime, order_id: int | None, dedupe_key: str | None) -> dict[str, Any]:
+    body = json.dumps({"occurred_at": occurred_at.astimezone(UTC).isoformat(), "payload": json_safe(dict(payload))},
+                      ensure_ascii=False)
+    # Per subscription: two subscriptions to one URL each get their copy, and each once.
+    key = f"{dedupe_key}@{subscriber.id}" if dedupe_key is not None else None
+    return _row(NotifyChannel.WEBHOOK, subscriber.url, template="webhook", subject=event, body=body, now=now,
+                subscription_id=subscriber.id, order_id=order_id, dedupe_key=key)
+
+
+def enqueue_webhook(session: Session, *, event: str, payload: Mapping[str, Any], dedupe_key: str | None = None,
+                    order_id: int | None = None, occurred_at: datetime | None = None) -> int:
+    """Queue ``event`` with ``payload`` for every active subscriber to it; returns how many rows were added.
+
+    With ``dedupe_key``, a subscriber that already has the event queued under that key is not given it again.
+    """
     now = clock.now()
-    body = json.dumps({"occurred_at": now.isoformat(), "payload": json_safe(dict(payload))}, ensure_ascii=False)
     added = 0
-    subscribers = session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-                                  .order_by(WebhookSubscription.id)).all()
-    for subscriber in subscribers:
-        if event in subscriber.events or "*" in subscriber.events:
-            added += _insert(session, _row(NotifyChannel.WEBHOOK, subscriber.url, template="webhook", subject=event,
-                                           body=body, now=now, subscription_id=subscriber.id, dedupe_key=dedupe_key))
+    for subscriber in subscribers_to(session, event):
+        added += _insert(session, _webhook_row(subscriber, event=event, payload=payload, occurred_at=occurred_at or now,
+                                               now=now, order_id=order_id, dedupe_key=dedupe_key))
     return added
 
 
@@ -279,24 +324,76 @@ def remove_shift(session: Session, shift_id: int, *, actor: User) -> None:
         raise NotFound(f"值班记录 {shift_id} 不存在", code="shift_not_found")
 
 
-def add_webhook(session: Session, *, name: str, url: str, secret: str, events: Sequence[str]) -> WebhookSubscription:
-    """Subscribe another system to events (``*`` for all). Raises InvalidInput for a URL that is not
-    http(s) or a secret shorter than 16 characters."""
-    if not re.fullmatch(r"https?://\S+", url):
-        raise field_error("url", "地址须以 http:// 或 https:// 开头")
-    if len(secret) < 16:
-        raise field_error("secret", "密钥至少 16 个字符")
-    wanted = [event.strip() for event in events if event.strip()]
+def new_secret() -> str:
+    """A signing secret for a subscription: 43 random URL-safe characters."""
+    return secrets.token_urlsafe(32)
+
+
+def _check_events(events: Sequence[str]) -> list[str]:
+    wanted = list(dict.fromkeys(event.strip() for event in events if event.strip()))
     if not wanted:
         raise field_error("events", "至少订阅一个事件（* 表示全部）")
-    subscription = WebhookSubscription(name=name.strip()[:100] or url, url=url, secret=secret, events=wanted,
+    wrong = [event for event in wanted if not EVENT_FILTER.fullmatch(event)]
+    if wrong:
+        raise field_error("events", f"事件名不正确：{'、'.join(wrong)}（例如 order.dispatch、order.light.*、*）")
+    return wanted
+
+
+def add_webhook(session: Session, *, name: str, url: str, secret: str, events: Sequence[str]) -> WebhookSubscription:
+    """Subscribe another system to events (``*`` for all, ``order.light.*`` for a family). Raises InvalidInput
+    for a URL that is not http(s), a secret shorter than 16 characters, or an event filter of the wrong form."""
+    url = url.strip()
+    if not re.fullmatch(r"https?://[^\s/?#]+\S*", url) or len(url) > 500:
+        raise field_error("url", "地址须以 http:// 或 https:// 开头，且不超过 500 个字符")
+    if len(secret) < 16:
+        raise field_error("secret", "密钥至少 16 个字符")
+    wanted = _check_events(events)
+    subscription = WebhookSubscription(name=name.strip()[:100] or url[:100], url=url, secret=secret, events=wanted,
                                        active=True, created_at=clock.now())
     session.add(subscription)
     session.flush()
+    _forget_subscribers(session)
     return subscription
 
 
 def set_webhook_active(session: Session, subscription_id: int, *, active: bool) -> None:
+    """Pause or resume a subscription: a paused one is given no new event, and what is queued for it fails
+    (to the dead letters, from where it can be resent once it is resumed). Raises NotFound."""
     if not rows_changed(session.execute(update(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
                            .values(active=active))):
         raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")
+    _forget_subscribers(session)
+
+
+def delete_webhook(session: Session, subscription_id: int) -> WebhookSubscription:
+    """Remove a subscription. What was still waiting for it is dead (never sent); what was sent stays in the
+    outbox without it. Raises NotFound."""
+    subscription = session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")
+    mine = OutboxMessage.subscription_id == subscription_id
+    session.execute(update(OutboxMessage).where(mine, OutboxMessage.status == DeliveryStatus.PENDING.value)
+                    .values(status=DeliveryStatus.DEAD, last_error="Webhook 订阅已删除")
+                    .execution_options(synchronize_session=False))
+    session.execute(update(OutboxMessage).where(mine).values(subscription_id=None)
+                    .execution_options(synchronize_session=False))
+    session.delete(subscription)
+    session.flush()
+    _forget_subscribers(session)
+    return subscription
+
+
+def send_test_webhook(session: Session, subscription_id: int) -> WebhookSubscription:
+    """Queue a ``webhook.test`` event to one subscription, whatever its filters, to check the receiver.
+    Raises NotFound, Conflict (``webhook_paused``)."""
+    subscription = session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")
+    if not subscription.active:
+        raise Conflict("该订阅已暂停：恢复后才能发送测试事件", code="webhook_paused")
+    now = clock.now()
+    subscriber = Subscriber(subscription.id, subscription.url, tuple(subscription.events))
+    _insert(session, _webhook_row(subscriber, event=TEST_EVENT, payload={"message": "minhu 测试事件",
+                                                                           "subscription": subscription.name},
+                                  occurred_at=now, now=now, order_id=None, dedupe_key=None))
+    return subscription

@@ -48,7 +48,7 @@ from minhu.orders.models import (
     WorkOrder,
 )
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.orders.signals import OrderChange, OrderMoving, order_created, order_moved, order_moving
+from minhu.orders.signals import OrderChange, OrderMoving, order_created, order_moved, order_moving, order_noted
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
@@ -699,6 +699,7 @@ def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,
     event = _append_event(session, order, Action.URGE, actor=actor, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
                                    **(payload or {})}, anonymous_name=SWEEP_NAME)
+    order_noted.send(OrderChange(session, order, event))
     return event
 
 
@@ -719,6 +720,7 @@ def note_overdue(session: Session, order: WorkOrder, *, note: str, payload: dict
     event = _append_event(session, order, Action.OVERDUE_NOTICE, actor=None, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name, **payload},
                           anonymous_name=SWEEP_NAME)
+    order_noted.send(OrderChange(session, order, event))
     return event
 
 
@@ -734,10 +736,11 @@ def supervise(session: Session, order: WorkOrder, *, actor: User | None, note: s
     supervision = OrderSupervision(order_id=order.id, reason=note, opened_by_id=actor.id if actor else None,
                                    opened_at=now, due_at=due_at)
     session.add(supervision)
-    _append_event(session, order, Action.SUPERVISE, actor=actor, from_status=order.status, note=note,
-                  payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
-                           "due_at": due_at.astimezone(clock.city_tz()).isoformat(), **(payload or {})},
-                  anonymous_name=SWEEP_NAME)
+    event = _append_event(session, order, Action.SUPERVISE, actor=actor, from_status=order.status, note=note,
+                          payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
+                                   "due_at": due_at.astimezone(clock.city_tz()).isoformat(), **(payload or {})},
+                          anonymous_name=SWEEP_NAME)
+    order_noted.send(OrderChange(session, order, event))
     return supervision
 
 

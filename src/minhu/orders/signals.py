@@ -2,17 +2,22 @@
 
 ``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or shows
 without orders importing it: receivers add to the payload of the event about to be written (it is
-append-only afterwards), or add a panel to the order page.
+append-only afterwards), or add a panel to the order page. ``order_noted`` announces the supervision
+records that leave the status as it is (催办, 超期提醒, 督办), and ``order_lit`` a light the time-limit sweep
+found turned yellow or red; like the others, receivers write in the sender's transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from minhu.core.signals import Signal
+from minhu.deadlines.models import LimitKind
+from minhu.orders.lights import Light
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from minhu.org.models import User
@@ -59,7 +64,21 @@ class OrderShown:
     panels: list[Panel] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LightChange:
+    """The sweep found ``order``'s ``limit`` turned ``light`` (yellow or red) for the deadline ``due_at``."""
+
+    session: Session
+    order: WorkOrder
+    limit: LimitKind
+    light: Light
+    due_at: datetime
+    at: datetime
+
+
 order_created: Signal[OrderChange] = Signal("order_created")
 order_moved: Signal[OrderChange] = Signal("order_moved")
 order_moving: Signal[OrderMoving] = Signal("order_moving")
 order_shown: Signal[OrderShown] = Signal("order_shown")
+order_noted: Signal[OrderChange] = Signal("order_noted")
+order_lit: Signal[LightChange] = Signal("order_lit")

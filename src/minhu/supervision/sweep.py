@@ -27,6 +27,7 @@ from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import service as order_service
 from minhu.orders.lights import Light, due_column, in_light, lights_of, warn_column
 from minhu.orders.models import WorkOrder
+from minhu.orders.signals import LightChange, order_lit
 from minhu.supervision import alerts
 from minhu.supervision.models import ClockAction, SweepAction, SweepMark
 
@@ -120,6 +121,8 @@ def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: d
 def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, policy: SweepPolicy,
          now: datetime) -> None:
     """The order's event, and the notifications that go with it, in the same transaction."""
+    if rule.action is not SweepAction.SUPERVISE:  # a supervision acts on a light already announced
+        order_lit.send(LightChange(session, order, rule.limit, rule.light, due_at, now))
     alerts.notify(session, order, rule.action, due_at=due_at, at=now,
                   dedupe_key=f"sweep:{rule.key}:{order.id}:{due_at.isoformat()}")
     label = LIMIT_LABELS[rule.limit]

@@ -1,0 +1,1 @@
+"""What minhu tells other systems: the events webhook subscribers receive, and the page that manages them."""
