@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
 from minhu.core import clock
 from minhu.core.db import Base, Database
@@ -18,13 +19,15 @@ from minhu.demo import city, year
 from minhu.demo.staff import Staff
 from minhu.evaluation import dissatisfied
 from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
-from minhu.orders.enums import Channel, Satisfaction
+from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
 from minhu.people.figures import people_figures
+from minhu.routing import service as routing
+from minhu.routing.models import Category, LimitClass
 from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
@@ -293,3 +296,55 @@ def test_merged_duplicates_and_their_main_orders_are_threads_one_with_a_standard
         assert Action.LINK_THREAD in {e.action for e in events[o.id]}
     [reply] = replies
     assert reply.thread_id in by_thread
+
+
+DOUBLED = re.compile(r"([\u4e00-\u9fff]{2})\1")  # a two-character word written twice running: 附近附近
+
+
+def test_titles_and_requests_read_as_a_citizen_wrote_them(loaded) -> None:
+    db, orders, _, _ = loaded
+    with db.read() as s:
+        categories = {c.code: c for c in s.scalars(select(Category))}
+
+    doubled = [text for o in orders for text in (o.title, o.content) if DOUBLED.search(text)]
+    assert doubled == []
+    assert not any("了了" in o.content for o in orders)
+    # A matter that cannot wait (a trapped lift, a gas leak, a fire) is a call for help or a complaint.
+    urgent = [o for o in orders if categories[o.category_code].limit_class is LimitClass.IMMEDIATE]
+    assert urgent
+    assert {o.type for o in urgent} <= {OrderType.HELP, OrderType.COMPLAINT, OrderType.REPORT}
+    assert all(o.type is not OrderType.SUGGESTION for o in orders
+               if categories[o.category_code].limit_class is LimitClass.URGENT)
+    suggestions = [o for o in orders if o.type is OrderType.SUGGESTION]
+    assert suggestions
+    assert all("建议" in o.title + o.content for o in suggestions)
+    # 黄赌毒 and fraud are reported to the police, not to the stairwell's hidden dangers.
+    vice = [o for o in orders if o.category_code in ("090502", "090503")]
+    assert vice
+    assert not any("楼道" in o.content for o in vice)
+
+
+def test_vice_and_fraud_go_to_the_police_and_labour_and_food_to_their_departments(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        units = {u.code: u for u in s.scalars(select(Unit))}
+        owners = {}
+        for title, content in (("举报棋牌室聚众赌博", "小区附近一家棋牌室每天晚上聚众赌博，涉赌金额很大。"),
+                               ("有人在出租屋吸毒", "楼下出租屋经常有人吸毒，居民很害怕。"),
+                               ("接到电话诈骗被骗两万元", "有人冒充客服电话诈骗，我被骗了两万元，请求帮助。"),
+                               ("公司拖欠工资三个月", "单位拖欠工资三个月不发，讨薪无果。"),
+                               ("餐馆饭菜吃出异物", "在餐馆吃饭吃出异物，后厨很不卫生。")):
+            route = routing.route(s, title=title, content=content, street=None, community=None, place=None)
+            assert route.owner.unit is not None, title
+            owners[title] = route.owner.unit.name
+        year_owners = {(o.category_code, o.owner_unit.name) for o in loaded_orders(s)
+                       if o.category_code in ("090502", "090503")}
+
+    assert owners == {"举报棋牌室聚众赌博": "区公安分局", "有人在出租屋吸毒": "区公安分局",
+                      "接到电话诈骗被骗两万元": "区公安分局", "公司拖欠工资三个月": "区人力资源和社会保障局",
+                      "餐馆饭菜吃出异物": "区市场监管局"}
+    assert year_owners == {("090502", "区公安分局"), ("090503", "区公安分局")}
+    assert units["420106-D-城管"].name == "区城管执法局"
+
+
+def loaded_orders(s: Session) -> list[WorkOrder]:
+    return list(s.scalars(select(WorkOrder).where(WorkOrder.status == Status.ARCHIVED)))

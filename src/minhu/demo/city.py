@@ -7,6 +7,7 @@ Everything is deterministic: the same run gives the same units, people and order
 
 from __future__ import annotations
 
+import csv
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,7 +35,7 @@ from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
 from minhu.routing import catalog, views
 from minhu.routing import service as routing
-from minhu.routing.models import Grade, OwnerKind, RoutingRule
+from minhu.routing.models import Grade, RoutingRule
 from minhu.supervision import setup
 
 DEMO_PASSWORD = "minhu-demo"
@@ -121,11 +122,20 @@ def _build_map(session: Session) -> dict[str, Unit]:
     return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
-# Which district department answers for a first-level category (the demo's departments), and the
-# second-level ones that belong to another department than their first level.
-DEPARTMENT_FOR = {"01": "住建", "02": "环保", "03": "交管", "04": "教育", "05": "人社", "06": "市监", "07": "卫健",
-                  "08": "城管", "09": "城管", "10": "市监", "0107": "房管", "0104": "房管", "0803": "城管",
-                  "0901": "城管", "1004": "市监", "1402": "卫健", "1401": "人社", "1403": "教育", "1404": "房管"}
+# The district departments' duty list (职责清单): which department answers for a category and those below it,
+# where the catalog gives the category to a department (and 社会治安, which the catalog gives to the street's
+# enforcement centre, but whose thefts, gambling, prostitution, drugs and fraud only the police may pursue).
+# Categories left out (停电, 电力设施, 营商环境, 政务服务 …) have no demo department: the dispatcher chooses.
+DUTY_LIST = Path(__file__).resolve().parent / "data" / "duty-list.csv"
+DUTY_SOURCE = "武昌区职能部门职责清单"
+
+
+def duty_list() -> list[tuple[str, str, str]]:
+    """(category code, department code suffix, note) for each line of the demo's duty list."""
+    with DUTY_LIST.open(encoding="utf-8", newline="") as rows:
+        return [(row["category"], row["department"], row["note"]) for row in csv.DictReader(rows)]
+
+
 # Rulings of the district's joint meeting on matters nobody owned (the seed's 8 classes include these).
 RULINGS = (("060101", "市监", "武昌区接诉即办联席会议纪要（2025年第3期）", date(2025, 3, 12),
             "预付卡退费：市场监管局牵头，商家所在街道配合"),
@@ -141,21 +151,13 @@ STREET_LISTS = Path(__file__).resolve().parent / "data" / "shuiguohu-lists.csv"
 
 
 def _build_routing(session: Session, units: dict[str, Unit]) -> None:
-    """The default catalog, a matrix giving each department's categories to the demo's departments, and
+    """The default catalog, the matrix (the departments' duty list and the joint meeting's rulings), and
     水果湖街's A and B item lists."""
     catalog.load_catalog(session, catalog.read_catalog())
     views.load_views(session, views.parse_views(session, STREET_LISTS.read_bytes()))
-    categories = catalog.active_categories(session)
-    covered: dict[str, str] = {}
-    for code, category in categories.items():
-        if category.owner_kind is not OwnerKind.DEPARTMENT or category.level == 1:
-            continue
-        department = DEPARTMENT_FOR.get(code[:4]) or DEPARTMENT_FOR.get(code[:2])
-        if department is None or covered.get(code[:-2]) == department:
-            continue  # no demo department for it, or its parent's rule already says the same
-        covered[code] = department
+    for code, department, note in duty_list():
         session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
-                                source="武昌区职能部门职责清单"))
+                                source=DUTY_SOURCE, note=note))
     for code, department, source, day, note in RULINGS:
         session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
                                 source=source, decided_on=day, note=note))
