@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from shapely.geometry import Point, shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, undefer
 
@@ -19,12 +20,13 @@ from minhu.demo import city, year
 from minhu.demo.staff import Staff
 from minhu.evaluation import dissatisfied
 from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
+from minhu.geo.models import LocationSource
 from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
-from minhu.org.roles import Role
+from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
@@ -348,3 +350,26 @@ def test_vice_and_fraud_go_to_the_police_and_labour_and_food_to_their_department
 
 def loaded_orders(s: Session) -> list[WorkOrder]:
     return list(s.scalars(select(WorkOrder).where(WorkOrder.status == Status.ARCHIVED)))
+
+
+def test_grid_workers_reports_stand_in_their_grids_and_one_communitys_addresses_apart(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        users = {u.id: u for u in s.scalars(select(User))}
+        grids = {u.id: shape(u.geometry) for u in s.scalars(select(Unit).where(Unit.kind == UnitKind.GRID.value)
+                                                            .options(undefer(Unit.geometry))) if u.geometry}
+        communities = {u.id: shape(u.geometry) for u in s.scalars(
+            select(Unit).where(Unit.kind == UnitKind.COMMUNITY.value).options(undefer(Unit.geometry))) if u.geometry}
+        orders = s.scalars(select(WorkOrder)).all()
+
+    by_worker = [o for o in orders if o.created_by_id and users[o.created_by_id].role is Role.GRIDWORKER]
+    assert by_worker
+    for o in by_worker:
+        assert o.grid_id == users[o.created_by_id].unit_id, o.number
+        assert grids[o.grid_id].contains(Point(o.longitude, o.latitude)), o.number
+    # Requests whose address names a community only: inside it, and not stacked on one point.
+    matched: dict[int, set[tuple[float, float]]] = {}
+    for o in orders:
+        if o.location_source is LocationSource.ADDRESS and o.community_id and o.grid_id is None:
+            assert communities[o.community_id].contains(Point(o.longitude, o.latitude)), o.number
+            matched.setdefault(o.community_id, set()).add((o.longitude, o.latitude))
+    assert max(len(points) for points in matched.values()) >= 3  # 和平社区's samples and story
