@@ -361,13 +361,14 @@ def test_grid_workers_reports_stand_in_their_grids_and_one_communitys_addresses_
             select(Unit).where(Unit.kind == UnitKind.COMMUNITY.value).options(undefer(Unit.geometry))) if u.geometry}
         orders = s.scalars(select(WorkOrder)).all()
 
-    by_worker = [o for o in orders if o.created_by_id and users[o.created_by_id].role is Role.GRIDWORKER]
+    by_worker = [(o, users[o.created_by_id]) for o in orders
+                 if o.created_by_id is not None and users[o.created_by_id].role is Role.GRIDWORKER]
     assert by_worker
-    for o in by_worker:
-        assert o.grid_id == users[o.created_by_id].unit_id, o.number
-        assert grids[o.grid_id].contains(Point(o.longitude, o.latitude)), o.number
+    for o, worker in by_worker:
+        assert o.grid_id == worker.unit_id, o.number
+        assert grids[worker.unit_id].contains(Point(o.longitude, o.latitude)), o.number
     # Requests whose address names a community only: inside it, and not stacked on one point.
-    matched: dict[int, set[tuple[float, float]]] = {}
+    matched: dict[int, set[tuple[float | None, float | None]]] = {}
     for o in orders:
         if o.location_source is LocationSource.ADDRESS and o.community_id and o.grid_id is None:
             assert communities[o.community_id].contains(Point(o.longitude, o.latitude)), o.number

@@ -3,9 +3,14 @@ matched to one community at points of their own inside it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
+from starlette.testclient import TestClient
 
 from minhu.core.db import Database
 from minhu.geo import transfer
@@ -33,12 +38,13 @@ def g2_worker(city: Database) -> User:
                                        role=Role.GRIDWORKER, unit=grid)
 
 
-def report(client, headers, **fields) -> dict:
+def report(client: TestClient, headers: dict[str, str], **fields: object) -> dict[str, Any]:
     body = {"type": "report", "channel": "grid_patrol", "title": "楼道堆放杂物",
             "content": "3栋楼道堆满杂物，影响通行。", **fields}
     response = client.post("/api/v1/orders", json=body, headers=headers)
     assert response.status_code == 201, response.text
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 def stored(db: Database, number: str) -> WorkOrder:
@@ -46,10 +52,10 @@ def stored(db: Database, number: str) -> WorkOrder:
         return s.scalars(select(WorkOrder).where(WorkOrder.number == number)).one()
 
 
-def geometry(db: Database, code: str):
+def geometry(db: Database, code: str) -> BaseGeometry:
     with db.read() as s:
-        unit = s.scalars(select(Unit).where(Unit.code == code)).one()
-        return shape(s.get(Unit, unit.id).geometry)
+        unit = s.scalars(select(Unit).where(Unit.code == code).options(undefer(Unit.geometry))).one()
+        return shape(unit.geometry)
 
 
 def test_a_grid_workers_report_without_coordinates_stands_in_the_workers_grid(city, client, g2_worker, token_for):
