@@ -160,12 +160,16 @@ def test_merged_duplicates_point_at_their_main_order(loaded) -> None:
         assert main.number in (o.reply_text or "")
 
 
+STREET_KINDS = frozenset({UnitKind.STREET, UnitKind.ENFORCEMENT, UnitKind.COMMUNITY, UnitKind.GRID})
+
+
 def test_units_differ_and_the_weak_street_improves(loaded) -> None:
     _, orders, _, _ = loaded
 
     def satisfied(street: str, months: tuple[str, ...]) -> float:
+        """The street's own answers: what its office, enforcement centre, communities and grids handled."""
         rated = [o for o in orders if o.street is not None and o.street.name == street and o.satisfaction is not None
-                 and _month(o.closed_at) in months]
+                 and _month(o.closed_at) in months and o.owner_unit.kind in STREET_KINDS]
         return float(sum(o.satisfaction is Satisfaction.SATISFIED for o in rated) / len(rated))
 
     first, last = ("2025-11", "2025-12", "2026-01", "2026-02"), ("2026-08", "2026-09", "2026-10", "2026-11")
