@@ -13,7 +13,8 @@ from sqlalchemy.orm import undefer
 from starlette.testclient import TestClient
 
 from minhu.core.db import Database
-from minhu.geo import transfer
+from minhu.geo.transfer.geojson import parse_map
+from minhu.geo.transfer.write import import_map
 from minhu.orders.models import WorkOrder
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
@@ -26,7 +27,7 @@ from tests.intake.test_pages import login
 
 @pytest.fixture
 def city(db: Database, world: World) -> Database:
-    transfer.import_map(db, transfer.parse_map(mapdata.small_city()))
+    import_map(db, parse_map(mapdata.small_city()))
     return db
 
 
