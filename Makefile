@@ -37,8 +37,8 @@ assets: $(VENDOR)/.installed
 # browser-deps: the CJK fonts (and Pango) the bulletin's PDF is set in.
 run: $(VENV)/.installed assets browser-deps
 	$(BIN)/minhu db upgrade
+	$(BIN)/minhu demo train  # first: the demo's orders are routed by the trained classifier
 	$(BIN)/minhu demo load --if-empty
-	$(BIN)/minhu demo train
 	$(BIN)/minhu bulletin make --if-missing
 	MINHU_BASE_URL=$${MINHU_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 

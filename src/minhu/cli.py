@@ -17,7 +17,7 @@ from minhu.core import migrate
 from minhu.core.deployment import deployment_database, open_deployment
 from minhu.core.errors import DomainError
 from minhu.deadlines import service as deadlines
-from minhu.demo import city
+from minhu.demo import city, training
 from minhu.dispatch import cli as dispatch_cli
 from minhu.evaluation import bulletin_cli
 from minhu.evaluation import cli as evaluation_cli
@@ -30,7 +30,6 @@ from minhu.org import queries as org_queries
 from minhu.org import service as org_service
 from minhu.org.models import Unit
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
-from minhu.routing import classifier
 from minhu.routing import service as routing
 from minhu.supervision import cli as supervision_cli
 from minhu.worker import process as worker_process
@@ -111,12 +110,23 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
         typer.echo(f"数据库已迁移到 {migrate.current(db)}")
 
 
+DATA_OPTION = typer.Option(training.DEFAULT_DATA, "--data", help="标注留言 CSV；不存在时用演示目录生成的样例")
+
+
 @demo_app.command("load")
-def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数据时跳过")) -> None:
-    """Load the demo city (武昌区), its people (one account per role) and sample orders."""
+def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数据时跳过"), data: Path = DATA_OPTION,
+              train: bool = typer.Option(True, "--train/--no-train",
+                                         help="载入前先训练分类模型（已有模型时跳过）")) -> None:
+    """Load the demo city (武昌区), its people (one account per role) and sample orders. The classifier is
+    trained first when there is none, so the demo's orders are routed by it."""
     try:
         with deployment_database() as db:
             migrate.upgrade(db)
+            if if_empty and city.has_data(db):
+                typer.echo("已有数据，跳过演示数据")
+                return
+            if train:
+                _train_demo_classifier(data, force=False)
             loaded = city.load(db, if_empty=if_empty)
     except DomainError as exc:
         raise _refused("无法载入演示数据", exc, "（已有数据时可加 --if-empty 跳过）") from None
@@ -125,25 +135,17 @@ def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数
 
 
 @demo_app.command("train")
-def demo_train(data: Path = typer.Option(Path("../shared/data/messages_train.csv"), "--data",
-                                         help="标注留言 CSV；不存在时用演示目录生成的样例"),
+def demo_train(data: Path = DATA_OPTION,
                force: bool = typer.Option(False, "--force", help="已有模型也重新训练")) -> None:
     """Give the demo a classifier: from the labelled messages when the file is there, else from examples
     written out of the catalog's keywords (a weak model, but every step of routing can be seen)."""
-    settings = Settings()
-    if classifier.current(settings.models_dir) is not None and not force:
-        typer.echo("已有分类模型，跳过训练（--force 可重新训练）")
-        return
-    if data.is_file():
-        examples = classifier.read_examples(data.read_bytes(), source=str(data))
-        source = f"{data}（{len(examples)} 条标注留言）"
-    else:
-        examples = city.catalog_examples()
-        source = f"演示目录关键词生成的 {len(examples)} 条样例（未找到 {data}）"
-    typer.echo(f"正在训练分类模型：{source} …")
-    model = classifier.train(examples)
-    classifier.save(model, settings.models_dir)
-    typer.echo(f"分类模型 {model.version} 已启用")
+    _train_demo_classifier(data, force=force)
+
+
+def _train_demo_classifier(data: Path, *, force: bool) -> None:
+    trained = training.ensure_classifier(Settings().models_dir, data, force=force, say=typer.echo)
+    typer.echo(f"分类模型 {trained.version} 已启用" if trained.trained_now
+               else "已有分类模型，跳过训练（minhu demo train --force 可重新训练）")
 
 
 def _one_of(choices: type[StrEnum], word: str) -> Callable[[str], str]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from shapely.geometry import Point, shape
 from sqlalchemy import select, text
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
 from minhu.core import clock
 from minhu.core.db import Base, Database
@@ -18,13 +20,16 @@ from minhu.demo import city, year
 from minhu.demo.staff import Staff
 from minhu.evaluation import dissatisfied
 from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
-from minhu.orders.enums import Channel, Satisfaction
+from minhu.geo.models import LocationSource
+from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
-from minhu.org.roles import Role
+from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
+from minhu.routing import service as routing
+from minhu.routing.models import Category, LimitClass
 from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
@@ -155,12 +160,16 @@ def test_merged_duplicates_point_at_their_main_order(loaded) -> None:
         assert main.number in (o.reply_text or "")
 
 
+STREET_KINDS = frozenset({UnitKind.STREET, UnitKind.ENFORCEMENT, UnitKind.COMMUNITY, UnitKind.GRID})
+
+
 def test_units_differ_and_the_weak_street_improves(loaded) -> None:
     _, orders, _, _ = loaded
 
     def satisfied(street: str, months: tuple[str, ...]) -> float:
+        """The street's own answers: what its office, enforcement centre, communities and grids handled."""
         rated = [o for o in orders if o.street is not None and o.street.name == street and o.satisfaction is not None
-                 and _month(o.closed_at) in months]
+                 and _month(o.closed_at) in months and o.owner_unit.kind in STREET_KINDS]
         return float(sum(o.satisfaction is Satisfaction.SATISFIED for o in rated) / len(rated))
 
     first, last = ("2025-11", "2025-12", "2026-01", "2026-02"), ("2026-08", "2026-09", "2026-10", "2026-11")
@@ -293,3 +302,79 @@ def test_merged_duplicates_and_their_main_orders_are_threads_one_with_a_standard
         assert Action.LINK_THREAD in {e.action for e in events[o.id]}
     [reply] = replies
     assert reply.thread_id in by_thread
+
+
+DOUBLED = re.compile(r"([\u4e00-\u9fff]{2})\1")  # a two-character word written twice running: 附近附近
+
+
+def test_titles_and_requests_read_as_a_citizen_wrote_them(loaded) -> None:
+    db, orders, _, _ = loaded
+    with db.read() as s:
+        categories = {c.code: c for c in s.scalars(select(Category))}
+
+    doubled = [text for o in orders for text in (o.title, o.content) if DOUBLED.search(text)]
+    assert doubled == []
+    assert not any("了了" in o.content for o in orders)
+    # A matter that cannot wait (a trapped lift, a gas leak, a fire) is a call for help or a complaint.
+    urgent = [o for o in orders if categories[o.category_code].limit_class is LimitClass.IMMEDIATE]
+    assert urgent
+    assert {o.type for o in urgent} <= {OrderType.HELP, OrderType.COMPLAINT, OrderType.REPORT}
+    assert all(o.type is not OrderType.SUGGESTION for o in orders
+               if categories[o.category_code].limit_class is LimitClass.URGENT)
+    suggestions = [o for o in orders if o.type is OrderType.SUGGESTION]
+    assert suggestions
+    assert all("建议" in o.title + o.content for o in suggestions)
+    # 黄赌毒 and fraud are reported to the police, not to the stairwell's hidden dangers.
+    vice = [o for o in orders if o.category_code in ("090502", "090503")]
+    assert vice
+    assert not any("楼道" in o.content for o in vice)
+
+
+def test_vice_and_fraud_go_to_the_police_and_labour_and_food_to_their_departments(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        units = {u.code: u for u in s.scalars(select(Unit))}
+        owners = {}
+        for title, content in (("举报棋牌室聚众赌博", "小区附近一家棋牌室每天晚上聚众赌博，涉赌金额很大。"),
+                               ("有人在出租屋吸毒", "楼下出租屋经常有人吸毒，居民很害怕。"),
+                               ("接到电话诈骗被骗两万元", "有人冒充客服电话诈骗，我被骗了两万元，请求帮助。"),
+                               ("公司拖欠工资三个月", "单位拖欠工资三个月不发，讨薪无果。"),
+                               ("餐馆饭菜吃出异物", "在餐馆吃饭吃出异物，后厨很不卫生。")):
+            route = routing.route(s, title=title, content=content, street=None, community=None, place=None)
+            assert route.owner.unit is not None, title
+            owners[title] = route.owner.unit.name
+        year_owners = {(o.category_code, o.owner_unit.name) for o in loaded_orders(s)
+                       if o.category_code in ("090502", "090503")}
+
+    assert owners == {"举报棋牌室聚众赌博": "区公安分局", "有人在出租屋吸毒": "区公安分局",
+                      "接到电话诈骗被骗两万元": "区公安分局", "公司拖欠工资三个月": "区人力资源和社会保障局",
+                      "餐馆饭菜吃出异物": "区市场监管局"}
+    assert year_owners == {("090502", "区公安分局"), ("090503", "区公安分局")}
+    assert units["420106-D-城管"].name == "区城管执法局"
+
+
+def loaded_orders(s: Session) -> list[WorkOrder]:
+    return list(s.scalars(select(WorkOrder).where(WorkOrder.status == Status.ARCHIVED)))
+
+
+def test_grid_workers_reports_stand_in_their_grids_and_one_communitys_addresses_apart(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        users = {u.id: u for u in s.scalars(select(User))}
+        grids = {u.id: shape(u.geometry) for u in s.scalars(select(Unit).where(Unit.kind == UnitKind.GRID.value)
+                                                            .options(undefer(Unit.geometry))) if u.geometry}
+        communities = {u.id: shape(u.geometry) for u in s.scalars(
+            select(Unit).where(Unit.kind == UnitKind.COMMUNITY.value).options(undefer(Unit.geometry))) if u.geometry}
+        orders = s.scalars(select(WorkOrder)).all()
+
+    by_worker = [(o, users[o.created_by_id]) for o in orders
+                 if o.created_by_id is not None and users[o.created_by_id].role is Role.GRIDWORKER]
+    assert by_worker
+    for o, worker in by_worker:
+        assert o.grid_id == worker.unit_id, o.number
+        assert grids[worker.unit_id].contains(Point(o.longitude, o.latitude)), o.number
+    # Requests whose address names a community only: inside it, and not stacked on one point.
+    matched: dict[int, set[tuple[float | None, float | None]]] = {}
+    for o in orders:
+        if o.location_source is LocationSource.ADDRESS and o.community_id and o.grid_id is None:
+            assert communities[o.community_id].contains(Point(o.longitude, o.latitude)), o.number
+            matched.setdefault(o.community_id, set()).add((o.longitude, o.latitude))
+    assert max(len(points) for points in matched.values()) >= 3  # 和平社区's samples and story

@@ -7,6 +7,7 @@ Everything is deterministic: the same run gives the same units, people and order
 
 from __future__ import annotations
 
+import csv
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session, undefer
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.demo import geography, rounds, year
-from minhu.demo.staff import build_staff
+from minhu.demo.staff import Staff, build_staff
+from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import parse_post_rows, write_posts
 from minhu.geo.transfer.write import write_map
@@ -27,13 +29,13 @@ from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.orders.states import Action
+from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role, UnitKind
-from minhu.routing import catalog, classifier, views
+from minhu.routing import catalog, views
 from minhu.routing import service as routing
-from minhu.routing.models import Grade, OwnerKind, RoutingRule
+from minhu.routing.models import Grade, RoutingRule
 from minhu.supervision import setup
 
 DEMO_PASSWORD = "minhu-demo"
@@ -120,11 +122,20 @@ def _build_map(session: Session) -> dict[str, Unit]:
     return {u.code: u for u in session.scalars(select(Unit).options(undefer(Unit.geometry)))}
 
 
-# Which district department answers for a first-level category (the demo's departments), and the
-# second-level ones that belong to another department than their first level.
-DEPARTMENT_FOR = {"01": "住建", "02": "环保", "03": "交管", "04": "教育", "05": "人社", "06": "市监", "07": "卫健",
-                  "08": "城管", "09": "城管", "10": "市监", "0107": "房管", "0104": "房管", "0803": "城管",
-                  "0901": "城管", "1004": "市监", "1402": "卫健", "1401": "人社", "1403": "教育", "1404": "房管"}
+# The district departments' duty list (职责清单): which department answers for a category and those below it,
+# where the catalog gives the category to a department (and 社会治安, which the catalog gives to the street's
+# enforcement centre, but whose thefts, gambling, prostitution, drugs and fraud only the police may pursue).
+# Categories left out (停电, 电力设施, 营商环境, 政务服务 …) have no demo department: the dispatcher chooses.
+DUTY_LIST = Path(__file__).resolve().parent / "data" / "duty-list.csv"
+DUTY_SOURCE = "武昌区职能部门职责清单"
+
+
+def duty_list() -> list[tuple[str, str, str]]:
+    """(category code, department code suffix, note) for each line of the demo's duty list."""
+    with DUTY_LIST.open(encoding="utf-8", newline="") as rows:
+        return [(row["category"], row["department"], row["note"]) for row in csv.DictReader(rows)]
+
+
 # Rulings of the district's joint meeting on matters nobody owned (the seed's 8 classes include these).
 RULINGS = (("060101", "市监", "武昌区接诉即办联席会议纪要（2025年第3期）", date(2025, 3, 12),
             "预付卡退费：市场监管局牵头，商家所在街道配合"),
@@ -140,44 +151,18 @@ STREET_LISTS = Path(__file__).resolve().parent / "data" / "shuiguohu-lists.csv"
 
 
 def _build_routing(session: Session, units: dict[str, Unit]) -> None:
-    """The default catalog, a matrix giving each department's categories to the demo's departments, and
+    """The default catalog, the matrix (the departments' duty list and the joint meeting's rulings), and
     水果湖街's A and B item lists."""
     catalog.load_catalog(session, catalog.read_catalog())
     views.load_views(session, views.parse_views(session, STREET_LISTS.read_bytes()))
-    categories = catalog.active_categories(session)
-    covered: dict[str, str] = {}
-    for code, category in categories.items():
-        if category.owner_kind is not OwnerKind.DEPARTMENT or category.level == 1:
-            continue
-        department = DEPARTMENT_FOR.get(code[:4]) or DEPARTMENT_FOR.get(code[:2])
-        if department is None or covered.get(code[:-2]) == department:
-            continue  # no demo department for it, or its parent's rule already says the same
-        covered[code] = department
+    for code, department, note in duty_list():
         session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
-                                source="武昌区职能部门职责清单"))
+                                source=DUTY_SOURCE, note=note))
     for code, department, source, day, note in RULINGS:
         session.add(RoutingRule(category_code=code, owner_unit_id=units[f"420106-D-{department}"].id,
                                 source=source, decided_on=day, note=note))
     session.flush()
     routing.forget_routing()
-
-
-def catalog_examples() -> list[classifier.Example]:
-    """Training rows written out of the default catalog's keywords, labelled by first-level name: what
-    the demo learns from when the labelled messages are not at hand."""
-    parsed = catalog.read_catalog()
-    names = {row.code: row.name for row in parsed.rows if len(row.code) == 2}
-    rng = random.Random(7)
-    templates = ("{a}的问题很严重，{b}，希望尽快处理。", "反映{a}：{b}，已经持续一段时间。", "关于{a}和{b}的诉求",
-                 "我家附近{a}，{b}，请相关部门解决。")
-    examples = []
-    for row in parsed.rows:
-        if not row.keywords:
-            continue
-        for _ in range(6):
-            a, b = rng.choice(row.keywords), rng.choice(row.keywords)
-            examples.append(classifier.Example(f"{a}问题", rng.choice(templates).format(a=a, b=b), names[row.code[:2]]))
-    return examples
 
 
 def _build_posts(session: Session) -> None:
@@ -201,21 +186,32 @@ def _act(session: Session, order: WorkOrder, action: Action, actor: User, **fiel
     order_service.apply_action(session, order, action, actor=actor, params=params)
 
 
-def _walk(session: Session, order: WorkOrder, sample: SampleOrder, users: dict[Role, User],
+def _answerer(order: WorkOrder, staff: Staff) -> User | None:
+    """The account that signs for the unit holding ``order``: its handler, or a grid's worker."""
+    unit_id = order.owner_unit.id
+    return staff.handlers.get(unit_id) or staff.grid_workers.get(unit_id)
+
+
+def _walk(session: Session, order: WorkOrder, sample: SampleOrder, users: dict[Role, User], staff: Staff,
           target: Unit, start: datetime) -> None:
-    """Take a sample order ``sample.steps`` steps along its life, an hour or so apart."""
-    for i, action in enumerate(PATH[:sample.steps]):
+    """Take a sample order ``sample.steps`` steps along its life, an hour or so apart. An order routing
+    dispatched by itself skips the dispatcher and is answered by the account of the unit it went to."""
+    handler = users[Role.HANDLER]
+    # Signed at least: left unsigned days ago, the first sweep would send it back.
+    steps = max(sample.steps, 2) if order.status is Status.DISPATCHED else sample.steps
+    for i, action in enumerate(PATH[:steps]):
         with clock.frozen(start + timedelta(hours=2 * (i + 1), minutes=7 * i)):
             if action is Action.DISPATCH:
+                if order.status is Status.DISPATCHED:
+                    handler = _answerer(order, staff) or handler
+                    continue
                 _act(session, order, action, users[Role.DISPATCHER], unit_id=target.id, note="请按时限办理并答复市民")
             elif action is Action.SIGN:
-                _act(session, order, action, users[Role.HANDLER])
+                _act(session, order, action, handler)
             elif action is Action.HANDLE:
-                _act(session, order, action, users[Role.HANDLER],
-                     note="已联系市民并到现场核实情况，正在协调相关单位处理。")
+                _act(session, order, action, handler, note="已联系市民并到现场核实情况，正在协调相关单位处理。")
             elif action is Action.REPLY:
-                _act(session, order, action, users[Role.HANDLER],
-                     note="经现场核查，问题已协调处理完毕，并已电话告知市民处理结果。")
+                _act(session, order, action, handler, note="经现场核查，问题已协调处理完毕，并已电话告知市民处理结果。")
             elif action is Action.APPROVE:
                 _act(session, order, action, users[Role.DISPATCHER])
             elif action is Action.CALLBACK:
@@ -227,7 +223,7 @@ def _walk(session: Session, order: WorkOrder, sample: SampleOrder, users: dict[R
                 _act(session, order, action, users[Role.REVIEWER])
 
 
-def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Unit]) -> None:
+def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Unit], staff: Staff) -> None:
     base = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=len(SAMPLES))
     for index, sample in enumerate(SAMPLES):
         start = base + timedelta(days=index, hours=1)
@@ -240,12 +236,12 @@ def _build_orders(session: Session, users: dict[Role, User], units: dict[str, Un
         if not by_operator:
             with clock.frozen(start + timedelta(minutes=12)):
                 _act(session, order, Action.ACCEPT, users[Role.OPERATOR])
-        if sample.type is OrderType.CONSULTATION:
+        if sample.type is OrderType.CONSULTATION and order.status is Status.ACCEPTED:
             with clock.frozen(start + timedelta(minutes=5)):
                 _act(session, order, Action.DIRECT_REPLY, users[Role.OPERATOR],
                      note="灵活就业人员可在武汉市医保服务窗口或“楚税通”办理职工医保参保缴费，携带身份证即可。")
             continue
-        _walk(session, order, sample, users, units[JIYUQIAO], start)
+        _walk(session, order, sample, users, staff, units[JIYUQIAO], start)
     session.flush()
 
 
@@ -276,11 +272,11 @@ def _point_in(geometry: dict[str, object], rng: random.Random) -> tuple[float, f
     return round(fallback.x, 6), round(fallback.y, 6)
 
 
-def _build_live_orders(session: Session, users: dict[Role, User], units: dict[str, Unit]) -> None:
-    """Open orders at points across the district, taken over the last twenty hours: 积玉桥街's own are
-    dispatched and mostly signed by its handler; the others wait in the dispatcher's queue. (Orders
-    dispatched to streets without a demo account would never be signed, and the first sweep would send
-    them all back.)"""
+def _build_live_orders(session: Session, users: dict[Role, User], units: dict[str, Unit], staff: Staff) -> None:
+    """Open orders at points across the district, taken over the last twenty hours: those routing was sure
+    of dispatched themselves and are mostly signed by their unit's account; of the rest, 积玉桥街's own are
+    dispatched and mostly signed by its handler, and the others wait in the dispatcher's queue. (An order
+    left unsigned past its limit would be sent back by the first sweep, so only the newest stay unsigned.)"""
     rng = random.Random(20261123)
     grids = sorted((u for u in units.values() if u.kind is UnitKind.GRID and u.geometry), key=lambda u: u.code)
     now = clock.now().replace(second=0, microsecond=0)
@@ -298,17 +294,23 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
             order = order_service.create_order(session, data, actor=users[Role.OPERATOR])
         street = order.street
         steps = rng.choice((0, 1, 2, 2, 3))
-        if steps == 0 or street is None or street.code != JIYUQIAO:
-            continue  # the demo's handler account answers for 积玉桥街 only
-        with clock.frozen(start + timedelta(minutes=20)):
-            _act(session, order, Action.DISPATCH, users[Role.DISPATCHER], unit_id=street.id)
+        handler: User | None = users[Role.HANDLER]
+        if order.status is Status.DISPATCHED:
+            handler, steps = _answerer(order, staff), max(steps, 1)
+        elif steps == 0 or street is None or street.code != JIYUQIAO:
+            continue  # the dispatcher's queue keeps the other streets' orders
+        else:
+            with clock.frozen(start + timedelta(minutes=20)):
+                _act(session, order, Action.DISPATCH, users[Role.DISPATCHER], unit_id=street.id)
         if steps == 1 and start < now - timedelta(hours=3):
             steps = 2  # left unsigned only when just dispatched
+        if handler is None:
+            continue
         with clock.frozen(start + timedelta(minutes=50)):
             if steps >= 2:
-                _act(session, order, Action.SIGN, users[Role.HANDLER])
+                _act(session, order, Action.SIGN, handler)
             if steps >= 3:
-                _act(session, order, Action.HANDLE, users[Role.HANDLER], note="已联系市民，正在协调处理。")
+                _act(session, order, Action.HANDLE, handler, note="已联系市民，正在协调处理。")
     session.flush()
 
 
@@ -388,6 +390,12 @@ def _build_dispatch_story(session: Session, users: dict[Role, User], colleagues:
     session.flush()
 
 
+def has_data(db: Database) -> bool:
+    """Whether the database already holds units (a loaded demo or a city's own map)."""
+    with db.read() as session:
+        return session.scalar(select(Unit.id).limit(1)) is not None
+
+
 def load(db: Database, *, if_empty: bool = False) -> bool:
     """Load the demo; returns False (and changes nothing) when units exist and ``if_empty`` is set.
 
@@ -402,11 +410,12 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_routing(session, units)
         users, colleagues = _build_users(session, units)
         _build_posts(session)
-        _build_orders(session, users, units)
-        _build_live_orders(session, users, units)
-        _build_dispatch_story(session, users, colleagues, units)
+        # Every unit's people first: an order routing dispatches by itself is signed by its unit's handler.
         staff = build_staff(session, units, [*users.values(), *colleagues.values()], grid_street=JIYUQIAO,
                             password=DEMO_PASSWORD)
+        _build_orders(session, users, units, staff)
+        _build_live_orders(session, users, units, staff)
+        _build_dispatch_story(session, users, colleagues, units)
         first, last = year.build_year(session, units, users, staff)
         rounds.build_rounds(session, staff, first=first, last=last)
     return True

@@ -21,7 +21,9 @@ from minhu.org.roles import Role, UnitKind
 
 # Department code suffix → login name stem (pinyin), for the departments without a named persona.
 DEPARTMENT_LOGINS = {"城管": "chengguan", "住建": "zhujian", "市监": "shijian", "环保": "huanbao", "交管": "jiaoguan",
-                     "水务": "shuiwu", "人社": "renshe", "教育": "jiaoyu", "卫健": "weijian", "房管": "fangguan"}
+                     "水务": "shuiwu", "人社": "renshe", "教育": "jiaoyu", "卫健": "weijian", "房管": "fangguan",
+                     "公安": "gongan", "应急": "yingji", "消防": "xiaofang", "民政": "minzheng", "交通": "jiaotong",
+                     "文旅": "wenlv", "规划": "guihua", "医保": "yibao"}
 HANDLER_KINDS = (UnitKind.STREET, UnitKind.ENFORCEMENT, UnitKind.DEPARTMENT, UnitKind.PROPERTY, UnitKind.COMMUNITY)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈"
 _GIVEN = ("伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华",

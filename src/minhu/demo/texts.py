@@ -1,5 +1,6 @@
-"""Words for the demo's year of orders: titles and requests written from templates per first-level category,
-filled with the category's own keywords and the place, and the notes handlers and reviewers leave on the way.
+"""Words for the demo's year of orders: titles and requests written from templates per order type and category
+(first level, or second where the first is too broad), filled with the category's own keywords and the place,
+and the notes handlers and reviewers leave on the way.
 
 Written for the demo; nothing here is copied from real orders.
 """
@@ -7,37 +8,60 @@ Written for the demo; nothing here is copied from real orders.
 from __future__ import annotations
 
 import random
+import re
 
-# {kw}/{kw2}: keywords of the order's category; {place}: community or estate; {since}: how long it has lasted.
-TITLES = ("{place}{kw}问题", "反映{place}{kw}", "{kw}，希望尽快解决", "{place}附近{kw}", "关于{kw}的诉求",
-          "{kw}长期得不到解决")
+from minhu.orders.enums import OrderType
+
+# {kw}/{kw2}: two different keywords of the order's category; {place}: the community's name; {spot}: the place
+# with a word of where (附近, 一带) or none — templates that say where themselves take {place}, so no place is
+# named twice ("附近附近"); {since}: how long it has lasted.
+TITLES: dict[OrderType, tuple[str, ...]] = {
+    OrderType.COMPLAINT: ("{spot}{kw}问题", "反映{spot}{kw}", "{kw}，希望尽快解决", "关于{kw}的投诉",
+                          "{kw}长期得不到解决"),
+    OrderType.HELP: ("{spot}{kw}，请帮忙解决", "求助：{spot}{kw}", "{kw}，请求协调处理"),
+    OrderType.REPORT: ("反映{spot}{kw}", "{spot}存在{kw}问题", "{spot}{kw}，请查处"),
+    OrderType.SUGGESTION: ("关于{kw}的建议", "建议解决{spot}{kw}问题", "建议加强{kw}管理"),
+}
+# Matters that cannot wait (电梯困人, 燃气泄漏, 火情 …): a call for help now, never a suggestion.
+URGENT_TITLES = ("{spot}{kw}，请求紧急处置", "紧急求助：{spot}{kw}", "{spot}{kw}，请马上派人")
+URGENT_CONTENT = ("{spot}{kw}，情况紧急，请立即派人到现场处置！", "{spot}{kw}，现场有老人和孩子，请马上处理。",
+                  "刚刚发现{spot}{kw}，已经通知物业，请相关部门尽快赶到现场。")
+SUGGESTION_CONTENT = ("{spot}{kw}的问题{since}，居民反映较多，建议有关部门统筹研究、完善管理。",
+                      "关于{kw}提一点建议：{place}一带情况比较突出，建议加强日常管理并定期检查。",
+                      "建议在{place}一带解决{kw}的问题，方便居民生活。")
 CONTENT: dict[str, tuple[str, ...]] = {
-    "01": ("{place}{kw}的问题{since}了，找过物业和社区都没有结果，希望有关部门督促处理。",
+    "01": ("{spot}{kw}的问题{since}，找过物业和社区都没有结果，希望有关部门督促处理。",
            "我们{place}的住户反映{kw}，{kw2}也一直没有说法，请相关部门给个明确答复。",
-           "{place}{kw}，影响几十户居民正常生活，{since}，请尽快协调解决。"),
+           "{spot}{kw}，影响几十户居民正常生活，{since}，请尽快协调解决。"),
     "02": ("{place}附近{kw}，{since}，晚上根本没法休息，请环保或执法部门查处。",
-           "{place}有{kw}的情况，{kw2}也很明显，居民意见很大，请派人到现场看看。",
+           "{spot}有{kw}的情况，{kw2}也很明显，居民意见很大，请派人到现场看看。",
            "反映{kw}：{place}一带{since}，希望加强监管。"),
-    "03": ("{place}路段{kw}，{since}，上下班出行很不方便，请交管部门处理。",
+    "03": ("{place}附近路段{kw}，{since}，上下班出行很不方便，请交通部门处理。",
            "{place}门口经常{kw}，{kw2}，存在安全隐患，希望加强管理。",
-           "建议解决{place}{kw}的问题，早晚高峰尤其严重。"),
+           "{spot}{kw}的问题早晚高峰尤其严重，希望尽快解决。"),
     "04": ("孩子在{place}附近上学，关于{kw}有疑问，{kw2}的情况希望教育部门核实。",
-           "反映{kw}：{since}，家长们多次反映没有结果。", "咨询并反映{kw}的问题，学校的说法和政策不一致。"),
+           "反映{kw}：{since}，家长们多次反映没有结果。", "反映{kw}的问题，学校的说法和政策不一致。"),
     "05": ("我在{place}附近一家单位工作，{kw}，{since}，请人社部门帮忙维权。",
            "反映{kw}：单位以各种理由推脱，{kw2}也没有落实。", "关于{kw}，多次找单位协商未果，请求协调。"),
     "06": ("在{place}附近一家店消费，遇到{kw}，商家拒不处理，请求帮助。",
            "{place}的商户{kw}，{kw2}，请市场监管部门查处。", "反映{kw}：{since}，商家联系不上。"),
-    "07": ("{place}{kw}，{since}，担心影响健康，请卫健部门处理。", "反映{kw}：{kw2}的情况希望有关部门核实。",
+    "07": ("{spot}{kw}，{since}，担心影响健康，请卫健部门处理。", "反映{kw}：{kw2}的情况希望有关部门核实。",
            "{place}楼栋周边{kw}，居民反映强烈。"),
-    "08": ("{place}{kw}，{since}，影响市容和通行，请城管部门处理。",
+    "08": ("{spot}{kw}，{since}，影响市容和通行，请城管部门处理。",
            "{place}一带{kw}，{kw2}，多次反映仍然存在，希望彻底整治。",
-           "巡查发现{place}{kw}，需要尽快处置。", "{place}门口{kw}，行人只能绕行，请派人清理。"),
-    "09": ("{place}{kw}，存在安全隐患，{since}，请尽快排查处置。",
-           "反映{place}{kw}，{kw2}，担心出事，希望有关部门到现场。", "{place}楼道里{kw}，老人孩子进出很危险。"),
+           "巡查发现{spot}{kw}，需要尽快处置。", "{place}门口{kw}，行人只能绕行，请派人清理。"),
+    "09": ("{spot}{kw}，存在安全隐患，{since}，请尽快排查处置。",
+           "反映{spot}{kw}，{kw2}，担心出事，希望有关部门到现场。", "{place}楼道里{kw}，老人孩子进出很危险。"),
+    # 社会治安 (盗窃、黄赌毒、诈骗): for the police, not a matter of hidden dangers in the stairwell.
+    "0905": ("{spot}{kw}的情况{since}，居民很担心，请公安机关依法查处。",
+             "反映{kw}：{place}一带{since}，希望警方加强巡逻和打击。", "举报{spot}{kw}，{kw2}，请尽快核查。"),
+    "0906": ("办理{kw}遇到困难，{kw2}的手续跑了好几次还没办好，请帮忙协调。", "反映{kw}：{since}，窗口说要等通知。"),
+    "0907": ("{spot}{kw}，{since}，双方协商不成，请社区帮忙调解。",
+             "反映{kw}：{kw2}，多次沟通没有结果，希望有人出面协调。"),
     "10": ("在{place}附近购买商品遇到{kw}，请市场监管部门查处。", "{place}的商家{kw}，{kw2}，消费者权益受损。",
            "反映{kw}：{since}，商家态度恶劣。"),
     "11": ("家住{place}，家里老人{kw}的事情想问怎么办理，{since}还没有办下来。",
-           "反映{kw}：社区说要等通知，{since}，希望加快办理。", "{place}居民咨询并反映{kw}的问题。"),
+           "反映{kw}：社区说要等通知，{since}，希望加快办理。", "{place}居民反映{kw}的问题。"),
     "12": ("反映{kw}：{since}，相关补贴一直没有落实。", "关于{kw}，请有关部门核实处理。"),
     "13": ("到窗口办事遇到{kw}，{kw2}，跑了好几次，希望改进。", "反映{kw}：{since}，办事效率太低。"),
     "14": ("咨询{kw}的相关政策，{kw2}需要准备哪些材料？", "想了解{kw}，在哪里办理、需要多长时间？",
@@ -45,7 +69,8 @@ CONTENT: dict[str, tuple[str, ...]] = {
     "99": ("反映{kw}：{place}一带的问题涉及多个方面，{since}，请协调处理。",),
 }
 SINCE = ("已经持续一周", "快半个月了", "已经好几天", "一个多月了", "反复出现", "从上个月开始", "三天了", "前天开始")
-PLACES_SUFFIX = ("", "小区", "附近", "门口", "一带")
+SPOT_SUFFIX = ("", "附近", "一带")
+CONSULT_TITLES = ("咨询{kw}", "关于{kw}的咨询")
 
 HANDLE_NOTES = ("已联系市民，约定时间到现场核实。", "已到现场查看，正在协调相关单位处理。",
                 "已电话联系市民了解诉求，正在办理。",
@@ -83,15 +108,38 @@ CITIZEN_SUFFIX = ("先生", "女士", "先生", "女士", "阿姨", "师傅")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁"
 
 
-def request_text(rng: random.Random, first_level: str, keywords: list[str], place: str) -> tuple[str, str]:
-    """A title and a request for an order of a category with ``keywords`` (first level ``first_level``)."""
+def request_text(rng: random.Random, code: str, keywords: list[str], place: str, *, order_type: OrderType,
+                 immediate: bool = False) -> tuple[str, str]:
+    """A title and a request for an order of type ``order_type`` in the category ``code`` with ``keywords``;
+    ``immediate`` for a matter that cannot wait (its words call for help now)."""
     kw = rng.choice(keywords) if keywords else "相关问题"
-    kw2 = rng.choice(keywords) if keywords else "其他情况"
-    spot = place + rng.choice(PLACES_SUFFIX) if place else "我家附近"
-    fields = {"kw": kw, "kw2": kw2, "place": spot, "since": rng.choice(SINCE)}
-    title = rng.choice(TITLES).format(**fields)[:60]
-    content = rng.choice(CONTENT.get(first_level, CONTENT["99"])).format(**fields)
-    return title, content
+    others = [k for k in keywords if k != kw]
+    kw2 = rng.choice(others) if others else "其他情况"
+    spot = place + rng.choice(SPOT_SUFFIX) if place else "我家附近"
+    fields = {"kw": kw, "kw2": kw2, "place": place or "我家", "spot": spot, "since": rng.choice(SINCE)}
+    titles: tuple[str, ...]
+    contents: tuple[str, ...]
+    if immediate:
+        titles, contents = URGENT_TITLES, URGENT_CONTENT
+    elif order_type is OrderType.CONSULTATION:
+        titles, contents = CONSULT_TITLES, CONTENT["14"]
+    elif order_type is OrderType.SUGGESTION:
+        titles, contents = TITLES[order_type], SUGGESTION_CONTENT
+    else:
+        titles = TITLES.get(order_type, TITLES[OrderType.COMPLAINT])
+        contents = CONTENT.get(code[:4]) or CONTENT.get(code[:2], CONTENT["99"])
+    title = rng.choice(titles).format(**fields)
+    content = rng.choice(contents).format(**fields)
+    return _once(title)[:60], _once(content)
+
+
+# A keyword that begins as the place ends (锦江社区 + 社区工作人员), or ends as the template goes on (质量问题 + 问题),
+# says the word once.
+_TWICE = re.compile(r"(社区|附近|一带|问题)\1")
+
+
+def _once(text: str) -> str:
+    return _TWICE.sub(r"\1", text)
 
 
 def citizen_name(rng: random.Random) -> str:

@@ -66,6 +66,10 @@ CHANNELS = ((Channel.HOTLINE, 66), (Channel.WEB_BOARD, 13), (Channel.MOBILE, 13)
             (Channel.API, 5))
 HOURS = (0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 6, 6, 5, 3, 4, 5, 5, 4.5, 4, 3, 3.5, 3.5, 2.5, 1.5, 0.6)
 PATROL_KINDS = frozenset({OwnerKind.COMMUNITY, OwnerKind.ENFORCEMENT, OwnerKind.STREET, OwnerKind.PROPERTY})
+ORDER_TYPES = (OrderType.COMPLAINT, OrderType.HELP, OrderType.REPORT, OrderType.SUGGESTION)
+TYPE_WEIGHTS: dict[LimitClass | None, tuple[int, ...]] = {
+    None: (50, 30, 10, 10), LimitClass.IMMEDIATE: (30, 70, 0, 0), LimitClass.URGENT: (50, 40, 10, 0)}
+TYPE_WEIGHTS_BY_CODE = {"0905": (30, 0, 70, 0)}  # 社会治安: thefts, gambling, drugs and fraud are reported
 WHISTLED = ("420106-D-城管", "420106-D-市监", "420106-D-环保", "420106-D-住建")
 
 
@@ -224,6 +228,9 @@ class _Year:
     # --- one order ------------------------------------------------------------------------------
 
     def _owner(self, category: Category, street: Unit, community: Unit, grid: Unit, patrol: bool) -> Unit | None:
+        ruled = self.department_of.get(category.code)
+        if ruled is not None:  # the duty list names a department, whatever level the catalog gives it
+            return self.by_id[ruled]
         kind = category.owner_kind
         if kind is OwnerKind.COMMUNITY:
             # Where the grid has a worker with an account, the grid takes what its worker can solve.
@@ -236,16 +243,18 @@ class _Year:
             return self.enforcement_of.get(street.id, street)
         if kind is OwnerKind.STREET:
             return street
-        department = self.department_of.get(category.code)
-        return self.by_id[department] if department is not None else None
+        return None
 
     def _type(self, category: Category, patrol: bool) -> OrderType:
+        """What the citizen calls it: a matter that cannot wait is a call for help or a complaint, never a
+        suggestion; what only the police pursue is mostly reported (举报)."""
         if category.limit_class is LimitClass.CONSULT:
             return OrderType.CONSULTATION
         if patrol:
             return OrderType.REPORT if self.rng.random() < 0.6 else OrderType.HELP
-        return self.rng.choices((OrderType.COMPLAINT, OrderType.HELP, OrderType.REPORT, OrderType.SUGGESTION),
-                                weights=(50, 30, 10, 10))[0]
+        weights = TYPE_WEIGHTS.get(category.limit_class) or TYPE_WEIGHTS_BY_CODE.get(category.code[:4]) \
+            or TYPE_WEIGHTS[None]
+        return self.rng.choices(ORDER_TYPES, weights=weights)[0]
 
     def _urgency(self, category: Category) -> Urgency:
         chance = self.rng.random()
@@ -278,7 +287,9 @@ class _Year:
         creator = worker or (self.operator if channel in (Channel.HOTLINE, Channel.GRID_PATROL) else None)
         status = Status.ACCEPTED if creator is self.operator else Status.NEW
         lon, lat = self._point(grid)
-        title, content = texts.request_text(rng, category.code[:2], category.keywords, community.name)
+        title, content = texts.request_text(rng, category.code, category.keywords, community.name,
+                                            order_type=order_type,
+                                            immediate=category.limit_class is LimitClass.IMMEDIATE)
         values = bulk.base_values()
         values.update(
             channel=channel, type=order_type, urgency=urgency, status=Status.ARCHIVED,
@@ -321,7 +332,9 @@ class _Year:
         category = next(c for c in self.categories if c.code == first["category_code"])
         owner = self.by_id[first["owner_unit_id"]]
         community = self.by_id[first["community_id"]]
-        title, content = texts.request_text(self.rng, category.code[:2], category.keywords, community.name)
+        title, content = texts.request_text(self.rng, category.code, category.keywords, community.name,
+                                            order_type=first["type"],
+                                            immediate=category.limit_class is LimitClass.IMMEDIATE)
         # Drawn, though the citizen is the first one's, so the rest of the year keeps its draws.
         texts.citizen_name(self.rng), self.rng.randrange(10**9)
         values = {**first, "title": title, "content": content, "channel": Channel.HOTLINE,

@@ -23,6 +23,7 @@ class LocationSource(StrEnum):
 
     COORDINATES = "coordinates"
     ADDRESS = "address"
+    REPORTER = "reporter"  # no coordinates: a grid worker's own report stands in their grid
 
 
 class ZoneKind(StrEnum):

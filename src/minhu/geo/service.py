@@ -8,13 +8,16 @@ itself forgets its copy at once. Intake places every order, so the read is not r
 
 from __future__ import annotations
 
+import hashlib
+import random
 import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -147,23 +150,70 @@ class Placement:
     units: dict[int, Unit]  # the located street, community and grid, by id (detached)
 
 
-def place(session: Session, *, lon: float | None, lat: float | None, address: str | None) -> Placement | None:
+def place(session: Session, *, lon: float | None, lat: float | None, address: str | None,
+          home_grid_id: int | None = None, spread_key: str = "") -> Placement | None:
     """Coordinates when given (exact), else the best gazetteer match of the address; None when neither
-    says anything (or the map is empty)."""
+    says anything (or the map is empty).
+
+    An address that names a community is a place a few hundred metres wide: the order's point is drawn
+    inside the community from ``spread_key`` (what the request says), so requests matched to one community
+    stand apart on the map, each always at the same point. ``home_grid_id`` is the grid of a grid worker
+    reporting from their own patrol: without coordinates the report stands in that grid, unless its address
+    names a place outside it.
+    """
     state = map_state(session)
     if state.index.empty:
         return None
     if lon is not None and lat is not None:
         where = state.index.locate(lon, lat)
         return Placement(where, LocationSource.COORDINATES, 1.0, lon, lat, _units_of(state, where))
-    if address:
-        candidates = state.gazetteer.geocode(address, limit=1)
-        if candidates and candidates[0].confidence >= MIN_ADDRESS_CONFIDENCE:
-            best = candidates[0]
-            where = coarsen(state.index.locate(best.lon, best.lat), best.kind)
-            return Placement(where, LocationSource.ADDRESS, best.confidence, best.lon, best.lat,
-                             _units_of(state, where))
-    return None
+    found = _by_address(state, address, spread_key) if address else None
+    home = state.units.get(home_grid_id) if home_grid_id is not None else None
+    if home is not None and home.geometry and (found is None or _holds(state, found.location, home)):
+        at_lon, at_lat = point_inside(home.geometry, spread_key or address or "")
+        where = state.index.locate(at_lon, at_lat)
+        if where.grid is not None and where.grid.id == home.id:
+            return Placement(where, LocationSource.REPORTER, 1.0, at_lon, at_lat, _units_of(state, where))
+    return found
+
+
+def _by_address(state: MapState, address: str, spread_key: str) -> Placement | None:
+    candidates = state.gazetteer.geocode(address, limit=1)
+    if not candidates or candidates[0].confidence < MIN_ADDRESS_CONFIDENCE:
+        return None
+    best = candidates[0]
+    where = coarsen(state.index.locate(best.lon, best.lat), best.kind)
+    at_lon, at_lat = best.lon, best.lat
+    community = state.units.get(where.community.id) if where.community is not None and where.grid is None else None
+    if community is not None and community.geometry:
+        at_lon, at_lat = point_inside(community.geometry, f"{address}\n{spread_key}")
+    return Placement(where, LocationSource.ADDRESS, best.confidence, at_lon, at_lat, _units_of(state, where))
+
+
+def _holds(state: MapState, location: Location, grid: Unit) -> bool:
+    """Whether an address names a wider place (a street, a community) that holds ``grid``; an address
+    pinned to a grid already says where the report stands."""
+    if location.grid is not None:
+        return False
+    finest = location.finest
+    outer = state.units.get(finest.id) if finest is not None else None
+    return outer is not None and grid.is_within(outer)
+
+
+SPREAD_TRIES = 50
+
+
+def point_inside(geometry: dict[str, Any], key: str) -> tuple[float, float]:
+    """A point inside ``geometry`` drawn from ``key``: the same key gives the same point, others others."""
+    area = shape(geometry)
+    min_x, min_y, max_x, max_y = area.bounds
+    draw = random.Random(hashlib.sha256(key.encode()).digest())
+    for _ in range(SPREAD_TRIES):
+        point = Point(draw.uniform(min_x, max_x), draw.uniform(min_y, max_y))
+        if area.contains(point):
+            return round(point.x, 6), round(point.y, 6)
+    inner = area.representative_point()
+    return round(inner.x, 6), round(inner.y, 6)
 
 
 def _units_of(state: MapState, where: Location) -> dict[int, Unit]:

@@ -98,7 +98,7 @@ def order_points(session: Session, viewer: User, *, statuses: list[Status] | Non
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                  "properties": {"number": number, "title": title, "status": status.value,
                                 "status_label": STATUS_LABELS[status],
-                                "inferred": source is not None and source.value == "address", "light": light}}
+                                "inferred": source is not None and source.value != "coordinates", "light": light}}
                 for number, title, status, lon, lat, source, light in rows]
     return {"type": "FeatureCollection", "features": features}
 

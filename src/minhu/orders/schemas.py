@@ -205,7 +205,8 @@ class OrderPlace(BaseModel):
     street: UnitBrief | None
     community: UnitBrief | None
     grid: UnitBrief | None
-    source: LocationSource | None = Field(description="coordinates：按坐标；address：按地址匹配")
+    source: LocationSource | None = Field(
+        description="coordinates：按坐标；address：按地址匹配；reporter：网格员上报未给坐标，定在其网格内")
     confidence: float | None
     inside: bool | None = Field(description="是否在辖区内（无位置信息时为空）")
 

@@ -108,14 +108,17 @@ class PlacedOrder:
     route: routing.Route | None = None
 
 
-def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
-    """Locate a new order (coordinates, else address) and route it: categories, grade, owner.
+def place_order(session: Session, data: OrderCreate, *, reporter: User | None = None) -> PlacedOrder:
+    """Locate a new order (coordinates, else address; a grid worker's own report without coordinates, in
+    the ``reporter``'s grid) and route it: categories, grade, owner.
 
     Callers on the hot path do this in a read session, so the writer's lock never waits on it —
     the first order after a map change rebuilds the spatial index here, and classifying takes a
     few milliseconds.
     """
-    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address)
+    home = reporter.unit_id if reporter is not None and reporter.role is Role.GRIDWORKER else None
+    placement = geo_service.place(session, lon=data.longitude, lat=data.latitude, address=data.address,
+                                  home_grid_id=home, spread_key=f"{data.title}\n{data.content}")
     units = placement.units if placement is not None else {}
     where = placement.location if placement is not None else None
 
@@ -142,7 +145,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     now = clock.now()
     status = Status.ACCEPTED if actor is not None and actor.role in INTAKE_ROLES else Status.NEW
     owner = _intake_unit(session, actor)
-    placed = placed or place_order(session, data)
+    placed = placed or place_order(session, data, reporter=actor)
     # The number is drawn just before the inserts: on PostgreSQL its sequence row stays locked until
     # commit, and every concurrent create waits on it.
     values: dict[str, Any] = {
@@ -249,8 +252,8 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
 
 
 def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:
-    """The order's columns for where it stands. An address match also gives the order its point, so it
-    shows on the map; ``location_source`` says the point was inferred, not given."""
+    """The order's columns for where it stands. An address match (or a grid worker's grid) also gives the
+    order its point, so it shows on the map; ``location_source`` says the point was inferred, not given."""
     if placement is None:
         return {"street_id": None, "community_id": None, "grid_id": None, "place_unit_id": None,
                 "location_source": None, "location_confidence": None}
@@ -263,7 +266,7 @@ def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]
         "place_unit_id": finest.id if finest else None,
         "location_source": placement.source, "location_confidence": placement.confidence,
     }
-    if placement.source is LocationSource.ADDRESS:
+    if placement.source is not LocationSource.COORDINATES:
         values["latitude"], values["longitude"] = placement.lat, placement.lon
     return values
 
@@ -283,7 +286,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     """
     if key is None:
         with db.read() as session:
-            placed = place_order(session, data)
+            placed = place_order(session, data, reporter=actor)
         with db.transaction() as session:
             return create_order(session, data, actor=actor, placed=placed), True
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
@@ -296,7 +299,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
                 return first, False
-            placed = place_order(session, data)
+            placed = place_order(session, data, reporter=actor)
         try:
             with db.transaction() as session:
                 return create_order(session, data, actor=actor, claim=claim, placed=placed), True
