@@ -26,6 +26,7 @@ from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.deadlines.service import forget_deadlines
+from minhu.dispatch import notices as dispatch_notices
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
@@ -146,6 +147,7 @@ def _evaluation() -> None:
                               retry_minutes=defaults.callback_retry_minutes)
     rating_links.configure(days=defaults.rating_link_days)
     evaluation_listeners.install()
+    dispatch_notices.install()
 
 
 @pytest.fixture(autouse=True)

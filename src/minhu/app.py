@@ -19,6 +19,7 @@ from minhu.core.db import Database
 from minhu.deadlines import service as deadlines
 from minhu.deadlines.models import LIMIT_LABELS
 from minhu.dispatch import api as dispatch_api
+from minhu.dispatch import notices as dispatch_notices
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                               retry_minutes=settings.callback_retry_minutes)
     rating_links.configure(days=settings.rating_link_days)
     evaluation_listeners.install()
+    dispatch_notices.install()
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

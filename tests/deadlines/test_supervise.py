@@ -82,9 +82,10 @@ def test_the_admin_sees_the_policy_enters_a_day_and_a_bad_policy_loads_nothing(c
                                                        "day": "2027-01-02", "kind": "holiday"}).status_code == 403
 
 
-def _messages_to(db, user):
+def _messages_to(db, user, template):
     with db.read() as s:
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id)
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                                          OutboxMessage.template_key == template)
                               .order_by(OutboxMessage.id)))
 
 
@@ -96,7 +97,7 @@ def test_a_leaders_urge_reaches_the_handler_with_the_leaders_name_and_words(clie
     client.post(f"/orders/{order.number}/supervision", data={
         "csrf_token": csrf_of(page), "action": "urge", "note": "请本周内解决并回复"}, follow_redirects=True)
 
-    sent = {m.channel: m for m in _messages_to(db, world.handler)}
+    sent = {m.channel: m for m in _messages_to(db, world.handler, "order.urged")}
     assert set(sent) == {NotifyChannel.INBOX, NotifyChannel.EMAIL, NotifyChannel.SMS}
     instruction = f"【领导批示】{world.leader.full_name}：请本周内解决并回复"
     assert instruction in sent[NotifyChannel.INBOX].body
@@ -120,7 +121,7 @@ def test_a_dispatchers_urge_through_the_api_carries_their_words_and_a_supervisio
     urged = client.post(f"/api/v1/orders/{order.number}/urge", json={"note": "市民第三次来电，请今天联系"},
                         headers=token_for(world.dispatcher))
     assert urged.status_code == 200, urged.text
-    inbox = next(m for m in _messages_to(db, world.handler) if m.channel is NotifyChannel.INBOX)
+    inbox = next(m for m in _messages_to(db, world.handler, "order.urged") if m.channel is NotifyChannel.INBOX)
     assert f"【催办】{world.dispatcher.full_name}：市民第三次来电，请今天联系" in inbox.body
 
     due = clock.now() + timedelta(days=2)
@@ -128,7 +129,7 @@ def test_a_dispatchers_urge_through_the_api_carries_their_words_and_a_supervisio
                              json={"note": "列入区级督办，周五前办结", "due_at": due.isoformat()},
                              headers=token_for(world.leader))
     assert supervised.status_code == 200, supervised.text
-    notice = next(m for m in _messages_to(db, street_leader) if m.channel is NotifyChannel.INBOX)
+    notice = next(m for m in _messages_to(db, street_leader, "order.supervised") if m.channel is NotifyChannel.INBOX)
     assert f"【领导批示】{world.leader.full_name}：列入区级督办，周五前办结" in notice.body
     assert f"督办时限为 {due.astimezone(clock.city_tz()):%Y-%m-%d %H:%M}" in notice.body
     assert "超期未办结" not in notice.subject + notice.body
