@@ -15,8 +15,8 @@ from minhu.org.models import Unit
 from minhu.org.roles import Role
 from minhu.supervision import setup
 from tests.factories import PASSWORD, make_order
-from tests.notify.helpers import POLICY, give_addresses
 from tests.intake.test_pages import csrf_of, login
+from tests.notify.helpers import POLICY, give_addresses
 
 
 def test_a_leader_urges_and_supervises_on_the_order_page(client, db, world):
