@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from minhu.core import clock
@@ -26,7 +28,7 @@ def inbox_of(db, user) -> list[OutboxMessage]:
                               .order_by(OutboxMessage.id)))
 
 
-def shown(when) -> str:
+def shown(when: datetime) -> str:
     return when.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
 
 
