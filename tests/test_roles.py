@@ -4,7 +4,7 @@ let that role see and do — no more, no less — so the page cannot drift from 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,13 @@ from minhu.orders import queries
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import ACTION_LABELS, TRANSITIONS, Action
 from minhu.org.models import User
-from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role
+from minhu.org.roles import ROLE_LABELS, Role
 from minhu.people import permissions as people_permissions
 from minhu.routing import permissions as routing_permissions
 from minhu.supervision import pages as supervision_pages
 from minhu.supervision import service as supervision_service
 from tests.factories import World, act, make_order
+from tests.intake.test_pages import login
 
 ROLES_PAGE = Path(__file__).resolve().parents[1] / "docs" / "roles.md"
 ROW = re.compile(r"^\| `(?P<role>[a-z]+)` \| (?P<label>[^|]+) \| (?P<sees>[^|]+) \| (?P<does>[^|]+) \|$", re.M)
@@ -109,25 +110,29 @@ def _table() -> dict[Role, tuple[str, set[str], set[str]]]:
     return rows
 
 
+def person(world: World, role: Role) -> User:
+    """The world's one person of ``role``."""
+    return {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler,
+            Role.GRIDWORKER: world.gridworker, Role.LEADER: world.leader, Role.REVIEWER: world.reviewer,
+            Role.ADMIN: world.admin}[role]
+
+
 @pytest.fixture
-def probes(db, world: World, client, token_for) -> dict[Role, Probe]:
+def probes(db, world: World, client, token_for) -> Iterator[dict[Role, Probe]]:
     at_street = make_order(db, world, upto=Action.SIGN)
     on_grid = make_order(db, world, upto=None)
     act(db, on_grid.number, Action.DISPATCH, world.dispatcher, unit_id=world.grid.id)
     act(db, on_grid.number, Action.SIGN, world.gridworker)
-    people = {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler,
-              Role.GRIDWORKER: world.gridworker, Role.LEADER: world.leader, Role.REVIEWER: world.reviewer,
-              Role.ADMIN: world.admin}
     found: dict[Role, Probe] = {}
     with db.read() as session:
-        for role, user in people.items():
+        for role in Role:
+            user = person(world, role)
             reader = session.get_one(User, user.id)
-            number = on_grid.number if reader.unit.kind in DISPATCHABLE_KINDS and reader.unit.id == world.grid.id \
-                else at_street.number
+            number = on_grid.number if reader.unit_id == world.grid.id else at_street.number
             order = queries.get_visible(session, number, viewer=reader)
 
             def api(method: str, path: str, body: dict[str, Any], who: User = user) -> int:
-                return client.request(method, path, json=body, headers=token_for(who)).status_code
+                return int(client.request(method, path, json=body, headers=token_for(who)).status_code)
 
             found[role] = Probe(reader, order, api)
         yield found
@@ -144,11 +149,6 @@ def test_the_roles_page_says_what_each_role_sees_and_does(probes, role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_reads_the_rankings_the_bulletins_the_map_and_its_inbox(client, world, role):
-    from tests.intake.test_pages import login
-
-    login(client, {r: getattr(world, n) for r, n in [(Role.OPERATOR, "operator"), (Role.DISPATCHER, "dispatcher"),
-                                                        (Role.HANDLER, "handler"), (Role.GRIDWORKER, "gridworker"),
-                                                        (Role.LEADER, "leader"), (Role.REVIEWER, "reviewer"),
-                                                        (Role.ADMIN, "admin")]}[role])
+    login(client, person(world, role))
     for path in ("/rankings", "/bulletins", "/map", "/inbox"):
         assert client.get(path).status_code == 200, path
