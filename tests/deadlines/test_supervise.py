@@ -94,6 +94,8 @@ def test_a_leaders_urge_reaches_the_handler_with_the_leaders_name_and_words(clie
     order = make_order(db, world, upto=Action.SIGN)
     login(client, world.leader)
     page = client.get(f"/orders/{order.number}").text
+    assert "批示内容" in page
+    assert f"将以您的名义作为领导批示发给{world.street.name}的承办人" in page
     client.post(f"/orders/{order.number}/supervision", data={
         "csrf_token": csrf_of(page), "action": "urge", "note": "请本周内解决并回复"}, follow_redirects=True)
 
