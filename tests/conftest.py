@@ -20,16 +20,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
+from minhu import listeners
 from minhu.app import create_app
 from minhu.cli import app as cli_app
 from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.deadlines.service import forget_deadlines
-from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
-from minhu.interop import events as interop_events
 from minhu.models import load_all
 from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
@@ -146,8 +145,7 @@ def _evaluation() -> None:
     order_callbacks.configure(max_attempts=defaults.callback_max_attempts,
                               retry_minutes=defaults.callback_retry_minutes)
     rating_links.configure(days=defaults.rating_link_days)
-    evaluation_listeners.install()
-    interop_events.install()
+    listeners.install()
 
 
 @pytest.fixture(autouse=True)

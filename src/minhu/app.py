@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from minhu import listeners
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
@@ -23,7 +24,6 @@ from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
-from minhu.evaluation import listeners as evaluation_listeners
 from minhu.evaluation import pages as evaluation_pages
 from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
@@ -32,7 +32,6 @@ from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
 from minhu.intake import pages as intake_pages
-from minhu.interop import events as interop_events
 from minhu.interop import pages as interop_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
@@ -135,8 +134,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     order_callbacks.configure(max_attempts=settings.callback_max_attempts,
                               retry_minutes=settings.callback_retry_minutes)
     rating_links.configure(days=settings.rating_link_days)
-    evaluation_listeners.install()
-    interop_events.install()
+    listeners.install()
     database = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

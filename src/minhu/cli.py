@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from sqlalchemy.orm import Session
 
+from minhu import listeners
 from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import migrate
@@ -21,7 +22,6 @@ from minhu.demo import city, training
 from minhu.dispatch import cli as dispatch_cli
 from minhu.evaluation import bulletin_cli
 from minhu.evaluation import cli as evaluation_cli
-from minhu.interop import events as interop_events
 from minhu.map import cli as map_cli
 from minhu.notify import cli as notify_cli
 from minhu.notify import templates as notify_templates
@@ -65,7 +65,7 @@ def _configure() -> None:
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
     notify_templates.configure(site_url=settings.base_url)
-    interop_events.install()  # orders moved from the command line reach webhook subscribers too
+    listeners.install()  # orders moved from the command line tell the same people and systems as the pages
 
 
 def _log_to_stderr() -> None:

@@ -148,8 +148,8 @@ def test_the_cli_makes_a_bulletin_for_a_month_and_policy(run, db, city, tmp_path
     assert "没有考核口径 nowhere" in refused.output
 
 
-def test_a_leader_generates_a_bulletin_and_downloads_its_files_with_chinese_names(client, city, db):
-    login(client, city.world.leader)
+def test_a_dispatcher_generates_a_bulletin_and_downloads_its_files_with_chinese_names(client, city, db):
+    login(client, city.world.dispatcher)
     page = client.get("/bulletins/2026-10")
     assert page.status_code == 200
     assert TITLE in page.text
@@ -176,14 +176,20 @@ def test_a_leader_generates_a_bulletin_and_downloads_its_files_with_chinese_name
     assert load_workbook(io.BytesIO(workbook.content)).sheetnames[0] == "概况"
 
 
-def test_a_handler_reads_bulletins_but_may_not_generate_them(client, city):
-    login(client, city.world.handler)
+@pytest.mark.parametrize("role", ["handler", "leader"])
+def test_handlers_and_leaders_read_bulletins_but_may_not_generate_or_replace_them(client, city, db, role):
+    bulletin_archive.generate(db, period=OCTOBER, policy_ref=None, by="adm")
+    login(client, getattr(city.world, role))
     listing = client.get("/bulletins")
     assert listing.status_code == 200
+    assert TITLE in listing.text
     assert "生成通报" not in listing.text
+    assert "重新生成" not in client.get("/bulletins/2026-10").text
     refused = client.post("/bulletins", data={"csrf_token": csrf_of(client.get("/orders").text),
                                               "period": "2026-10"})
     assert refused.status_code == 403
+    with db.read() as session:
+        assert bulletin_archive.get(session, "2026-10", None).generated_by == "adm"
 
 
 def test_the_api_lists_bulletins_and_gives_a_months_figures(client, city, db, token_for):

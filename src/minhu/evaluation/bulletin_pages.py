@@ -21,14 +21,19 @@ from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
-# Everyone signed in reads the bulletin (it is circulated to every unit); the centre and leaders make it.
-GENERATORS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER})
+# Everyone signed in reads the bulletin (it is circulated to every unit). The centre makes it: generating again
+# replaces the archived bulletin with the current figures, so leaders, who are judged by it, only read it.
+GENERATORS = frozenset({Role.ADMIN, Role.DISPATCHER})
 PolicyParam = Annotated[str | None, Query(max_length=60)]
 
 
+def may_generate(user: User) -> bool:
+    return user.role in GENERATORS
+
+
 def _require_generator(user: User) -> None:
-    if user.role not in GENERATORS:
-        raise Forbidden("只有指挥中心和领导可以生成通报", code="not_a_bulletin_maker")
+    if not may_generate(user):
+        raise Forbidden("只有指挥中心派单员和管理员可以生成通报", code="not_a_bulletin_maker")
 
 
 @router.get("/bulletins")
@@ -37,7 +42,7 @@ def list_bulletins(request: Request, user: PageUser, db: DB) -> Response:
         records = bulletin_archive.list_records(session)
         choices = policies.available(session)
     return render(request, "evaluation/bulletins.html", user=user, csrf=csrf_token(request), records=records,
-                  policies=choices, default_period=rates.last_month().key, may_generate=user.role in GENERATORS,
+                  policies=choices, default_period=rates.last_month().key, may_generate=may_generate(user),
                   scheduler=bulletin_archive.SCHEDULER, flashes=pop_flashes(request))
 
 
@@ -83,5 +88,5 @@ def show_bulletin(request: Request, period: str, user: PageUser, db: DB, policy:
     charts = {"trend": bulletin_charts.trend_svg(document), "scores": bulletin_charts.street_scores_svg(document)}
     return render(request, "evaluation/bulletin.html", user=user, csrf=csrf_token(request), b=document, fmt=fmt,
                   charts=charts, chart_data=bulletin_charts.echarts_data(document), record=record,
-                  scheduler=bulletin_archive.SCHEDULER, may_generate=user.role in GENERATORS,
+                  scheduler=bulletin_archive.SCHEDULER, may_generate=may_generate(user),
                   flashes=pop_flashes(request))

@@ -34,7 +34,7 @@ def inbox_page(request: Request, user: PageUser, db: DB) -> Response:
         items = queries.inbox(session, user)
         unread = queries.unread_count(session, user)
     return render(request, "notify/inbox.html", user=user, csrf=csrf_token(request), items=items, unread=unread,
-                  flashes=pop_flashes(request))
+                  site_url=templates.site_url(), flashes=pop_flashes(request))
 
 
 @router.get("/inbox/badge")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select, true
 
 from minhu.core import clock
+from minhu.core.errors import Forbidden
 from minhu.orders.enums import Grade
 from minhu.orders.models import OrderCall, WorkOrder
 from minhu.orders.states import OPEN_STATUSES, Action, Scope, Status, Transition, actions_from
@@ -106,9 +107,25 @@ def sees_full_phone(viewer: User, order: WorkOrder) -> bool:
     return viewer.role in PHONE_ROLES
 
 
+# Who may reveal a masked number to contact the citizen: the people handling the order in its owning unit (or
+# a unit above it). Leaders and administrators neither call citizens back nor handle orders: they never unmask.
+UNMASKING_ROLES = frozenset({Role.HANDLER, Role.GRIDWORKER})
+
+
 def may_unmask_phone(viewer: User, order: WorkOrder) -> bool:
-    """A handler may reveal the number to contact the citizen (logged), unless the order is confidential."""
-    return sees_full_phone(viewer, order) or (not order.confidential and may_see(viewer, order))
+    """The owning unit's handler may reveal the number (logged), unless the order is confidential."""
+    return sees_full_phone(viewer, order) or (viewer.role in UNMASKING_ROLES and not order.confidential
+                                              and order.owner_unit.is_within(viewer.unit))
+
+
+def check_unmask_phone(viewer: User, order: WorkOrder) -> None:
+    """Raises Forbidden: ``phone_confidential`` for a confidential order's handler, ``phone_forbidden`` for a
+    role or unit that does not contact the citizen."""
+    if may_unmask_phone(viewer, order):
+        return
+    if order.confidential and viewer.role in UNMASKING_ROLES:
+        raise Forbidden("保密工单不显示市民的完整电话", code="phone_confidential")
+    raise Forbidden("只有回访员、派单员、话务员和承办单位可以查看市民的完整电话", code="phone_forbidden")
 
 
 def sees_identity(viewer: User, order: WorkOrder) -> bool:

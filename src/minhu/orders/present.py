@@ -111,6 +111,7 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
         callback_attempts=order.callback_attempts, unreachable=order.unreachable,
         version=order.version, allowed_actions=allowed, can_attach=permissions.may_attach(viewer, order),
         can_supervise=permissions.may_supervise(viewer, order),
+        can_reveal_phone=bool(order.citizen_phone) and not full_phone and permissions.may_unmask_phone(viewer, order),
         routing=routing_read(decision) if sees_routing(viewer) else None,
         calls=[CallRead(unit_id=c.unit_id, unit_name=c.unit.name, called_at=c.called_at,
                         report_due_at=c.report_due_at, reported_at=c.reported_at, report=c.report, late=c.late)

@@ -294,6 +294,7 @@ class OrderRead(OrderBrief):
     allowed_actions: list[AllowedAction]
     can_attach: bool
     can_supervise: bool = Field(default=False, description="可以催办、督办")
+    can_reveal_phone: bool = Field(default=False, description="可以查看完整电话（记入留痕）")
     routing: RoutingRead | None = None
     calls: list[CallRead] = Field(default_factory=list, description="吹哨调度的单位及其报到")
     escalations: list[EscalationRead] = Field(default_factory=list, description="升级申请及其审核")

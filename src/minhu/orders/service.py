@@ -834,9 +834,9 @@ def add_attachment(session: Session, order: WorkOrder, *, actor: User | None, fi
 
 
 def reveal_phone(session: Session, order: WorkOrder, *, actor: User) -> str | None:
-    """The citizen's full number, with a trail entry naming who saw it. Raises Forbidden."""
-    if not permissions.may_unmask_phone(actor, order):
-        raise Forbidden("无权查看此工单的完整电话", code="phone_confidential")
+    """The citizen's full number, with a trail entry naming who saw it. Raises Forbidden (``phone_forbidden``,
+    ``phone_confidential``)."""
+    permissions.check_unmask_phone(actor, order)
     _append_event(session, order, Action.VIEW_PHONE, actor=actor, from_status=order.status,
                   payload={"role": ROLE_LABELS[actor.role]})
     session.flush()

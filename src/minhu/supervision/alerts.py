@@ -21,6 +21,9 @@ from minhu.supervision.models import SweepAction
 TEMPLATES = {SweepAction.URGE: "order.urge", SweepAction.OVERDUE: "order.red",
              SweepAction.SUPERVISE: "order.supervise", SweepAction.SIGN_TIMEOUT: "order.returned_to_dispatcher"}
 HANDLING_ROLES = (Role.HANDLER, Role.GRIDWORKER)
+# A person's 催办 and 督办 say who wrote what; a leader's instruction is a 批示.
+BY_HAND_TEMPLATES = {SweepAction.URGE: "order.urged", SweepAction.SUPERVISE: "order.supervised"}
+LEADER_HEADING = "领导批示"
 
 
 def _people(session: Session, unit: Unit, roles: Sequence[Role]) -> list[User]:
@@ -59,12 +62,17 @@ def notify(session: Session, order: WorkOrder, action: SweepAction, *, due_at: d
                           dedupe_key=dedupe_key)
 
 
-def notify_by_hand(session: Session, order: WorkOrder, action: SweepAction, *, at: datetime) -> int:
-    """A person's 催办 reaches the handling unit's people; a person's 督办, the unit's leaders."""
-    people = (_people(session, order.owner_unit, HANDLING_ROLES) if action is SweepAction.URGE
+def notify_by_hand(session: Session, order: WorkOrder, action: SweepAction, *, actor: User, note: str,
+                   due_at: datetime | None = None) -> int:
+    """A person's 催办 reaches the handling unit's people; a person's 督办 (until ``due_at``), the unit's leaders.
+    Either carries the person's name and words, not the sweep's text; a leader's is headed 领导批示."""
+    urging = action is SweepAction.URGE
+    people = (_people(session, order.owner_unit, HANDLING_ROLES) if urging
               else recipients.leaders_of(session, order.owner_unit))
-    due = order.finish_due_at or at
-    context = {"order_number": order.number, "order_title": order.title, "unit_name": order.owner_unit.name,
-               "deadline": due, "dispatched_at": order.dispatched_at or due}
-    return outbox.enqueue(session, template=TEMPLATES[action], context=context, recipients=people,
+    heading = LEADER_HEADING if actor.role is Role.LEADER else ("催办" if urging else "督办")
+    deadline = order.finish_due_at if urging else due_at
+    context = {"heading": heading, "author": actor.full_name, "note": note.strip(), "order_number": order.number,
+               "order_title": order.title, "unit_name": order.owner_unit.name,
+               "deadline": deadline if deadline is not None else "未设定"}
+    return outbox.enqueue(session, template=BY_HAND_TEMPLATES[action], context=context, recipients=people,
                           order_id=order.id)

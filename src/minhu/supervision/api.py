@@ -21,11 +21,12 @@ router = APIRouter(prefix="/api/v1", tags=["时限监管"])
 
 @router.post("/orders/{number}/urge", response_model=OrderRead, responses=ERRORS(401, 403, 404, 422))
 def urge(number: str, body: UrgeRequest, user: ApiUser, db: DB) -> OrderRead:
-    """催办: a message to the owning unit, recorded in the trail (centre and leaders)."""
+    """催办: a message to the owning unit's handlers in the caller's words and name (a leader's is headed 领导批示),
+    recorded in the trail (centre and leaders)."""
     with db.transaction() as session:
         order = queries.get_for_update(session, number, viewer=user)
         order_service.urge(session, order, actor=user, note=body.note)
-        alerts.notify_by_hand(session, order, SweepAction.URGE, at=clock.now())
+        alerts.notify_by_hand(session, order, SweepAction.URGE, actor=user, note=body.note)
         return present.order_read(order, user)
 
 
@@ -34,8 +35,9 @@ def supervise(number: str, body: SuperviseRequest, user: ApiUser, db: DB) -> Ord
     """督办: a formal supervision with its own deadline (centre and leaders)."""
     with db.transaction() as session:
         order = queries.get_for_update(session, number, viewer=user)
-        order_service.supervise(session, order, actor=user, note=body.note, due_at=body.due_at)
-        alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, at=clock.now())
+        supervision = order_service.supervise(session, order, actor=user, note=body.note, due_at=body.due_at)
+        alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, actor=user, note=body.note,
+                              due_at=supervision.due_at)
         return present.order_read(order, user)
 
 

@@ -73,13 +73,15 @@ def _city_instant(text: str) -> datetime:
 def _supervise_from_page(db: Database, number: str, user: User, action: str, form: dict[str, str]) -> None:
     with db.transaction() as session:
         order = queries.get_for_update(session, number, viewer=user)
+        note = form.get("note", "")
         if action == "urge":
-            order_service.urge(session, order, actor=user, note=form.get("note", ""))
-            alerts.notify_by_hand(session, order, SweepAction.URGE, at=clock.now())
+            order_service.urge(session, order, actor=user, note=note)
+            alerts.notify_by_hand(session, order, SweepAction.URGE, actor=user, note=note)
         else:
-            order_service.supervise(session, order, actor=user, note=form.get("note", ""),
-                                    due_at=_city_instant(form.get("due_at", "")))
-            alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, at=clock.now())
+            supervision = order_service.supervise(session, order, actor=user, note=note,
+                                                  due_at=_city_instant(form.get("due_at", "")))
+            alerts.notify_by_hand(session, order, SweepAction.SUPERVISE, actor=user, note=note,
+                                  due_at=supervision.due_at)
 
 
 @router.post("/orders/{number}/supervision", dependencies=[CsrfProtected])

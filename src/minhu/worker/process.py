@@ -8,16 +8,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
 
+from minhu import listeners
 from minhu.config import Settings
 from minhu.core.db import Database
-from minhu.interop import events as interop_events
 from minhu.worker.jobs import default_jobs
 from minhu.worker.runner import Worker
 
 
 def make_worker(settings: Settings, db: Database) -> Worker:
-    # The sweep's lights and records reach webhook subscribers from a worker without the web app too.
-    interop_events.install()
+    # The sweep's moves, lights and records reach the same receivers from a worker without the web app too.
+    listeners.install()
     return Worker(db, default_jobs(settings), lease_ttl=timedelta(seconds=settings.worker_lease_seconds))
 
 

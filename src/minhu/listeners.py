@@ -1,0 +1,18 @@
+"""Every domain's receivers of the order signals, installed together wherever orders move.
+
+The web app, the command line and the worker all move orders (a dispatch from a page, the demo's load, the
+sweep's time-outs), and each must tell the same people and systems: one list, so none of them forgets one.
+"""
+
+from __future__ import annotations
+
+from minhu.dispatch import notices as dispatch_notices
+from minhu.evaluation import listeners as evaluation_listeners
+from minhu.interop import events as interop_events
+
+
+def install() -> None:
+    """Connect every receiver (idempotent: the signals keep one connection per receiver)."""
+    evaluation_listeners.install()  # reply quality, the rating link of an approval, the order page's panels
+    interop_events.install()  # signed webhook events
+    dispatch_notices.install()  # the receiving unit's inbox on a dispatch or a call (吹哨)

@@ -1,0 +1,72 @@
+"""Who may unmask a citizen's phone: those who call back see it, the owning unit's handler may reveal it (logged),
+leaders and administrators may not — as the API answers and as the order page offers it."""
+
+import pytest
+
+from minhu.orders.states import Action
+from tests.factories import make_order
+from tests.intake.test_pages import login
+
+REVEAL_BUTTON = "查看完整号码"
+
+
+@pytest.mark.parametrize("role", ["leader", "admin"])
+def test_leaders_and_administrators_see_a_masked_phone_and_may_not_reveal_it(client, world, token_for, db, role):
+    order = make_order(db, world, upto=Action.SIGN)
+    user = getattr(world, role)
+    headers = token_for(user)
+    read = client.get(f"/api/v1/orders/{order.number}", headers=headers).json()
+    assert read["citizen_phone"] == "138****5678"
+    assert read["can_reveal_phone"] is False
+    refused = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "phone_forbidden"
+    trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
+    assert "view_phone" not in [e["action"] for e in trail]
+
+    login(client, user)
+    page = client.get(f"/orders/{order.number}")
+    assert "138****5678" in page.text
+    assert REVEAL_BUTTON not in page.text
+
+
+def test_the_owning_units_handler_reveals_the_phone_from_the_page(client, world, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    login(client, world.handler)
+    page = client.get(f"/orders/{order.number}")
+    assert REVEAL_BUTTON in page.text
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    revealed = client.post(f"/orders/{order.number}/phone", headers={"X-CSRF-Token": csrf},
+                           data={"csrf_token": csrf})
+    assert revealed.status_code == 200
+    assert "13812345678" in revealed.text
+
+
+def test_a_handler_of_another_unit_called_onto_the_order_may_not_reveal_the_phone(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    response = client.post(f"/api/v1/orders/{order.number}/actions/whistle", headers=token_for(world.handler),
+                           json={"expected_version": order.version, "note": "需要城管配合",
+                                 "unit_ids": [world.other_street.id]})
+    assert response.status_code == 200, response.text
+    headers = token_for(world.other_handler)
+    assert client.get(f"/api/v1/orders/{order.number}", headers=headers).json()["can_reveal_phone"] is False
+    refused = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "phone_forbidden"
+
+
+def test_a_confidential_orders_handler_is_told_why_the_number_stays_hidden(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN, confidential=True)
+    headers = token_for(world.handler)
+    assert client.get(f"/api/v1/orders/{order.number}", headers=headers).json()["can_reveal_phone"] is False
+    refused = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "phone_confidential"
+
+
+def test_the_centres_callers_see_the_full_number_without_asking(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    for user in (world.reviewer, world.dispatcher, world.operator):
+        read = client.get(f"/api/v1/orders/{order.number}", headers=token_for(user)).json()
+        assert (read["citizen_phone"], read["phone_masked"], read["can_reveal_phone"]) == ("13812345678", False,
+                                                                                          False)
