@@ -90,10 +90,17 @@ def _append_event(session: Session, order: WorkOrder, action: Action, *, actor: 
     return event
 
 
+def _here(session: Session, unit: Unit) -> Unit:
+    """``unit`` as an instance of ``session``. The actor's unit and cached units were loaded by other sessions:
+    assigning one whose row this session already holds fails at flush, so every such unit is merged first
+    (``load=False``: no query; the instance this session holds, if any, is the one returned)."""
+    return session.merge(unit, load=False)
+
+
 def _intake_unit(session: Session, actor: User | None) -> Unit:
-    """Where a new order waits: the actor's unit for centre staff, else the topmost centre."""
+    """Where a new order waits: the actor's unit for centre staff, else the topmost centre (in ``session``)."""
     if actor is not None and permissions.is_centre(actor):
-        return actor.unit
+        return _here(session, actor.unit)
     centre = org_queries.find_centre(session)
     if centre is None:
         raise InvalidInput("尚未配置受理中心（指挥中心）单位，无法登记工单", code="no_intake_centre")
@@ -171,13 +178,12 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     order.calls = []
     order.escalations = []
     order.extensions = []
-    # merge(load=False) gives the caller's (detached) unit a twin in this session without a query.
-    order.owner_unit = session.merge(owner, load=False)
-    # Loaded elsewhere: merge(load=False) adopts them without a query, like the owner above.
+    order.owner_unit = owner
+    # Loaded elsewhere (the map's cache): adopted without a query, like the owner above.
     for attribute, unit_id in (("street", order.street_id), ("community", order.community_id),
                                ("grid", order.grid_id)):
         unit = placed.placement.units[unit_id] if placed.placement is not None and unit_id else None
-        setattr(order, attribute, session.merge(unit, load=False) if unit is not None else None)
+        setattr(order, attribute, _here(session, unit) if unit is not None else None)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel}, anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
@@ -239,7 +245,7 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
     assert unit is not None
     order.status = Status.DISPATCHED
     order.updated_at = clock.now()
-    changes = _hand_over(session, order, session.merge(unit, load=False), order.updated_at)
+    changes = _hand_over(session, order, _here(session, unit), order.updated_at)
     _append_event(session, order, Action.DISPATCH, actor=None, from_status=Status.ACCEPTED,
                   note=f"自动派单：{route.owner.reason}", anonymous_name="系统（自动派单）",
                   payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
