@@ -7,7 +7,8 @@ together or not at all. Services flush; the caller's ``db.transaction()`` commit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -243,15 +244,11 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
     """Dispatch as the system: the category was sure and the matrix named the owner. The trail says why."""
     unit = route.owner.unit
     assert unit is not None
-    order.status = Status.DISPATCHED
-    order.updated_at = clock.now()
-    changes = _hand_over(session, order, _here(session, unit), order.updated_at)
-    _append_event(session, order, Action.DISPATCH, actor=None, from_status=Status.ACCEPTED,
-                  note=f"自动派单：{route.owner.reason}", anonymous_name="系统（自动派单）",
-                  payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
-                           "category": route.category.code if route.category else None,
-                           "confidence": route.confidence, **_deadline_payload(changes)})
-    session.flush()
+    apply_system_action(session, order, Action.DISPATCH, by=AUTO_DISPATCHER, unit=unit,
+                        note=f"自动派单：{route.owner.reason}",
+                        payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
+                                 "category": route.category.code if route.category else None,
+                                 "confidence": route.confidence})
 
 
 def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:
@@ -540,6 +537,221 @@ def _decide_escalation(order: WorkOrder, actor: User, now: datetime, *, accepted
         pending.accepted, pending.decision_note = accepted, note
 
 
+# --- the one writer of status ---------------------------------------------------------------------------
+# Each action's own work is a small handler beside the table; ``_move`` is the one place a status changes,
+# for a person (``apply_action``) or for the system (``apply_system_action``): it checks nothing the callers
+# have not, and does everything every move does (the clocks of closing, the signals, the one event).
+
+# The names the trail gives the system when it moves an order itself.
+AUTO_DISPATCHER = "系统（自动派单）"
+SWEEP_NAME = "系统（时限监管）"
+ONLINE_RATER = "市民（网上直评）"
+
+
+@dataclass
+class Move:
+    """One action being taken: what the handlers read and write. ``payload`` is what the event keeps;
+    ``moved`` the deadlines the action moved ({limit: [old, new]}); ``unit`` a unit the caller already holds
+    for the hand-over (auto-dispatch), so none is loaded again."""
+
+    session: Session
+    order: WorkOrder
+    action: Action
+    transition: states.Transition
+    actor: User | None
+    actor_name: str
+    note: str
+    payload: dict[str, Any]
+    from_status: Status
+    now: datetime
+    params: ActionRequest | None = None
+    unit: Unit | None = None
+    moved: dict[str, list[str | None]] = field(default_factory=dict)
+
+    @property
+    def person(self) -> User:
+        """The actor of an action only people take (the table gives the system no such row)."""
+        assert self.actor is not None
+        return self.actor
+
+
+def _on_dispatch(m: Move) -> None:
+    order = m.order
+    order.category_code = m.payload.get("category") or order.category_code
+    unit = _here(m.session, m.unit) if m.unit is not None else m.session.get_one(Unit, m.payload["unit_id"])
+    m.moved = _hand_over(m.session, order, unit, m.now)
+    if m.actor is None:  # auto-dispatch: routing's decision already says it dispatched itself
+        return
+    _record_choice(m.session, order, m.payload["unit_id"])
+    if m.params is not None and m.params.make_rule:
+        m.payload["rule_id"] = _ruling_to_rule(m.session, order, m.from_status, m.note, m.person)
+
+
+def _on_return(m: Move) -> None:
+    """退单, or the sweep's sign time-out: the order goes back to the centre's queue."""
+    unit = m.order.owner_unit
+    m.payload = {**m.payload, "returned_by_unit": unit.name}
+    if m.action is Action.SIGN_TIMEOUT:
+        m.payload["unit_id"] = unit.id
+    m.order.owner_unit = _intake_unit(m.session, None)
+
+
+def _on_whistle(m: Move) -> None:
+    for called in m.payload["units"]:
+        # Through the collection, so the order knows its calls within this same session.
+        m.order.calls.append(OrderCall(order_id=m.order.id, unit_id=called["id"], called_by_id=m.person.id,
+                                       called_at=m.now, report_due_at=m.now + REPORT_LIMIT))
+
+
+def _on_report(m: Move) -> None:
+    call = permissions.open_call_for(m.person, m.order)
+    assert call is not None  # may_take checked it
+    call.reported_at, call.report = m.now, m.note
+    m.payload = {"unit_id": call.unit_id, "unit_name": call.unit.name, "late": call.late}
+
+
+def _on_reply(m: Move) -> None:
+    m.order.reply_text = m.note
+    m.order.replied_at = m.now
+    m.order.responded_at = m.order.responded_at or m.now
+
+
+def _on_handle(m: Move) -> None:
+    m.order.responded_at = m.order.responded_at or m.now  # the first progress note is the first contact
+
+
+def _on_approve(m: Move) -> None:
+    m.moved = clocks.start(m.session, m.order, [LimitKind.CALLBACK], m.now)
+
+
+def _on_callback(m: Move) -> None:
+    """A reviewer's call that got an answer (or closed as unreachable), or the citizen's own online rating."""
+    _set_callback_outcome(m.session, m.order, m.payload, note=m.note, actor=m.actor, now=m.now,
+                          actor_name=m.actor_name)
+
+
+def _on_callback_unreached(m: Move) -> None:
+    _record_attempt(m.session, m.order, method=m.payload["method"], reached=False, note=m.note, actor=m.actor,
+                    now=m.now)
+    m.payload = {**m.payload, "next_try_at": (m.now + callbacks.policy().retry_after).isoformat()}
+
+
+def _on_reopen(m: Move) -> None:
+    order = m.order
+    # The next callback starts afresh: the rates read these only once the order is archived again.
+    order.resolution = None
+    order.satisfaction = None
+    order.callback_method = None
+    order.callback_reached = None
+    order.unreachable = False
+    order.callback_attempts = 0
+    # Re-handling goes back to the unit that replied: it is not an order it may return.
+    m.moved = _hand_over(m.session, order, order.owner_unit, m.now, returnable=False)
+    m.payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
+
+
+def _on_escalate(m: Move) -> None:
+    m.order.escalations.append(OrderEscalation(
+        order_id=m.order.id, from_grade=m.order.grade, to_grade=m.payload["to_grade"], reason=m.note,
+        requested_by_id=m.person.id, requested_unit_id=m.order.owner_unit_id, requested_at=m.now))
+
+
+def _on_accept_escalation(m: Move) -> None:
+    _decide_escalation(m.order, m.person, m.now, accepted=True, note=m.note)
+    m.order.grade = m.payload["to_grade"]
+    m.moved = _hand_over(m.session, m.order, m.session.get_one(Unit, m.payload["unit_id"]), m.now)
+
+
+def _on_refuse_escalation(m: Move) -> None:
+    _decide_escalation(m.order, m.person, m.now, accepted=False, note=m.note)
+
+
+def _on_escalate_city(m: Move) -> None:
+    _decide_escalation(m.order, m.person, m.now, accepted=True, note=m.note)
+    m.payload = {"from_grade": m.order.grade, "to_grade": Grade.D}
+    m.order.grade = Grade.D
+    m.order.owner_unit = _intake_unit(m.session, m.actor)
+
+
+def _on_suspend(m: Move) -> None:
+    m.moved = clocks.suspend(m.session, m.order, m.now)
+
+
+def _on_resume(m: Move) -> None:
+    m.moved = clocks.resume(m.session, m.order, m.now)
+
+
+def _on_ask_extension(m: Move) -> None:
+    extend_to = m.params.extend_to if m.params is not None else None
+    assert extend_to is not None  # _check_extension checked it
+    m.order.extensions.append(OrderExtension(order_id=m.order.id, reason=m.note, requested_by_id=m.person.id,
+                                             requested_at=m.now, old_due_at=m.order.finish_due_at,
+                                             new_due_at=extend_to))
+
+
+def _on_decide_extension(m: Move) -> None:
+    extension = m.order.pending_extension
+    assert extension is not None  # may_take checked it
+    approved = m.action is Action.APPROVE_EXTENSION
+    extension.decided_by_id, extension.decided_at = m.person.id, m.now
+    extension.approved, extension.decision_note = approved, m.note
+    if approved:
+        m.moved = clocks.move(m.session, m.order, LimitKind.FINISH, extension.new_due_at, m.now)
+
+
+def _on_city_feedback(m: Move) -> None:
+    m.order.reply_text = m.note
+    m.order.replied_at = m.now
+
+
+def _on_rule(m: Move) -> None:
+    m.order.ruling = m.payload["ruling"]
+    m.order.ruling_reason = m.note
+
+
+def _on_merge(m: Move) -> None:
+    m.order.duplicate_of_id = m.payload["duplicate_of_id"]
+
+
+def _nothing(m: Move) -> None:
+    """Accepting, signing, sending back, archiving, voiding, restoring: the status says it all."""
+
+
+HANDLERS: dict[Action, Callable[[Move], None]] = {
+    Action.ACCEPT: _nothing,
+    Action.DIRECT_REPLY: _on_reply,
+    Action.DISPATCH: _on_dispatch,
+    Action.SIGN: _nothing,
+    Action.RETURN: _on_return,
+    Action.HANDLE: _on_handle,
+    Action.REPLY: _on_reply,
+    Action.APPROVE: _on_approve,
+    Action.SEND_BACK: _nothing,
+    Action.CALLBACK: _on_callback,
+    Action.CALLBACK_UNREACHED: _on_callback_unreached,
+    Action.RATE: _on_callback,
+    Action.ARCHIVE: _nothing,
+    Action.REOPEN: _on_reopen,
+    Action.VOID: _nothing,
+    Action.RESTORE: _nothing,
+    Action.WHISTLE: _on_whistle,
+    Action.REPORT: _on_report,
+    Action.ESCALATE: _on_escalate,
+    Action.ACCEPT_ESCALATION: _on_accept_escalation,
+    Action.REFUSE_ESCALATION: _on_refuse_escalation,
+    Action.ESCALATE_CITY: _on_escalate_city,
+    Action.CITY_FEEDBACK: _on_city_feedback,
+    Action.SIGN_TIMEOUT: _on_return,
+    Action.SUSPEND: _on_suspend,
+    Action.RESUME: _on_resume,
+    Action.ASK_EXTENSION: _on_ask_extension,
+    Action.APPROVE_EXTENSION: _on_decide_extension,
+    Action.REFUSE_EXTENSION: _on_decide_extension,
+    Action.RULE: _on_rule,
+    Action.MERGE: _on_merge,
+}
+
+
 def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: User,
                  params: ActionRequest) -> OrderEvent:
     """Move ``order`` along the transition table and append its event.
@@ -564,118 +776,52 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
         unanswered = states.find(order.status, action)
         assert unanswered is not None  # the table has the row wherever CALLBACK is taken
         transition = unanswered
+    return _move(Move(session, order, action, transition, actor, actor.full_name, note, payload, order.status,
+                      clock.now(), params=params), expected_version=params.expected_version)
 
-    now = clock.now()
-    from_status = order.status
-    order.status = transition.target
-    order.updated_at = now
-    moved: dict[str, list[str | None]] = {}  # deadlines this action moves: {limit: [old, new]}
-    if action is Action.DISPATCH:
-        order.category_code = payload.get("category", order.category_code)
-        moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
-        _record_choice(session, order, payload["unit_id"])
-        if params.make_rule:
-            payload["rule_id"] = _ruling_to_rule(session, order, from_status, note, actor)
-    elif action is Action.RETURN:
-        payload = {**payload, "returned_by_unit": order.owner_unit.name}
-        order.owner_unit = _intake_unit(session, None)
-    elif action is Action.WHISTLE:
-        for called in payload["units"]:
-            # Through the collection, so the order knows its calls within this same session.
-            order.calls.append(OrderCall(order_id=order.id, unit_id=called["id"], called_by_id=actor.id,
-                                         called_at=now, report_due_at=now + REPORT_LIMIT))
-    elif action is Action.REPORT:
-        call = permissions.open_call_for(actor, order)
-        assert call is not None  # may_take checked it
-        call.reported_at, call.report = now, note
-        payload = {"unit_id": call.unit_id, "unit_name": call.unit.name, "late": call.late}
-    elif action in (Action.REPLY, Action.DIRECT_REPLY):
-        order.reply_text = note
-        order.replied_at = now
-        order.responded_at = order.responded_at or now
-    elif action is Action.HANDLE:
-        order.responded_at = order.responded_at or now  # the first progress note is the first contact
-    elif action is Action.APPROVE:
-        moved = clocks.start(session, order, [LimitKind.CALLBACK], now)
-    elif action is Action.CALLBACK:
-        _set_callback_outcome(session, order, payload, note=note, actor=actor, now=now)
-    elif action is Action.CALLBACK_UNREACHED:
-        _record_attempt(session, order, method=payload["method"], reached=False, note=note, actor=actor, now=now)
-        payload = {**payload, "next_try_at": (now + callbacks.policy().retry_after).isoformat()}
-    elif action is Action.REOPEN:
-        # The next callback starts afresh: the rates read these only once the order is archived again.
-        order.resolution = None
-        order.satisfaction = None
-        order.callback_method = None
-        order.callback_reached = None
-        order.unreachable = False
-        order.callback_attempts = 0
-        # Re-handling goes back to the unit that replied: it is not an order it may return.
-        moved = _hand_over(session, order, order.owner_unit, now, returnable=False)
-        payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
-    elif action is Action.ESCALATE:
-        order.escalations.append(OrderEscalation(
-            order_id=order.id, from_grade=order.grade, to_grade=payload["to_grade"], reason=note,
-            requested_by_id=actor.id, requested_unit_id=order.owner_unit_id, requested_at=now))
-    elif action is Action.ACCEPT_ESCALATION:
-        _decide_escalation(order, actor, now, accepted=True, note=note)
-        order.grade = payload["to_grade"]
-        moved = _hand_over(session, order, session.get_one(Unit, payload["unit_id"]), now)
-    elif action is Action.REFUSE_ESCALATION:
-        _decide_escalation(order, actor, now, accepted=False, note=note)
-    elif action is Action.ESCALATE_CITY:
-        _decide_escalation(order, actor, now, accepted=True, note=note)
-        payload = {"from_grade": order.grade, "to_grade": Grade.D}
-        order.grade = Grade.D
-        order.owner_unit = _intake_unit(session, actor)
-    elif action is Action.SUSPEND:
-        moved = clocks.suspend(session, order, now)
-    elif action is Action.RESUME:
-        moved = clocks.resume(session, order, now)
-    elif action is Action.ASK_EXTENSION:
-        assert params.extend_to is not None  # _check_extension checked it
-        order.extensions.append(OrderExtension(order_id=order.id, reason=note, requested_by_id=actor.id,
-                                               requested_at=now, old_due_at=order.finish_due_at,
-                                               new_due_at=params.extend_to))
-    elif action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
-        extension = order.pending_extension
-        assert extension is not None  # may_take checked it
-        approved = action is Action.APPROVE_EXTENSION
-        extension.decided_by_id, extension.decided_at = actor.id, now
-        extension.approved, extension.decision_note = approved, note
-        if approved:
-            moved = clocks.move(session, order, LimitKind.FINISH, extension.new_due_at, now)
-    elif action is Action.CITY_FEEDBACK:
-        order.reply_text = note
-        order.replied_at = now
-    elif action is Action.RULE:
-        order.ruling = payload["ruling"]
-        order.ruling_reason = note
-    elif action is Action.MERGE:
-        order.duplicate_of_id = payload["duplicate_of_id"]
+
+def apply_system_action(session: Session, order: WorkOrder, action: Action, *, by: str, note: str = "",
+                        payload: dict[str, Any] | None = None, unit: Unit | None = None) -> OrderEvent:
+    """A move the system makes itself — auto-dispatch, the sweep's sign time-out, the citizen's online
+    rating — along a row of the table open to the system (``Transition.by_system``), with the same checks,
+    signals and event as a person's. ``by`` names the system in the trail.
+
+    Raises IllegalAction when no such row leaves the order's state.
+    """
+    transition = states.find(order.status, action)
+    if transition is None or not transition.by_system:
+        raise IllegalAction(order.number, action.value, order.status.value, [])
+    return _move(Move(session, order, action, transition, None, by, note, dict(payload or {}), order.status,
+                      clock.now(), unit=unit))
+
+
+def _move(m: Move, *, expected_version: int | None = None) -> OrderEvent:
+    """The one place a status changes: the handler's work, the closing clock, both signals, one event."""
+    order = m.order
+    order.status = m.transition.target
+    order.updated_at = m.now
+    HANDLERS[m.action](m)
     # A ruling on an archived order records without closing it again: the rates count it by its archive time.
-    if transition.target in (Status.ARCHIVED, Status.VOIDED) and from_status is not transition.target:
-        order.closed_at = now
-    elif from_status is Status.VOIDED:
+    if m.transition.target in (Status.ARCHIVED, Status.VOIDED) and m.from_status is not m.transition.target:
+        order.closed_at = m.now
+    elif m.from_status is Status.VOIDED:
         order.closed_at = None
 
-    moving = OrderMoving(session, order, action, actor, {**payload, **_deadline_payload(moved)})
+    moving = OrderMoving(m.session, order, m.action, m.actor, {**m.payload, **_deadline_payload(m.moved)})
     order_moving.send(moving)
-    event = _append_event(session, order, action, actor=actor, from_status=from_status, note=note,
-                          payload=moving.payload)
+    event = _append_event(m.session, order, m.action, actor=m.actor, from_status=m.from_status, note=m.note,
+                          payload=moving.payload, anonymous_name=m.actor_name)
     try:
-        session.flush()
+        m.session.flush()
     except StaleDataError as exc:
-        raise StaleOrder(order.number, seen=params.expected_version, current=None) from exc
-    order_moved.send(OrderChange(session, order, event))
+        raise StaleOrder(order.number, seen=expected_version, current=None) from exc
+    order_moved.send(OrderChange(m.session, order, event))
     return event
 
 
 # --- supervision: urging, notices and 督办 record on the order without moving it ------------------------
 # They add to the session without flushing: the sweep records hundreds in one transaction, and one flush
 # at its end writes them in a few statements.
-
-SWEEP_NAME = "系统（时限监管）"
 
 
 def _check_supervisor(actor: User | None, order: WorkOrder) -> None:
@@ -737,23 +883,9 @@ def supervise(session: Session, order: WorkOrder, *, actor: User | None, note: s
 
 
 def time_out_sign(session: Session, order: WorkOrder, *, note: str) -> OrderEvent:
-    """An order nobody signed in time goes back to the dispatcher (by the sweep, along the state table)."""
-    transition = states.find(order.status, Action.SIGN_TIMEOUT)
-    if transition is None:
-        raise IllegalAction(order.number, Action.SIGN_TIMEOUT.value, order.status.value, [])
-    from_status, unit = order.status, order.owner_unit
-    order.status = transition.target
-    order.updated_at = clock.now()
-    order.owner_unit = _intake_unit(session, None)
-    event = _append_event(session, order, Action.SIGN_TIMEOUT, actor=None, from_status=from_status, note=note,
-                          payload={"returned_by_unit": unit.name, "unit_id": unit.id},
-                          anonymous_name=SWEEP_NAME)
-    session.flush()
-    order_moved.send(OrderChange(session, order, event))
-    return event
-
-
-ONLINE_RATER = "市民（网上直评）"
+    """An order nobody signed in time goes back to the dispatcher (by the sweep, along the state table).
+    Raises IllegalAction when the order no longer waits for its signature."""
+    return apply_system_action(session, order, Action.SIGN_TIMEOUT, by=SWEEP_NAME, note=note)
 
 
 def rate_online(session: Session, order: WorkOrder, *, resolution: Resolution, satisfaction: Satisfaction,
@@ -763,21 +895,9 @@ def rate_online(session: Session, order: WorkOrder, *, resolution: Resolution, s
     The caller (evaluation.rating_links) has checked the link; this takes the transition table's RATE row.
     Raises IllegalAction when the order no longer waits for its callback.
     """
-    transition = states.find(order.status, Action.RATE)
-    if transition is None:
-        raise IllegalAction(order.number, Action.RATE.value, order.status.value, [])
-    now = clock.now()
-    from_status = order.status
-    order.status = transition.target
-    order.updated_at = now
     payload: dict[str, Any] = {"reached": True, "resolution": resolution, "satisfaction": satisfaction,
                                "method": CallbackMethod.ONLINE, "attempt": order.callback_attempts + 1}
-    _set_callback_outcome(session, order, payload, note=comment, actor=None, now=now, actor_name=ONLINE_RATER)
-    event = _append_event(session, order, Action.RATE, actor=None, from_status=from_status, note=comment,
-                          payload=payload, anonymous_name=ONLINE_RATER)
-    session.flush()
-    order_moved.send(OrderChange(session, order, event))
-    return event
+    return apply_system_action(session, order, Action.RATE, by=ONLINE_RATER, note=comment, payload=payload)
 
 
 def attach_file(db: Database, number: str, *, actor: User, filename: str, stream: BinaryIO, root: Path,

@@ -27,12 +27,13 @@ class OrderChange:
 
 @dataclass(frozen=True)
 class OrderMoving:
-    """An action applied to ``order`` whose event is about to be written; ``payload`` is what it will keep."""
+    """An action applied to ``order`` whose event is about to be written; ``payload`` is what it will keep.
+    ``actor`` is None when the system moves the order itself (auto-dispatch, the sweep, a rating link)."""
 
     session: Session
     order: WorkOrder
     action: Action
-    actor: User
+    actor: User | None
     payload: dict[str, Any]
 
 
