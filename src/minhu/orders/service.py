@@ -49,11 +49,20 @@ from minhu.orders.models import (
     WorkOrder,
 )
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.orders.signals import OrderChange, OrderMoving, order_created, order_moved, order_moving
+from minhu.orders.signals import (
+    OrderChange,
+    OrderMoving,
+    OrderPlacing,
+    order_created,
+    order_moved,
+    order_moving,
+    order_placing,
+)
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.org.roles import DISPATCHABLE_KINDS, ROLE_LABELS, Role, UnitKind
+from minhu.routing import grading
 from minhu.routing import rules as routing_rules
 from minhu.routing import service as routing
 from minhu.routing.models import GRADES, Category, RoutingDecision
@@ -114,6 +123,8 @@ class PlacedOrder:
 
     placement: geo_service.Placement | None
     route: routing.Route | None = None
+    # The earlier order, left unsolved, that this request repeats (its number): routing raised the grade.
+    repeat_of: str | None = None
 
 
 def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
@@ -130,11 +141,26 @@ def place_order(session: Session, data: OrderCreate) -> PlacedOrder:
     def unit_of(hit: UnitHit | None) -> Unit | None:
         return units.get(hit.id) if hit is not None else None
 
+    # A domain above (evaluation's threads) may recognise a repeat of a request its callback found unsolved.
+    placing = OrderPlacing(session, data)
+    order_placing.send(placing)
     route = routing.route(session, title=data.title, content=data.content,
                           street=unit_of(where.street if where else None),
                           community=unit_of(where.community if where else None),
-                          place=unit_of(where.finest if where else None))
-    return PlacedOrder(placement, route)
+                          place=unit_of(where.finest if where else None),
+                          repeat_unsolved=placing.repeat_of is not None)
+    return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None)
+
+
+def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:
+    """The creation event's record of a repeat: which order it repeats, and the grade routing raised for it."""
+    if placed.repeat_of is None or placed.route is None:
+        return {}
+    decision = placed.route.grade
+    raised = decision.reasons[-1] == grading.REPEAT_REASON
+    before = GRADES[GRADES.index(decision.grade) - 1] if raised else decision.grade
+    return {"repeat_of": placed.repeat_of,
+            **_grade_raise(before, decision, why=f"（工单 {placed.repeat_of}）")}
 
 
 def create_order(session: Session, data: OrderCreate, *, actor: User | None,
@@ -186,7 +212,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
         unit = placed.placement.units[unit_id] if placed.placement is not None and unit_id else None
         setattr(order, attribute, _here(session, unit) if unit is not None else None)
     event_values = _event_values(order, Action.CREATE, actor=actor, from_status=None,
-                                 payload={"channel": data.channel}, anonymous_name="市民")
+                                 payload={"channel": data.channel, **_repeat_payload(placed)}, anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
@@ -645,9 +671,20 @@ def _on_reopen(m: Move) -> None:
     order.callback_reached = None
     order.unreachable = False
     order.callback_attempts = 0
+    # The matter came back unsolved: routing's rule raises its grade before the clocks restart, which read it.
+    decision = grading.rehandled(order.grade)
+    raise_ = _grade_raise(order.grade, decision)
+    order.grade = decision.grade
     # Re-handling goes back to the unit that replied: it is not an order it may return.
     m.moved = _hand_over(m.session, order, order.owner_unit, m.now, returnable=False)
-    m.payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name}
+    m.payload = {"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name, **raise_}
+
+
+def _grade_raise(before: Grade | None, decision: grading.GradeDecision, *, why: str = "") -> dict[str, Any]:
+    """The trail's record of a grade routing's rules raised: from, to, and the rule's reason."""
+    if before is not None and before is decision.grade:
+        return {}
+    return {"grade_raised": {"from": before, "to": decision.grade, "reason": decision.reasons[-1] + why}}
 
 
 def _on_escalate(m: Move) -> None:

@@ -1,8 +1,8 @@
 """What the work-order domain announces; routing, deadlines and evaluation subscribe.
 
-``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or shows
-without orders importing it: receivers add to the payload of the event about to be written (it is
-append-only afterwards), or add a panel to the order page.
+``order_placing``, ``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or shows
+without orders importing it: receivers name the earlier order a new request repeats, add to the
+payload of the event about to be written (it is append-only afterwards), or add a panel to the order page.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core.signals import Signal
 from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import Action
 from minhu.org.models import User
 
@@ -35,6 +36,16 @@ class OrderMoving:
     action: Action
     actor: User | None
     payload: dict[str, Any]
+
+
+@dataclass
+class OrderPlacing:
+    """A request about to be routed at intake. A receiver that recognises it as the repeat of an earlier order
+    the callback found unsolved names that order in ``repeat_of``, and routing raises the grade for it."""
+
+    session: Session
+    data: OrderCreate
+    repeat_of: WorkOrder | None = None
 
 
 @dataclass(frozen=True)
@@ -64,3 +75,4 @@ order_created: Signal[OrderChange] = Signal("order_created")
 order_moved: Signal[OrderChange] = Signal("order_moved")
 order_moving: Signal[OrderMoving] = Signal("order_moving")
 order_shown: Signal[OrderShown] = Signal("order_shown")
+order_placing: Signal[OrderPlacing] = Signal("order_placing")
