@@ -47,7 +47,8 @@ def propose(session: Session, number: str, category_code: str, *, viewer: User) 
     if category is None:
         raise field_error("category_code", f"分类 {category_code} 不存在或已停用", code="invalid_category")
     assessed = routing.assess(session, category, title=order.title, content=order.content, street=order.street,
-                              community=order.community, place=order.place_unit)
+                              community=order.community, place=order.place_unit,
+                              repeat_unsolved=order_queries.repeats_unsolved(session, order))
     owner = assessed.owner.unit
     dispatchable = owner is not None and owner.active and owner.kind in DISPATCHABLE_KINDS
     return Proposal(number=order.number, category_code=category.code,

@@ -3,6 +3,7 @@
 - An approval scores the reply's quality into the approval's event (so the trail keeps what the reviewer saw),
   and the reviewer sees that score on the order page while deciding.
 - The order page shows its callbacks and re-handlings, rulings and thread (``sections``).
+- A request repeating the same citizen's order left unsolved is recognised at intake (routing raises its grade).
 - An approved reply sends the citizen a rating link (网上直评); the receiver writes in the approval's
   transaction, so the link and its SMS commit with the approval or not at all.
 
@@ -11,8 +12,17 @@ Installed by ``app.create_app`` (and the tests' fixtures) through ``install``, w
 
 from __future__ import annotations
 
-from minhu.evaluation import rating_links, review, sections
-from minhu.orders.signals import OrderChange, OrderMoving, OrderShown, Panel, order_moved, order_moving, order_shown
+from minhu.evaluation import rating_links, review, sections, threads
+from minhu.orders.signals import (
+    OrderChange,
+    OrderMoving,
+    OrderShown,
+    Panel,
+    order_moved,
+    order_moving,
+    order_placing,
+    order_shown,
+)
 from minhu.orders.states import Action
 
 # The actions of the centre's review of a reply (审核): whoever may take one sees the reply's quality.
@@ -41,6 +51,7 @@ def install() -> None:
     order_shown.connect(_reply_quality_panel)
     order_shown.connect(sections.add_order_section)
     order_moved.connect(_send_rating_link)
+    order_placing.connect(threads.recognise_repeat)
 
 
 def uninstall() -> None:
@@ -48,3 +59,4 @@ def uninstall() -> None:
     order_shown.disconnect(_reply_quality_panel)
     order_shown.disconnect(sections.add_order_section)
     order_moved.disconnect(_send_rating_link)
+    order_placing.disconnect(threads.recognise_repeat)

@@ -1,8 +1,10 @@
 """Threads (同一诉求人同一事项): one citizen's repeats on one matter, linked into one thread.
 
-A dispatcher or reviewer links an order to a thread from the suggestions on the order page: the same
-citizen's phone, within ``WINDOW`` of each other, with similar text (character bigrams: Chinese needs no
-segmentation for this, and a repeat of a complaint reuses its words) or a near place. A thread's main
+At intake a request that repeats the same citizen's order whose callback found it unsolved is recognised
+(``recognise_repeat``), and routing raises its grade. A dispatcher or reviewer links an order to a thread
+from the suggestions on the order page: the same citizen's phone, within ``WINDOW`` of each other, with
+similar text (character bigrams: Chinese needs no segmentation for this, and a repeat of a complaint reuses
+its words) or a near place. A thread's main
 order is the one the others repeat; the dispatcher may merge a repeat into it (``Action.MERGE`` through
 ``orders.service.apply_action``: the repeat ends archived, pointing at the main order). The centre writes
 a standard reply (标准答复) for a thread, which the reply form of every order in it then offers.
@@ -25,7 +27,9 @@ from minhu.evaluation.models import LinkSource, OrderThread, StandardReply, Thre
 from minhu.orders import permissions as order_permissions
 from minhu.orders import queries as order_queries
 from minhu.orders import service as order_service
+from minhu.orders.enums import Resolution
 from minhu.orders.models import WorkOrder
+from minhu.orders.signals import OrderPlacing
 from minhu.orders.states import OPEN_STATUSES, Action, Status
 from minhu.org.models import User
 from minhu.org.roles import Role
@@ -116,6 +120,29 @@ def suggest(session: Session, order: WorkOrder, *, viewer: User,
             found.append(candidate)
     found.sort(key=lambda c: (c.similarity + (0.2 if c.near else 0.0)), reverse=True)
     return found[:MAX_SUGGESTIONS]
+
+
+def unsolved_repeat(session: Session, *, phone: str | None, title: str, content: str) -> WorkOrder | None:
+    """The latest order of the same citizen (same phone) within ``WINDOW`` whose callback found it unsolved
+    (未解决) and whose text reads alike: a new request repeating it is a repeat of an unsolved one, which
+    routing grades a level higher. A place alone does not make a repeat here: the grade rises only for the
+    same matter in the citizen's own words."""
+    if not phone:
+        return None
+    rows = session.scalars(
+        select(WorkOrder).where(WorkOrder.citizen_phone == phone, WorkOrder.status != Status.VOIDED.value,
+                                WorkOrder.resolution == Resolution.UNRESOLVED.value,
+                                WorkOrder.created_at >= clock.now() - WINDOW)
+        .order_by(WorkOrder.created_at.desc()).limit(50)).all()
+    text = f"{title} {content}"
+    return next((o for o in rows if similarity(text, _text(o)) >= MIN_SIMILARITY), None)
+
+
+def recognise_repeat(placing: OrderPlacing) -> None:
+    """At intake (``order_placing``): name the unsolved order this request repeats, if any."""
+    data = placing.data
+    placing.repeat_of = unsolved_repeat(placing.session, phone=data.citizen_phone, title=data.title,
+                                        content=data.content)
 
 
 def _thread_ids(session: Session, order_ids: Sequence[int]) -> dict[int, int]:

@@ -135,6 +135,14 @@ def events_of(session: Session, order: WorkOrder) -> Sequence[OrderEvent]:
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
 
 
+def repeats_unsolved(session: Session, order: WorkOrder) -> bool:
+    """Whether intake recognised ``order`` as a repeat of a request its callback found unsolved (its creation
+    event names that order): grading it again, for another category, keeps the raise."""
+    created = session.scalars(select(OrderEvent.payload).where(OrderEvent.order_id == order.id,
+                                                               OrderEvent.action == Action.CREATE)).first()
+    return bool(created and created.get("repeat_of"))
+
+
 def public_steps(session: Session, order: WorkOrder) -> list[OrderEvent]:
     """The events a resident may follow: the moves, not views or internal notes."""
     # A review ruling and a thread link are the centre's internal judgement, not a step of the handling.

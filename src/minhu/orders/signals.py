@@ -1,10 +1,11 @@
 """What the work-order domain announces; routing, deadlines and evaluation subscribe.
 
-``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or shows
-without orders importing it: receivers add to the payload of the event about to be written (it is
-append-only afterwards), or add a panel to the order page. ``order_noted`` announces the supervision
-records that leave the status as it is (催办, 超期提醒, 督办), and ``order_lit`` a light the time-limit sweep
-found turned yellow or red; like the others, receivers write in the sender's transaction.
+``order_placing``, ``order_moving`` and ``order_shown`` let a domain above orders add to what orders writes or
+shows without orders importing it: receivers name the earlier order a new request repeats, add to the
+payload of the event about to be written (it is append-only afterwards), or add a panel to the order page.
+``order_noted`` announces the supervision records that leave the status as it is (催办, 超期提醒, 督办), and
+``order_lit`` a light the time-limit sweep found turned yellow or red; like the others, receivers write in the
+sender's transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from minhu.core.signals import Signal
 from minhu.deadlines.models import LimitKind
 from minhu.orders.lights import Light
 from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import Action
 from minhu.org.models import User
 
@@ -32,13 +34,24 @@ class OrderChange:
 
 @dataclass(frozen=True)
 class OrderMoving:
-    """An action applied to ``order`` whose event is about to be written; ``payload`` is what it will keep."""
+    """An action applied to ``order`` whose event is about to be written; ``payload`` is what it will keep.
+    ``actor`` is None when the system moves the order itself (auto-dispatch, the sweep, a rating link)."""
 
     session: Session
     order: WorkOrder
     action: Action
-    actor: User
+    actor: User | None
     payload: dict[str, Any]
+
+
+@dataclass
+class OrderPlacing:
+    """A request about to be routed at intake. A receiver that recognises it as the repeat of an earlier order
+    the callback found unsolved names that order in ``repeat_of``, and routing raises the grade for it."""
+
+    session: Session
+    data: OrderCreate
+    repeat_of: WorkOrder | None = None
 
 
 @dataclass(frozen=True)
@@ -82,3 +95,4 @@ order_moving: Signal[OrderMoving] = Signal("order_moving")
 order_shown: Signal[OrderShown] = Signal("order_shown")
 order_noted: Signal[OrderChange] = Signal("order_noted")
 order_lit: Signal[LightChange] = Signal("order_lit")
+order_placing: Signal[OrderPlacing] = Signal("order_placing")

@@ -1,8 +1,9 @@
 """The lifecycle of a work order as one table of transitions.
 
 Each row says which action moves an order from which states to which state, who may take it,
-and what the actor must say. ``orders.service.apply_action`` is the only code that changes a
-status, and it does so only along a row of this table. docs/lifecycle.md's diagram is ``mermaid()``.
+and what the actor must say. ``orders.service.apply_action`` (a person) and ``apply_system_action`` (the
+system, on the rows marked ``by_system``) are the only code that changes a status, and they do so only
+along a row of this table. docs/lifecycle.md's diagram is ``mermaid()``.
 """
 
 from __future__ import annotations
@@ -157,15 +158,17 @@ class Transition:
     note_label: str | None = None
     # The order types the action applies to; None for every type.
     only_types: frozenset[OrderType] | None = None
+    # Whether the system takes it by itself (``apply_system_action``): auto-dispatch, the sweep, a rating link.
+    by_system: bool = False
 
     def applies_to(self, order_type: OrderType) -> bool:
         return self.only_types is None or order_type in self.only_types
 
 
 def _t(action: Action, sources: set[Status], target: Status, roles: set[Role], scope: Scope,
-       note_label: str | None = None, only_types: set[OrderType] | None = None) -> Transition:
+       note_label: str | None = None, only_types: set[OrderType] | None = None, by_system: bool = False) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), scope, note_label,
-                      frozenset(only_types) if only_types else None)
+                      frozenset(only_types) if only_types else None, by_system)
 
 
 _S = Status
@@ -176,7 +179,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ACCEPT, {_S.NEW}, _S.ACCEPTED, _CENTRE_INTAKE, Scope.CENTRE),
     _t(Action.DIRECT_REPLY, {_S.NEW, _S.ACCEPTED}, _S.ARCHIVED, _CENTRE_INTAKE, Scope.CENTRE, "答复内容",
        only_types={OrderType.CONSULTATION}),
-    _t(Action.DISPATCH, {_S.ACCEPTED, _S.RETURNED}, _S.DISPATCHED, {Role.DISPATCHER}, Scope.CENTRE),
+    # The system dispatches a new order itself when routing is sure of its category and owner (自动派单).
+    _t(Action.DISPATCH, {_S.ACCEPTED, _S.RETURNED}, _S.DISPATCHED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
     _t(Action.SIGN, {_S.DISPATCHED}, _S.SIGNED, _HANDLERS, Scope.OWNER),
     _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED, _S.HANDLING}, _S.RETURNED, _HANDLERS, Scope.OWNER, "退单理由"),
     _t(Action.HANDLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "办理情况"),
@@ -189,7 +193,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.CALLBACK_UNREACHED, {_S.REVIEWED}, _S.REVIEWED, set(), Scope.CENTRE),
     # 网上直评: the citizen answers through the rating link sent at approval (no role: the link's token is the
     # authority, taken by evaluation.rating_links only).
-    _t(Action.RATE, {_S.REVIEWED}, _S.CALLED_BACK, set(), Scope.CENTRE),
+    _t(Action.RATE, {_S.REVIEWED}, _S.CALLED_BACK, set(), Scope.CENTRE, by_system=True),
     _t(Action.ARCHIVE, {_S.CALLED_BACK}, _S.ARCHIVED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.REOPEN, {_S.CALLED_BACK}, _S.DISPATCHED, {Role.REVIEWER, Role.DISPATCHER}, Scope.CENTRE,
        "重办理由"),
@@ -228,7 +232,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MERGE, {_S.NEW, _S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.SUSPENDED,
                       _S.REPLIED, _S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
     # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
-    _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE),
+    _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE, by_system=True),
 )
 
 TRANSITION_ACTIONS = frozenset(t.action for t in TRANSITIONS)

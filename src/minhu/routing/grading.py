@@ -20,6 +20,10 @@ MANY_PEOPLE = re.compile(r"全小区|整栋|整个小区|整条街|全体业主|
 SENSITIVE_GROUPS = ("老人", "孤寡", "残疾", "孕妇", "婴儿", "儿童", "学生", "低保", "困难群众", "退役军人", "农民工")
 
 DEFAULT_GRADE = Grade.B
+# A matter that comes back unsolved rises one level: a citizen's repeat of a request left unsolved, and an
+# order the callback sends back for re-handling (重办).
+REPEAT_REASON = "同一事项此前未解决（重复诉求），升一级"
+REHANDLE_REASON = "回访未解决或不满意，重办升一级"
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,18 @@ def grade_order(text: str, category: Category | None, *, listed: ListedItem | No
         reasons.append(f"涉及特殊群体（{group}），A 级升为 B 级")
     if repeat_unsolved:
         raised = _raise(grade)
-        reasons.append("同一事项此前未解决（重复诉求），升一级")
+        reasons.append(REPEAT_REASON if raised != grade else "同一事项此前未解决（重复诉求），已是最高等级")
         grade = raised
     if escalated:
         raised = _raise(grade)
         reasons.append("已被申请升级，升一级")
         grade = raised
     return GradeDecision(grade, tuple(reasons))
+
+
+def rehandled(grade: Grade | None) -> GradeDecision:
+    """The grade of an order sent back for re-handling (重办): one level above its own (D stays D), with the
+    reason. An order never graded counts from the default."""
+    current = grade or DEFAULT_GRADE
+    raised = _raise(current)
+    return GradeDecision(raised, (REHANDLE_REASON if raised != current else "重办，已是最高等级",))
