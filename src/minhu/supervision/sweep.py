@@ -1,6 +1,7 @@
 """The time-limit sweep: what the clocks demand, done exactly once.
 
-At yellow the handling unit is urged (催办); at red the unit's leader is told (超期提醒); after a while in
+At yellow the handling unit is urged (催办); an order still waiting for acceptance past its 受理 limit is
+urged on the centre's dispatchers; at red the unit's leader is told (超期提醒); after a while in
 red a supervision (督办) is opened and the supervisors are told; an order nobody signed in time goes back
 to the dispatcher. Each action is keyed by the deadline it acted on (``clock_actions``, unique), written in
 the same transaction as the order's event — so two sweepers, a crash or a restart that missed an hour
@@ -56,6 +57,7 @@ class Rule:
 # In this order: an order sent back for want of a signature has no other clock left to act on.
 RULES = (
     Rule(SweepAction.SIGN_TIMEOUT, LimitKind.SIGN, Light.RED),
+    Rule(SweepAction.URGE, LimitKind.ACCEPT, Light.RED),
     Rule(SweepAction.SUPERVISE, LimitKind.FINISH, Light.RED),
     Rule(SweepAction.OVERDUE, LimitKind.FINISH, Light.RED),
     Rule(SweepAction.OVERDUE, LimitKind.RESPOND, Light.RED),
@@ -123,7 +125,7 @@ def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, polic
     """The order's event, and the notifications that go with it, in the same transaction."""
     if rule.action is not SweepAction.SUPERVISE:  # a supervision acts on a light already announced
         order_lit.send(LightChange(session, order, rule.limit, rule.light, due_at, now))
-    alerts.notify(session, order, rule.action, due_at=due_at, at=now,
+    alerts.notify(session, order, rule.action, due_at=due_at, at=now, limit=rule.limit,
                   dedupe_key=f"sweep:{rule.key}:{order.id}:{due_at.isoformat()}")
     label = LIMIT_LABELS[rule.limit]
     shown = due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
@@ -131,6 +133,9 @@ def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, polic
     if rule.action is SweepAction.SIGN_TIMEOUT:
         order_service.time_out_sign(session, order,
                                     note=f"签收时限 {shown} 已过，{order.owner_unit.name} 未签收，退回派单员")
+    elif rule.action is SweepAction.URGE and rule.limit is LimitKind.ACCEPT:
+        order_service.urge(session, order, actor=None, payload=payload,
+                           note=f"受理时限 {shown} 已过，工单仍未受理，请{order.owner_unit.name}尽快受理")
     elif rule.action is SweepAction.URGE:
         order_service.urge(session, order, actor=None, payload=payload,
                            note=f"{label}时限 {shown} 临近，请 {order.owner_unit.name} 抓紧办理")
