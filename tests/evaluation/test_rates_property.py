@@ -127,9 +127,10 @@ def _counts_in(policy: RatePolicy, row: dict[str, Any]) -> str | None:
     if row["ruling"] is not None and policy.rulings[row["ruling"]] == "exclude":
         return None
     # The finish deadline, in minutes from the period's start; overdue when not replied by it.
-    due = None if row["finish_limit"] is None else row["closed"] - 30000 + row["finish_limit"]
-    overdue = (policy.count_overdue_open and due is not None
-               and (row["replied"] is None or row["replied"] > row["finish_limit"]))
+    limit: int | None = row["finish_limit"]
+    due = 0 if limit is None else row["closed"] - 30000 + limit
+    overdue = (policy.count_overdue_open and limit is not None
+               and (row["replied"] is None or row["replied"] > limit))
     if row["archived"] and 0 <= row["closed"] < PERIOD_MINUTES and not (overdue and due < 0):
         return "archived"
     open_at_end = row["closed"] >= PERIOD_MINUTES if row["archived"] else row["open_status"] is not Status.VOIDED
