@@ -153,7 +153,9 @@ def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: d
 def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, policy: SweepPolicy,
          now: datetime) -> None:
     """The order's event, and the notifications that go with it, in the same transaction."""
-    if rule.action is not SweepAction.SUPERVISE:  # a supervision acts on a light already announced
+    # A supervision acts on a light already announced; an urge at a policy's own urging point is no light.
+    own_point = rule.at_urging_point and getattr(order, f"{rule.limit.value}_urge_at") is not None
+    if rule.action is not SweepAction.SUPERVISE and not own_point:
         order_lit.send(LightChange(session, order, rule.limit, rule.light, due_at, now))
     alerts.notify(session, order, rule.action, due_at=due_at, at=now, limit=rule.limit,
                   dedupe_key=f"sweep:{rule.key}:{order.id}:{due_at.isoformat()}")
