@@ -89,7 +89,7 @@ def test_a_new_policy_does_not_move_the_deadlines_of_orders_taken_before_it(time
     with clock.frozen(at(2026, 11, 23, 10, 0)):
         before = _create(timed, world)
     longer = policy_files.DEFAULT_POLICY.read_text("utf-8").replace(
-        "finish,,,,,,3,working_days,,3个工作日办结", "finish,,,,,,5,working_days,,5个工作日办结")
+        "finish,,,,,,3,working_days,,,3个工作日办结", "finish,,,,,,5,working_days,,,5个工作日办结")
     path = tmp_path / "policy.csv"
     path.write_text(longer, "utf-8")
     with timed.transaction() as s:

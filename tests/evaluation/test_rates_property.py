@@ -1,8 +1,9 @@
 """The rates and ranks computed in the database agree with a plain reading of the policy, order by order.
 
-Hypothesis draws archived orders with random owners, types, channels, clocks, callback answers, unreachable
-callbacks, duplicates, rulings and whistle calls; the reference below computes every rate, score and rank
-straight from the policy's definition with exact fractions, without the SQL or ``rates.rate_values``.
+Hypothesis draws archived, open and voided orders with random owners, types, channels, clocks, callback
+answers, unreachable callbacks, duplicates, rulings and whistle calls; the reference below computes every
+rate, score and rank straight from the policy's definition with exact fractions, without the SQL or
+``rates.rate_values`` — including where an overdue order left open counts (``count_overdue_open``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ order_rows = st.lists(st.fixed_dictionaries({
     # Some archived before, inside and after the period; some not archived at all.
     "closed": st.integers(-3 * 1440, 34 * 1440),
     "archived": st.booleans() | st.just(True),
+    # What a non-archived order is now: waiting for its archive, still with its unit, or voided.
+    "open_status": st.sampled_from([Status.CALLED_BACK, Status.HANDLING, Status.VOIDED]),
     "responded": st.none() | st.integers(0, 300),
     "respond_limit": st.none() | st.integers(0, 300),
     "replied": st.none() | st.integers(0, 20000),
@@ -81,10 +84,12 @@ def _insert(db: Database, owners: list[int], rows: list[dict[str, Any]]) -> None
             answered = not row["unreachable"]
             values = {
                 "number": f"T{index:06d}", "channel": row["channel"], "type": row["type"], "urgency": "normal",
-                "status": Status.ARCHIVED if row["archived"] else Status.CALLED_BACK,
+                "status": Status.ARCHIVED if row["archived"] else row["open_status"],
                 "anonymous": False, "confidential": False, "title": "t", "content": "c",
                 "owner_unit_id": owners[row["owner"]], "created_at": created, "updated_at": created, "version": 1,
-                "deadlines_provisional": False, "closed_at": _instant(row["closed"]) if row["archived"] else None,
+                "deadlines_provisional": False,
+                "closed_at": (_instant(row["closed"]) if row["archived"] or row["open_status"] is Status.VOIDED
+                              else None),
                 "responded_at": None if row["responded"] is None else created + timedelta(minutes=row["responded"]),
                 "respond_due_at": (None if row["respond_limit"] is None
                                    else created + timedelta(minutes=row["respond_limit"])),
@@ -109,14 +114,29 @@ def _insert(db: Database, owners: list[int], rows: list[dict[str, Any]]) -> None
 
 # ------------------------------------------------------------------------- the reference: the policy, read plainly
 
-def _counts_in(policy: RatePolicy, row: dict[str, Any]) -> bool:
-    if not row["archived"] or not (0 <= row["closed"] < (END - START).total_seconds() // 60):
-        return False
+PERIOD_MINUTES = (END - START).total_seconds() // 60
+
+
+def _counts_in(policy: RatePolicy, row: dict[str, Any]) -> str | None:
+    """How the order counts in the period: "archived" (archived in it), "open" (overdue in it and not archived
+    by its end), or None."""
     if row["type"] not in policy.types or (policy.channels and row["channel"] not in policy.channels):
-        return False
+        return None
     if policy.exclude_duplicates and row["duplicate_of"] is not None:
-        return False
-    return not (row["ruling"] is not None and policy.rulings[row["ruling"]] == "exclude")
+        return None
+    if row["ruling"] is not None and policy.rulings[row["ruling"]] == "exclude":
+        return None
+    # The finish deadline, in minutes from the period's start; overdue when not replied by it.
+    limit: int | None = row["finish_limit"]
+    due = 0 if limit is None else row["closed"] - 30000 + limit
+    overdue = (policy.count_overdue_open and limit is not None
+               and (row["replied"] is None or row["replied"] > limit))
+    if row["archived"] and 0 <= row["closed"] < PERIOD_MINUTES and not (overdue and due < 0):
+        return "archived"
+    open_at_end = row["closed"] >= PERIOD_MINUTES if row["archived"] else row["open_status"] is not Status.VOIDED
+    if overdue and 0 <= due < PERIOD_MINUTES and open_at_end:
+        return "open"
+    return None
 
 
 def _reference_rates(policy: RatePolicy, rows: list[dict[str, Any]]) -> dict[str, Fraction | None]:
@@ -131,6 +151,9 @@ def _reference_rates(policy: RatePolicy, rows: list[dict[str, Any]]) -> dict[str
                                                 else policy.satisfaction_weights)
                 if solved:
                     top, bottom = top + 1, bottom + 1
+                elif _counts_in(policy, row) == "open":  # whatever the citizen said later: the worst answer
+                    worst = Resolution.UNRESOLVED if rate.numerator == "resolved" else Satisfaction.UNSATISFIED
+                    top, bottom = top + weights[worst], bottom + 1
                 elif row["unreachable"]:
                     bottom += policy.unreachable == "zero"
                 elif answer is not None:
@@ -159,14 +182,25 @@ def _reference_ranks(scores: dict[int, int | None], counted: dict[int, int], min
     return {u: 1 + sum(1 for other in eligible.values() if other > s) for u, s in eligible.items()}
 
 
-@pytest.mark.parametrize("code", ["shuiguohu", "beijing"])
+def _policy(code: str) -> RatePolicy:
+    """A shipped policy; ``<code>-archive-only``: the same without counting overdue open orders."""
+    shipped, _, variant = code.partition("-")
+    source = policies.builtin_sources()[shipped]
+    if variant:
+        source = source.replace("count_overdue_open = true", "count_overdue_open = false")
+    policy = policies.parse_toml(source)
+    assert policy.count_overdue_open is not bool(variant)
+    return policy
+
+
+@pytest.mark.parametrize("code", ["shuiguohu", "beijing", "shuiguohu-archive-only"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=order_rows)
 def test_rates_and_ranks_match_the_policy_read_plainly(city, code: str, rows: list[dict[str, Any]]) -> None:
     db, _world, owners = city
     _insert(db, owners, rows)
+    policy = _policy(code)
     with db.read() as s:
-        policy = policies.resolve(s, code)
         tree = rankings.UnitTree(s)
         for kind in (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY, UnitKind.PROPERTY):
             ranking = rankings.rank(s, policy, PERIOD, kind)

@@ -102,4 +102,6 @@ class TimeLimitRule(Base):
     unit: Mapped[LimitUnit] = mapped_column(EnumText(LimitUnit))
     # A fixed warning, in working hours before the deadline, instead of the policy's share.
     warn_hours: Mapped[float | None] = mapped_column(Float)
+    # When the sweep urges, from the deadline in the line's unit (negative: before it); None: at yellow.
+    urge_offset: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(String(200), default="")

@@ -103,6 +103,8 @@ class Deadline:
     warn_at: datetime
     provisional: bool
     rule: TimeLimitRule
+    # When the sweep urges, where the policy line sets it; None: when the light turns yellow.
+    urge_at: datetime | None = None
 
 
 def _add(calendar: WorkCalendar, start: datetime, amount: float, unit: LimitUnit) -> Instant:
@@ -126,6 +128,20 @@ def _warn_at(calendar: WorkCalendar, start: datetime, due: datetime, *, share: f
     return add_working_minutes(calendar, start, max(0.0, total - before)).at
 
 
+def _urge_at(calendar: WorkCalendar, start: datetime, due: datetime, offset: float, unit: LimitUnit) -> datetime:
+    """``offset`` of the line's unit after ``due`` (before it when negative), never before ``start``. Before the
+    deadline, working time is counted back from it (a working day is a day's working hours)."""
+    if offset >= 0:
+        if offset == 0:
+            return due
+        return _add(calendar, due, offset, unit).at
+    if unit is LimitUnit.CALENDAR_HOURS:
+        return max(start, due + timedelta(hours=offset))
+    before = -offset * (calendar.day_minutes() if unit is LimitUnit.WORKING_DAYS else 60)
+    left = working_minutes_between(calendar, start, due) - before
+    return add_working_minutes(calendar, start, max(0.0, left)).at
+
+
 def compute(session: Session, limit: LimitKind, start: datetime, order_keys: Mapping[str, str | None], *,
             policy_id: int | None) -> Deadline | None:
     """The deadline of ``limit`` for an order with these keys, starting at ``start``, under the policy the
@@ -139,7 +155,25 @@ def compute(session: Session, limit: LimitKind, start: datetime, order_keys: Map
     due = _add(calendar, start, rule.amount, rule.unit)
     warn = _warn_at(calendar, start, due.at, share=policy.warn_share, warn_hours=rule.warn_hours,
                     calendar_time=rule.unit is LimitUnit.CALENDAR_HOURS)
-    return Deadline(limit, due.at, warn, due.provisional, rule)
+    urge = None
+    if rule.urge_offset is not None:
+        # From the start, the urging point is where a limit of amount + offset would end: exact for every unit.
+        urge = _add(calendar, start, rule.amount + rule.urge_offset, rule.unit).at
+    return Deadline(limit, due.at, warn, due.provisional, rule, urge)
+
+
+def urge_between(session: Session, limit: LimitKind, start: datetime, due: datetime,
+                 order_keys: Mapping[str, str | None], *, policy_id: int | None) -> datetime | None:
+    """The urging point of a deadline set by hand (an extension, a resumed clock) under the order's policy
+    line: the line's offset from the new deadline; None when the line urges at yellow."""
+    tables = _policy_tables(session)
+    policy = tables.policies.get(policy_id) if policy_id is not None else tables.policy
+    if policy is None or not tables.rules_by_policy.get(policy.id):
+        return None
+    rule = matching_rule(tables.rules_by_policy[policy.id], limit, order_keys)
+    if rule.urge_offset is None:
+        return None
+    return _urge_at(work_calendar(session), start, due, rule.urge_offset, rule.unit)
 
 
 def working_minutes_left(session: Session, start: datetime, due: datetime) -> float:
@@ -177,7 +211,8 @@ def load_policy(session: Session, policy_file: PolicyFile, *, name: str,
         session.flush()
         for line in policy_file.lines:
             session.add(TimeLimitRule(policy_id=policy.id, limit=line.limit, amount=line.amount, unit=line.unit,
-                                      warn_hours=line.warn_hours, note=line.note, **line.keys))
+                                      warn_hours=line.warn_hours, urge_offset=line.urge_offset, note=line.note,
+                                      **line.keys))
     policy.active = True
     session.flush()
     forget_deadlines()

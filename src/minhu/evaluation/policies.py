@@ -1,6 +1,7 @@
 """Rate policies: how a city defines its three rates (三率) and the composite score that ranks its units.
 
-A policy says which archived orders count (order types, channels, duplicates, what the centre's rulings do),
+A policy says which archived orders count (order types, channels, duplicates, what the centre's rulings do,
+whether an order left open past its finish deadline counts against its unit where it went overdue),
 what each rate's numerator is, how the citizen's answers weigh (基本满意 as 1, 0.8, ...), and the weights of
 the composite. Policies are versioned: a city that changes its rules loads a new version, and every figure
 names the version it was computed under, so last year's bulletin still reads as it was published.
@@ -68,6 +69,9 @@ class RatePolicy:
     rates: tuple[RateDefinition, ...]
     min_orders: int
     bottom: int
+    # An order still open when its finish deadline passed counts, in the period of that deadline, as late and
+    # as unresolved and unsatisfied; it does not count again when it is archived in a later period.
+    count_overdue_open: bool = False
 
     @property
     def ref(self) -> str:
@@ -128,6 +132,9 @@ def parse(definition: dict[str, Any]) -> RatePolicy:
         code, version = str(definition["code"]), definition["version"]
         if not code.isidentifier() or not isinstance(version, int) or version < 1:
             raise PolicyError("code 须是字母数字标识，version 须是正整数", field="code")
+        count_overdue_open = scope.get("count_overdue_open", False)
+        if not isinstance(count_overdue_open, bool):
+            raise PolicyError("scope.count_overdue_open 须为 true 或 false", field="scope.count_overdue_open")
         unreachable = scope.get("unreachable", "exclude")
         if unreachable not in UNREACHABLE_EFFECTS:
             raise PolicyError(f"scope.unreachable 须是 {UNREACHABLE_EFFECTS} 之一", field="scope.unreachable")
@@ -159,7 +166,8 @@ def parse(definition: dict[str, Any]) -> RatePolicy:
             channels=_enum_set(Channel, scope.get("channels", []), "scope.channels"),
             exclude_duplicates=bool(scope.get("exclude_duplicates", True)), unreachable=unreachable, rulings=rulings,
             resolution_weights=resolution, satisfaction_weights=satisfaction, rates=tuple(rates),
-            min_orders=int(ranking.get("min_orders", 1)), bottom=int(ranking.get("bottom", 0)))
+            min_orders=int(ranking.get("min_orders", 1)), bottom=int(ranking.get("bottom", 0)),
+            count_overdue_open=count_overdue_open)
     except KeyError as missing:
         raise PolicyError(f"考核口径缺少 {missing.args[0]}", field=str(missing.args[0])) from None
 

@@ -1,10 +1,15 @@
 """The three rates (三率) and the composite score, computed in the database under a rate policy.
 
 An order counts in the period it was archived in (归档时间), for the unit that owned it then — an archived
-order's owner no longer changes. One GROUP BY over the archived orders of the period returns, per owning
-unit, integer counts of each case the policy distinguishes (responded in time, each resolution and
-satisfaction answer, ruled solved, unreachable); the rates of a street, a department or the whole district
-are sums of those counts over the units below it, so rolling up stays exact. The policy's weights turn
+order's owner no longer changes. Under a policy that counts overdue open orders (``count_overdue_open``), an
+order whose finish deadline passed unanswered and that was still not archived when the period holding that
+deadline ended counts in that period instead — for the unit that owns it now, as late, unresolved and
+unsatisfied (a ruling still stands for the answer) — and not again in the period it is finally archived in:
+each order counts once in any run of consecutive periods, and a unit cannot escape the ranking by leaving its
+late orders open. One GROUP BY over each of the two sets returns, per owning unit, integer counts of each
+case the policy distinguishes (responded in time, each resolution and satisfaction answer, ruled solved,
+unreachable, overdue open); the rates of a street, a department or the whole district are sums of those
+counts over the units below it, so rolling up stays exact. The policy's weights turn
 counts into rates as exact fractions; rounding happens once, when a rate is shown (``percent``).
 """
 
@@ -20,7 +25,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -113,11 +118,35 @@ def parse_period(text: str | None, field: str = "period") -> Period:
 
 # ---------------------------------------------------------------------------------------------- counts
 
-def _scope(policy: RatePolicy, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Which archived orders count under the policy: type, channel, not merged away, not ruled out."""
+def _overdue() -> ColumnElement[bool]:
+    """The finish deadline passed before the reply (or with none yet)."""
     order = WorkOrder
-    where: list[ColumnElement[bool]] = [order.status == Status.ARCHIVED.value, order.closed_at >= start,
-                                        order.closed_at < end, order.type.in_([t.value for t in policy.types])]
+    return and_(order.finish_due_at.is_not(None),
+                or_(order.replied_at.is_(None), order.replied_at > order.finish_due_at))
+
+
+def _scopes(policy: RatePolicy, start: datetime, end: datetime) -> list[tuple[bool, list[ColumnElement[bool]]]]:
+    """The sets of orders counted in the period, each with whether its orders count as overdue open: those
+    archived in it and, under ``count_overdue_open``, those that went overdue in it and were still open at its
+    end (or are still open now, for the running period). An order archived here that went overdue before the
+    period began was counted in the period of its deadline already."""
+    order = WorkOrder
+    archived: list[ColumnElement[bool]] = [order.status == Status.ARCHIVED.value, order.closed_at >= start,
+                                           order.closed_at < end, *_kept(policy)]
+    if not policy.count_overdue_open:
+        return [(False, archived)]
+    archived.append(~and_(_overdue(), order.finish_due_at < start))
+    open_at_end: list[ColumnElement[bool]] = [
+        order.status.in_([s.value for s in Status if s is not Status.VOIDED]),
+        order.finish_due_at >= start, order.finish_due_at < min(end, clock.now()), _overdue(),
+        or_(order.closed_at.is_(None), order.closed_at >= end), *_kept(policy)]
+    return [(False, archived), (True, open_at_end)]
+
+
+def _kept(policy: RatePolicy) -> list[ColumnElement[bool]]:
+    """Which orders count under the policy: type, channel, not merged away, not ruled out."""
+    order = WorkOrder
+    where: list[ColumnElement[bool]] = [order.type.in_([t.value for t in policy.types])]
     if policy.channels:
         where.append(order.channel.in_([c.value for c in policy.channels]))
     if policy.exclude_duplicates:
@@ -127,7 +156,9 @@ def _scope(policy: RatePolicy, start: datetime, end: datetime) -> list[ColumnEle
     return where
 
 
-def _count_columns(policy: RatePolicy) -> dict[str, ColumnElement[Any]]:
+def _count_columns(policy: RatePolicy, *, overdue_open: bool = False) -> dict[str, ColumnElement[Any]]:
+    """What one GROUP BY counts per owner. For overdue open orders the citizen's answers do not count: each is
+    unresolved and unsatisfied (unless a ruling stands for it), and none is unreachable."""
     order = WorkOrder
     solved_rulings = [r.value for r in policy.solved_rulings()]
     # Never NULL (a NULL ruling would make "not ruled solved" unknown and drop the order from every count).
@@ -149,8 +180,15 @@ def _count_columns(policy: RatePolicy) -> dict[str, ColumnElement[Any]]:
         "finished": count_if(order.replied_at.is_not(None)),
         "finished_in_time": count_if(order.replied_at.is_not(None), finished_in_time),
         "ruled_solved": count_if(ruled_solved) if ruled_solved is not None else literal(0),
-        "unreachable": answered(order.unreachable.is_(True)),
+        "overdue_open": func.count() if overdue_open else literal(0),
     }
+    if overdue_open:
+        columns["unreachable"] = literal(0)
+        worst = {f"resolution_{Resolution.UNRESOLVED.value}", f"satisfaction_{Satisfaction.UNSATISFIED.value}"}
+        for key in [*(f"resolution_{r.value}" for r in Resolution), *(f"satisfaction_{s.value}" for s in Satisfaction)]:
+            columns[key] = answered(true()) if key in worst else literal(0)
+        return columns
+    columns["unreachable"] = answered(order.unreachable.is_(True))
     for resolution in Resolution:
         columns[f"resolution_{resolution.value}"] = answered(order.resolution == resolution.value)
     for satisfaction in Satisfaction:
@@ -159,26 +197,33 @@ def _count_columns(policy: RatePolicy) -> dict[str, ColumnElement[Any]]:
 
 
 def counts_by_owner(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
-    """Per owning unit, the counts of its archived orders in the period under the policy."""
+    """Per owning unit, the counts of its orders counted in the period under the policy."""
     start, end = period.bounds()
-    columns = _count_columns(policy)
-    query = (select(WorkOrder.owner_unit_id, *(c.label(k) for k, c in columns.items()))
-             .where(*_scope(policy, start, end)).group_by(WorkOrder.owner_unit_id))
-    return {row[0]: Counter({key: int(value) for key, value in zip(columns, row[1:], strict=True)})
-            for row in session.execute(query)}
+    result: dict[int, Counter[str]] = {}
+    for overdue_open, where in _scopes(policy, start, end):
+        columns = _count_columns(policy, overdue_open=overdue_open)
+        query = (select(WorkOrder.owner_unit_id, *(c.label(k) for k, c in columns.items()))
+                 .where(*where).group_by(WorkOrder.owner_unit_id))
+        for row in session.execute(query):
+            result.setdefault(row[0], Counter()).update(
+                {key: int(value) for key, value in zip(columns, row[1:], strict=True)})
+    return result
 
 
 def report_counts_by_unit(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
     """Per unit called onto orders (吹哨), on the counted orders of the period: calls, reports, reports in time."""
     start, end = period.bounds()
     call = OrderCall
-    query = (select(call.unit_id, func.count(),
-                    func.coalesce(func.sum(case((call.reported_at.is_not(None), 1), else_=0)), 0),
-                    func.coalesce(func.sum(case((call.reported_at <= call.report_due_at, 1), else_=0)), 0))
-             .join(WorkOrder, WorkOrder.id == call.order_id).where(*_scope(policy, start, end))
-             .group_by(call.unit_id))
-    return {unit_id: Counter({"calls": int(calls), "reported": int(reported), "reported_in_time": int(in_time)})
-            for unit_id, calls, reported, in_time in session.execute(query)}
+    result: dict[int, Counter[str]] = {}
+    for _overdue_open, where in _scopes(policy, start, end):
+        query = (select(call.unit_id, func.count(),
+                        func.coalesce(func.sum(case((call.reported_at.is_not(None), 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((call.reported_at <= call.report_due_at, 1), else_=0)), 0))
+                 .join(WorkOrder, WorkOrder.id == call.order_id).where(*where).group_by(call.unit_id))
+        for unit_id, calls, reported, in_time in session.execute(query):
+            result.setdefault(unit_id, Counter()).update(
+                {"calls": int(calls), "reported": int(reported), "reported_in_time": int(in_time)})
+    return result
 
 
 # ---------------------------------------------------------------------------------------------- rates

@@ -2,8 +2,10 @@
 
 Accepting starts nothing new (the 受理 limit stops); creating starts 受理 (for orders that wait for it) and
 the citizen's 办结 clock; each dispatch restarts the receiving unit's 签收, 响应 and 办结 clocks; the
-centre's approval starts 回访. With no policy loaded, intake keeps its provisional limits (30 minutes to
-accept; 2 hours, a day or three days to finish by urgency) and nothing turns yellow.
+centre's approval starts 回访. A policy line may set an urging point of its own (``urge_offset``, 5天催办 for a
+3-day limit): it is kept beside the deadline and moves with it. With no policy loaded, intake keeps its
+provisional limits (30 minutes to accept; 2 hours, a day or three days to finish by urgency) and nothing
+turns yellow.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ PROVISIONAL_FINISH_LIMITS: dict[Urgency, timedelta] = {
 }
 # The limits a dispatch (re)starts for the unit that receives the order.
 DISPATCH_LIMITS = (LimitKind.SIGN, LimitKind.RESPOND, LimitKind.FINISH)
+# The limits whose urging point a policy line may set (the order has a ``<limit>_urge_at`` column).
+URGED_LIMITS = frozenset({LimitKind.SIGN, LimitKind.RESPOND, LimitKind.FINISH})
 
 
 def _limit_class(session: Session, category_code: str | None) -> str | None:
@@ -59,6 +63,7 @@ def creation_values(session: Session, values: Mapping[str, Any], *, waits_for_ac
         "finish_warn_at": now + PROVISIONAL_FINISH_LIMITS[urgency],
         **{f"{limit.value}_{edge}": None for limit in (LimitKind.SIGN, LimitKind.RESPOND, LimitKind.CALLBACK)
            for edge in ("due_at", "warn_at")},
+        **{f"{limit.value}_urge_at": None for limit in URGED_LIMITS},
         "responded_at": None,
     }
     if policy is None:
@@ -69,6 +74,8 @@ def creation_values(session: Session, values: Mapping[str, Any], *, waits_for_ac
         deadline = deadlines.compute(session, limit, now, keys, policy_id=policy.id)
         assert deadline is not None  # the policy exists and has a default line for every limit
         result[f"{limit.value}_due_at"], result[f"{limit.value}_warn_at"] = deadline.due_at, deadline.warn_at
+        if limit in URGED_LIMITS:
+            result[f"{limit.value}_urge_at"] = deadline.urge_at
         result["deadlines_provisional"] = result["deadlines_provisional"] or deadline.provisional
     return result
 
@@ -80,6 +87,9 @@ def move(session: Session, order: WorkOrder, limit: LimitKind, due: datetime | N
     setattr(order, f"{limit.value}_due_at", due)
     setattr(order, f"{limit.value}_warn_at",
             deadlines.warn_between(session, at, due, policy_id=order.policy_id) if due is not None else None)
+    if limit in URGED_LIMITS:
+        setattr(order, f"{limit.value}_urge_at", None if due is None else deadlines.urge_between(
+            session, limit, at, due, _keys_of(session, order), policy_id=order.policy_id))
     return {limit.value: [_city_iso(old), _city_iso(due)]}
 
 
@@ -102,6 +112,10 @@ def resume(session: Session, order: WorkOrder, at: datetime) -> dict[str, list[s
     return move(session, order, LimitKind.FINISH, due.at, at)
 
 
+def _keys_of(session: Session, order: WorkOrder) -> dict[str, str | None]:
+    return order_keys(session, {c: getattr(order, c) for c in ("grade", "type", "urgency", "channel", "category_code")})
+
+
 def _city_iso(instant: datetime | None) -> str | None:
     return instant.astimezone(clock.city_tz()).isoformat() if instant is not None else None
 
@@ -110,8 +124,7 @@ def start(session: Session, order: WorkOrder, limits: tuple[LimitKind, ...] | li
           at: datetime) -> dict[str, list[str | None]]:
     """(Re)start ``limits`` on ``order`` from ``at``; returns {limit: [old deadline, new deadline]} for the
     trail, so no deadline ever moves without saying so. Orders created before any policy keep theirs."""
-    keys = order_keys(session, {c: getattr(order, c) for c in ("grade", "type", "urgency", "channel",
-                                                                   "category_code")})
+    keys = _keys_of(session, order)
     changes: dict[str, list[str | None]] = {}
     for limit in limits:
         deadline = deadlines.compute(session, limit, at, keys, policy_id=order.policy_id)
@@ -120,6 +133,8 @@ def start(session: Session, order: WorkOrder, limits: tuple[LimitKind, ...] | li
         old = getattr(order, f"{limit.value}_due_at")
         setattr(order, f"{limit.value}_due_at", deadline.due_at)
         setattr(order, f"{limit.value}_warn_at", deadline.warn_at)
+        if limit in URGED_LIMITS:
+            setattr(order, f"{limit.value}_urge_at", deadline.urge_at)
         order.deadlines_provisional = order.deadlines_provisional or deadline.provisional
         changes[limit.value] = [_city_iso(old), _city_iso(deadline.due_at)]
     return changes

@@ -30,6 +30,9 @@ class WorkOrder(Base):
                 *(("responded_at",) if limit == "respond" else ()))
           for limit in ("sign", "respond", "finish", "callback")),
         *(Index(f"ix_work_orders_{limit}_due", "status", f"{limit}_due_at") for limit in ("sign", "respond", "finish")),
+        # The urging points a policy line set apart from the yellow light (5天催办), for the sweep.
+        *(Index(f"ix_work_orders_{limit}_urge", "status", f"{limit}_urge_at")
+          for limit in ("sign", "respond", "finish")),
         # The rates: archived orders by archive time, with everything their aggregation reads (a covering index).
         Index("ix_work_orders_rates", "status", "closed_at", "owner_unit_id", "type", "channel", "responded_at",
               "respond_due_at", "finish_due_at", "replied_at", "resolution", "satisfaction", "callback_reached",
@@ -88,6 +91,11 @@ class WorkOrder(Base):
     finish_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     callback_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the sweep urges, where the policy line sets it (it may fall after the deadline: 3天办结、5天催办);
+    # None: when the light turns yellow.
+    sign_urge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    respond_urge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finish_urge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # While suspended (挂起): since when, and the working minutes the 办结 clock had left.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finish_left_minutes: Mapped[float | None] = mapped_column(Float)

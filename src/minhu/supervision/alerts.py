@@ -1,6 +1,7 @@
 """Who is told when a clock demands it, and with which template: the handling unit's people at yellow
-(催办), the unit's leader at red (超期提醒), the supervisors on duty for 督办, the centre's dispatchers when
-an order nobody signed comes back. Written to the outbox in the caller's transaction."""
+(催办, or at the policy's urging point, which may fall after the deadline), the unit's leader at red (超期提醒),
+the supervisors on duty for 督办, the centre's dispatchers when an order nobody signed comes back or when an
+order waits past its acceptance limit (受理超时). Written to the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minhu.deadlines.models import LimitKind
 from minhu.notify import recipients
 from minhu.notify import service as outbox
 from minhu.orders.models import WorkOrder
@@ -20,10 +22,21 @@ from minhu.supervision.models import SweepAction
 
 TEMPLATES = {SweepAction.URGE: "order.urge", SweepAction.OVERDUE: "order.red",
              SweepAction.SUPERVISE: "order.supervise", SweepAction.SIGN_TIMEOUT: "order.returned_to_dispatcher"}
+# An urge on the acceptance limit goes to the centre; an urge once the deadline has passed says so.
+ACCEPT_URGE_TEMPLATE = "order.accept_urge"
+LATE_URGE_TEMPLATE = "order.urge_overdue"
 HANDLING_ROLES = (Role.HANDLER, Role.GRIDWORKER)
 # A person's 催办 and 督办 say who wrote what; a leader's instruction is a 批示.
 BY_HAND_TEMPLATES = {SweepAction.URGE: "order.urged", SweepAction.SUPERVISE: "order.supervised"}
 LEADER_HEADING = "领导批示"
+
+
+def template_for(action: SweepAction, limit: LimitKind | None = None, *, late: bool = False) -> str:
+    if action is SweepAction.URGE and limit is LimitKind.ACCEPT:
+        return ACCEPT_URGE_TEMPLATE
+    if action is SweepAction.URGE and late:
+        return LATE_URGE_TEMPLATE
+    return TEMPLATES[action]
 
 
 def _people(session: Session, unit: Unit, roles: Sequence[Role]) -> list[User]:
@@ -31,16 +44,30 @@ def _people(session: Session, unit: Unit, roles: Sequence[Role]) -> list[User]:
                                                    User.role.in_([r.value for r in roles]))))
 
 
-def recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime) -> list[User]:
+def recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime,
+                   limit: LimitKind | None = None) -> list[User]:
     """Looked up once per unit and action in a session: a sweep tells the same people about many orders."""
-    cache: dict[tuple[SweepAction, int | None], list[User]] = session.info.setdefault("sweep_recipients", {})
-    key = (action, order.owner_unit_id if action in (SweepAction.URGE, SweepAction.OVERDUE) else None)
+    cache: dict[tuple[SweepAction, int | None, bool], list[User]] = session.info.setdefault("sweep_recipients", {})
+    accept = limit is LimitKind.ACCEPT
+    key = (action, order.owner_unit_id if action in (SweepAction.URGE, SweepAction.OVERDUE) else None, accept)
     if key not in cache:
-        cache[key] = _recipients_for(session, order, action, at)
+        cache[key] = _recipients_for(session, order, action, at, accept=accept)
     return cache[key]
 
 
-def _recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime) -> list[User]:
+def _centre_dispatchers(session: Session, order: WorkOrder) -> list[User]:
+    """The dispatchers of the centre holding the order, else of the topmost centre."""
+    people = _people(session, order.owner_unit, (Role.DISPATCHER,))
+    if people:
+        return people
+    centre = org_queries.find_centre(session)
+    return _people(session, centre, (Role.DISPATCHER,)) if centre is not None else []
+
+
+def _recipients_for(session: Session, order: WorkOrder, action: SweepAction, at: datetime, *,
+                    accept: bool = False) -> list[User]:
+    if action is SweepAction.URGE and accept:
+        return _centre_dispatchers(session, order)
     if action is SweepAction.URGE:
         return _people(session, order.owner_unit, HANDLING_ROLES)
     if action is SweepAction.OVERDUE:
@@ -52,13 +79,13 @@ def _recipients_for(session: Session, order: WorkOrder, action: SweepAction, at:
 
 
 def notify(session: Session, order: WorkOrder, action: SweepAction, *, due_at: datetime, at: datetime,
-           dedupe_key: str | None) -> int:
+           dedupe_key: str | None, limit: LimitKind | None = None) -> int:
     """Queue the action's message for its recipients (before the action moves the order: the unit named is
     the one that held it). Returns how many messages were queued."""
     context = {"order_number": order.number, "order_title": order.title, "unit_name": order.owner_unit.name,
                "deadline": due_at, "dispatched_at": order.dispatched_at or due_at}
-    return outbox.enqueue(session, template=TEMPLATES[action], context=context,
-                          recipients=recipients_for(session, order, action, at), order_id=order.id,
+    return outbox.enqueue(session, template=template_for(action, limit, late=due_at <= at), context=context,
+                          recipients=recipients_for(session, order, action, at, limit), order_id=order.id,
                           dedupe_key=dedupe_key)
 
 

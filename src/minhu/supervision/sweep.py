@@ -1,11 +1,13 @@
 """The time-limit sweep: what the clocks demand, done exactly once.
 
-At yellow the handling unit is urged (催办); at red the unit's leader is told (超期提醒); after a while in
-red a supervision (督办) is opened and the supervisors are told; an order nobody signed in time goes back
-to the dispatcher. Each action is keyed by the deadline it acted on (``clock_actions``, unique), written in
-the same transaction as the order's event — so two sweepers, a crash or a restart that missed an hour
-never repeat one, and a catch-up does what the clocks say now, once (an order already red is not urged
-for having been yellow an hour ago).
+At yellow the handling unit is urged (催办) — or at the urging point its policy line sets, which may fall
+after the deadline (3天办结、5天催办: urged two working days after a three-day limit, red or not); an order
+still waiting for acceptance past its 受理 limit is urged on the centre's dispatchers; at red the unit's
+leader is told (超期提醒); after a while in red a supervision (督办) is opened and the supervisors are told;
+an order nobody signed in time goes back to the dispatcher. Each action is keyed by the deadline it acted on
+(``clock_actions``, unique), written in the same transaction as the order's event — so two sweepers, a
+crash or a restart that missed an hour never repeat one, and a catch-up does what the clocks say now, once
+(an order already red is not urged for having been yellow an hour ago).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
@@ -25,7 +27,8 @@ from minhu.core.db import Database, conflict_insert
 from minhu.core.errors import DomainError
 from minhu.deadlines.models import LIMIT_LABELS, LimitKind
 from minhu.orders import service as order_service
-from minhu.orders.lights import Light, due_column, in_light, lights_of, warn_column
+from minhu.orders.clocks import URGED_LIMITS
+from minhu.orders.lights import Light, due_column, in_light, lights_of, running, warn_column
 from minhu.orders.models import WorkOrder
 from minhu.orders.signals import LightChange, order_lit
 from minhu.supervision import alerts
@@ -52,10 +55,21 @@ class Rule:
     def key(self) -> str:
         return f"{self.action.value}:{self.limit.value}"
 
+    @property
+    def at_urging_point(self) -> bool:
+        """An urge that follows the order's urging point (``<limit>_urge_at``) where its policy line set one."""
+        return self.action is SweepAction.URGE and self.limit in URGED_LIMITS
+
+
+def urge_column(limit: LimitKind) -> InstrumentedAttribute[datetime | None]:
+    column: InstrumentedAttribute[datetime | None] = getattr(WorkOrder, f"{limit.value}_urge_at")
+    return column
+
 
 # In this order: an order sent back for want of a signature has no other clock left to act on.
 RULES = (
     Rule(SweepAction.SIGN_TIMEOUT, LimitKind.SIGN, Light.RED),
+    Rule(SweepAction.URGE, LimitKind.ACCEPT, Light.RED),
     Rule(SweepAction.SUPERVISE, LimitKind.FINISH, Light.RED),
     Rule(SweepAction.OVERDUE, LimitKind.FINISH, Light.RED),
     Rule(SweepAction.OVERDUE, LimitKind.RESPOND, Light.RED),
@@ -83,14 +97,29 @@ def _moment(rule: Rule, policy: SweepPolicy) -> tuple[InstrumentedAttribute[date
     return due_column(rule.limit), lag
 
 
+def _urge_due(rule: Rule, now: datetime, since: datetime | None) -> ColumnElement[bool]:
+    """WHERE an urge is due: at yellow where the order has no urging point of its own (as the light says), else
+    once its urging point has passed — before the deadline only while the order is not yet red (a catch-up
+    does not urge what is already late), at or after the deadline whatever the light."""
+    due, warn, urge = due_column(rule.limit), warn_column(rule.limit), urge_column(rule.limit)
+    at_yellow = and_(urge.is_(None), in_light(rule.limit, Light.YELLOW, now))
+    at_point = and_(running(rule.limit), urge.is_not(None), urge <= now, or_(due > now, urge >= due))
+    if since is not None:
+        at_yellow, at_point = and_(at_yellow, warn > since), and_(at_point, urge > since)
+    return or_(at_yellow, at_point)
+
+
 def _due_now(rule: Rule, now: datetime, policy: SweepPolicy, since: datetime | None = None) -> ColumnElement[bool]:
     """WHERE the rule's action is due on an order and has not been taken for this deadline; with ``since``,
     only where the moment that made it due passed after ``since`` (what changed since the last sweep)."""
     due = due_column(rule.limit)
-    moment, lag = _moment(rule, policy)
-    condition = and_(in_light(rule.limit, rule.light, now), moment <= now - lag)
-    if since is not None:
-        condition = and_(condition, moment > since - lag)
+    if rule.at_urging_point:
+        condition = _urge_due(rule, now, since)
+    else:
+        moment, lag = _moment(rule, policy)
+        condition = and_(in_light(rule.limit, rule.light, now), moment <= now - lag)
+        if since is not None:
+            condition = and_(condition, moment > since - lag)
     taken = exists().where(ClockAction.order_id == WorkOrder.id, ClockAction.action == rule.action.value,
                            ClockAction.limit == rule.limit.value, ClockAction.due_at == due)
     return and_(condition, ~taken)
@@ -101,6 +130,9 @@ def _still_due(order: WorkOrder, rule: Rule, due_at: datetime, now: datetime, po
     if getattr(order, f"{rule.limit.value}_due_at") != due_at:
         return False
     lights = {x.limit: x.light for x in lights_of(order, now)}
+    urge = getattr(order, f"{rule.limit.value}_urge_at") if rule.at_urging_point else None
+    if urge is not None:
+        return rule.limit in lights and urge <= now and (due_at > now or urge >= due_at)
     if lights.get(rule.limit) is not rule.light:
         return False
     return rule.action is not SweepAction.SUPERVISE or due_at <= now - policy.supervise_after
@@ -121,9 +153,11 @@ def _claim(session: Session, rule: Rule, due: list[tuple[int, datetime]], now: d
 def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, policy: SweepPolicy,
          now: datetime) -> None:
     """The order's event, and the notifications that go with it, in the same transaction."""
-    if rule.action is not SweepAction.SUPERVISE:  # a supervision acts on a light already announced
+    # A supervision acts on a light already announced; an urge at a policy's own urging point is no light.
+    own_point = rule.at_urging_point and getattr(order, f"{rule.limit.value}_urge_at") is not None
+    if rule.action is not SweepAction.SUPERVISE and not own_point:
         order_lit.send(LightChange(session, order, rule.limit, rule.light, due_at, now))
-    alerts.notify(session, order, rule.action, due_at=due_at, at=now,
+    alerts.notify(session, order, rule.action, due_at=due_at, at=now, limit=rule.limit,
                   dedupe_key=f"sweep:{rule.key}:{order.id}:{due_at.isoformat()}")
     label = LIMIT_LABELS[rule.limit]
     shown = due_at.astimezone(clock.city_tz()).strftime("%Y-%m-%d %H:%M")
@@ -131,6 +165,12 @@ def _act(session: Session, order: WorkOrder, rule: Rule, due_at: datetime, polic
     if rule.action is SweepAction.SIGN_TIMEOUT:
         order_service.time_out_sign(session, order,
                                     note=f"签收时限 {shown} 已过，{order.owner_unit.name} 未签收，退回派单员")
+    elif rule.action is SweepAction.URGE and rule.limit is LimitKind.ACCEPT:
+        order_service.urge(session, order, actor=None, payload=payload,
+                           note=f"受理时限 {shown} 已过，工单仍未受理，请{order.owner_unit.name}尽快受理")
+    elif rule.action is SweepAction.URGE and due_at <= now:
+        order_service.urge(session, order, actor=None, payload=payload,
+                           note=f"{label}时限 {shown} 已过仍未{label}，请 {order.owner_unit.name} 立即办理")
     elif rule.action is SweepAction.URGE:
         order_service.urge(session, order, actor=None, payload=payload,
                            note=f"{label}时限 {shown} 临近，请 {order.owner_unit.name} 抓紧办理")
