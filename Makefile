@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/minhu/web/static/vendor
 PYTEST_ARGS ?=
+# The address the demo's messages and rating links point to: the server `make run` starts.
+SITE = MINHU_BASE_URL=$${MINHU_BASE_URL:-http://127.0.0.1:$(PORT)}
 
 .PHONY: run test lint unit browser-deps assets bench clean
 
@@ -38,9 +40,9 @@ assets: $(VENDOR)/.installed
 run: $(VENV)/.installed assets browser-deps
 	$(BIN)/minhu db upgrade
 	$(BIN)/minhu demo train  # first: the demo's orders are routed by the trained classifier
-	$(BIN)/minhu demo load --if-empty
-	$(BIN)/minhu bulletin make --if-missing
-	MINHU_BASE_URL=$${MINHU_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
+	$(SITE) $(BIN)/minhu demo load --if-empty
+	$(SITE) $(BIN)/minhu bulletin make --if-missing
+	$(SITE) $(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
 # Browser tests need Chromium and CJK fonts from Debian, the bulletin's PDF (WeasyPrint) Pango; installed when missing.
 browser-deps:

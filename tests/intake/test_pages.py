@@ -169,3 +169,11 @@ def test_a_grid_worker_s_form_starts_on_the_patrol_channel(client, world):
     login(client, world.gridworker)
     page = client.get("/orders/new").text
     assert '<option value="grid_patrol" selected' in page
+    # A grid worker reports what the patrol found, and the report waits for the centre: the form says so.
+    assert 'value="hotline"' not in page
+    assert "提交上报（待指挥中心受理）" in page
+    assert "登记并受理" not in page
+    login(client, world.operator)
+    operator_page = client.get("/orders/new").text
+    assert 'value="hotline"' in operator_page
+    assert "登记并受理" in operator_page

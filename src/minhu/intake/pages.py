@@ -15,6 +15,7 @@ from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.org.roles import Role
 from minhu.web.deps import DB
 from minhu.web.flash import flash
 from minhu.web.render import render
@@ -30,6 +31,14 @@ def new_track_throttle() -> FailureThrottle:
 STAFF_CHANNELS = (Channel.HOTLINE, Channel.WEB_BOARD, Channel.LEADER_MAILBOX, Channel.GRID_PATROL)
 
 
+def _desk(user: Any) -> dict[str, Any]:
+    """What the form offers this person: a grid worker reports from the patrol, and the centre accepts
+    what the centre registers; anyone else's report waits for it."""
+    patrol = user.role is Role.GRIDWORKER
+    return {"channels": (Channel.GRID_PATROL,) if patrol else STAFF_CHANNELS,
+            "accepts": user.role in order_service.INTAKE_ROLES}
+
+
 async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
@@ -39,7 +48,7 @@ def new_order_form(request: Request, user: PageUser) -> Response:
     if not permissions.may_register(user):
         raise Forbidden("您的角色不能登记工单", code="not_an_intake_role")
     return render(request, "intake/new.html", user=user, csrf=csrf_token(request), form={},
-                  errors={}, idem=secrets.token_urlsafe(16), channels=STAFF_CHANNELS)
+                  errors={}, idem=secrets.token_urlsafe(16), **_desk(user))
 
 
 @router.post("/orders/new", dependencies=[CsrfProtected])
@@ -53,7 +62,7 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
                                                   key=form.get("idem") or None, scope=f"user:{user.id}")
     except (InvalidInput, Conflict) as exc:
         return render(request, "intake/new.html", status_code=exc.status, user=user, csrf=csrf_token(request),
-                      form=form, channels=STAFF_CHANNELS, **_form_trouble(exc, form))
+                      form=form, **_desk(user), **_form_trouble(exc, form))
     flash(request, f"工单 {order.number} 已登记")
     return RedirectResponse(f"/orders/{order.number}", status_code=303)
 
