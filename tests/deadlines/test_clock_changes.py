@@ -8,7 +8,8 @@ import pytest
 
 from minhu.core import clock
 from minhu.core.errors import InvalidInput
-from minhu.orders import queries
+from minhu.deadlines.models import LimitKind
+from minhu.orders import clocks, queries
 from minhu.orders.errors import IllegalAction
 from minhu.orders.lights import lights_of
 from minhu.orders.models import WorkOrder
@@ -94,3 +95,13 @@ def test_an_archived_order_cannot_be_suspended(db, world):
     order = make_order(db, world, upto=Action.ARCHIVE)
     with pytest.raises(IllegalAction):
         act(db, order.number, Action.SUSPEND, world.dispatcher, note="挂起")
+
+
+def test_a_restart_that_lands_on_the_same_deadline_says_nothing_moved(db, world, signed):
+    with clock.frozen(at(2026, 11, 23, 10, 0)), db.transaction() as s:
+        order = s.get_one(WorkOrder, signed.id)
+        # The same start gives the same deadlines: the trail must not show "17:30 → 17:30".
+        assert clocks.start(s, order, [LimitKind.FINISH], at(2026, 11, 23, 10, 0)) == {}
+        moved = clocks.start(s, order, [LimitKind.FINISH], at(2026, 11, 24, 10, 0))
+    assert list(moved) == ["finish"]
+    assert moved["finish"][0] != moved["finish"][1]

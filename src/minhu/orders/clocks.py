@@ -136,5 +136,6 @@ def start(session: Session, order: WorkOrder, limits: tuple[LimitKind, ...] | li
         if limit in URGED_LIMITS:
             setattr(order, f"{limit.value}_urge_at", deadline.urge_at)
         order.deadlines_provisional = order.deadlines_provisional or deadline.provisional
-        changes[limit.value] = [_city_iso(old), _city_iso(deadline.due_at)]
+        if old != deadline.due_at:  # a restart that lands on the same instant moves nothing
+            changes[limit.value] = [_city_iso(old), _city_iso(deadline.due_at)]
     return changes
