@@ -61,8 +61,8 @@ def add_webhook(request: Request, user: PageUser, db: DB, url: Annotated[str, Fo
 def pause_webhook(request: Request, subscription_id: SubscriptionId, user: PageUser, db: DB) -> Response:
     permissions.require_admin(user)
     with db.transaction() as session:
-        service.set_webhook_active(session, subscription_id, active=False)
-    flash(request, f"订阅 {subscription_id} 已暂停：不再向它发送事件")
+        paused = service.set_webhook_active(session, subscription_id, active=False)
+    flash(request, f"订阅「{paused.name}」已暂停：不再向它发送事件")
     return RedirectResponse(PAGE, status_code=303)
 
 
@@ -70,8 +70,8 @@ def pause_webhook(request: Request, subscription_id: SubscriptionId, user: PageU
 def resume_webhook(request: Request, subscription_id: SubscriptionId, user: PageUser, db: DB) -> Response:
     permissions.require_admin(user)
     with db.transaction() as session:
-        service.set_webhook_active(session, subscription_id, active=True)
-    flash(request, f"订阅 {subscription_id} 已恢复")
+        resumed = service.set_webhook_active(session, subscription_id, active=True)
+    flash(request, f"订阅「{resumed.name}」已恢复")
     return RedirectResponse(PAGE, status_code=303)
 
 

@@ -356,13 +356,14 @@ def add_webhook(session: Session, *, name: str, url: str, secret: str, events: S
     return subscription
 
 
-def set_webhook_active(session: Session, subscription_id: int, *, active: bool) -> None:
+def set_webhook_active(session: Session, subscription_id: int, *, active: bool) -> WebhookSubscription:
     """Pause or resume a subscription: a paused one is given no new event, and what is queued for it fails
     (to the dead letters, from where it can be resent once it is resumed). Raises NotFound."""
     if not rows_changed(session.execute(update(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
                            .values(active=active))):
         raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")
     _forget_subscribers(session)
+    return session.get_one(WebhookSubscription, subscription_id, populate_existing=True)
 
 
 def delete_webhook(session: Session, subscription_id: int) -> WebhookSubscription:
