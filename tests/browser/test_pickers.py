@@ -68,6 +68,14 @@ def test_the_dispatcher_finds_another_category_sees_grade_and_owner_follow_and_d
     no_sideways_scroll(page)
     units.press("Escape")
     expect(page.locator("#dispatch-unit option:not([hidden])")).to_have_count(5)
+    # Enter takes the unit whose own name was typed, not the one chosen before that still matches.
+    page.locator("#dispatch-unit").select_option(str(world.grid.id))
+    units.fill(world.community.name)
+    units.press("Enter")
+    expect(page.locator("#dispatch-unit")).to_have_value(str(world.community.id))
+    units.fill(world.street.name)
+    units.press("Enter")
+    expect(page.locator("#dispatch-unit")).to_have_value(str(world.street.id))
 
     form.locator('textarea[name="note"]').fill("非机动车道建议，非防疫事项")
     form.get_by_role("button", name="派单").click()

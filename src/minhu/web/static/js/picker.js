@@ -1,8 +1,8 @@
 // Searchable pickers (templates/_pickers.html): a filter over a list box of units in tree order or of the
 // catalog's categories. Type to filter (every word must match; a match keeps its ancestors in sight), ↑↓ to
-// move among the matches, Enter to choose the one moved to or else the first (never submits the form), Esc
-// to clear. Typing alone never changes what the form submits. In a multiple picker (吹哨) Enter adds or
-// removes the first match. Without this script the list box works as it is.
+// move among the matches, Enter to choose the one moved to or else the best match — the first whose own name
+// is what was typed, else holds every word, else the first (never submits the form), Esc to clear. Typing
+// alone never changes what the form submits. In a multiple picker (吹哨) Enter adds or removes the best match. Without this script the list box works as it is.
 //
 // On the order page's dispatch form, choosing a category asks the server what routing says of the order
 // under it (grade with reasons, owner by the matrix) and sets the grade and the owner to that answer.
@@ -10,6 +10,20 @@
   "use strict";
 
   function words(text) { return text.trim().toLowerCase().split(/\s+/).filter(Boolean); }
+
+  // An option's own name: the last step of a category's path, a unit's name without its kind in brackets.
+  function ownName(option) {
+    var steps = option.textContent.split("›");
+    return steps[steps.length - 1].replace(/[（(][^）)]*[）)]\s*$/, "").trim().toLowerCase();
+  }
+
+  // How well an option answers what was typed: its own name is it (3), holds every word (2), or it only
+  // matched through its code, keywords or the names above it (1). Enter takes the best, first in tree order.
+  function fit(option, wanted) {
+    var own = ownName(option);
+    if (own === wanted.join(" ")) return 3;
+    return wanted.every(function (w) { return own.indexOf(w) >= 0; }) ? 2 : 1;
+  }
 
   function Picker(box) {
     this.box = box;
@@ -62,8 +76,21 @@
     // An ancestor revealed first and matched later is a match, not context.
     matches.forEach(function (o) { o.classList.remove("picker-context"); });
     this.matches = matches;
+    this.moved = false;  // until an arrow moves, Enter takes the best match, not what was selected before
     this.list.scrollTop = 0;
     this.say(wanted.length ? (matches.length ? "找到 " + matches.length + " 项" : "没有匹配项") : "");
+  };
+
+  Picker.prototype.best = function (list) {
+    var wanted = words(this.filter.value);
+    var pool = this.matches.length ? this.matches : list;
+    if (!wanted.length) return pool[0];
+    var best = null, bestFit = 0;
+    pool.forEach(function (o) {
+      var f = fit(o, wanted);
+      if (f > bestFit) { best = o; bestFit = f; }
+    });
+    return best;
   };
 
   Picker.prototype.candidates = function () {
@@ -100,9 +127,11 @@
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (this.multiple) { this.list.focus(); return; }
       var next = list[Math.max(0, Math.min(at + (event.key === "ArrowDown" ? 1 : -1), list.length - 1))];
-      if (next) this.select(next, false);
+      if (next) { this.select(next, false); this.moved = true; }
     } else if (event.key === "Enter") {
-      var option = this.multiple ? this.matches[0] : (at >= 0 ? list[at] : list[0]);
+      var typed = words(this.filter.value).length > 0;
+      var option = this.multiple ? (this.matches.length ? this.best(this.matches) : null)
+        : ((this.moved || !typed) && at >= 0 ? list[at] : this.best(list));
       if (option && option.value) {
         if (this.multiple) { option.selected = !option.selected; this.list.dispatchEvent(new Event("change", { bubbles: true })); }
         else this.select(option, true);
