@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
+from minhu.core.cache import TTLCache
 from minhu.core.db import Base, conflict_insert, rows_changed
 from minhu.core.errors import Conflict, NotFound, field_error
 from minhu.core.types import json_safe
@@ -164,9 +166,6 @@ def enqueue_to_address(session: Session, *, template: str, context: Mapping[str,
 # An event filter: ``*``, an event name (``order.dispatch``), or a name's prefix and ``.*`` (``order.light.*``).
 EVENT_FILTER = re.compile(r"\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?")
 TEST_EVENT = "webhook.test"
-_SUBSCRIBERS = "notify_webhook_subscribers"
-
-
 @dataclass(frozen=True)
 class Subscriber:
     id: int
@@ -179,19 +178,28 @@ def wants(filters: Sequence[str], event: str) -> bool:
     return any(f == "*" or f == event or (f.endswith(".*") and event.startswith(f[:-1])) for f in filters)
 
 
+# Every order event of an intake or a sweep asks, and most deployments subscribe to nothing: the active
+# subscriptions are kept per process for a few seconds (the writers in this process forget them at once, and
+# another process's change reaches this one within that time), not read once per transaction.
+_subscribers: TTLCache[str, tuple[Subscriber, ...]] = TTLCache(ttl_seconds=5)
+
+
 def subscribers_to(session: Session, event: str) -> list[Subscriber]:
-    """The active subscriptions that take ``event``. Read once per session: every order event of a sweep or
-    an intake asks, and most deployments have none."""
-    cached: list[Subscriber] | None = session.info.get(_SUBSCRIBERS)
-    if cached is None:
-        cached = [Subscriber(row.id, row.url, tuple(row.events)) for row in session.scalars(
-            select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id))]
-        session.info[_SUBSCRIBERS] = cached
+    """The active subscriptions that take ``event``."""
+    def load() -> tuple[Subscriber, ...]:
+        return tuple(Subscriber(row.id, row.url, tuple(row.events)) for row in session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
+
+    cached = _subscribers.get_or_load(str(session.get_bind().engine.url), load)
     return [subscriber for subscriber in cached if wants(subscriber.events, event)]
 
 
-def _forget_subscribers(session: Session) -> None:
-    session.info.pop(_SUBSCRIBERS, None)
+def forget_subscribers(session: Session | None = None) -> None:
+    """Drop the cached subscriptions now and, given the writer's ``session``, again once it commits (a request
+    between the two would otherwise cache what the commit is about to replace)."""
+    _subscribers.clear()
+    if session is not None:
+        orm_event.listen(session, "after_commit", lambda _session: _subscribers.clear(), once=True)
 
 
 def _webhook_row(subscriber: Subscriber, *, event: str, payload: Mapping[str, Any], occurred_at: datetime,
@@ -352,7 +360,7 @@ def add_webhook(session: Session, *, name: str, url: str, secret: str, events: S
                                        active=True, created_at=clock.now())
     session.add(subscription)
     session.flush()
-    _forget_subscribers(session)
+    forget_subscribers(session)
     return subscription
 
 
@@ -362,7 +370,7 @@ def set_webhook_active(session: Session, subscription_id: int, *, active: bool) 
     if not rows_changed(session.execute(update(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
                            .values(active=active))):
         raise NotFound(f"Webhook 订阅 {subscription_id} 不存在", code="webhook_not_found")
-    _forget_subscribers(session)
+    forget_subscribers(session)
     return session.get_one(WebhookSubscription, subscription_id, populate_existing=True)
 
 
@@ -380,7 +388,7 @@ def delete_webhook(session: Session, subscription_id: int) -> WebhookSubscriptio
                     .execution_options(synchronize_session=False))
     session.delete(subscription)
     session.flush()
-    _forget_subscribers(session)
+    forget_subscribers(session)
     return subscription
 
 
