@@ -12,7 +12,9 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,8 +32,10 @@ from minhu.deadlines.service import forget_deadlines
 from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
 from minhu.models import load_all
+from minhu.notify.service import forget_subscribers
 from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
+from minhu.supervision import setup
 from tests.factories import PASSWORD, TEST_START, World, make_world
 
 load_all()
@@ -115,6 +119,16 @@ def world(db: Database) -> World:
 
 
 @pytest.fixture
+def timed(db: Database) -> Database:
+    """The default time-limit policy and the package's calendar, as ``make run`` sets them up, in force since
+    September (before any order a test makes)."""
+    with clock.frozen(datetime(2026, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))), db.transaction() as s:
+        setup.seed_calendar(s)
+        setup.load_policy_file(s)
+    return db
+
+
+@pytest.fixture
 def token_for(client: TestClient):
     """token_for(user) → Authorization headers for that user."""
     cache: dict[str, dict[str, str]] = {}
@@ -153,6 +167,7 @@ def _fresh_map() -> None:
     # Each test has its own database (or an emptied one): no process-wide map may outlive it.
     forget_map()
     forget_routing()
+    forget_subscribers()
     forget_deadlines()
 
 

@@ -24,15 +24,6 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def timed(db):
-    """The default policy and the package's calendar, as ``make run`` sets them up."""
-    with clock.frozen(at(2026, 9, 1, 9, 0)), db.transaction() as s:
-        setup.seed_calendar(s)
-        setup.load_policy_file(s)
-    return db
-
-
 def _create(db, world, **overrides):
     with db.transaction() as s:
         return order_service.create_order(s, order_data(**overrides), actor=world.operator if overrides.pop(

@@ -7,7 +7,6 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from minhu.core import clock
@@ -17,7 +16,6 @@ from minhu.orders.models import OrderEvent, OrderSupervision, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.roles import Role
-from minhu.supervision import setup
 from minhu.supervision.sweep import sweep
 from tests.factories import act, make_order
 from tests.notify.helpers import POLICY, give_addresses
@@ -31,14 +29,6 @@ AUTOMATIC = (Action.URGE, Action.OVERDUE_NOTICE, Action.SUPERVISE, Action.SIGN_T
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def timed(db):
-    with clock.frozen(at(2026, 11, 1)), db.transaction() as s:
-        setup.seed_calendar(s)
-        setup.load_policy_file(s)
-    return db
 
 
 def _signed_order(db, world):

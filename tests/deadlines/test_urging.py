@@ -30,14 +30,6 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def timed(db):
-    with clock.frozen(at(2026, 11, 1)), db.transaction() as s:
-        setup.seed_calendar(s)
-        setup.load_policy_file(s)
-    return db
-
-
 def _web_order(db) -> WorkOrder:
     """A message left on the web board on Monday 2026-11-23 at 10:00: it waits for the centre to accept it."""
     with clock.frozen(at(2026, 11, 23, 10, 0)), db.transaction() as s:

@@ -7,8 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.interop.events import EVENT_GROUPS, STATUS_EVENTS, event_name
@@ -17,7 +15,6 @@ from minhu.notify.delivery import DeliveryReport, deliver_due
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.notify.senders import WebhookSender
 from minhu.orders.states import TRANSITION_ACTIONS, Action
-from minhu.supervision import setup
 from minhu.supervision.sweep import sweep
 from tests.factories import act, make_order
 from tests.notify.helpers import POLICY, messages
@@ -44,14 +41,6 @@ def deliver(db: Database) -> DeliveryReport:
 
 def events_of(receiver: HttpReceiver) -> list[str]:
     return [post.json["event"] for post in receiver.received]
-
-
-@pytest.fixture
-def timed(db):
-    with clock.frozen(at(11, 1)), db.transaction() as s:
-        setup.seed_calendar(s)
-        setup.load_policy_file(s)
-    return db
 
 
 def test_a_dispatch_reaches_the_subscriber_signed_with_the_order_and_nothing_of_the_citizen(db, world):

@@ -19,7 +19,7 @@ from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.signals import OrderChange, OrderMoving, order_moved, order_moving
 from minhu.orders.states import Action, Status
 from minhu.routing import service as routing
-from tests.deadlines.test_sweep import _sweep, at, timed  # noqa: F401 - the sweep's policy, as its tests use it
+from tests.deadlines.test_sweep import _sweep, at
 from tests.evaluation.test_rating_links import ANSWER, approved, token_of
 from tests.factories import make_order
 from tests.routing.test_routing import routed, small_model  # noqa: F401 - the default catalog and a small model
@@ -73,7 +73,7 @@ def test_auto_dispatch_sends_the_signals_and_writes_its_event(routed, world, cli
     assert heard["moved"] == [Heard(Action.DISPATCH, "系统（自动派单）", Status.DISPATCHED, event.id)]
 
 
-def test_the_sign_time_out_sends_the_signals_and_writes_its_event(timed, world, heard):  # noqa: F811
+def test_the_sign_time_out_sends_the_signals_and_writes_its_event(timed, world, heard):
     with clock.frozen(at(2026, 11, 23, 10, 0)):
         order = make_order(timed, world, upto=Action.DISPATCH)
     heard["moving"].clear()

@@ -9,12 +9,10 @@ from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 class IllegalAction(Conflict):
     code = "illegal_action"
 
-    def __init__(self, number: str, action: str, status: str, allowed: list[str]) -> None:
+    def __init__(self, number: str, action: Action, status: Status, allowed: list[str]) -> None:
         # The person reads the action and the state by their names; the details keep the codes for programs.
-        action_name = ACTION_LABELS.get(Action(action), action) if action in Action._value2member_map_ else action
-        status_name = STATUS_LABELS.get(Status(status), status) if status in Status._value2member_map_ else status
-        super().__init__(f"工单 {number} 当前为“{status_name}”，不能{action_name}",
-                         details={"action": action, "status": status, "allowed_actions": allowed})
+        super().__init__(f"工单 {number} 当前为“{STATUS_LABELS[status]}”，不能{ACTION_LABELS[action]}",
+                         details={"action": action.value, "status": status.value, "allowed_actions": allowed})
 
 
 class StaleOrder(Conflict):

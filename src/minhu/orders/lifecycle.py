@@ -345,7 +345,7 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     transition = states.find(order.status, action)
     if transition is None or not permissions.may_take(actor, order, transition):
         allowed = [t.action.value for t in permissions.allowed_actions(actor, order)]
-        raise IllegalAction(order.number, action.value, order.status.value, allowed)
+        raise IllegalAction(order.number, action, order.status, allowed)
     if order.version != params.expected_version:
         raise StaleOrder(order.number, seen=params.expected_version, current=order.version)
     note = params.note
@@ -372,7 +372,7 @@ def apply_system_action(session: Session, order: WorkOrder, action: Action, *, b
     """
     transition = states.find(order.status, action)
     if transition is None or not transition.by_system:
-        raise IllegalAction(order.number, action.value, order.status.value, [])
+        raise IllegalAction(order.number, action, order.status, [])
     return _move(Move(session, order, action, transition, None, by, note, dict(payload or {}), order.status,
                       clock.now(), unit=unit))
 
