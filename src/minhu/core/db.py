@@ -9,14 +9,18 @@ deferred ``BEGIN`` so readers never lock each other out. PostgreSQL uses one poo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+from minhu.core.groupcommit import GroupCommitter
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,6 +85,7 @@ class Database:
             self.write_engine = self.read_engine
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+        self._group = GroupCommitter(self._writers)
 
     @property
     def dialect(self) -> str:
@@ -109,11 +114,22 @@ class Database:
         finally:
             session.close()
 
+    def grouped(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in a write transaction shared with whatever other grouped work is waiting,
+        and return its result once committed (see ``minhu.core.groupcommit``). For short, hot writes such
+        as intake; ``work`` must not commit, and raises as it would in ``transaction``."""
+        return self._group.run(work)
+
+    @property
+    def group_commits(self) -> GroupCommitter:
+        return self._group
+
     def ping(self) -> None:
         with self.read_engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
+        self._group.stop()
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()

@@ -14,11 +14,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -164,11 +164,17 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
     return Rendered(subject=rendered["subject"].strip(), body=rendered["body"], sms=rendered["sms"].strip())
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """A template's source compiled once: compiling costs far more than rendering, and intake renders the
+    same few texts for every order it dispatches. Keyed by the text, so an edited template compiles anew."""
+    return environment().from_string(source)
+
+
 def _render_text(text: TemplateText, values: Mapping[str, Any]) -> Rendered:
-    env = environment()
-    return Rendered(subject=env.from_string(text.subject).render(values).strip(),
-                    body=env.from_string(text.body).render(values),
-                    sms=env.from_string(text.sms).render(values).strip())
+    return Rendered(subject=_compiled(text.subject).render(values).strip(),
+                    body=_compiled(text.body).render(values),
+                    sms=_compiled(text.sms).render(values).strip())
 
 
 def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str, Any]) -> Rendered:
