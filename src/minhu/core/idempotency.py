@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint, insert, select
+from sqlalchemy import String, UniqueConstraint, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minhu.core import clock
@@ -48,7 +48,12 @@ def validate_key(key: str) -> str:
     return key
 
 
-_INSERT_KEY = insert(Base.metadata.tables[IdempotencyKey.__tablename__])
+_KEYS = Base.metadata.tables[IdempotencyKey.__tablename__]
+_INSERT_KEY = insert(_KEYS)
+# Built once, on the table rather than the mapped class: every create with a key runs it, and building
+# and caching a new statement each time costs more than the look-up itself.
+_FIND_KEY = select(_KEYS.c.request_hash, _KEYS.c.resource_ref).where(_KEYS.c.scope == bindparam("scope"),
+                                                                     _KEYS.c.key == bindparam("key"))
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,7 @@ class Claim:
 
 def find(session: Session, claim: Claim) -> str | None:
     """The resource made under this key, or None; a reused key with another body is a conflict."""
-    row = session.execute(select(IdempotencyKey.request_hash, IdempotencyKey.resource_ref)
-                          .where(IdempotencyKey.scope == claim.scope, IdempotencyKey.key == claim.key)).first()
+    row = session.execute(_FIND_KEY, {"scope": claim.scope, "key": claim.key}).first()
     if row is None:
         return None
     if row.request_hash != claim.body_hash:

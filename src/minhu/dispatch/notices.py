@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from minhu.notify import service as outbox
@@ -34,10 +34,14 @@ ARRIVALS: dict[Action, str] = {Action.DISPATCH: ACTION_LABELS[Action.DISPATCH],
 NO_DEADLINE = "未设定"
 
 
+# Built once: every dispatch, auto-dispatch at intake included, runs it.
+_RECEIVERS = (select(User).where(User.unit_id.in_(bindparam("unit_ids", expanding=True)), User.active.is_(True),
+                                 User.role.in_([r.value for r in RECEIVING_ROLES]))
+              .order_by(User.id))
+
+
 def _people(session: Session, unit_ids: Iterable[int]) -> list[User]:
-    return list(session.scalars(select(User).where(User.unit_id.in_(list(unit_ids)), User.active.is_(True),
-                                                   User.role.in_([r.value for r in RECEIVING_ROLES]))
-                                .order_by(User.id)))
+    return list(session.scalars(_RECEIVERS, {"unit_ids": list(unit_ids)}))
 
 
 def _order_context(order: WorkOrder) -> dict[str, Any]:

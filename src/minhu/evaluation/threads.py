@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from types import EllipsisType
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
+from minhu.core.db import Base
 from minhu.core.errors import Forbidden, InvalidInput, NotFound, field_error
 from minhu.evaluation.models import LinkSource, OrderThread, StandardReply, ThreadMember
 from minhu.orders import permissions as order_permissions
@@ -122,6 +123,15 @@ def suggest(session: Session, order: WorkOrder, *, viewer: User,
     return found[:MAX_SUGGESTIONS]
 
 
+# Run at every intake with a phone, and almost always empty: built once, reading only what the comparison needs.
+_ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
+_UNSOLVED_OF_PHONE = (
+    select(_ORDERS.c.id, _ORDERS.c.title, _ORDERS.c.content)
+    .where(_ORDERS.c.citizen_phone == bindparam("phone"), _ORDERS.c.status != Status.VOIDED.value,
+           _ORDERS.c.resolution == Resolution.UNRESOLVED.value, _ORDERS.c.created_at >= bindparam("since"))
+    .order_by(_ORDERS.c.created_at.desc()).limit(50))
+
+
 def unsolved_repeat(session: Session, *, phone: str | None, title: str, content: str) -> WorkOrder | None:
     """The latest order of the same citizen (same phone) within ``WINDOW`` whose callback found it unsolved
     (未解决) and whose text reads alike: a new request repeating it is a repeat of an unsolved one, which
@@ -129,13 +139,11 @@ def unsolved_repeat(session: Session, *, phone: str | None, title: str, content:
     same matter in the citizen's own words."""
     if not phone:
         return None
-    rows = session.scalars(
-        select(WorkOrder).where(WorkOrder.citizen_phone == phone, WorkOrder.status != Status.VOIDED.value,
-                                WorkOrder.resolution == Resolution.UNRESOLVED.value,
-                                WorkOrder.created_at >= clock.now() - WINDOW)
-        .order_by(WorkOrder.created_at.desc()).limit(50)).all()
+    rows = session.execute(_UNSOLVED_OF_PHONE, {"phone": phone, "since": clock.now() - WINDOW}).all()
     text = f"{title} {content}"
-    return next((o for o in rows if similarity(text, _text(o)) >= MIN_SIMILARITY), None)
+    found = next((row.id for row in rows if similarity(text, f"{row.title} {row.content}") >= MIN_SIMILARITY),
+                 None)
+    return session.get(WorkOrder, found) if found is not None else None
 
 
 def recognise_repeat(placing: OrderPlacing) -> None:

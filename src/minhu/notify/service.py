@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -75,11 +76,17 @@ def _insert(session: Session, values: dict[str, Any]) -> bool:
     the caller's transaction, and on PostgreSQL a concurrent insert of the same key waits for the
     other transaction and then does nothing.
     """
+    return session.execute(_insert_statement(session.get_bind().dialect.name), values).first() is not None
+
+
+@cache
+def _insert_statement(dialect: str) -> Any:
+    """The outbox insert, built once per dialect (building it costs more than running it); the row's values
+    travel as parameters."""
     table = Base.metadata.tables[OutboxMessage.__tablename__]
-    statement = (conflict_insert(session, table).values(values)
-                 .on_conflict_do_nothing(index_elements=["channel", "recipient", "dedupe_key"])
-                 .returning(table.c.id))
-    return session.execute(statement).first() is not None
+    return (conflict_insert(dialect, table).on_conflict_do_nothing(index_elements=["channel", "recipient",
+                                                                                   "dedupe_key"])
+            .returning(table.c.id))
 
 
 def _row(channel: NotifyChannel, recipient: str, *, template: str, subject: str, body: str, now: datetime,

@@ -5,6 +5,7 @@ when routing is sure of its category and owner."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert
@@ -213,7 +214,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     if key is None:
         with db.read() as session:
             placed = place_order(session, data, reporter=actor)
-        return db.grouped(lambda session: create_order(session, data, actor=actor, placed=placed)), True
+        return db.grouped(partial(create_order, data=data, actor=actor, placed=placed)), True
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
     for _attempt in range(3):
@@ -226,8 +227,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 return first, False
             placed = place_order(session, data, reporter=actor)
         try:
-            return db.grouped(lambda session: create_order(session, data, actor=actor, claim=claim,
-                                                           placed=placed)), True
+            return db.grouped(partial(create_order, data=data, actor=actor, claim=claim, placed=placed)), True
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races

@@ -13,18 +13,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from minhu.core import clock
-from minhu.core.db import conflict_insert
+from minhu.core.db import Base, conflict_insert
 from minhu.orders.models import OrderSequence
 
 
 @cache
 def _bump_statement(dialect: str) -> ReturningInsert[tuple[int]]:
     """The upsert, built once per dialect (building it costs more than running it)."""
+    # On the table, not the mapped class: an insert of a mapped class takes the ORM's bulk path, which
+    # costs several times the statement itself on every order.
+    table = Base.metadata.tables[OrderSequence.__tablename__]
     return (
-        conflict_insert(dialect, OrderSequence).values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
-        .on_conflict_do_update(index_elements=[OrderSequence.prefix, OrderSequence.day],
-                               set_={"last_value": OrderSequence.last_value + 1})
-        .returning(OrderSequence.last_value)
+        conflict_insert(dialect, table).values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
+        .on_conflict_do_update(index_elements=[table.c.prefix, table.c.day],
+                               set_={"last_value": table.c.last_value + 1})
+        .returning(table.c.last_value)
     )
 
 

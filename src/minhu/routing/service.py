@@ -83,11 +83,11 @@ def _path(category: Category, categories: dict[str, Category]) -> str:
 def category_path(session: Session, code: str | None) -> str | None:
     """The category's names from the top (城乡建设 › 物业管理 › 物业收费); None for no or an unknown code.
     A retired category keeps its names: the orders filed under it still say what they were."""
-    categories = tables(session).categories
+    routing_tables = tables(session)
     if code is None:
         return None
-    if code in categories:
-        return _path(categories[code], categories)
+    if code in routing_tables.paths:
+        return routing_tables.paths[code]
     prefixes = [code[:n] for n in range(2, len(code) + 1, 2)]
     found = {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(prefixes)))}
     return _path(found[code], found) if code in found else None
@@ -115,13 +115,19 @@ def category_choices(session: Session) -> list[CategoryChoice]:
     return choices
 
 
-def keyword_hits(categories: dict[str, Category], text: str) -> dict[str, int]:
-    """How many of each category's keywords the text contains (categories with none left out)."""
-    hits = {}
-    for code, category in categories.items():
-        count = sum(1 for keyword in category.keywords if keyword and keyword in text)
-        if count:
-            hits[code] = count
+def keyword_index(categories: dict[str, Category]) -> tuple[tuple[str, str], ...]:
+    """Every (keyword, category code) pair of the catalog, once each: what ``keyword_hits`` scans."""
+    return tuple((keyword, code) for code, category in categories.items()
+                 for keyword in dict.fromkeys(category.keywords) if keyword)
+
+
+def keyword_hits(index: tuple[tuple[str, str], ...], text: str) -> dict[str, int]:
+    """How many of each category's keywords the text contains (categories with none left out): one flat
+    scan of the prepared ``keyword_index``."""
+    hits: dict[str, int] = {}
+    for keyword, code in index:
+        if keyword in text:
+            hits[code] = hits.get(code, 0) + 1
     return hits
 
 
@@ -148,6 +154,18 @@ class RoutingTables:
     rules: list[RoutingRule]
     # The items of the streets' active lists, by (street id, category code).
     listed: dict[tuple[int, str], list[ListedItem]] = field(default_factory=dict)
+    # Derived once per load, read for every order: the keyword scan, the first levels by name, each
+    # category's path of names.
+    keywords: tuple[tuple[str, str], ...] = ()
+    tops_by_name: dict[str, Category] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, categories: dict[str, Category], rules: list[RoutingRule],
+              listed: dict[tuple[int, str], list[ListedItem]]) -> RoutingTables:
+        return cls(categories, rules, listed, keyword_index(categories),
+                   {c.name: c for c in categories.values() if c.level == 1},
+                   {code: _path(category, categories) for code, category in categories.items()})
 
 
 # The catalog, the matrix and the streets' lists change a few times a year and are read for every order:
@@ -180,18 +198,19 @@ def _listed_items(session: Session) -> dict[tuple[int, str], list[ListedItem]]:
 
 def tables(session: Session) -> RoutingTables:
     def load() -> RoutingTables:
-        return RoutingTables(catalog_files.active_categories(session),
-                             list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))),
-                             _listed_items(session))
+        return RoutingTables.build(catalog_files.active_categories(session),
+                                   list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))),
+                                   _listed_items(session))
     return _tables.get_or_load(str(session.get_bind().engine.url), load)
 
 
 def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[list[Suggestion], str | None]:
-    categories = tables(session).categories
+    routing_tables = tables(session)
+    categories, paths = routing_tables.categories, routing_tables.paths
     if not categories:
         return [], None
-    hits = keyword_hits(categories, f"{title}\n{content}")
-    by_name = {c.name: c for c in categories.values() if c.level == 1}
+    hits = keyword_hits(routing_tables.keywords, f"{title}\n{content}")
+    by_name = routing_tables.tops_by_name
     model = None
     suggestions: list[Suggestion] = []
     try:
@@ -205,11 +224,11 @@ def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[
         if top_category is None:
             continue
         category = refine(top_category, categories, hits)
-        suggestions.append(Suggestion(category.code, category.name, _path(category, categories),
+        suggestions.append(Suggestion(category.code, category.name, paths[category.code],
                                       round(probability, 4), "model"))
     # Categories the model cannot name (never in its training data) can still be named by their words.
     labelled = set(model.labels) if model is not None else set()
-    keyword_tops = [c for c in categories.values() if c.level == 1 and c.name not in labelled]
+    keyword_tops = [c for name, c in by_name.items() if name not in labelled]
     scored = []
     for top in keyword_tops:
         category = refine(top, categories, hits)
@@ -217,7 +236,7 @@ def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[
             scored.append((_path_hits(category.code, hits), category))
     for count, category in sorted(scored, key=lambda pair: (-pair[0], pair[1].code))[:k]:
         confidence = round(min(KEYWORD_CONFIDENCE_CAP, 0.2 * count), 4)
-        suggestions.append(Suggestion(category.code, category.name, _path(category, categories), confidence,
+        suggestions.append(Suggestion(category.code, category.name, paths[category.code], confidence,
                                       "keywords"))
     suggestions.sort(key=lambda s: -s.confidence)
     unique: list[Suggestion] = []
