@@ -20,9 +20,9 @@ def _count(db, model):
 
 def test_twenty_parallel_creates_with_distinct_keys_make_twenty_distinct_numbers(db, world):
     def create(i: int) -> str:
-        order, _ = order_service.create_order_once(db, order_data(title=f"并发{i}"), actor=world.operator,
-                                                   key=f"key-{i}", scope="test")
-        return order.number
+        registered = order_service.create_order_once(db, order_data(title=f"并发{i}"), actor=world.operator,
+                                                     key=f"key-{i}", scope="test")
+        return registered.order.number
 
     with ThreadPoolExecutor(PARALLEL) as pool:
         numbers = list(pool.map(create, range(PARALLEL)))
@@ -34,9 +34,9 @@ def test_twenty_parallel_creates_with_distinct_keys_make_twenty_distinct_numbers
 
 def test_twenty_parallel_creates_with_one_key_make_one_order(db, world):
     def create(_: int) -> tuple[str, bool]:
-        order, created = order_service.create_order_once(db, order_data(), actor=world.operator, key="same-call",
-                                                         scope="test")
-        return order.number, created
+        registered = order_service.create_order_once(db, order_data(), actor=world.operator, key="same-call",
+                                                     scope="test")
+        return registered.order.number, registered.created
 
     with ThreadPoolExecutor(PARALLEL) as pool:
         results = list(pool.map(create, range(PARALLEL)))

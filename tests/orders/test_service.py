@@ -169,8 +169,9 @@ def test_revealing_the_phone_is_in_the_trail_and_confidential_orders_refuse(db, 
 
 
 def test_a_created_order_is_fully_loaded_after_its_transaction(db, world):
-    order, created = order_service.create_order_once(db, order_data(), actor=world.operator, key=None, scope="t")
-    assert created
+    registered = order_service.create_order_once(db, order_data(), actor=world.operator, key=None, scope="t")
+    order = registered.order
+    assert registered.created
     for column in WorkOrder.__table__.columns:
         getattr(order, column.key)  # a column the create forgot would raise DetachedInstanceError here
     assert order.owner_unit.name == world.centre.name

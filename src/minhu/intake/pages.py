@@ -58,8 +58,8 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
     try:
         data = forms.order_create(form)
         # The write blocks on the database: off the event loop, like every sync route.
-        order, _created = await run_in_threadpool(order_service.create_order_once, db, data, actor=user,
-                                                  key=form.get("idem") or None, scope=f"user:{user.id}")
+        order = (await run_in_threadpool(order_service.create_order_once, db, data, actor=user,
+                                         key=form.get("idem") or None, scope=f"user:{user.id}")).order
     except (InvalidInput, Conflict) as exc:
         return render(request, "intake/new.html", status_code=exc.status, user=user, csrf=csrf_token(request),
                       form=form, **_desk(user), **_form_trouble(exc, form))
@@ -96,8 +96,8 @@ async def report(request: Request, db: DB) -> Response:
             raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
                                details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
         data = forms.order_create(form, channel=Channel.MOBILE.value)
-        order, _created = await run_in_threadpool(order_service.create_order_once, db, data, actor=None,
-                                                  key=form.get("idem") or None, scope="public")
+        order = (await run_in_threadpool(order_service.create_order_once, db, data, actor=None,
+                                         key=form.get("idem") or None, scope="public")).order
     except (InvalidInput, Conflict) as exc:
         return render(request, "intake/report.html", status_code=exc.status, csrf=csrf_token(request), form=form,
                       **_form_trouble(exc, form))

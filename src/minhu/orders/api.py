@@ -30,15 +30,11 @@ OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如
 def create_order(body: OrderCreate, user: ApiUser, db: DB, response: Response,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> OrderRead:
     """Register a request. With an ``Idempotency-Key`` a retry returns the first order (200), never a second."""
-    order, created = order_service.create_order_once(db, body, actor=user, key=idempotency_key,
-                                                     scope=f"user:{user.id}")
-    if not created:
+    registered = order_service.create_order_once(db, body, actor=user, key=idempotency_key,
+                                                 scope=f"user:{user.id}")
+    if not registered.created:
         response.status_code = 200
-    decision = None
-    if present.sees_routing(user):
-        with db.read() as session:
-            decision = queries.decision_of(session, order)
-    return present.order_read(order, user, decision)
+    return present.order_read(registered.order, user, registered.decision)
 
 
 @router.get("/orders", response_model=OrderPage, responses=ERRORS(401, 422))

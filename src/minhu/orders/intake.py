@@ -89,6 +89,16 @@ def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:
             **lifecycle.grade_raise(before, decision, why=f"（工单 {placed.repeat_of}）")}
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A registered order (detached, loaded, ready to present), whether this call created it, and what routing
+    suggested for it as recorded (None when nothing was routed)."""
+
+    order: WorkOrder
+    created: bool
+    decision: RoutingDecision | None
+
+
 def create_order(session: Session, data: OrderCreate, *, actor: User | None,
                  claim: idempotency.Claim | None = None, placed: PlacedOrder | None = None) -> WorkOrder:
     """Register a request (受理). Hotline staff accept as they register; other doors wait for acceptance.
@@ -97,6 +107,11 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     Raises Forbidden for a role that does not register orders, InvalidInput when no command
     centre exists to own the order.
     """
+    return _register(session, data, actor=actor, claim=claim, placed=placed).order
+
+
+def _register(session: Session, data: OrderCreate, *, actor: User | None, claim: idempotency.Claim | None = None,
+              placed: PlacedOrder | None = None) -> Registered:
     if actor is not None and not permissions.may_register(actor):
         raise Forbidden("您的角色不能登记工单", code="not_an_intake_role")
     now = clock.now()
@@ -143,15 +158,20 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
         idempotency.remember(session, claim, resource_ref=order.number)
+    decision = None
     if placed.route is not None:
-        session.execute(_INSERT_DECISION, _decision_values(order_id, placed.route))
+        decision_values = _decision_values(order_id, placed.route)
+        session.execute(_INSERT_DECISION, decision_values)
+        # The record as written, without reading it back: the caller presents it with the order.
+        decision = RoutingDecision(**decision_values)
+        decision.suggested_owner = placed.route.owner.unit
     make_transient_to_detached(event)
     make_transient_to_detached(order)
     session.add(order)
     order_created.send(OrderChange(session, order, event))
     if placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
         _auto_dispatch(session, order, placed.route)
-    return order
+    return Registered(order, True, decision)
 
 
 
@@ -203,18 +223,21 @@ def _number_prefix(session: Session) -> str:
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
-                      scope: str) -> tuple[WorkOrder, bool]:
-    """Create an order at most once per idempotency key; returns (the order, created now).
+                      scope: str) -> Registered:
+    """Create an order at most once per idempotency key; returns it, whether it was created now, and its
+    routing record.
 
     The order comes back detached but loaded (owner unit, attachments), ready to present.
     The key is looked up before the write transaction, which then only inserts: when two
     requests race with one key, the loser's insert fails on the unique constraint and its
-    retry finds the winner's order. Raises Conflict when the key was used for another body.
+    retry finds the winner's order. The write shares its commit with concurrent creates
+    (``Database.grouped``) and returns only once that commit is durable. Raises Conflict
+    when the key was used for another body.
     """
     if key is None:
         with db.read() as session:
             placed = place_order(session, data, reporter=actor)
-        return db.grouped(partial(create_order, data=data, actor=actor, placed=placed)), True
+        return db.grouped(partial(_register, data=data, actor=actor, placed=placed))
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
     for _attempt in range(3):
@@ -224,11 +247,10 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 first = queries.find_by_number(session, existing)
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
-                return first, False
+                return Registered(first, False, queries.decision_of(session, first))
             placed = place_order(session, data, reporter=actor)
         try:
-            return db.grouped(partial(create_order, data=data, actor=actor, claim=claim, placed=placed)), True
+            return db.grouped(partial(_register, data=data, actor=actor, claim=claim, placed=placed))
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
-

@@ -17,6 +17,7 @@ from minhu.orders.intake import (
     DEFAULT_PREFIX,
     INTAKE_ROLES,
     PlacedOrder,
+    Registered,
     create_order,
     create_order_once,
     place_order,
@@ -37,7 +38,8 @@ from minhu.orders.trail import AUTO_DISPATCHER, ONLINE_RATER, SWEEP_NAME
 
 __all__ = [
     "AUTO_DISPATCHER", "DEFAULT_PREFIX", "HANDLERS", "INTAKE_ROLES", "ONLINE_RATER", "REPORT_LIMIT", "RETURN_LIMIT",
-    "SWEEP_NAME", "Move", "PlacedOrder", "add_attachment", "apply_action", "apply_system_action", "attach_file",
+    "SWEEP_NAME", "Move", "PlacedOrder", "Registered", "add_attachment", "apply_action", "apply_system_action",
+    "attach_file",
     "create_order", "create_order_once", "note_overdue", "place_order", "rate_online", "record", "reveal_phone",
     "supervise", "time_out_sign", "urge",
 ]

@@ -254,8 +254,8 @@ def import_orders(db: Database, path: Path, *, actor: User | None,
             continue
         try:
             external_id, data = row_to_order(raw, default_channel=default_channel)
-            order, created = order_service.create_order_once(db, data, actor=actor, key=external_id,
-                                                             scope="import")
+            registered = order_service.create_order_once(db, data, actor=actor, key=external_id, scope="import")
+            order, created = registered.order, registered.created
         except ValueError as exc:
             report.problems.append(RowProblem(line, str(exc)))
             continue
