@@ -7,10 +7,13 @@ import multiprocessing
 from datetime import timedelta
 from multiprocessing.synchronize import Event
 
+from sqlalchemy import update
+
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.notify.delivery import DeliveryPolicy, claim_next, deliver_due, record_sent
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
+from minhu.notify.models import OutboxMessage
 from minhu.notify.senders import InboxSender, SmsGatewaySender
 from tests.notify.helpers import POLICY, T0, enqueue, give_addresses, messages, only_message
 from tests.notify.servers import HttpReceiver
@@ -96,3 +99,19 @@ def test_a_message_that_keeps_crashing_its_sender_ends_dead(db, world):
     message = only_message(db)
     assert (message.status, message.attempts) == (DeliveryStatus.DEAD, POLICY.max_attempts)
     assert "发送中断" in (message.last_error or "")
+
+
+def test_due_inbox_messages_are_delivered_together_and_a_bad_recipient_still_ends_dead(db, world):
+    for n in range(30):
+        enqueue(db, [world.handler], channels=(NotifyChannel.INBOX,), dedupe_key=f"arrival:{n}")
+    with db.transaction() as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "arrival:7")
+                  .values(recipient="handler@example.org"))
+    report = deliver_due(db, {NotifyChannel.INBOX: InboxSender()}, POLICY)
+    rows = {m.dedupe_key: m for m in messages(db)}
+    assert (report.sent, report.dead) == (29, 1)
+    assert rows["arrival:7"].status is DeliveryStatus.DEAD
+    assert "用户编号" in (rows["arrival:7"].last_error or "")
+    delivered = [m for key, m in rows.items() if key != "arrival:7"]
+    assert {(m.status, m.attempts) for m in delivered} == {(DeliveryStatus.SENT, 1)}
+    assert all(m.sent_at is not None and m.claim_token is None for m in delivered)
