@@ -9,12 +9,14 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from minhu import listeners
 from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import migrate
+from minhu.core.db import Database
 from minhu.core.deployment import deployment_database, open_deployment
 from minhu.core.errors import DomainError
 from minhu.deadlines import service as deadlines
@@ -75,20 +77,42 @@ def _log_to_stderr() -> None:
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int = typer.Option(8000, help="端口"),
-          migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="启动前执行数据库迁移")) -> None:
-    """Serve the web application (migrates the database first)."""
+          migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="启动前执行数据库迁移"),
+          workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                      help="服务进程数（多进程仅用于 PostgreSQL）")) -> None:
+    """Serve the web application (migrates the database first); ``--workers N`` runs N processes on PostgreSQL."""
     _log_to_stderr()
     settings, db = open_deployment()
+    if workers > 1 and db.dialect != "postgresql":
+        db.dispose()
+        typer.echo("SQLite 同一时间只有一个进程能写入，--workers 大于 1 仅用于 PostgreSQL；"
+                   "单进程内的并发登记已由成组提交合并为一次落盘。", err=True)
+        raise typer.Exit(2)
     if migrate_first:
         migrate.upgrade(db)
-    typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}）")
-    # The worker shares the server's Database, so on SQLite the process keeps one writer; the app starts
-    # and stops it with the server.
-    worker = worker_process.make_worker(settings, db) if settings.in_process_worker else None
-    if worker is not None:
+    typer.echo(f"minhu 已启动：http://{host}:{port}/  （数据库：{db.dialect}，{workers} 个进程）")
+    if settings.in_process_worker:
         typer.echo("后台任务（通知发送等）在本进程内运行；另有 minhu worker 时可设 MINHU_IN_PROCESS_WORKER=false")
-    uvicorn.run(create_app(settings, db=db, background=worker), host=host, port=port, log_level="info",
-                proxy_headers=False)
+    if workers > 1:
+        db.dispose()
+        # Each process builds its own app, connections and worker from the environment (server_app); the
+        # worker's exclusive jobs take turns through their database leases.
+        uvicorn.run("minhu.cli:server_app", factory=True, workers=workers, host=host, port=port, log_level="info",
+                    proxy_headers=False)
+        return
+    uvicorn.run(server_app(settings, db), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def server_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """The application one server process runs, with its in-process worker unless disabled. The worker shares
+    the server's Database, so on SQLite the process keeps one writer; the app starts and stops it with the
+    server."""
+    if settings is None or db is None:  # a process of ``serve --workers N``: nothing configured it yet
+        _log_to_stderr()
+        _configure()
+        settings, db = open_deployment()
+    worker = worker_process.make_worker(settings, db) if settings.in_process_worker else None
+    return create_app(settings, db=db, background=worker)
 
 
 @app.command()

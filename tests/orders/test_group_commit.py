@@ -99,8 +99,10 @@ def test_no_order_acknowledged_before_a_kill_9_is_lost(db, world, tmp_path: Path
     env = {**os.environ, "MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url,
            "MINHU_IN_PROCESS_WORKER": "false"}
     env.pop("MINHU_CONFIG", None)
-    process = subprocess.Popen([sys.executable, "-m", "minhu", "serve", "--port", str(port), "--no-migrate"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Its log goes to a file: a pipe nobody reads would fill and stall the server.
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "minhu", "serve", "--port", str(port), "--no-migrate"],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
     lock = threading.Lock()
@@ -139,7 +141,7 @@ def test_no_order_acknowledged_before_a_kill_9_is_lost(db, world, tmp_path: Path
         stop.set()
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
     db.dispose()  # read what the disk holds, through fresh connections
     kept = _numbers(db)
     assert set(acknowledged) <= kept, f"lost {sorted(set(acknowledged) - kept)[:5]}"
