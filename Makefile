@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/map.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/route.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/rates.py
