@@ -10,13 +10,16 @@ servers, each a separate uvicorn process on 127.0.0.1:
   ``synchronous=FULL`` behind one writer connection; PostgreSQL through a pool of ten connections).
 
 Both get the same requests (a realistic mix of citizen requests, each with its own Idempotency-Key)
-from 1 and from 32 concurrent clients. Repetitions are interleaved (minhu, anchor, minhu, anchor…)
+from 1 and from 32 concurrent clients. On PostgreSQL the whole comparison runs twice: with one server
+process each, then with two each (``minhu serve --workers 2`` against the anchor under uvicorn's two
+workers); SQLite, where one process writes, runs one. Repetitions are interleaved (minhu, anchor, minhu, anchor…)
 and the median is kept, so the ratio minhu/anchor holds on a noisy machine even when the absolute
 figures do not.
 
     python bench/intake.py                 # 10,000 orders per server and database
     python bench/intake.py --quick         # smoke run: 300 orders, one repetition
     python bench/intake.py --orders 2000 --databases sqlite
+    python bench/intake.py --databases postgresql --processes 2
 
 Results: a table on stdout and bench/results/intake-<database>.json.
 """
@@ -220,11 +223,22 @@ def make_bare_app(url: str) -> FastAPI:
     return app
 
 
-def serve_bare(url: str, port: int) -> None:
+def serve_bare(url: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    # The same uvicorn settings as ``minhu serve`` (access log included).
+    # The same uvicorn settings as ``minhu serve`` (access log included), and as many processes.
+    if workers > 1:
+        os.environ["BENCH_BARE_URL"] = url
+        uvicorn.run("bench.intake:bare_app_from_environment", factory=True, workers=workers, host=HOST, port=port,
+                    log_level="info", proxy_headers=False)
+        return
     uvicorn.run(make_bare_app(url), host=HOST, port=port, log_level="info", proxy_headers=False)
+
+
+def bare_app_from_environment() -> FastAPI:
+    """The anchor app in one of several server processes (``--workers``), on the database named by the
+    environment."""
+    return make_bare_app(os.environ["BENCH_BARE_URL"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,7 +501,8 @@ def prepare_minhu(env: dict[str, str]) -> None:
             raise RuntimeError(f"minhu {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 
 
-def start_targets(database: str, work: Path, stack: contextlib.ExitStack) -> dict[str, Target]:
+def prepare_targets(database: str, work: Path, stack: contextlib.ExitStack) -> dict[str, Target]:
+    """Fresh databases for both targets; minhu's migrated, with the demo city and its trained classifier."""
     if database == "sqlite":
         urls = {"minhu": f"sqlite:///{work / 'minhu' / 'minhu.db'}", "bare": f"sqlite:///{work / 'bare.db'}"}
     else:
@@ -496,24 +511,35 @@ def start_targets(database: str, work: Path, stack: contextlib.ExitStack) -> dic
             stack.callback(pg_recreate, name, drop_only=True)
         urls = {target: pg_url(name) for target, name in PG_DATABASES.items()}
     targets = {name: Target(name, urls[name], work / name) for name in TARGETS}
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("MINHU_")}
-    minhu_env = {**base_env, "MINHU_HOME": str(targets["minhu"].home), "MINHU_DATABASE_URL": targets["minhu"].url}
     for target in targets.values():
         target.home.mkdir(parents=True, exist_ok=True)
-    prepare_minhu(minhu_env)
+    prepare_minhu(_minhu_env(targets["minhu"]))
+    return targets
+
+
+def _base_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("MINHU_")}
+
+
+def _minhu_env(target: Target) -> dict[str, str]:
+    return {**_base_env(), "MINHU_HOME": str(target.home), "MINHU_DATABASE_URL": target.url}
+
+
+def start_targets(targets: dict[str, Target], work: Path, stack: contextlib.ExitStack, processes: int) -> None:
+    """Start both servers with ``processes`` server processes each (stopped when ``stack`` closes)."""
     for target in targets.values():
         port = free_port()
         if target.name == "minhu":
-            command = [sys.executable, "-m", "minhu", "serve", "--host", HOST, "--port", str(port), "--no-migrate"]
-            env = minhu_env
+            command = [sys.executable, "-m", "minhu", "serve", "--host", HOST, "--port", str(port), "--no-migrate",
+                       "--workers", str(processes)]
+            env = _minhu_env(target)
         else:
             command = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", "--db", target.url,
-                       "--port", str(port)]
-            env = base_env
-        target.server = start_server(f"{target.name}", command, env, port, work / f"{target.name}.log")
+                       "--port", str(port), "--serve-workers", str(processes)]
+            env = {**_base_env(), "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        target.server = start_server(f"{target.name}", command, env, port, work / f"{target.name}-{processes}.log")
         stack.callback(stop_server, target.server)
         target.token = get_token(target.server)
-    return targets
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,36 +599,59 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def bench_database(database: str, *, orders: int, clients: Sequence[int], repeats: int,
-                   quick: bool) -> dict[str, Any]:
-    cells: dict[tuple[str, int], Cell] = {(t, c): Cell() for t in TARGETS for c in clients}
+def bench_database(database: str, *, orders: int, clients: Sequence[int], repeats: int, quick: bool,
+                   processes: Sequence[int]) -> dict[str, Any]:
+    by_processes: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="minhu-bench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        print(f"== {database}: preparing databases and starting servers")
-        targets = start_targets(database, work, stack)
-        for target in targets.values():
-            assert target.server is not None
-            drive(target.server, target.token, make_payloads(WARMUP_ORDERS, seed=7), max(clients), "warmup")
-        per_clients = split(orders, len(clients))
-        seed = 1000
-        for repetition in range(repeats):
-            for n_clients, share in zip(clients, per_clients, strict=True):
-                count = split(share, repeats)[repetition]
-                if count == 0:
-                    continue
-                seed += 1
-                payloads = make_payloads(count, seed)
-                # Alternate which target goes first, so a drifting machine hurts both alike.
-                order = TARGETS if repetition % 2 == 0 else TARGETS[::-1]
-                for name in order:
-                    target = targets[name]
-                    assert target.server is not None
-                    result = drive(target.server, target.token, payloads, n_clients, f"r{repetition}")
-                    cells[(name, n_clients)].runs.append(result)
-                    print(f"   rep {repetition + 1}/{repeats} {name:5} {n_clients:2} clients: "
-                          f"{result.per_second:8.1f} orders/s  p50 {percentile(result.latencies_ms, 50):7.1f} ms  "
-                          f"p99 {percentile(result.latencies_ms, 99):7.1f} ms  "
-                          f"(ok {result.ok}/{result.orders}, client cpu {result.client_cpu:.2f})")
+        print(f"== {database}: preparing databases")
+        targets = prepare_targets(database, work, stack)
+        for n_processes in processes:
+            with contextlib.ExitStack() as servers:
+                print(f"== {database}: {n_processes} server process(es) each")
+                start_targets(targets, work, servers, n_processes)
+                by_processes[str(n_processes)] = _bench_cells(targets, orders=orders, clients=clients,
+                                                              repeats=repeats)
+    return {
+        "database": database,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "orders_per_target": orders,
+        "repetitions": repeats,
+        "warmup_orders": WARMUP_ORDERS,
+        "command": " ".join(["python", "bench/intake.py", *sys.argv[1:]]),
+        "commit": git_commit(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "processes": by_processes,
+    }
+
+
+def _bench_cells(targets: dict[str, Target], *, orders: int, clients: Sequence[int],
+                 repeats: int) -> dict[str, Any]:
+    cells: dict[tuple[str, int], Cell] = {(t, c): Cell() for t in TARGETS for c in clients}
+    for target in targets.values():
+        assert target.server is not None
+        drive(target.server, target.token, make_payloads(WARMUP_ORDERS, seed=7), max(clients), "warmup")
+    per_clients = split(orders, len(clients))
+    seed = 1000
+    for repetition in range(repeats):
+        for n_clients, share in zip(clients, per_clients, strict=True):
+            count = split(share, repeats)[repetition]
+            if count == 0:
+                continue
+            seed += 1
+            payloads = make_payloads(count, seed)
+            # Alternate which target goes first, so a drifting machine hurts both alike.
+            order = TARGETS if repetition % 2 == 0 else TARGETS[::-1]
+            for name in order:
+                target = targets[name]
+                assert target.server is not None
+                result = drive(target.server, target.token, payloads, n_clients, f"r{repetition}")
+                cells[(name, n_clients)].runs.append(result)
+                print(f"   rep {repetition + 1}/{repeats} {name:5} {n_clients:2} clients: "
+                      f"{result.per_second:8.1f} orders/s  p50 {percentile(result.latencies_ms, 50):7.1f} ms  "
+                      f"p99 {percentile(result.latencies_ms, 99):7.1f} ms  "
+                      f"(ok {result.ok}/{result.orders}, client cpu {result.client_cpu:.2f})")
     figures: dict[str, Any] = {}
     for n_clients in clients:
         minhu, bare = cells[("minhu", n_clients)], cells[("bare", n_clients)]
@@ -614,37 +663,31 @@ def bench_database(database: str, *, orders: int, clients: Sequence[int], repeat
             "minhu": minhu.as_json(), "bare": bare.as_json(),
             "ratio": round(statistics.median(ratios), 3) if ratios else None,
             "ratio_of_medians": round(minhu.per_second / bare.per_second, 3) if bare.per_second else None,
+            "p99_ratio": round(minhu.latency(99) / bare.latency(99), 2) if bare.latency(99) else None,
             "ratio_per_repetition": [round(r, 3) for r in ratios],
         }
-    return {
-        "database": database,
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "quick": quick,
-        "orders_per_target": orders,
-        "repetitions": repeats,
-        "warmup_orders": WARMUP_ORDERS,
-        "command": " ".join(["python", "bench/intake.py", *sys.argv[1:]]),
-        "commit": git_commit(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "clients": figures,
-    }
+    return figures
 
 
 def print_table(results: Sequence[dict[str, Any]]) -> None:
-    header = (f"{'database':10} {'clients':>7} │ {'minhu/s':>8} {'p50 ms':>7} {'p99 ms':>7} │ "
-              f"{'bare/s':>8} {'p50 ms':>7} {'p99 ms':>7} │ {'ratio':>5}")
+    header = (f"{'database':10} {'proc':>4} {'clients':>7} │ {'minhu/s':>8} {'p50 ms':>7} {'p99 ms':>7} │ "
+              f"{'bare/s':>8} {'p50 ms':>7} {'p99 ms':>7} │ {'ratio':>5} {'p99×':>5}")
     print()
     print(header)
     print("─" * len(header))
     for result in results:
-        for n_clients, row in result["clients"].items():
-            m, b = row["minhu"], row["bare"]
-            ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "—"
-            print(f"{result['database']:10} {n_clients:>7} │ {m['orders_per_second']:8.1f} {m['p50_ms']:7.1f} "
-                  f"{m['p99_ms']:7.1f} │ {b['orders_per_second']:8.1f} {b['p50_ms']:7.1f} {b['p99_ms']:7.1f} │ "
-                  f"{ratio:>5}")
-    print("orders/s: median of the repetitions; p50/p99: over every request of the cell")
+        for n_processes, cells in result["processes"].items():
+            for n_clients, row in cells.items():
+                m, b = row["minhu"], row["bare"]
+                ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "—"
+                p99 = f"{row['p99_ratio']:.1f}" if row["p99_ratio"] is not None else "—"
+                print(f"{result['database']:10} {n_processes:>4} {n_clients:>7} │ {m['orders_per_second']:8.1f} "
+                      f"{m['p50_ms']:7.1f} {m['p99_ms']:7.1f} │ {b['orders_per_second']:8.1f} {b['p50_ms']:7.1f} "
+                      f"{b['p99_ms']:7.1f} │ {ratio:>5} {p99:>5}")
+    print("orders/s: median of the repetitions; p50/p99: over every request of the cell; "
+          "proc: server processes of each target")
     print("ratio: median over repetitions of minhu orders/s ÷ bare orders/s, measured back to back; goal ≥ 0.50")
+    print("p99×: minhu's p99 ÷ the bare endpoint's p99; goal ≤ 2 at 32 clients")
 
 
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
@@ -659,7 +702,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repetitions (3; 1 with --quick)")
     parser.add_argument("--clients", default=",".join(map(str, DEFAULT_CLIENTS)), help="concurrent clients")
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--processes", default="1,2",
+                        help="server processes of each target on PostgreSQL (SQLite always runs one)")
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -667,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve_bare:
         if not args.db or not args.port:
             parser.error("--serve-bare needs --db and --port")
-        serve_bare(args.db, args.port)
+        serve_bare(args.db, args.port, args.serve_workers)
         return 0
 
     orders = args.orders if args.orders is not None else (QUICK_ORDERS if args.quick else DEFAULT_ORDERS)
@@ -685,7 +731,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if database == "postgresql" and not postgres_available():
             print(f"== postgresql: no server answers on {HOST}:5432 with the bench login; skipped")
             continue
-        result = bench_database(database, orders=orders, clients=clients, repeats=repeats, quick=args.quick)
+        processes = [1] if database == "sqlite" else [int(p) for p in args.processes.split(",") if p.strip()]
+        result = bench_database(database, orders=orders, clients=clients, repeats=repeats, quick=args.quick,
+                                processes=processes)
         results.append(result)
         RESULTS_DIR.mkdir(exist_ok=True)
         path = RESULTS_DIR / f"intake-{database}{'-quick' if args.quick else ''}.json"
