@@ -23,6 +23,15 @@ class TTLCache(Generic[K, V]):
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def lookup(self, key: K) -> tuple[bool, V | None]:
+        """(True, the value) while ``key`` is cached and fresh, else (False, None): for callers that must load
+        elsewhere (an async caller sends the query to a thread)."""
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return True, hit[1]
+        return False, None
+
     def get_or_load(self, key: K, load: Callable[[], V]) -> V:
         now = time.monotonic()
         with self._lock:

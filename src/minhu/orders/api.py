@@ -27,14 +27,16 @@ OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201, responses=ERRORS(401, 403, 409, 413, 422))
-def create_order(body: OrderCreate, user: ApiUser, db: DB, response: Response,
-                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> OrderRead:
+def create_order(body: OrderCreate, user: ApiUser, db: DB,
+                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:
     """Register a request. With an ``Idempotency-Key`` a retry returns the first order (200), never a second."""
     registered = order_service.create_order_once(db, body, actor=user, key=idempotency_key,
                                                  scope=f"user:{user.id}")
-    if not registered.created:
-        response.status_code = 200
-    return present.order_read(registered.order, user, registered.decision)
+    read = present.order_read(registered.order, user, registered.decision)
+    # Serialized here, from the model just built: left to FastAPI, a sync route's answer is validated
+    # again in another trip through the thread pool before it is serialized (the schema is the same).
+    return Response(read.model_dump_json(), status_code=201 if registered.created else 200,
+                    media_type="application/json")
 
 
 @router.get("/orders", response_model=OrderPage, responses=ERRORS(401, 422))

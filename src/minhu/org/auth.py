@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from minhu.core import security
 from minhu.core.cache import TTLCache
@@ -33,7 +34,9 @@ TOKEN_CACHE_SECONDS = 30
 _token_users: TTLCache[tuple[str, str], User | None] = TTLCache(ttl_seconds=TOKEN_CACHE_SECONDS)
 
 
-def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+async def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    # async, answered from the cache on the event loop: a sync dependency costs every request a hop through
+    # the thread pool; only a miss sends its query to a thread.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("需要 Bearer 令牌（POST /api/v1/auth/token）")
     token = credentials.credentials
@@ -43,7 +46,10 @@ def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None,
         with db.read() as session:
             return queries.find_user_by_token(session, token)
 
-    user = _token_users.get_or_load((db.url, security.token_digest(token)), load)
+    key = (db.url, security.token_digest(token))
+    cached, user = _token_users.lookup(key)
+    if not cached:
+        user = await run_in_threadpool(_token_users.get_or_load, key, load)
     if user is None:
         raise NotAuthenticated("令牌无效或已过期", code="invalid_token")
     return user
