@@ -115,19 +115,27 @@ def category_choices(session: Session) -> list[CategoryChoice]:
     return choices
 
 
-def keyword_index(categories: dict[str, Category]) -> tuple[tuple[str, str], ...]:
-    """Every (keyword, category code) pair of the catalog, once each: what ``keyword_hits`` scans."""
-    return tuple((keyword, code) for code, category in categories.items()
-                 for keyword in dict.fromkeys(category.keywords) if keyword)
+KeywordIndex = dict[str, tuple[tuple[str, str], ...]]
 
 
-def keyword_hits(index: tuple[tuple[str, str], ...], text: str) -> dict[str, int]:
-    """How many of each category's keywords the text contains (categories with none left out): one flat
-    scan of the prepared ``keyword_index``."""
+def keyword_index(categories: dict[str, Category]) -> KeywordIndex:
+    """Every (keyword, category code) pair of the catalog, once each, filed under the keyword's first
+    character: a message is only tested for the keywords that start with one of its own characters."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for code, category in categories.items():
+        for keyword in dict.fromkeys(category.keywords):
+            if keyword:
+                index.setdefault(keyword[0], []).append((keyword, code))
+    return {first: tuple(pairs) for first, pairs in index.items()}
+
+
+def keyword_hits(index: KeywordIndex, text: str) -> dict[str, int]:
+    """How many of each category's keywords the text contains (categories with none left out)."""
     hits: dict[str, int] = {}
-    for keyword, code in index:
-        if keyword in text:
-            hits[code] = hits.get(code, 0) + 1
+    for first in set(text) & index.keys():
+        for keyword, code in index[first]:
+            if keyword in text:
+                hits[code] = hits.get(code, 0) + 1
     return hits
 
 
@@ -156,7 +164,7 @@ class RoutingTables:
     listed: dict[tuple[int, str], list[ListedItem]] = field(default_factory=dict)
     # Derived once per load, read for every order: the keyword scan, the first levels by name, each
     # category's path of names.
-    keywords: tuple[tuple[str, str], ...] = ()
+    keywords: KeywordIndex = field(default_factory=dict)
     tops_by_name: dict[str, Category] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
 
