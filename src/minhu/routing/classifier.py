@@ -216,49 +216,52 @@ def fit_estimators(examples: Sequence[Example], labels: Sequence[str]) -> list[t
     return fitted
 
 
-def train(examples: Sequence[Example], *, cross_validate: bool = True, jobs: int = 2) -> TextClassifier:
+def train(examples: Sequence[Example], *, cross_validate: bool = True, jobs: int = 2,
+          members: Sequence[MemberSpec] = MEMBERS) -> TextClassifier:
     """Fit a classifier. Raises InvalidInput when the rows cannot teach anything.
 
     With ``cross_validate`` (what the product keeps), the rows are also cut in CV_FOLDS stratified folds:
     each fold is predicted by members fitted on the other folds, and from these out-of-fold probabilities
-    come the cross-validated macro-F1 and the dispatch threshold stored with the model."""
+    come the cross-validated macro-F1 and the dispatch threshold stored with the model. ``members`` is for
+    comparisons (bench/classifier.py); the product keeps MEMBERS."""
     labels = check_trainable(examples)
     targets = np.asarray([labels.index(e.label) for e in examples])
     read = texts([e.title for e in examples], [e.detail for e in examples])
-    vectorizers = [vectorizer(spec) for spec in MEMBERS]
-    matrices = [vec.fit_transform(read[spec.reads]) for spec, vec in zip(MEMBERS, vectorizers, strict=True)]
+    vectorizers = [vectorizer(spec) for spec in members]
+    matrices = [vec.fit_transform(read[spec.reads]) for spec, vec in zip(members, vectorizers, strict=True)]
     jobs = max(1, min(jobs, os.cpu_count() or 1))
     parallel = Parallel(n_jobs=jobs, prefer="threads") if len(examples) >= 1000 and jobs > 1 else Parallel(n_jobs=1)
-    fitted = parallel(delayed(_fit)(spec, matrix, targets) for spec, matrix in zip(MEMBERS, matrices, strict=True))
-    lexicons = {reads: linear.Lexicon.of([v for spec, v in zip(MEMBERS, vectorizers, strict=True) if spec.reads == reads])
-                for reads in sorted({spec.reads for spec in MEMBERS})}
-    members = [linear.Member(spec.reads, linear.CharTfidf.of(vec, lexicons[spec.reads]), _compile(model))
-               for spec, vec, model in zip(MEMBERS, vectorizers, fitted, strict=True)]
+    fitted = parallel(delayed(_fit)(spec, matrix, targets) for spec, matrix in zip(members, matrices, strict=True))
+    lexicons = {reads: linear.Lexicon.of([v for spec, v in zip(members, vectorizers, strict=True)
+                                          if spec.reads == reads])
+                for reads in sorted({spec.reads for spec in members})}
+    compiled = [linear.Member(spec.reads, linear.CharTfidf.of(vec, lexicons[spec.reads]), _compile(model))
+               for spec, vec, model in zip(members, vectorizers, fitted, strict=True)]
     threshold, metrics = None, {}
     if cross_validate:
-        threshold, metrics = _cross_validate(matrices, targets, labels, parallel)
+        threshold, metrics = _cross_validate(members, matrices, targets, labels, parallel)
     data_sha = _data_hash(examples)
     now = datetime.now(UTC)
     return TextClassifier(labels=labels, version=f"{now:%Y%m%d-%H%M%S}-{data_sha[:8]}", trained_at=now.isoformat(
-        timespec="seconds"), rows=len(examples), data_sha256=data_sha, lexicons=lexicons, members=members,
+        timespec="seconds"), rows=len(examples), data_sha256=data_sha, lexicons=lexicons, members=compiled,
         dispatch_threshold=threshold, metrics=metrics)
 
 
-def _fold_probabilities(matrices: Sequence[Any], targets: np.ndarray, train_rows: np.ndarray,
-                        test_rows: np.ndarray) -> np.ndarray:
+def _fold_probabilities(members: Sequence[MemberSpec], matrices: Sequence[Any], targets: np.ndarray,
+                        train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
     total = np.zeros((len(test_rows), int(targets.max()) + 1))
-    for spec, matrix in zip(MEMBERS, matrices, strict=True):
+    for spec, matrix in zip(members, matrices, strict=True):
         model = _fit(spec, matrix[train_rows], targets[train_rows])
         total += _compile(model).probabilities(matrix[test_rows])
-    return total / len(MEMBERS)
+    return total / len(members)
 
 
-def _cross_validate(matrices: Sequence[Any], targets: np.ndarray, labels: Sequence[str],
-                    parallel: Parallel) -> tuple[float | None, dict[str, Any]]:
+def _cross_validate(members: Sequence[MemberSpec], matrices: Sequence[Any], targets: np.ndarray,
+                    labels: Sequence[str], parallel: Parallel) -> tuple[float | None, dict[str, Any]]:
     """Out-of-fold probabilities of every row. The character vocabularies and IDF weights are those of all
     rows (they see no labels); every member of every fold is fitted on that fold's training rows alone."""
     folds = list(StratifiedKFold(CV_FOLDS, shuffle=True, random_state=0).split(np.zeros(len(targets)), targets))
-    parts = parallel(delayed(_fold_probabilities)(matrices, targets, train_rows, test_rows)
+    parts = parallel(delayed(_fold_probabilities)(members, matrices, targets, train_rows, test_rows)
                      for train_rows, test_rows in folds)
     oof = np.zeros((len(targets), len(labels)))
     for (_, test_rows), part in zip(folds, parts, strict=True):
