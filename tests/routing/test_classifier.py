@@ -87,7 +87,8 @@ def test_the_dispatch_threshold_is_derived_by_cross_validation_and_kept_with_the
     assert cv["dispatch_threshold"] == model.dispatch_threshold
     assert cv["dispatch_precision"] >= classifier.DISPATCH_PRECISION
     assert 0 < cv["dispatch_share"] < 1
-    assert 0 < cv["macro_f1_mean"] <= 1 and len(cv["macro_f1_folds"]) == classifier.CV_FOLDS
+    assert 0 < cv["macro_f1_mean"] <= 1
+    assert len(cv["macro_f1_folds"]) == classifier.CV_FOLDS
     folder = classifier.save(model, tmp_path)
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     assert meta["dispatch_threshold"] == model.dispatch_threshold

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import repeat
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -155,7 +155,7 @@ class SigmoidCalibrated:
             return np.hstack([1.0 - each, each])
         total = each.sum(axis=1, keepdims=True)
         uniform = np.full_like(each, 1.0 / each.shape[1])
-        return np.divide(each, total, out=uniform, where=total != 0)
+        return np.asarray(np.divide(each, total, out=uniform, where=total != 0))
 
 
 @dataclass
@@ -168,7 +168,7 @@ class Member:
     scorer: Softmax | SigmoidCalibrated
 
 
-def average(lexicons: dict[str, Lexicon], members: Sequence[Member], texts: dict[str, Sequence[str]]) -> np.ndarray:
+def average(lexicons: dict[str, Lexicon], members: Sequence[Member], texts: Mapping[str, Sequence[str]]) -> np.ndarray:
     """The members' probabilities averaged, one row per message. ``texts`` maps what members read to texts."""
     found = {reads: lexicons[reads].find(texts[reads]) for reads in {m.reads for m in members}}
     total: np.ndarray | None = None
