@@ -196,8 +196,22 @@ def check_trainable(examples: Sequence[Example]) -> list[str]:
     return sorted(counts)
 
 
-def vectorizer(spec: MemberSpec) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char", ngram_range=spec.ngrams, sublinear_tf=True, min_df=2, dtype=np.float32)
+def vectorizer(spec: MemberSpec, min_df: int = 2) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=spec.ngrams, sublinear_tf=True, min_df=min_df,
+                           dtype=np.float32)
+
+
+def _vectorize(spec: MemberSpec, texts: list[str]) -> tuple[TfidfVectorizer, Any]:
+    """The member's vectorizer fitted on ``texts`` and their matrix. An n-gram seen once cannot generalise and
+    is dropped — unless so few rows leave nothing else."""
+    for min_df in (2, 1):
+        vec = vectorizer(spec, min_df)
+        try:
+            return vec, vec.fit_transform(texts)
+        except ValueError:  # no n-gram left
+            continue
+    what = "标题" if spec.reads == "title" else "标题和正文"
+    raise InvalidInput(f"训练数据的{what}里没有可学习的文字", code="training_data_invalid")
 
 
 def estimator(spec: MemberSpec) -> LogisticRegression | CalibratedClassifierCV:
@@ -220,8 +234,8 @@ def fit_estimators(examples: Sequence[Example], labels: Sequence[str]) -> list[t
     read = texts([e.title for e in examples], [e.detail for e in examples])
     fitted = []
     for spec in MEMBERS:
-        vec = vectorizer(spec)
-        fitted.append((vec, _fit(spec, vec.fit_transform(read[spec.reads]), targets)))
+        vec, matrix = _vectorize(spec, read[spec.reads])
+        fitted.append((vec, _fit(spec, matrix, targets)))
     return fitted
 
 
@@ -236,8 +250,7 @@ def train(examples: Sequence[Example], *, cross_validate: bool = True, jobs: int
     labels = check_trainable(examples)
     targets = np.asarray([labels.index(e.label) for e in examples])
     read = texts([e.title for e in examples], [e.detail for e in examples])
-    vectorizers = [vectorizer(spec) for spec in members]
-    matrices = [vec.fit_transform(read[spec.reads]) for spec, vec in zip(members, vectorizers, strict=True)]
+    vectorizers, matrices = zip(*(_vectorize(spec, read[spec.reads]) for spec in members), strict=True)
     jobs = max(1, min(jobs, os.cpu_count() or 1))
     parallel = Parallel(n_jobs=jobs, prefer="threads") if len(examples) >= 1000 and jobs > 1 else Parallel(n_jobs=1)
     fitted = parallel(delayed(_fit)(spec, matrix, targets) for spec, matrix in zip(members, matrices, strict=True))

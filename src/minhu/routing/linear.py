@@ -10,10 +10,8 @@ operations. A test keeps the outputs equal to the fitted scikit-learn estimators
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -21,14 +19,32 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses to one space
+_BITS = 21  # a code point + 1 fits in 21 bits: three of them, an n-gram up to 3 characters, in one int64
+MAX_N = 3
 
 
-def char_ngrams(text: str, max_n: int) -> list[Counter[str]]:
-    """Counts of the character n-grams of ``text`` for n = 1…``max_n`` (index n-1), as a char TfidfVectorizer
-    sees them (lower case, runs of white space as one space)."""
+def gram_key(gram: str) -> int:
+    """An n-gram (n ≤ 3) as one integer: its code points + 1, 21 bits each. Different n never collide: the
+    first code point is never 0."""
+    key = 0
+    for ch in gram:
+        key = (key << _BITS) | (ord(ch) + 1)
+    return key
+
+
+def gram_keys(text: str, max_n: int) -> np.ndarray:
+    """The keys of every character n-gram of ``text``, n = 1…``max_n``, repeats included, as a char
+    TfidfVectorizer sees the text (lower case, runs of white space as one space)."""
     text = _WHITE_SPACES.sub(" ", text.lower())
-    return [Counter(text[i:i + n] for i in range(len(text) - n + 1)) if n > 1 else Counter(text)
-            for n in range(1, max_n + 1)]
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64) + 1
+    parts = []
+    for n in range(1, min(max_n, len(points)) + 1):
+        count = len(points) - n + 1
+        keys = points[:count]
+        for j in range(1, n):
+            keys = (keys << _BITS) | points[j:j + count]
+        parts.append(keys)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 @dataclass
@@ -42,32 +58,36 @@ class Found:
 
 @dataclass
 class Lexicon:
-    """Every n-gram that some member reading the same text knows, numbered once: one look-up per n-gram
-    serves all of them."""
+    """Every n-gram that some member reading the same text knows, as sorted integer keys (``gram_key``); an
+    n-gram's id is its position. One look-up per n-gram serves all members, and a message is looked up as
+    one array (a binary search), not one string at a time."""
 
-    ids: dict[str, int]
+    keys: np.ndarray
     max_n: int
 
     @classmethod
     def of(cls, vectorizers: Sequence[Any]) -> Lexicon:
-        grams = sorted({str(g) for v in vectorizers for g in v.vocabulary_})
-        return cls({g: i for i, g in enumerate(grams)}, max(int(v.ngram_range[1]) for v in vectorizers))
+        max_n = max(int(v.ngram_range[1]) for v in vectorizers)
+        if max_n > MAX_N:
+            raise ValueError(f"n-grams up to {MAX_N} characters only")
+        keys = np.unique(np.fromiter((gram_key(str(g)) for v in vectorizers for g in v.vocabulary_), np.int64))
+        return cls(keys, max_n)
+
+    def ids(self, grams: Sequence[str]) -> np.ndarray:
+        keys = np.fromiter((gram_key(g) for g in grams), np.int64, len(grams))
+        return np.searchsorted(self.keys, keys)
 
     def find(self, texts: Sequence[str]) -> Found:
-        lookup = self.ids.get
         ids: list[np.ndarray] = []
         counts: list[np.ndarray] = []
         indptr = [0]
         for text in texts:
-            total = indptr[-1]
-            for counter in char_ngrams(text, self.max_n):
-                if counter:
-                    found = np.fromiter(map(lookup, counter.keys(), repeat(-1, len(counter))), np.int64, len(counter))
-                    known = found >= 0
-                    ids.append(found[known])
-                    counts.append(np.fromiter(counter.values(), np.float64, len(counter))[known])
-                    total += len(ids[-1])
-            indptr.append(total)
+            keys = gram_keys(text, self.max_n)
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            known, times = np.unique(at[self.keys[at] == keys], return_counts=True)
+            ids.append(known)
+            counts.append(times.astype(np.float64))
+            indptr.append(indptr[-1] + len(known))
         if not ids:
             return Found(np.zeros(0, np.int64), np.zeros(0), np.asarray(indptr))
         return Found(np.concatenate(ids), np.concatenate(counts), np.asarray(indptr))
@@ -86,9 +106,9 @@ class CharTfidf:
         if vectorizer.analyzer != "char" or not vectorizer.sublinear_tf or vectorizer.norm != "l2" \
                 or not vectorizer.lowercase:
             raise ValueError("only lower-cased, sublinear, L2-normalised char TF-IDF is compiled")
-        columns = np.full(len(lexicon.ids), -1, dtype=np.int32)
-        for gram, column in vectorizer.vocabulary_.items():
-            columns[lexicon.ids[str(gram)]] = column
+        columns = np.full(len(lexicon.keys), -1, dtype=np.int32)
+        grams = [str(g) for g in vectorizer.vocabulary_]
+        columns[lexicon.ids(grams)] = np.fromiter(vectorizer.vocabulary_.values(), np.int32, len(grams))
         return cls(columns, np.asarray(vectorizer.idf_, dtype=np.float64))
 
     def transform(self, found: Found) -> sp.csr_matrix:
