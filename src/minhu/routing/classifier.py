@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from minhu.core.errors import InvalidInput
 from minhu.core.text import decode_text_file
@@ -221,7 +222,10 @@ def estimator(spec: MemberSpec) -> LogisticRegression | CalibratedClassifierCV:
 
 
 def _fit(spec: MemberSpec, features: Any, targets: np.ndarray) -> Any:
-    return estimator(spec).fit(features, targets)
+    # One BLAS thread: sums then add up in one order whichever process fits, so the same rows give the
+    # same model (and the two folds fitted at once do not fight over the cores).
+    with threadpool_limits(limits=1):
+        return estimator(spec).fit(features, targets)
 
 
 def _compile(fitted: Any) -> linear.Softmax | linear.SigmoidCalibrated:
@@ -251,8 +255,10 @@ def train(examples: Sequence[Example], *, cross_validate: bool = True, jobs: int
     targets = np.asarray([labels.index(e.label) for e in examples])
     read = texts([e.title for e in examples], [e.detail for e in examples])
     vectorizers, matrices = zip(*(_vectorize(spec, read[spec.reads]) for spec in members), strict=True)
+    # Folds and members are fitted in worker processes (their solvers hold the GIL), the matrices handed over
+    # whole rather than memory-mapped; small sets are not worth starting processes for.
     jobs = max(1, min(jobs, os.cpu_count() or 1))
-    parallel = Parallel(n_jobs=jobs, prefer="threads") if len(examples) >= 1000 and jobs > 1 else Parallel(n_jobs=1)
+    parallel = Parallel(n_jobs=jobs, max_nbytes=None) if len(examples) >= 1000 and jobs > 1 else Parallel(n_jobs=1)
     fitted = parallel(delayed(_fit)(spec, matrix, targets) for spec, matrix in zip(members, matrices, strict=True))
     lexicons = {reads: linear.Lexicon.of([v for spec, v in zip(members, vectorizers, strict=True)
                                           if spec.reads == reads])
