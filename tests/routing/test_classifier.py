@@ -39,8 +39,10 @@ def test_the_fast_path_gives_the_probabilities_of_the_fitted_models(model, examp
     messages = [(e.title, e.detail) for e in examples[::25]] + ODD_MESSAGES
     titles, details = [t for t, _ in messages], [d for _, d in messages]
     read = classifier.texts(titles, details)
-    expected = sum(estimator.predict_proba(vectorizer.transform(read[spec.reads]))
-                   for spec, (vectorizer, estimator) in zip(classifier.MEMBERS, fitted, strict=True)) / len(fitted)
+    average = sum(estimator.predict_proba(vectorizer.transform(read[spec.reads]))
+                  for spec, (vectorizer, estimator) in zip(classifier.MEMBERS, fitted, strict=True)) / len(fitted)
+    sharpened = average ** (1 / classifier.TEMPERATURE)
+    expected = sharpened / sharpened.sum(axis=1, keepdims=True)
     together = model.probabilities(titles, details)
     np.testing.assert_allclose(together, expected, atol=1e-5)
     one_by_one = np.vstack([model.probabilities([t], [d]) for t, d in messages])
@@ -52,8 +54,10 @@ def test_two_labels_are_enough_and_still_predicted_as_fitted(examples):
     model = classifier.train(two, cross_validate=False)
     fitted = classifier.fit_estimators(two, model.labels)
     read = classifier.texts([e.title for e in two[:40]], [e.detail for e in two[:40]])
-    expected = sum(estimator.predict_proba(vectorizer.transform(read[spec.reads]))
-                   for spec, (vectorizer, estimator) in zip(classifier.MEMBERS, fitted, strict=True)) / len(fitted)
+    average = sum(estimator.predict_proba(vectorizer.transform(read[spec.reads]))
+                  for spec, (vectorizer, estimator) in zip(classifier.MEMBERS, fitted, strict=True)) / len(fitted)
+    expected = average ** (1 / classifier.TEMPERATURE) / (average ** (1 / classifier.TEMPERATURE)).sum(axis=1,
+                                                                                                     keepdims=True)
     np.testing.assert_allclose(model.probabilities([e.title for e in two[:40]], [e.detail for e in two[:40]]),
                                expected, atol=1e-5)
 

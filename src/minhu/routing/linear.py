@@ -197,3 +197,14 @@ def average(lexicons: dict[str, Lexicon], members: Sequence[Member], texts: Mapp
         total = probabilities if total is None else total + probabilities
     assert total is not None
     return np.asarray(total / len(members))
+
+
+def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities raised to the power 1/``temperature`` and renormalised (temperature scaling of their
+    logarithms): below 1 sharper, 1 unchanged. The order of the labels never changes."""
+    if temperature == 1.0:
+        return probabilities
+    scores = np.log(np.maximum(probabilities, 1e-300)) / temperature
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    return np.asarray(scores / scores.sum(axis=1, keepdims=True))
