@@ -393,7 +393,7 @@ def save(classifier: TextClassifier, models_dir: Path) -> Path:
     return folder
 
 
-_loaded: dict[Path, tuple[str, TextClassifier]] = {}
+_loaded: dict[Path, tuple[str, TextClassifier | None]] = {}
 _lock = threading.Lock()
 
 
@@ -416,7 +416,9 @@ def current(models_dir: Path | None) -> TextClassifier | None:
         return cached[1]
     path = models_dir / "classifier" / version / "model.pkl"
     # Our own file, written by save() under MINHU_HOME: the only pickles minhu ever reads.
-    classifier: TextClassifier = pickle.loads(path.read_bytes())
+    classifier: TextClassifier | None = pickle.loads(path.read_bytes())
+    if "members" not in vars(classifier):
+        classifier = None  # kept by an earlier minhu, another method: as if none were trained until it is again
     with _lock:
         _loaded[models_dir] = (version, classifier)
     return classifier
