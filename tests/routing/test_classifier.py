@@ -116,3 +116,14 @@ def test_a_label_with_too_few_rows_is_named_with_its_count(examples):
     with pytest.raises(InvalidInput, match=r"殡葬服务（3 条）") as refused:
         classifier.train(rows)
     assert refused.value.details == [{"field": "殡葬服务", "message": "只有 3 条样本"}]
+
+
+def test_a_model_kept_by_an_earlier_method_counts_as_none(tmp_path):
+    older = classifier.TextClassifier.__new__(classifier.TextClassifier)
+    older.__dict__.update(labels=["城乡建设", "环境保护"], version="20261101-000000-old", vectorizer=None, model=None)
+    folder = tmp_path / "classifier" / older.version
+    folder.mkdir(parents=True)
+    (folder / "model.pkl").write_bytes(pickle.dumps(older))
+    (tmp_path / "classifier" / "CURRENT").write_text(older.version, encoding="utf-8")
+    classifier.forget_loaded()
+    assert classifier.current(tmp_path) is None
