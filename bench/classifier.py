@@ -570,6 +570,146 @@ def print_tables(results: dict[str, dict[str, Any]], labels: list[str], winner: 
     sys.stdout.write(out.getvalue())
 
 
+# --------------------------------------------------------------------------------------------
+# The product's classifier against today's model: the code minhu runs, end to end.
+# --------------------------------------------------------------------------------------------
+
+
+def product_fold(members: Sequence[Any], temperature: float, examples: Sequence[Any], train: IntArray,
+                 test: IntArray) -> FloatArray:
+    """Probabilities of the test rows from the product's classifier trained on the training rows alone
+    (vectorizers, IDF and models: nothing of the test rows is seen)."""
+    from minhu.routing import classifier as product
+
+    model = product.train([examples[i] for i in train], cross_validate=False, jobs=1, members=members,
+                          temperature=temperature)
+    proba = model.probabilities([examples[i].title for i in test], [examples[i].detail for i in test])
+    every = sorted({e.label for e in examples})
+    full = np.zeros((len(test), len(every)))
+    for column, label in enumerate(model.labels):
+        full[:, every.index(label)] = proba[:, column]
+    return full
+
+
+def best_temperature(proba: FloatArray, y: IntArray, temperature: float) -> float:
+    """The temperature that minimises the log-loss of the out-of-fold probabilities before any sharpening
+    (undoing ``temperature``): how TEMPERATURE was chosen, and a check that it still fits."""
+    from scipy.optimize import minimize_scalar
+
+    logs = np.log(np.maximum(proba, 1e-300)) * temperature  # back to the plain average, up to a constant
+
+    def loss(t: float) -> float:
+        z = logs / t
+        z -= z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    return round(float(minimize_scalar(loss, bounds=(0.05, 5.0), method="bounded").x), 3)
+
+
+def near_identical_groups(rows: NDArray[Any]) -> IntArray:
+    """Messages whose titles agree once punctuation, spaces and place codes are dropped: reposts of one matter."""
+    keys = ["".join(ch for ch in str(title) if ch.isalnum() and not ch.isascii()) for title in rows[:, 0]]
+    _, groups = np.unique(np.array(keys), return_inverse=True)
+    return groups.astype(np.intp)
+
+
+def product_comparison(rows: NDArray[Any], y: IntArray, labels: list[str], folds: Sequence[tuple[IntArray, IntArray]],
+                       parallel: joblib.Parallel, *, timed: bool = True) -> dict[str, Any]:
+    """5-fold CV of today's model and the ensemble as minhu trains them; the dispatch threshold derived the
+    way ``train`` derives it, and, to see it hold on rows it was not chosen on, derived from four folds'
+    out-of-fold probabilities and applied to the fifth; training time, one-order latency and size."""
+    from minhu.routing import classifier as product
+
+    examples = [product.Example(str(r[0]), str(r[1]), labels[k]) for r, k in zip(rows, y, strict=True)]
+    out: dict[str, Any] = {}
+    for key, (members, temperature) in PRODUCT_METHODS.items():
+        started = time.perf_counter()
+        parts = parallel(joblib.delayed(product_fold)(members, temperature, examples, tr, te) for tr, te in folds)
+        oof = np.zeros((len(y), len(labels)))
+        for (_, te), part in zip(folds, parts, strict=True):
+            oof[te] = part
+        predicted, confidence = oof.argmax(axis=1), oof.max(axis=1)
+        correct = predicted == y
+        f1s = [float(f1_score(y[te], predicted[te], average="macro")) for _, te in folds]
+        threshold = product.dispatch_threshold(confidence, correct)
+        sure = confidence >= (threshold if threshold is not None else 2.0)
+        held: list[dict[str, Any]] = []
+        for _, te in folds:
+            rest = np.ones(len(y), dtype=bool)
+            rest[te] = False
+            t = product.dispatch_threshold(confidence[rest], correct[rest])
+            fold_sure = confidence[te] >= (t if t is not None else 2.0)
+            held.append({"threshold": t, "share": round(float(fold_sure.mean()), 4),
+                         "precision": round(float(correct[te][fold_sure].mean()), 4) if fold_sure.any() else None})
+        result: dict[str, Any] = {
+            "label": PRODUCT_LABELS[key], "members": [m.describe() for m in members],
+            "cv": {"macro_f1": mean_std(f1s), "macro_f1_folds": [round(f, 4) for f in f1s],
+                   "accuracy": round(float(correct.mean()), 4),
+                   "ece": round(expected_calibration_error(oof, y), 4),
+                   "temperature": temperature, "temperature_check": best_temperature(oof, y, temperature),
+                   "seconds": round(time.perf_counter() - started, 1)},
+            "dispatch": {"target": product.DISPATCH_PRECISION, "threshold": threshold,
+                         "precision": round(float(correct[sure].mean()), 4) if sure.any() else None,
+                         "share": round(float(sure.mean()), 4),
+                         "held_out_folds": held,
+                         "held_out_precision": round(float(np.mean([h["precision"] for h in held
+                                                                    if h["precision"] is not None])), 4),
+                         "held_out_share": round(float(np.mean([h["share"] for h in held])), 4)},
+        }
+        if timed:
+            started = time.perf_counter()
+            # What `minhu model train` keeps: the ensemble cross-validates itself to derive its threshold; the
+            # model before was one fit.
+            model = product.train(examples, members=members, temperature=temperature, cross_validate=key != "today")
+            result["train_s"] = round(time.perf_counter() - started, 1)
+            result["size_mb"] = round(len(pickle.dumps(model, protocol=5)) / 1e6, 2)
+            model = pickle.loads(pickle.dumps(model, protocol=5))
+            sample = [examples[i] for i in folds[0][1][:1000]]
+            for e in sample[:LATENCY_WARMUP]:
+                model.top(e.title, e.detail)
+            took = []
+            for e in sample:
+                begun = time.perf_counter_ns()
+                model.top(e.title, e.detail)
+                took.append((time.perf_counter_ns() - begun) / 1e6)
+            took.sort()
+            result["latency"] = {"messages": len(took), "p50_ms": round(took[len(took) // 2], 3),
+                                 "p99_ms": round(took[int(0.99 * len(took))], 3)}
+            result["stored_cv"] = model.metrics.get("cv")
+        out[key] = result
+        print(f"product {key:<9} 5-fold macro-F1 {result['cv']['macro_f1']['mean']:.4f} ± "
+              f"{result['cv']['macro_f1']['std']:.4f}; dispatch at {threshold}: precision "
+              f"{result['dispatch']['precision']}, share {result['dispatch']['share']} (held-out folds: "
+              f"{result['dispatch']['held_out_precision']}, {result['dispatch']['held_out_share']})"
+              + (f"; train {result['train_s']} s, p99 {result['latency']['p99_ms']} ms, {result['size_mb']} MB"
+                 if timed else ""), flush=True)
+    return out
+
+
+def grouped_comparison(rows: NDArray[Any], y: IntArray, labels: list[str], parallel: joblib.Parallel) -> dict[str, Any]:
+    """The same CV with every group of near-identical titles in one fold: is the gain real, or reposts?"""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = near_identical_groups(rows)
+    folds = list(StratifiedGroupKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(rows, y, groups))
+    print(f"grouped CV: {len(y) - len(set(groups.tolist()))} messages share a near-identical title with another")
+    return product_comparison(rows, y, labels, folds, parallel, timed=False)
+
+
+def _product_methods() -> tuple[dict[str, tuple[tuple[Any, ...], float]], dict[str, str]]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from minhu.routing import classifier as product
+
+    today = (product.MemberSpec("message", (1, 2), "logistic", 100.0),)
+    return ({"today": (today, 1.0), "ensemble": (tuple(product.MEMBERS), product.TEMPERATURE)},
+            {"today": "char 1-2-gram TF-IDF + LogReg C=100 (the model before)",
+             "ensemble": "average of char 1-2 LogReg, char 1-3 cal. LinearSVC, title char 1-3 LogReg, "
+                         f"temperature {product.TEMPERATURE} (chosen)"})
+
+
+PRODUCT_METHODS, PRODUCT_LABELS = _product_methods()
+
+
 METHOD_BY_KEY = {m.key: m for m in METHODS}
 
 
@@ -577,6 +717,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help=f"stratified subset of {QUICK_ROWS:,} messages")
     parser.add_argument("--jobs", type=int, default=2, help="processes for tuning and CV (default 2)")
+    parser.add_argument("--product-only", action="store_true",
+                        help="only the product's classifier against today's model (keeps the survey in the JSON)")
+    parser.add_argument("--grouped", action="store_true",
+                        help="also CV the product's methods with near-identical titles kept in one fold")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("MINHU_DATA_DIR", DEFAULT_DATA_DIR)),
                         help="folder holding messages_train.csv (default ../shared/data, or $MINHU_DATA_DIR)")
     args = parser.parse_args(argv)
@@ -608,6 +752,19 @@ def main(argv: list[str] | None = None) -> int:
     indices = np.arange(len(y))
     train, test = train_test_split(indices, test_size=TEST_SIZE, stratify=y, random_state=SEED)
     folds = list(StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(indices, y))
+
+    path = RESULTS_DIR / ("classifier-quick.json" if args.quick else "classifier.json")
+    if args.product_only:
+        report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        with joblib.Parallel(n_jobs=args.jobs) as parallel:
+            report["product"] = product_comparison(rows, y, label_names, folds, parallel)
+            if args.grouped:
+                report["product_grouped"] = grouped_comparison(rows, y, label_names, parallel)
+        report["product_when"] = datetime.now(UTC).isoformat(timespec="seconds")
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\nresults: {path.relative_to(ROOT)}")
+        return 0
 
     results: dict[str, dict[str, Any]] = {}
     with joblib.Parallel(n_jobs=args.jobs) as parallel:
@@ -665,6 +822,9 @@ def main(argv: list[str] | None = None) -> int:
             "convergence_warnings": sum(f["convergence_warnings"] for f in per_fold),
         }
     print(f"5-fold CV done in {cv_seconds:.1f} s; total {time.perf_counter() - started_all:.1f} s\n")
+    with joblib.Parallel(n_jobs=args.jobs) as parallel:
+        product = product_comparison(rows, y, label_names, folds, parallel)
+        grouped = grouped_comparison(rows, y, label_names, parallel) if args.grouped else None
 
     winner, reason = pick_winner(results)
     print_tables(results, label_names, winner, reason)
@@ -690,9 +850,10 @@ def main(argv: list[str] | None = None) -> int:
                    "total_s": round(time.perf_counter() - started_all, 1)},
         "methods": results,
         "recommended": {"method": winner, "rule": reason, "params": results[winner]["params"]},
+        "product": product,
+        **({"product_grouped": grouped} if grouped is not None else {}),
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / ("classifier-quick.json" if args.quick else "classifier.json")
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults: {path.relative_to(ROOT)}")
     return 0

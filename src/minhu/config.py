@@ -60,9 +60,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only")
     work_hours: str = Field(default="09:00-12:00,13:30-17:30", description=(
         "The working hours of a working day, for limits counted in working hours and days"))
-    auto_dispatch_confidence: float = Field(default=0.85, ge=0, le=1.01, description=(
+    auto_dispatch_confidence: float | None = Field(default=None, ge=0, le=1.01, description=(
         "Orders whose category is at least this sure, with an owner found by the matrix, dispatch themselves; "
-        "above 1 nothing dispatches itself"))
+        "unset: the threshold derived with the model in use; above 1 nothing dispatches itself"))
     base_url: str = Field(default="http://127.0.0.1:8000", description="Address of minhu that links in messages use")
     smtp_host: str = Field(default="", description="SMTP server for e-mail; empty means e-mail is not sent")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (465 for ssl, 587 for starttls)")

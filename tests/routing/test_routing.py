@@ -2,6 +2,7 @@
 and an order routed at intake — suggested, graded, owned, dispatched by itself when sure."""
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -39,7 +40,7 @@ def routed(db, world, settings, app, small_model):
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=1.01)
     routing.forget_routing()
     yield db
-    routing.configure(models_dir=None, auto_dispatch_confidence=0.85)
+    routing.configure(models_dir=None)
 
 
 # --- the catalog file --------------------------------------------------------------------------------
@@ -205,6 +206,26 @@ def test_a_sure_order_dispatches_itself_and_the_trail_says_why(routed, world, cl
     assert dispatch["action"] == "dispatch"
     assert dispatch["actor_name"] == "系统（自动派单）"
     assert "自动派单" in dispatch["note"]
+
+
+def test_without_a_setting_the_models_derived_threshold_decides(routed, world, client, token_for, settings,
+                                                                  small_model):
+    body = {"type": "complaint", "channel": "hotline", "title": "公司拖欠工资",
+            "content": "老板拖欠工资不发，要求支付劳动报酬，讨薪无果。"}
+    routing.configure(models_dir=settings.models_dir)
+    classifier.save(replace(small_model, dispatch_threshold=0.3), settings.models_dir)
+    assert routing.dispatch_threshold() == 0.3
+    assert client.post("/api/v1/orders", json=body, headers=token_for(world.operator)).json()["status"] \
+        == "dispatched"
+    # No confidence was right often enough: nothing dispatches itself.
+    classifier.save(replace(small_model, dispatch_threshold=None), settings.models_dir)
+    assert routing.dispatch_threshold() > 1
+    assert client.post("/api/v1/orders", json=body, headers=token_for(world.operator)).json()["status"] \
+        == "accepted"
+    classifier.save(replace(small_model, dispatch_threshold=0.3), settings.models_dir)
+    routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=1.01)  # the setting overrides
+    assert client.post("/api/v1/orders", json=body, headers=token_for(world.operator)).json()["status"] \
+        == "accepted"
 
 
 def test_the_dispatchers_choice_is_recorded_against_the_suggestion(routed, world, db):

@@ -32,22 +32,37 @@ KEYWORD_CONFIDENCE_CAP = 0.6
 SHOWN_CONFIDENCE = 0.005
 
 
+# Above any probability: nothing dispatches itself.
+NEVER = 1.01
+
+
 @dataclass
 class RoutingConfig:
     models_dir: Path | None = None
-    auto_dispatch_confidence: float = 0.85
+    # None: the threshold derived, by cross-validation, with the model in use.
+    auto_dispatch_confidence: float | None = None
 
 
 _config = RoutingConfig()
 
 
-def configure(*, models_dir: Path | None, auto_dispatch_confidence: float) -> None:
+def configure(*, models_dir: Path | None, auto_dispatch_confidence: float | None = None) -> None:
     _config.models_dir = models_dir
     _config.auto_dispatch_confidence = auto_dispatch_confidence
 
 
 def config() -> RoutingConfig:
     return _config
+
+
+def dispatch_threshold() -> float:
+    """The confidence from which an order dispatches itself: the deployment's setting when it gives one,
+    else the threshold derived with the model in use (never, when the model has none)."""
+    if _config.auto_dispatch_confidence is not None:
+        return _config.auto_dispatch_confidence
+    model = classifier.current(_config.models_dir)
+    threshold = getattr(model, "dispatch_threshold", None)
+    return threshold if threshold is not None else NEVER
 
 
 @dataclass(frozen=True)
@@ -288,7 +303,7 @@ def route(session: Session, *, title: str, content: str, street: Unit | None, co
     assessed = assess(session, category, title=title, content=content, street=street, community=community,
                       place=place, repeat_unsolved=repeat_unsolved)
     grade, owner = assessed.grade, assessed.owner
-    sure = best is not None and best.source == "model" and best.confidence >= _config.auto_dispatch_confidence
+    sure = best is not None and best.source == "model" and best.confidence >= dispatch_threshold()
     return Route(suggestions=suggestions, category=category, confidence=best.confidence if best else None,
                  grade=grade, owner=owner, model_version=version,
                  auto_dispatch=sure and owner.unit is not None and grade.grade is not Grade.D)
