@@ -15,6 +15,7 @@ from minhu.dispatch.report import production_report
 from minhu.dispatch.schemas import period
 from minhu.orders.states import Action
 from minhu.routing import catalog
+from minhu.routing import service as routing
 from minhu.routing.models import RoutingDecision
 from tests.factories import act, make_order
 from tests.intake.test_pages import login
@@ -177,3 +178,18 @@ def test_a_period_is_whole_days_within_the_years_the_city_can_mean(client, world
         assert body["error"]["code"] == answer
     else:
         assert (body["period"]["first"], body["period"]["last"]) == answer
+
+
+def test_the_calibration_names_the_auto_dispatch_threshold_in_use(client, world, history):
+    login(client, world.leader)
+    before = routing.config()
+    kept = (before.models_dir, before.auto_dispatch_confidence)
+    routing.configure(models_dir=None, auto_dispatch_confidence=0.9)
+    try:
+        assert "自动派单阈值（当前 0.90" in client.get("/dispatch/quality").text
+        routing.configure(models_dir=None, auto_dispatch_confidence=None)  # no model, no setting: none
+        page = client.get("/dispatch/quality").text
+        assert "当前没有可用的自动派单阈值" in page
+        assert "自动派单阈值（当前" not in page
+    finally:
+        routing.configure(models_dir=kept[0], auto_dispatch_confidence=kept[1])

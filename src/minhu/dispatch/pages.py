@@ -23,6 +23,7 @@ from minhu.org import tree
 from minhu.org.auth import PageUser, csrf_token
 from minhu.org.models import User
 from minhu.org.roles import UNIT_KIND_LABELS
+from minhu.routing import service as routing
 from minhu.web.deps import DB
 from minhu.web.flash import pop_flashes
 from minhu.web.render import render
@@ -75,7 +76,10 @@ def show_quality(request: Request, user: PageUser, db: DB, first: From = "", las
     span = _period(first, last)
     with db.read() as session:
         figures = report.production_report(session, start=span.start, end=span.end)
-    return _figures_page(request, "dispatch/quality.html", span, user, report=figures)
+    # The threshold in use: the deployment's setting, else the one derived with the model.
+    threshold = routing.dispatch_threshold()
+    return _figures_page(request, "dispatch/quality.html", span, user, report=figures,
+                         threshold=threshold if threshold <= 1 else None)
 
 
 @router.get("/dispatch/units")
