@@ -57,12 +57,12 @@ def config() -> RoutingConfig:
     return _config
 
 
-def dispatch_threshold() -> float:
+def dispatch_threshold(model: classifier.TextClassifier | None = None) -> float:
     """The confidence from which an order dispatches itself: the deployment's setting when it gives one,
-    else the threshold derived with the model in use (never, when the model has none)."""
+    else the threshold derived with ``model`` (the model in use when not given; never, without one)."""
     if _config.auto_dispatch_confidence is not None:
         return _config.auto_dispatch_confidence
-    model = classifier.current(_config.models_dir)
+    model = model or classifier.current(_config.models_dir)
     threshold = getattr(model, "dispatch_threshold", None)
     return threshold if threshold is not None else NEVER
 
@@ -245,6 +245,13 @@ def tables(session: Session) -> RoutingTables:
 
 
 def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[list[Suggestion], str | None]:
+    suggestions, model = _suggest(session, title, content, k=k)
+    return suggestions, model.version if model is not None else None
+
+
+def _suggest(session: Session, title: str, content: str, *,
+             k: int) -> tuple[list[Suggestion], classifier.TextClassifier | None]:
+    """The suggestions and the model that made them (None: keywords only)."""
     routing_tables = tables(session)
     categories, paths = routing_tables.categories, routing_tables.paths
     if not categories:
@@ -283,7 +290,7 @@ def suggest(session: Session, title: str, content: str, *, k: int = 3) -> tuple[
     for suggestion in suggestions:
         if all(suggestion.code != kept.code for kept in unique):
             unique.append(suggestion)
-    return unique[:k], model.version if model is not None else None
+    return unique[:k], model
 
 
 @dataclass(frozen=True)
@@ -314,13 +321,14 @@ def active_category(session: Session, code: str) -> Category | None:
 
 def route(session: Session, *, title: str, content: str, street: Unit | None, community: Unit | None,
           place: Unit | None, repeat_unsolved: bool = False) -> Route:
-    suggestions, version = suggest(session, title, content)
+    # The model is read once per order: its suggestions and its threshold come from the same one.
+    suggestions, model = _suggest(session, title, content, k=3)
     best = suggestions[0] if suggestions else None
     category = tables(session).categories.get(best.code) if best is not None else None
     assessed = assess(session, category, title=title, content=content, street=street, community=community,
                       place=place, repeat_unsolved=repeat_unsolved)
     grade, owner = assessed.grade, assessed.owner
-    sure = best is not None and best.source == "model" and best.confidence >= dispatch_threshold()
+    sure = best is not None and best.source == "model" and best.confidence >= dispatch_threshold(model)
     return Route(suggestions=suggestions, category=category, confidence=best.confidence if best else None,
-                 grade=grade, owner=owner, model_version=version,
+                 grade=grade, owner=owner, model_version=model.version if model is not None else None,
                  auto_dispatch=sure and owner.unit is not None and grade.grade is not Grade.D)
