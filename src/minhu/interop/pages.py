@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from minhu.core.db import Database
 from minhu.core.errors import Conflict, InvalidInput
 from minhu.core.types import MAX_ROW_ID
 from minhu.interop.events import EVENT_GROUPS, EVENT_LABELS
 from minhu.notify import permissions, queries, service
 from minhu.notify.enums import DELIVERY_STATUS_LABELS
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
+from minhu.org.models import User
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.render import render
@@ -59,19 +61,20 @@ def add_webhook(request: Request, user: PageUser, db: DB, url: Annotated[str, Fo
 
 @router.post(PAGE + "/{subscription_id}/pause", dependencies=[CsrfProtected])
 def pause_webhook(request: Request, subscription_id: SubscriptionId, user: PageUser, db: DB) -> Response:
-    permissions.require_admin(user)
-    with db.transaction() as session:
-        paused = service.set_webhook_active(session, subscription_id, active=False)
-    flash(request, f"订阅「{paused.name}」已暂停：不再向它发送事件")
-    return RedirectResponse(PAGE, status_code=303)
+    return _set_active(request, subscription_id, user, db, active=False)
 
 
 @router.post(PAGE + "/{subscription_id}/resume", dependencies=[CsrfProtected])
 def resume_webhook(request: Request, subscription_id: SubscriptionId, user: PageUser, db: DB) -> Response:
+    return _set_active(request, subscription_id, user, db, active=True)
+
+
+def _set_active(request: Request, subscription_id: int, user: User, db: Database, *, active: bool) -> Response:
     permissions.require_admin(user)
     with db.transaction() as session:
-        resumed = service.set_webhook_active(session, subscription_id, active=True)
-    flash(request, f"订阅「{resumed.name}」已恢复")
+        subscription = service.set_webhook_active(session, subscription_id, active=active)
+    outcome = "已恢复" if active else "已暂停：不再向它发送事件"
+    flash(request, f"订阅「{subscription.name}」{outcome}")
     return RedirectResponse(PAGE, status_code=303)
 
 
