@@ -8,9 +8,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,6 +20,7 @@ from minhu.core.lease import Lease
 from minhu.orders.models import WorkOrder
 from tests.factories import PASSWORD, order_data
 from tests.notify.servers import free_port
+from tests.serving import server_env, serving
 from tests.worker.test_runner import wait_for
 
 ORDERS = 60
@@ -29,37 +28,7 @@ SAME_KEY_TRIES = 12
 
 
 def _env(db: Database, tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url,
-           "MINHU_SWEEP_SECONDS": "0.5", "MINHU_WORKER_LEASE_SECONDS": "30"}
-    env.pop("MINHU_CONFIG", None)
-    return env
-
-
-@contextmanager
-def serving(env: dict[str, str], log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A ``minhu serve`` process writing its log to ``log`` (a pipe nobody reads would fill and stall it)."""
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "minhu", "serve", "--port", str(port), "--no-migrate",
-                                    *options], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_for(lambda: _answers(base), timeout=60), log.read_text("utf-8", errors="replace")[-2000:]
-        yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _answers(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        time.sleep(0.1)
-        return False
+    return server_env(db, tmp_path / "home", MINHU_SWEEP_SECONDS="0.5", MINHU_WORKER_LEASE_SECONDS="30")
 
 
 def _token(base: str, username: str) -> str:

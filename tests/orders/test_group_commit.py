@@ -3,12 +3,8 @@ acknowledged to its caller survives the server being killed at any moment."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +18,7 @@ from minhu.orders import service as order_service
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from tests.factories import PASSWORD, order_data
-from tests.notify.servers import free_port
+from tests.serving import server_env, serving
 from tests.worker.test_runner import wait_for
 
 WAITING = 12
@@ -95,20 +91,11 @@ def test_a_failing_piece_of_work_rolls_back_alone_and_the_others_in_its_batch_co
 
 def test_no_order_acknowledged_before_a_kill_9_is_lost(db, world, tmp_path: Path):
     """A server killed mid-storm loses no order it answered 201 for, and leaves no half order behind."""
-    port = free_port()
-    env = {**os.environ, "MINHU_HOME": str(tmp_path / "home"), "MINHU_DATABASE_URL": db.url,
-           "MINHU_IN_PROCESS_WORKER": "false"}
-    env.pop("MINHU_CONFIG", None)
-    # Its log goes to a file: a pipe nobody reads would fill and stall the server.
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "minhu", "serve", "--port", str(port), "--no-migrate"],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = server_env(db, tmp_path / "home", MINHU_IN_PROCESS_WORKER="false")
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
-    try:
-        assert wait_for(lambda: _answers(base), timeout=60), "the server did not start"
+    with serving(env, tmp_path / "serve.log") as (base, process):
         token = httpx.post(f"{base}/api/v1/auth/token", json={"username": world.operator.username,
                                                               "password": PASSWORD}).json()["access_token"]
 
@@ -131,17 +118,14 @@ def test_no_order_acknowledged_before_a_kill_9_is_lost(db, world, tmp_path: Path
         threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
         for thread in threads:
             thread.start()
-        assert wait_for(lambda: len(acknowledged) >= 80, timeout=120), "the storm never got going"
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        stop.set()
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+        try:
+            assert wait_for(lambda: len(acknowledged) >= 80, timeout=120), "the storm never got going"
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
     db.dispose()  # read what the disk holds, through fresh connections
     kept = _numbers(db)
     assert set(acknowledged) <= kept, f"lost {sorted(set(acknowledged) - kept)[:5]}"
@@ -151,10 +135,3 @@ def test_no_order_acknowledged_before_a_kill_9_is_lost(db, world, tmp_path: Path
         keys = s.scalar(text("SELECT count(*) FROM idempotency_keys"))
     assert orders == created == keys, "every order kept has its creation event and its key, none half-written"
 
-
-def _answers(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        time.sleep(0.1)
-        return False
