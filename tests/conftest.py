@@ -29,6 +29,7 @@ from minhu.config import Settings
 from minhu.core import clock, migrate, security
 from minhu.core.db import Base, Database, is_sqlite
 from minhu.deadlines.service import forget_deadlines
+from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import rating_links
 from minhu.geo.service import forget_map
 from minhu.models import load_all
@@ -99,7 +100,8 @@ def db(database_template: str, tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=db.url, secret_key="test-secret")
+    return Settings(home=tmp_path / "home", database_url=db.url, secret_key="test-secret",
+                    duplicates_auto_join=False)
 
 
 @pytest.fixture
@@ -159,7 +161,20 @@ def _evaluation() -> None:
     order_callbacks.configure(max_attempts=defaults.callback_max_attempts,
                               retry_minutes=defaults.callback_retry_minutes)
     rating_links.configure(days=defaults.rating_link_days)
+    # The suite's orders repeat one another on purpose (one text, one phone): only the duplicate tests let intake
+    # join them (``auto_join``).
+    duplicates_listeners.configure(auto_join=False)
     listeners.install()
+
+
+@pytest.fixture
+def auto_join(settings: Settings) -> Iterator[None]:
+    """Intake joins a sure match by itself, as a deployment does by default (whether the app is made before or
+    after this fixture)."""
+    settings.duplicates_auto_join = True
+    duplicates_listeners.configure(auto_join=True)
+    yield
+    duplicates_listeners.configure(auto_join=False)
 
 
 @pytest.fixture(autouse=True)

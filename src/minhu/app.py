@@ -22,6 +22,7 @@ from minhu.deadlines.models import LIMIT_LABELS
 from minhu.deadlines.models import UNIT_LABELS as LIMIT_UNIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
+from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
 from minhu.evaluation import pages as evaluation_pages
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     order_callbacks.configure(max_attempts=settings.callback_max_attempts,
                               retry_minutes=settings.callback_retry_minutes)
     rating_links.configure(days=settings.rating_link_days)
+    duplicates_listeners.configure(auto_join=settings.duplicates_auto_join)
     listeners.install()
     database = db or Database(settings.effective_database_url)
 

@@ -22,6 +22,8 @@ from minhu.core.errors import DomainError
 from minhu.deadlines import service as deadlines
 from minhu.demo import city, training
 from minhu.dispatch import cli as dispatch_cli
+from minhu.duplicates import cli as duplicates_cli
+from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import bulletin_cli
 from minhu.evaluation import cli as evaluation_cli
 from minhu.map import cli as map_cli
@@ -56,6 +58,7 @@ app.add_typer(evaluation_cli.rates_app, name="rates")
 app.command("classify")(dispatch_cli.classify)
 app.add_typer(notify_cli.notify_app, name="notify")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
+app.add_typer(duplicates_cli.duplicates_app, name="duplicates")
 
 
 
@@ -67,6 +70,7 @@ def _configure() -> None:
     routing.configure(models_dir=settings.models_dir, auto_dispatch_confidence=settings.auto_dispatch_confidence)
     deadlines.configure(work_hours=settings.work_windows)
     notify_templates.configure(site_url=settings.base_url)
+    duplicates_listeners.configure(auto_join=settings.duplicates_auto_join)
     listeners.install()  # orders moved from the command line tell the same people and systems as the pages
 
 

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         "Unanswered callback tries (回访未接通) after which the callback is closed as unreachable"))
     callback_retry_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60, description=(
         "The least wait between two unanswered callback tries"))
+    duplicates_auto_join: bool = Field(default=True, description=(
+        "Join a new order to the earlier report of its matter (一事多办) when the duplicate score reaches the "
+        "scorer's join threshold; off, intake only lists the candidates for the dispatcher"))
     rating_link_days: int = Field(default=7, ge=1, le=90, description=(
         "How long the online rating link (网上直评) texted to the citizen at approval stays valid"))
     worker_lease_seconds: int = Field(default=60, ge=1, description=(

@@ -7,6 +7,7 @@ sweep's time-outs), and each must tell the same people and systems: one list, so
 from __future__ import annotations
 
 from minhu.dispatch import notices as dispatch_notices
+from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.interop import events as interop_events
 
@@ -16,3 +17,4 @@ def install() -> None:
     evaluation_listeners.install()  # reply quality, the rating link of an approval, the order page's panels
     interop_events.install()  # signed webhook events
     dispatch_notices.install()  # the receiving unit's inbox on a dispatch or a call (吹哨)
+    duplicates_listeners.install()  # one matter however many times it arrives (一事多办)

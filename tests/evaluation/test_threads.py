@@ -86,7 +86,7 @@ def test_a_handler_cannot_link_orders(db, world):
                                number=first.number, actor=world.handler)
 
 
-def test_merge_as_duplicate_ends_archived_pointing_at_the_main_order(client, db, world):
+def test_merge_as_duplicate_joins_the_main_order_and_points_at_it(client, db, world):
     main = _order(db, world, START, citizen_phone=PHONE, title="占道经营", upto=Action.SIGN)
     repeat = _order(db, world, START + timedelta(days=2), citizen_phone=PHONE, title="占道经营仍未处理",
                     upto=Action.DISPATCH)
@@ -107,16 +107,17 @@ def test_merge_as_duplicate_ends_archived_pointing_at_the_main_order(client, db,
         merged = queries.get_visible(s, repeat.number, viewer=world.dispatcher)
         kept = queries.get_visible(s, main.number, viewer=world.dispatcher)
         event = next(e for e in queries.events_of(s, merged) if e.action is Action.MERGE)
-    assert merged.status is Status.ARCHIVED
+    # Joined, not closed: it waits for the main order's answer (随主件答复).
+    assert merged.status is Status.JOINED
     assert merged.duplicate_of_id == kept.id
-    assert merged.closed_at is not None
+    assert merged.closed_at is None
     assert event.payload["duplicate_of"] == main.number
     assert merged_third.duplicate_of_id == kept.id
     assert kept.status is Status.SIGNED
     assert kept.duplicate_of_id is None
     assert f"已合并到主工单 <a class=\"mono\" href=\"/orders/{main.number}\"" in client.get(
         f"/orders/{repeat.number}").text
-    assert repeat.number in client.get("/orders?status=archived").text  # archived, not voided: still listed
+    assert repeat.number in client.get("/orders?status=joined").text  # still listed, under its own status
     with pytest.raises(InvalidInput):
         act(db, main.number, Action.MERGE, world.dispatcher, duplicate_of=main.number)
 

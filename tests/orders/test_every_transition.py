@@ -110,6 +110,10 @@ def reach(db: Database, cast: Cast, status: Status, holder: str, **overrides: An
         if status is Status.VOIDED:
             order = act(db, order.number, Action.VOID, w.dispatcher, note="重复登记")
         return order if holder == "centre" else _hold_by(db, order, holder, w)
+    if status is Status.JOINED:
+        order = make_order(db, w, upto=None if holder == "centre" else Action.DISPATCH, **overrides)
+        main = make_order(db, w, title="夜间施工噪音扰民（首次来电）")
+        return act(db, order.number, Action.MERGE, w.dispatcher, duplicate_of=main.number)
     if status is Status.ESCALATED:
         order = make_order(db, w, upto=Action.SIGN, **overrides)
         order = act(db, order.number, Action.ESCALATE_CITY, w.dispatcher, note="涉及两区交界")
@@ -160,6 +164,7 @@ def fields_for(db: Database, cast: Cast, action: Action) -> dict[str, Any]:
         Action.ASK_EXTENSION: {"note": "需协调", "extend_to": clock.now() + timedelta(days=60)},
         Action.REFUSE_EXTENSION: {"note": "时限足够"},
         Action.RULE: {"note": "经核实", "ruling": "reasonable_solved"},
+        Action.UNMERGE: {"note": "不是同一事项"},
     }
     if action is Action.MERGE:
         main = make_order(db, w, title="夜间施工噪音扰民（首次来电）")

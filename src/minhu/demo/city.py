@@ -295,6 +295,8 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
         street = order.street
         steps = rng.choice((0, 1, 2, 2, 3))
         handler: User | None = users[Role.HANDLER]
+        if order.status is Status.JOINED:
+            continue  # a second report of a matter nearby (一事多办): it follows the first
         if order.status is Status.DISPATCHED:
             handler, steps = _answerer(order, staff), max(steps, 1)
         elif steps == 0 or street is None or street.code != JIYUQIAO:

@@ -42,7 +42,8 @@ def _reply_quality_panel(shown: OrderShown) -> None:
 
 
 def _send_rating_link(change: OrderChange) -> None:
-    if change.event.action is Action.APPROVE:
+    # A joined order taking its main order's approved reply (随主件答复) is asked as the main order's citizen is.
+    if change.event.action in (Action.APPROVE, Action.FOLLOW):
         rating_links.open_link(change.session, change.order, approval_id=change.event.id)
 
 

@@ -12,7 +12,6 @@ a standard reply (标准答复) for a thread, which the reply form of every orde
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +24,7 @@ from minhu.core import clock
 from minhu.core.db import Base
 from minhu.core.errors import Forbidden, InvalidInput, NotFound, field_error
 from minhu.evaluation.models import LinkSource, OrderThread, StandardReply, ThreadMember
+from minhu.geo.coords import distance_metres
 from minhu.orders import permissions as order_permissions
 from minhu.orders import queries as order_queries
 from minhu.orders import service as order_service
@@ -62,13 +62,6 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     return 2 * len(left & right) / (len(left) + len(right))
 
-
-def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine); plenty for "within a few hundred metres"."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,11 @@ def point_problem(lon: Any, lat: Any) -> PointProblem | None:
     if abs(lon) > 180:
         return PointProblem("lon", f"经度 {lon} 超出范围（须在 -180 到 180 之间）")
     return None
+
+
+def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine); plenty for "within a few hundred metres"."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))

@@ -48,6 +48,9 @@ class PlacedOrder:
     route: routing.Route | None = None
     # The earlier order, left unsolved, that this request repeats (its number): routing raised the grade.
     repeat_of: str | None = None
+    # Earlier orders that may be the same matter (一事多办), best first, and the one it joins at once.
+    duplicates: tuple[dict[str, Any], ...] = ()
+    join: str | None = None
 
 
 def place_order(session: Session, data: OrderCreate, *, reporter: User | None = None) -> PlacedOrder:
@@ -67,15 +70,19 @@ def place_order(session: Session, data: OrderCreate, *, reporter: User | None = 
     def unit_of(hit: UnitHit | None) -> Unit | None:
         return units.get(hit.id) if hit is not None else None
 
-    # A domain above (evaluation's threads) may recognise a repeat of a request its callback found unsolved.
-    placing = OrderPlacing(session, data)
+    # Domains above may recognise a repeat of a request its callback found unsolved (evaluation's threads) or
+    # earlier reports of the same matter (duplicates).
+    placing = OrderPlacing(session, data, latitude=placement.lat if placement is not None else data.latitude,
+                           longitude=placement.lon if placement is not None else data.longitude,
+                           community_id=where.community.id if where is not None and where.community else None)
     order_placing.send(placing)
     route = routing.route(session, title=data.title, content=data.content,
                           street=unit_of(where.street if where else None),
                           community=unit_of(where.community if where else None),
                           place=unit_of(where.finest if where else None),
                           repeat_unsolved=placing.repeat_of is not None)
-    return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None)
+    return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None,
+                       duplicates=tuple(placing.duplicates), join=placing.join)
 
 
 def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:
@@ -153,7 +160,9 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
         unit = placed.placement.units[unit_id] if placed.placement is not None and unit_id else None
         setattr(order, attribute, trail.adopt(session, unit) if unit is not None else None)
     event_values = trail.event_values(order, Action.CREATE, actor=actor, from_status=None,
-                                 payload={"channel": data.channel, **_repeat_payload(placed)}, anonymous_name="市民")
+                                 payload={"channel": data.channel, **_repeat_payload(placed),
+                                          **({"duplicates": list(placed.duplicates)} if placed.duplicates else {})},
+                                 anonymous_name="市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
@@ -169,7 +178,9 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
     make_transient_to_detached(order)
     session.add(order)
     order_created.send(OrderChange(session, order, event))
-    if placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
+    if placed.join is not None:
+        _join(session, order, placed)
+    elif placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
         _auto_dispatch(session, order, placed.route)
     return Registered(order, True, decision)
 
@@ -196,6 +207,16 @@ def _auto_dispatch(session: Session, order: WorkOrder, route: routing.Route) -> 
                         payload={"unit_id": unit.id, "unit_name": unit.name, "auto": True,
                                  "category": route.category.code if route.category else None,
                                  "confidence": route.confidence})
+
+
+def _join(session: Session, order: WorkOrder, placed: PlacedOrder) -> None:
+    """Join the matter intake was sure of (一事多办): the order follows its main order instead of being handled
+    again. The trail names the main order and why."""
+    match = next(d for d in placed.duplicates if d["number"] == placed.join)
+    lifecycle.apply_system_action(session, order, Action.MERGE, by=trail.AUTO_JOINER,
+                                  note=f"自动并入 {match['number']}：{'，'.join(match['reasons'])}",
+                                  payload={"duplicate_of_id": match["order_id"], "duplicate_of": match["number"],
+                                           "auto": True, "score": match["score"]})
 
 
 def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:

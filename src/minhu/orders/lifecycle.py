@@ -292,7 +292,28 @@ def _on_rule(m: Move) -> None:
 
 
 def _on_merge(m: Move) -> None:
-    m.order.duplicate_of_id = m.payload["duplicate_of_id"]
+    """The order joins the main order's matter; the orders joined to it until now follow it there, so every
+    joined order points at a main order directly."""
+    main_id = m.payload["duplicate_of_id"]
+    m.order.duplicate_of_id = main_id
+    m.session.execute(update(WorkOrder).where(WorkOrder.duplicate_of_id == m.order.id)
+                      .values(duplicate_of_id=main_id).execution_options(synchronize_session=False))
+
+
+def _on_unmerge(m: Move) -> None:
+    main = m.session.get(WorkOrder, m.order.duplicate_of_id) if m.order.duplicate_of_id is not None else None
+    m.payload = {**m.payload, "duplicate_of": main.number if main is not None else None}
+    m.order.duplicate_of_id = None
+
+
+def _on_follow(m: Move) -> None:
+    """A joined order takes its main order's approved reply and starts its own callback clock."""
+    main = m.session.get_one(WorkOrder, m.order.duplicate_of_id)
+    m.order.reply_text = main.reply_text
+    m.order.replied_at = m.now
+    m.order.responded_at = m.order.responded_at or m.now
+    m.payload = {**m.payload, "duplicate_of": main.number}
+    m.moved = clocks.start(m.session, m.order, [LimitKind.CALLBACK], m.now)
 
 
 def _nothing(m: Move) -> None:
@@ -331,6 +352,8 @@ HANDLERS: dict[Action, Callable[[Move], None]] = {
     Action.REFUSE_EXTENSION: _on_decide_extension,
     Action.RULE: _on_rule,
     Action.MERGE: _on_merge,
+    Action.UNMERGE: _on_unmerge,
+    Action.FOLLOW: _on_follow,
 }
 
 

@@ -46,12 +46,20 @@ class OrderMoving:
 
 @dataclass
 class OrderPlacing:
-    """A request about to be routed at intake. A receiver that recognises it as the repeat of an earlier order
-    the callback found unsolved names that order in ``repeat_of``, and routing raises the grade for it."""
+    """A request located and about to be routed at intake (its point and community as located, when found).
+    A receiver that recognises it as the repeat of an earlier order the callback found unsolved names that order
+    in ``repeat_of``, and routing raises the grade for it; one that finds earlier orders of the same matter
+    lists them in ``duplicates`` (best first, as the creation event keeps them: number, score, reasons), and
+    names the one the new order joins at once in ``join`` (its number), when it is sure."""
 
     session: Session
     data: OrderCreate
     repeat_of: WorkOrder | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    community_id: int | None = None
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    join: str | None = None
 
 
 @dataclass(frozen=True)

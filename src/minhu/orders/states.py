@@ -28,6 +28,7 @@ class Status(StrEnum):
     RETURNED = "returned"
     ESCALATED = "escalated"
     SUSPENDED = "suspended"
+    JOINED = "joined"
     VOIDED = "voided"
 
 
@@ -44,6 +45,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.RETURNED: "已退单",
     Status.ESCALATED: "已上报市级",
     Status.SUSPENDED: "已挂起",
+    Status.JOINED: "已并入主件",
     Status.VOIDED: "已作废",
 }
 
@@ -82,6 +84,8 @@ class Action(StrEnum):
     REFUSE_EXTENSION = "refuse_extension"
     RULE = "rule"
     MERGE = "merge"
+    UNMERGE = "unmerge"
+    FOLLOW = "follow"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -124,6 +128,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REFUSE_EXTENSION: "驳回延期",
     Action.RULE: "审核认定",
     Action.MERGE: "合并重复",
+    Action.UNMERGE: "撤销合并",
+    Action.FOLLOW: "随主件答复",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
     Action.URGE: "催办",
@@ -227,10 +233,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     # keeps both.
     _t(Action.RULE, {_S.CALLED_BACK}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE, "认定理由"),
     _t(Action.RULE, {_S.ARCHIVED}, _S.ARCHIVED, {Role.REVIEWER}, Scope.CENTRE, "认定理由"),
-    # 合并重复: the dispatcher merges a repeat into the main order of its matter; the repeat is archived (not
-    # voided: it stays visible, and the rate policy decides how duplicates count).
+    # 合并重复 (一事多办): the dispatcher — or intake, sure of the match — joins a repeat to the main order of its
+    # matter. The joined order runs no clock and waits (已并入主件): the main order is handled once, and when its
+    # reply is approved each joined order takes that reply (随主件答复) and goes to its own callback, so every
+    # reporter hears the answer and is asked. The rate policy decides how joined orders count. A join is undone
+    # (撤销合并) with a reason: the order goes back to the dispatcher as accepted.
     _t(Action.MERGE, {_S.NEW, _S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.SUSPENDED,
-                      _S.REPLIED, _S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
+                      _S.REPLIED}, _S.JOINED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
+    # An order already answered may still be found to repeat another: it is archived, pointing at the main order.
+    _t(Action.MERGE, {_S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
+    _t(Action.UNMERGE, {_S.JOINED}, _S.ACCEPTED, {Role.DISPATCHER}, Scope.CENTRE, "撤销理由"),
+    _t(Action.FOLLOW, {_S.JOINED}, _S.REVIEWED, set(), Scope.CENTRE, by_system=True),
     # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
     _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE, by_system=True),
 )

@@ -18,6 +18,7 @@ from minhu.org.models import Unit, User
 
 # The names the trail gives the system when it moves an order itself.
 AUTO_DISPATCHER = "系统（自动派单）"
+AUTO_JOINER = "系统（重复诉求识别）"
 SWEEP_NAME = "系统（时限监管）"
 ONLINE_RATER = "市民（网上直评）"
 

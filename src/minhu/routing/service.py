@@ -10,9 +10,10 @@ their keywords alone. When no model has been trained, or the text says nothing, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import ahocorasick
 from sqlalchemy import event, select
@@ -151,7 +152,14 @@ class KeywordIndex:
         return hits
 
 
-def keyword_index(categories: dict[str, Category]) -> KeywordIndex:
+class Keyworded(Protocol):
+    """A category as the keyword index reads it: a stored category or a row of the catalog file."""
+
+    @property
+    def keywords(self) -> list[str]: ...
+
+
+def keyword_index(categories: Mapping[str, Keyworded]) -> KeywordIndex:
     """The catalog's keywords, each once, with the categories that list it."""
     listed: dict[str, list[str]] = {}
     for code, category in categories.items():

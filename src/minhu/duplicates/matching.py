@@ -1,0 +1,182 @@
+"""Finding the matter a new order repeats (一事多办), at intake and on the order page.
+
+An order's fingerprint (``OrderFingerprint``) is written with it. A new request is compared with the orders of
+the last ``WINDOW`` that are not voided nor closed more than ``CLOSED_WITHIN`` ago and that share something with
+it: a map cell within ``places.SEARCH_METRES`` of its point, its community, or its caller's phone — whatever its
+door, and with or without a phone. Each is scored (``scoring``); those at ``scoring.forest().suggest`` or above are the
+candidates, best first, each with its reasons. A candidate that is itself a merged duplicate stands for its main
+order: a matter is joined through its main order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from minhu.core import clock
+from minhu.core.db import Base
+from minhu.duplicates import places, scoring
+from minhu.duplicates.models import OrderFingerprint
+from minhu.duplicates.text import Reading, bigrams, core, read
+from minhu.geo.coords import distance_metres
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Status
+
+WINDOW = timedelta(days=60)
+CLOSED_WITHIN = timedelta(days=30)
+# Rows read per door of the search (cells, community, phone), newest first: the bound on one intake's work.
+PER_DOOR = 150
+MAX_CANDIDATES = 5
+
+_PRINTS = Base.metadata.tables[OrderFingerprint.__tablename__]
+_ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
+_INSERT = insert(_PRINTS)
+_COLUMNS = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
+            _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
+            _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
+_JOINED = _PRINTS.join(_ORDERS, _ORDERS.c.id == _PRINTS.c.order_id)
+
+
+def _door(where: Any) -> Any:
+    return (select(*_COLUMNS).select_from(_JOINED)
+            .where(where, _PRINTS.c.created_at >= bindparam("since"), _PRINTS.c.created_at <= bindparam("until"))
+            .order_by(_PRINTS.c.created_at.desc()).limit(PER_DOOR))
+
+
+_BY_CELLS = _door(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)))
+_BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"))
+_BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"))
+
+
+@dataclass(frozen=True)
+class Report:
+    """A request as the comparison sees it (a new one at intake, or an order already registered)."""
+
+    title: str
+    content: str
+    at: datetime
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    community_id: int | None = None
+    phone: str | None = None
+    category_code: str | None = None
+    order_id: int | None = None
+
+    def reading(self) -> Reading:
+        return read(self.title, self.content, self.address)
+
+
+@dataclass(frozen=True)
+class Match:
+    """An order that may be the same matter — the main order, when the one found was joined to one —, the
+    score, and the reasons in words."""
+
+    order_id: int
+    number: str
+    title: str
+    created_at: datetime
+    status: Status
+    score: float
+    reasons: tuple[str, ...]
+
+    def as_payload(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "number": self.number, "score": round(self.score, 3),
+                "reasons": list(self.reasons)}
+
+
+def reading_data(reading: Reading) -> dict[str, Any]:
+    return {"places": sorted(reading.places), "matter": dict(reading.matter), "title": sorted(reading.title),
+            "topics": sorted(reading.topics), "title_places": sorted(reading.title_places),
+            "districts": sorted(reading.districts), "words": reading.words or {}}
+
+
+def reading_of(data: dict[str, Any]) -> Reading:
+    names = frozenset(data.get("places") or ())
+    return Reading(names, frozenset(g for name in names for g in bigrams(core(name))),
+                   Counter(data.get("matter") or {}), frozenset(data.get("title") or ()),
+                   frozenset(data.get("topics") or ()), frozenset(data.get("title_places") or ()),
+                   frozenset(data.get("districts") or ()), dict(data.get("words") or {}))
+
+
+def fingerprint_values(report: Report, order_id: int, reading: Reading | None = None) -> dict[str, Any]:
+    has_point = report.latitude is not None and report.longitude is not None
+    return {"order_id": order_id, "created_at": report.at,
+            "cell": places.cell_of(report.latitude, report.longitude) if has_point else None,  # type: ignore[arg-type]
+            "latitude": report.latitude, "longitude": report.longitude, "community_id": report.community_id,
+            "citizen_phone": report.phone or None, "category_code": report.category_code,
+            "reading": reading_data(reading or report.reading())}
+
+
+def remember(session: Session, report: Report, order_id: int, reading: Reading | None = None) -> None:
+    """Write the order's fingerprint (in the transaction that writes the order)."""
+    session.execute(_INSERT, fingerprint_values(report, order_id, reading))
+
+
+def report_of(order: WorkOrder) -> Report:
+    return Report(title=order.title, content=order.content, at=order.created_at, address=order.address,
+                  latitude=order.latitude, longitude=order.longitude, community_id=order.community_id,
+                  phone=order.citizen_phone, category_code=order.category_code, order_id=order.id)
+
+
+def find(session: Session, report: Report, *, reading: Reading | None = None,
+         limit: int = MAX_CANDIDATES, at_least: float | None = None) -> list[Match]:
+    """The earlier (and, for an order already registered, later) orders that may be the same matter as
+    ``report``, best first, at most ``limit``, each scoring ``at_least`` (by default the forest's threshold for
+    suggesting)."""
+    reading = reading or report.reading()
+    model = scoring.forest()
+    at_least = model.suggest if at_least is None else at_least
+    params = {"since": report.at - WINDOW, "until": report.at + WINDOW}
+    rows: dict[int, Any] = {}
+    if report.latitude is not None and report.longitude is not None:
+        cells = list(places.cells_around(report.latitude, report.longitude))
+        for row in session.execute(_BY_CELLS, {**params, "cells": cells}):
+            rows[row.order_id] = row
+    if report.community_id is not None:
+        for row in session.execute(_BY_COMMUNITY, {**params, "community_id": report.community_id}):
+            rows.setdefault(row.order_id, row)
+    if report.phone:
+        for row in session.execute(_BY_PHONE, {**params, "phone": report.phone}):
+            rows.setdefault(row.order_id, row)
+    rows.pop(report.order_id, None)  # type: ignore[arg-type]
+    closed_since = clock.now() - CLOSED_WITHIN
+    best: dict[int, Match] = {}
+    mains = _mains(session, [r.duplicate_of_id for r in rows.values() if r.duplicate_of_id])
+    for row in rows.values():
+        if row.status == Status.VOIDED.value or (row.closed_at is not None and row.closed_at < closed_since):
+            continue
+        metres = None
+        if None not in (report.latitude, report.longitude, row.latitude, row.longitude):
+            metres = distance_metres(report.latitude, report.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
+        found = scoring.evidence(reading, reading_of(row.reading), a_time=report.at, b_time=row.created_at,
+                                 same_phone=bool(report.phone) and report.phone == row.citizen_phone,
+                                 metres=metres, reach_metres=places.reach_of(row.category_code or report.category_code),
+                                 same_community=report.community_id is not None
+                                 and report.community_id == row.community_id)
+        score = scoring.probability(found, model)
+        if score < at_least:
+            continue
+        main = mains.get(row.duplicate_of_id, row) if row.duplicate_of_id else row
+        main_id = row.duplicate_of_id or row.order_id
+        if main_id == report.order_id:
+            continue
+        if main_id not in best or best[main_id].score < score:
+            best[main_id] = Match(main_id, main.number, main.title, main.created_at, Status(main.status), score,
+                                  tuple(scoring.reasons(found)))
+    return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
+
+
+def _mains(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The main orders the joined candidates stand for, by id (number, title, registration time, status)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(_ORDERS.c.id, _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.created_at,
+                                  _ORDERS.c.status).where(_ORDERS.c.id.in_(set(ids))))
+    return {row.id: row for row in rows}
+

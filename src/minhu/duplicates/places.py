@@ -1,0 +1,51 @@
+"""Where two orders stand relative to each other: map cells for finding neighbours quickly, and each
+category's reach — how far apart two reports of it may be and still be one matter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+# A cell is CELL_LAT degrees of latitude by CELL_LON of longitude: about 220 m by 240 m in central China.
+CELL_LAT = 0.002
+CELL_LON = 0.0025
+_LON_CELLS = math.ceil(360 / CELL_LON) + 1
+METRES_PER_DEGREE_LAT = 111_320.0
+
+# How far apart two reports of one matter may be, by category code prefix (the longest prefix wins). A lamp or a
+# manhole is a point; an outage or a property company's failing covers an estate; a polluted river, a stretch of it.
+REACH_METRES: dict[str, float] = {
+    "0101": 500, "0102": 800, "0103": 800, "0104": 500, "0108": 500,
+    "0201": 300, "0202": 500, "0203": 1000, "0204": 800, "0206": 1000,
+    "0303": 300, "0304": 150, "0801": 150, "0803": 100, "0804": 150, "0805": 300,
+}
+DEFAULT_REACH = 200.0
+# Cells searched around a new order: enough rings to cover the widest reach short of an area's (an estate's).
+SEARCH_METRES = 800.0
+
+
+def reach_of(category_code: str | None) -> float:
+    if category_code:
+        for length in range(len(category_code), 1, -1):
+            reach = REACH_METRES.get(category_code[:length])
+            if reach is not None:
+                return reach
+    return DEFAULT_REACH
+
+
+def cell_of(lat: float, lon: float) -> int:
+    row = math.floor((lat + 90) / CELL_LAT)
+    column = math.floor((lon + 180) / CELL_LON)
+    return row * _LON_CELLS + column
+
+
+def cells_around(lat: float, lon: float, metres: float = SEARCH_METRES) -> Iterator[int]:
+    """The cells within ``metres`` of the point (a square of them, which covers the circle)."""
+    rows = math.ceil(metres / (CELL_LAT * METRES_PER_DEGREE_LAT))
+    metres_per_lon = CELL_LON * METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01)
+    columns = math.ceil(metres / metres_per_lon)
+    row = math.floor((lat + 90) / CELL_LAT)
+    column = math.floor((lon + 180) / CELL_LON)
+    for d_row in range(-rows, rows + 1):
+        for d_column in range(-columns, columns + 1):
+            yield (row + d_row) * _LON_CELLS + column + d_column
