@@ -28,9 +28,15 @@ import argparse
 import csv
 import json
 import math
+import os
+import platform
+import random
+import statistics
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +44,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's bench/
 
 from bench.dedup_generated import generate  # noqa: E402
+from bench.postgres import pg_recreate, pg_url, postgres_available  # noqa: E402
 from minhu.duplicates import scoring  # noqa: E402
 from minhu.duplicates.cli import _time  # noqa: E402
 from minhu.duplicates.text import read  # noqa: E402
@@ -182,6 +189,84 @@ def fit(pairs: list[Labelled]) -> None:
     assert max(abs(a - b) for a, b in zip(mine, theirs, strict=True)) < 1e-6
 
 
+# The city the intake check runs in: 200,000 orders over 60 days on a 24 km square around central 武汉, with the
+# generated wordings (an estate each), so every new report meets its neighbours' look-alikes.
+CITY_LAT, CITY_LON, CITY_KM = 30.55, 114.31, 24.0
+
+
+def _city_report(rng: random.Random, at: datetime) -> tuple[dict[str, object], float, float]:
+    from bench.dedup_generated import ESTATES, MATTERS
+
+    matter = rng.choice(sorted(MATTERS))
+    title, detail = rng.choice(MATTERS[matter])
+    place = rng.choice(ESTATES) + str(rng.randrange(1, 40))
+    lat = CITY_LAT + (rng.random() - 0.5) * CITY_KM / 111.32
+    lon = CITY_LON + (rng.random() - 0.5) * CITY_KM / (111.32 * math.cos(math.radians(CITY_LAT)))
+    return {"title": title.format(place=place), "content": detail.format(place=place), "at": at}, lat, lon
+
+
+def intake_check(url: str, orders: int, checks: int) -> dict[str, object]:
+    """Fill ``url``'s database with ``orders`` orders and their fingerprints, then time ``matching.find`` — what
+    intake runs for every new order — for ``checks`` new reports at random places."""
+    from sqlalchemy import insert
+
+    from minhu.core import clock, migrate
+    from minhu.core.db import Base, Database
+    from minhu.duplicates import matching
+    from minhu.org import service as org_service
+    from minhu.org.models import UnitKind
+
+    db = Database(url)
+    migrate.upgrade(db)
+    rng = random.Random(20261206)
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    with db.transaction() as s:
+        unit = org_service.create_unit(s, code="C", name="区12345指挥中心", kind=UnitKind.CENTRE)
+        unit_id = unit.id
+    orders_table = Base.metadata.tables["work_orders"]
+    prints = Base.metadata.tables["order_fingerprints"]
+    started = time.perf_counter()
+    batch = 2_000
+    for first in range(0, orders, batch):
+        rows, fingerprints = [], []
+        for index in range(first, min(first + batch, orders)):
+            created = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
+            fields, lat, lon = _city_report(rng, created)
+            rows.append({"id": index + 1, "number": f"WC{index + 1:012d}", "channel": "hotline", "type": "complaint",
+                         "urgency": "normal", "status": "accepted", "anonymous": False, "confidential": False,
+                         "title": fields["title"], "content": fields["content"], "latitude": lat, "longitude": lon,
+                         "owner_unit_id": unit_id, "created_at": created, "updated_at": created, "version": 1,
+                         "deadlines_provisional": False, "callback_attempts": 0, "unreachable": False})
+            report = matching.Report(title=str(fields["title"]), content=str(fields["content"]), at=created,
+                                     latitude=lat, longitude=lon, category_code="0803")
+            fingerprints.append(matching.fingerprint_values(report, index + 1))
+        with db.transaction() as s:
+            s.execute(insert(orders_table), rows)
+            s.execute(insert(prints), fingerprints)
+    filled_s = time.perf_counter() - started
+    timings: list[float] = []
+    found = 0
+    with clock.running_from(now), db.read() as session:
+        for index in range(checks + 50):
+            fields, lat, lon = _city_report(rng, now)
+            report = matching.Report(title=str(fields["title"]), content=str(fields["content"]), at=now,
+                                     latitude=lat, longitude=lon)
+            start = time.perf_counter_ns()
+            matches = matching.find(session, report)
+            if index >= 50:  # the first ones warm the caches (jieba's dictionary, the forest)
+                timings.append((time.perf_counter_ns() - start) / 1e6)
+                found += bool(matches)
+    db.dispose()
+    return {"orders": orders, "checks": checks, "fill_seconds": round(filled_s, 1),
+            "p50_ms": round(statistics.median(timings), 2), "p99_ms": round(percentile(timings, 0.99), 2),
+            "with_candidates": found}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--fit", action="store_true", help="refit the scorer's weights and print them")
@@ -192,8 +277,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.fit:
         fit(pairs)
         return 0
-    report = {"quality": quality(pairs)}
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    report: dict[str, object] = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
+                                 "command": "python bench/dedup.py",
+                                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                                 "quality": quality(pairs)}
+    print(json.dumps(report["quality"], ensure_ascii=False, indent=2))
+    intake: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="minhu-dedup-bench-") as tmp:
+        intake["sqlite"] = intake_check(f"sqlite:///{tmp}/dedup.sqlite3", args.orders, args.checks)
+        print("sqlite", intake["sqlite"])
+    if postgres_available():
+        pg_recreate("minhu_bench_dedup")
+        try:
+            intake["postgresql"] = intake_check(pg_url("minhu_bench_dedup"), args.orders, args.checks)
+            print("postgresql", intake["postgresql"])
+        finally:
+            pg_recreate("minhu_bench_dedup", drop_only=True)
+    report["intake_check"] = intake
+    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 
 

@@ -2,10 +2,11 @@
 
 An order's fingerprint (``OrderFingerprint``) is written with it. A new request is compared with the orders of
 the last ``WINDOW`` that are not voided nor closed more than ``CLOSED_WITHIN`` ago and that share something with
-it: a map cell within ``places.SEARCH_METRES`` of its point, its community, or its caller's phone — whatever its
-door, and with or without a phone. Each is scored (``scoring``); those at ``scoring.forest().suggest`` or above are the
-candidates, best first, each with its reasons. A candidate that is itself a merged duplicate stands for its main
-order: a matter is joined through its main order.
+it: a point within its category's reach (searched in the map cells within ``places.SEARCH_METRES``), its
+community, or its caller's phone — whatever its door, and with or without a phone. Each is scored (``scoring``);
+those at the forest's threshold for suggesting or above are the candidates, best first, each with its reasons.
+A candidate that is itself a merged duplicate stands for its main order: a matter is joined through its main
+order.
 """
 
 from __future__ import annotations
@@ -29,28 +30,34 @@ from minhu.orders.states import Status
 
 WINDOW = timedelta(days=60)
 CLOSED_WITHIN = timedelta(days=30)
-# Rows read per door of the search (cells, community, phone), newest first: the bound on one intake's work.
-PER_DOOR = 150
+# The search is in two steps. First the doors (cells around the point, the community, the phone) give light rows,
+# read from their indexes alone: at most NEAR_ROWS each, newest first. Those beyond their category's reach are
+# dropped there — two lamps 300 m apart are two lamps — and the newest SCORED of the rest are read whole and scored.
+NEAR_ROWS = 5_000
+SCORED = 60
 MAX_CANDIDATES = 5
 
 _PRINTS = Base.metadata.tables[OrderFingerprint.__tablename__]
 _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
 _INSERT = insert(_PRINTS)
-_COLUMNS = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
-            _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
-            _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
+_LIGHT = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
+          _PRINTS.c.category_code)
+_WHOLE = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
+          _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
+          _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
 _JOINED = _PRINTS.join(_ORDERS, _ORDERS.c.id == _PRINTS.c.order_id)
 
 
 def _door(where: Any) -> Any:
-    return (select(*_COLUMNS).select_from(_JOINED)
+    return (select(*_LIGHT)
             .where(where, _PRINTS.c.created_at >= bindparam("since"), _PRINTS.c.created_at <= bindparam("until"))
-            .order_by(_PRINTS.c.created_at.desc()).limit(PER_DOOR))
+            .order_by(_PRINTS.c.created_at.desc()).limit(NEAR_ROWS))
 
 
 _BY_CELLS = _door(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)))
 _BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"))
 _BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"))
+_WHOLE_ROWS = select(*_WHOLE).select_from(_JOINED).where(_PRINTS.c.order_id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -133,30 +140,38 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
     model = scoring.forest()
     at_least = model.suggest if at_least is None else at_least
     params = {"since": report.at - WINDOW, "until": report.at + WINDOW}
-    rows: dict[int, Any] = {}
-    if report.latitude is not None and report.longitude is not None:
-        cells = list(places.cells_around(report.latitude, report.longitude))
-        for row in session.execute(_BY_CELLS, {**params, "cells": cells}):
-            rows[row.order_id] = row
+    light: dict[int, Any] = {}
+    has_point = report.latitude is not None and report.longitude is not None
+    if has_point:
+        cells = list(places.cells_around(report.latitude, report.longitude))  # type: ignore[arg-type]
+        light.update((row.order_id, row) for row in session.execute(_BY_CELLS, {**params, "cells": cells}))
     if report.community_id is not None:
         for row in session.execute(_BY_COMMUNITY, {**params, "community_id": report.community_id}):
-            rows.setdefault(row.order_id, row)
+            light.setdefault(row.order_id, row)
     if report.phone:
         for row in session.execute(_BY_PHONE, {**params, "phone": report.phone}):
-            rows.setdefault(row.order_id, row)
-    rows.pop(report.order_id, None)  # type: ignore[arg-type]
+            light.setdefault(row.order_id, row)
+    light.pop(report.order_id, None)  # type: ignore[arg-type]
+    metres: dict[int, float] = {}
+    for order_id, row in list(light.items()):
+        if has_point and row.latitude is not None and row.longitude is not None:
+            metres[order_id] = distance_metres(report.latitude, report.longitude,  # type: ignore[arg-type]
+                                               row.latitude, row.longitude)
+            if metres[order_id] > places.reach_of(row.category_code or report.category_code):
+                del light[order_id]
+    kept = sorted(light.values(), key=lambda r: r.created_at, reverse=True)[:SCORED]
+    rows = {row.order_id: row for row in session.execute(_WHOLE_ROWS, {"ids": [r.order_id for r in kept]})} \
+        if kept else {}
     closed_since = clock.now() - CLOSED_WITHIN
     best: dict[int, Match] = {}
     mains = _mains(session, [r.duplicate_of_id for r in rows.values() if r.duplicate_of_id])
     for row in rows.values():
         if row.status == Status.VOIDED.value or (row.closed_at is not None and row.closed_at < closed_since):
             continue
-        metres = None
-        if None not in (report.latitude, report.longitude, row.latitude, row.longitude):
-            metres = distance_metres(report.latitude, report.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
         found = scoring.evidence(reading, reading_of(row.reading), a_time=report.at, b_time=row.created_at,
                                  same_phone=bool(report.phone) and report.phone == row.citizen_phone,
-                                 metres=metres, reach_metres=places.reach_of(row.category_code or report.category_code),
+                                 metres=metres.get(row.order_id),
+                                 reach_metres=places.reach_of(row.category_code or report.category_code),
                                  same_community=report.community_id is not None
                                  and report.community_id == row.community_id)
         score = scoring.probability(found, model)

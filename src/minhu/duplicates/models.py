@@ -17,9 +17,13 @@ from minhu.core.types import JSONDict, UTCDateTime
 class OrderFingerprint(Base):
     __tablename__ = "order_fingerprints"
     __table_args__ = (
-        Index("ix_order_fingerprints_cell", "cell", "created_at"),
-        Index("ix_order_fingerprints_community", "community_id", "created_at"),
-        Index("ix_order_fingerprints_phone", "citizen_phone", "created_at"),
+        # Each door of the search reads its index alone (what the first step needs is in it).
+        Index("ix_order_fingerprints_cell", "cell", "created_at", "order_id", "latitude", "longitude",
+              "category_code"),
+        Index("ix_order_fingerprints_community", "community_id", "created_at", "order_id", "latitude", "longitude",
+              "category_code"),
+        Index("ix_order_fingerprints_phone", "citizen_phone", "created_at", "order_id", "latitude", "longitude",
+              "category_code"),
     )
 
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)

@@ -59,11 +59,11 @@ GENERIC_CORES = frozenset({
     "居民", "业主", "农村", "城市", "省城", "全市", "本市", "市区", "城区", "社区", "政府", "市委", "市委市政府",
     "马", "道", "公", "人行", "机动车", "非机动车", "主干", "断头", "乡村", "村", "该村", "当地", "我", "我村",
     "地铁", "公交", "高速", "国", "省", "市", "区", "县", "乡", "镇", "小学", "中学", "大学", "医院", "学校",
-})# Greedy on the left: the longest run of name characters that ends in a suffix, at least one character before it.
-# 路 ends a road but not 路灯, 路面, 路况 (a lamp, a surface, traffic: the matter, not the place).
-_PLACE = re.compile("[^{stops}]{{1,{left}}}(?:{suffixes})".format(
-    stops="".join(sorted(_NOT_IN_PLACE)), left=_MAX_PLACE - 1,
-    suffixes="|".join({"路": "路(?![灯面况费途过口段边])", "府": "(?<!政)府"}.get(s, s) for s in PLACE_SUFFIXES)))
+})
+# The suffixes, longest first. 路 ends a road but not 路灯, 路面, 路况 (a lamp, a surface, traffic: the matter, not
+# the place); 府 ends 华府, not 政府.
+_EXCEPT = {"路": "路(?![灯面况费途过口段边])", "府": "(?<!政)府"}
+_SUFFIX = re.compile("|".join(_EXCEPT.get(s, s) for s in PLACE_SUFFIXES))
 # What names a kind of place rather than this place (小区, 3栋, 二期): left out of a name's core.
 _GENERIC = re.compile("|".join(PLACE_SUFFIXES) + r"|[0-9一二三四五六七八九十百]+")
 
@@ -94,16 +94,19 @@ def _chunks(text: str) -> list[str]:
 def places_in(text: str) -> list[str]:
     """The place names ``text`` mentions, without district-level names nor places that name only a kind of place.
 
-    A name ends at a place suffix (小区, 路, 栋 …) and extends left over characters that may belong to a name,
-    at most ``_MAX_PLACE`` characters in all, and starts after the words that introduce a place: "A5区魅力之城小区"
-    and "网格巡查发现魅力之城小区" both give 魅力之城小区. "边上的建筑工地" and "物业公司" give nothing: their core
-    (``core``) names no particular place.
+    A name ends at each place suffix (小区, 路, 栋 …) and extends left over characters that may belong to a name,
+    at most ``_MAX_PLACE`` characters in all, and starts after the words that introduce a place:
+    "A5区魅力之城小区" and "网格巡查发现魅力之城小区" both give 魅力之城 and 魅力之城小区. "边上的建筑工地" and
+    "物业公司" give nothing: their core (``core``) names no particular place.
     """
     found = []
     for chunk in _chunks(text):
-        for match in _PLACE.finditer(chunk):
-            name = _INTRODUCED.sub("", match.group(0))
-            if len(core(name)) >= _MIN_PLACE and core(name) not in GENERIC_CORES:
+        for suffix in _SUFFIX.finditer(chunk):
+            start, end = suffix.start(), suffix.end()
+            while start > 0 and end - start < _MAX_PLACE and chunk[start - 1] not in _NOT_IN_PLACE:
+                start -= 1
+            name = _INTRODUCED.sub("", chunk[start:end])
+            if len(name) > len(suffix.group(0)) and len(core(name)) >= _MIN_PLACE and core(name) not in GENERIC_CORES:
                 found.append(name)
     return found
 
