@@ -143,9 +143,24 @@ def event_read(event: OrderEvent) -> EventRead:
 RESIDENT_VISIBLE_REPLY = frozenset({Status.REVIEWED, Status.CALLED_BACK, Status.ARCHIVED})
 
 
+def _step(event: OrderEvent, *, of_matter: bool = False) -> tuple[datetime, str]:
+    label = ACTION_LABELS[event.action] + (f"：{event.payload['unit_name']}" if "unit_name" in event.payload else "")
+    return event.at, f"同一事项{label}" if of_matter else label
+
+
 def order_track(session: Session, order: WorkOrder) -> OrderTrack:
-    steps = [(e.at, ACTION_LABELS[e.action] + (f"：{e.payload['unit_name']}" if "unit_name" in e.payload else ""))
-             for e in public_steps(session, order)]
+    """What the resident follows. A report joined to its matter's main order (一事多办) follows that order's
+    handling: its steps since the join, without the main order's number or anyone's name."""
+    own = public_steps(session, order)
+    steps = [_step(e) for e in own]
+    joined = order.status is Status.JOINED and order.duplicate_of_id is not None
+    if joined:
+        main = session.get_one(WorkOrder, order.duplicate_of_id)
+        since = max(e.at for e in own)
+        steps += [_step(e, of_matter=True) for e in public_steps(session, main)
+                  if e.at > since and e.action is not Action.CREATE]
+        steps.sort(key=lambda step: step[0])
     return OrderTrack(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
                       title=order.title, created_at=order.created_at,
-                      reply_text=order.reply_text if order.status in RESIDENT_VISIBLE_REPLY else None, steps=steps)
+                      reply_text=order.reply_text if order.status in RESIDENT_VISIBLE_REPLY else None, steps=steps,
+                      joined=joined)

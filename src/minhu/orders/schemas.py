@@ -339,3 +339,5 @@ class OrderTrack(BaseModel):
     created_at: datetime
     reply_text: str | None
     steps: list[tuple[datetime, str]]
+    # Joined to an earlier report of the same matter (一事多办): handled once, answered to every reporter.
+    joined: bool = False
