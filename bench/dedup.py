@@ -214,7 +214,7 @@ def intake_check(url: str, orders: int, checks: int) -> dict[str, object]:
     from minhu.core.db import Base, Database
     from minhu.duplicates import matching
     from minhu.org import service as org_service
-    from minhu.org.models import UnitKind
+    from minhu.org.roles import UnitKind
 
     db = Database(url)
     migrate.upgrade(db)

@@ -192,3 +192,19 @@ def test_the_window_leaves_out_orders_closed_long_ago(db, world, auto_join):
         later = register(db, world, **{**LAMP_AGAIN, "channel": "hotline"})
     assert later.duplicate_of_id is None
     assert first.number not in [c["number"] for c in creation_payload(db, later).get("duplicates", [])]
+
+
+def test_the_resident_whose_report_joined_follows_the_matter_without_seeing_anyone_else(db, world, client,
+                                                                                        auto_join):
+    first = register(db, world, **LAMP)
+    second = register(db, world, actor=None, **{**LAMP_AGAIN, "citizen_phone": "13900006666"})
+    act(db, first.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id)
+
+    page = client.get(f"/public/track?number={second.number}").text
+    result = client.post("/public/track", data={"csrf_token": csrf_of(page), "number": second.number,
+                                                "phone_last4": "6666"}).text
+
+    assert "其他市民已反映过同一事项，您的诉求已合并办理" in result
+    assert "同一事项派单" in result
+    assert first.number not in result
+    assert "王女士" not in result

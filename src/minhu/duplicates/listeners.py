@@ -88,11 +88,14 @@ def add_panel(shown: OrderShown) -> None:
     joined = session.scalars(select(WorkOrder).where(WorkOrder.duplicate_of_id == order.id)
                              .order_by(WorkOrder.created_at, WorkOrder.id)).all()
     joined = [o for o in joined if order_permissions.may_see(viewer, o)]
-    if not (candidates or joined or deciding):
+    main = session.get(WorkOrder, order.duplicate_of_id) if order.duplicate_of_id is not None else None
+    if main is not None and not order_permissions.may_see(viewer, main):
+        main = None
+    if not (candidates or joined or deciding or main):
         return
-    prefill = {"merge": {"duplicate_of": candidates[0].number}} if candidates else {}
+    # Each candidate carries its own one-click merge; the merge form's pre-filled number stays the thread's.
     shown.panels.append(Panel(PANEL_TEMPLATE, {"candidates": candidates, "joined": joined, "deciding": deciding,
-                                               "join_at": scoring.forest().join}, prefill))
+                                               "main": main}))
 
 
 def install() -> None:

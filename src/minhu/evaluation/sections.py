@@ -38,10 +38,8 @@ def order_section(session: Session, order: WorkOrder, viewer: User, trail: Seque
         "history": history, "rehandlings": rehandlings,
         "review_suggested": order.ruling is None and rehandlings >= dissatisfied.REVIEW_AFTER_REHANDLINGS,
         "rulings": rulings, "thread": thread, "members": threads.visible_members(thread, viewer) if thread else [],
-        "standard_reply": reply, "keeper": keeper, "suggestions": suggestions, "main_of_duplicate": None,
+        "standard_reply": reply, "keeper": keeper, "suggestions": suggestions,
     }
-    if order.duplicate_of_id is not None:
-        context["main_of_duplicate"] = session.get(WorkOrder, order.duplicate_of_id)
     prefill: dict[str, dict[str, str]] = {}
     if reply is not None:
         prefill["reply"] = {"note": reply.text, "hint": "已按本诉求串的标准答复预填，可按本件情况修改"}

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from minhu.core.db import Database
 from minhu.core.errors import Conflict, Forbidden, InvalidInput
 from minhu.core.throttle import FailureThrottle
 from minhu.orders import forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Status
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.roles import Role
 from minhu.web.deps import DB
@@ -63,8 +66,17 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
     except (InvalidInput, Conflict) as exc:
         return render(request, "intake/new.html", status_code=exc.status, user=user, csrf=csrf_token(request),
                       form=form, **_desk(user), **_form_trouble(exc, form))
-    flash(request, f"工单 {order.number} 已登记")
+    flash(request, f"工单 {order.number} 已登记" + await run_in_threadpool(_joined_note, db, order))
     return RedirectResponse(f"/orders/{order.number}", status_code=303)
+
+
+def _joined_note(db: Database, order: WorkOrder) -> str:
+    """What the operator is told when intake joined the call to its matter (一事多办)."""
+    if order.status is not Status.JOINED or order.duplicate_of_id is None:
+        return ""
+    with db.read() as session:
+        main = session.get(WorkOrder, order.duplicate_of_id)
+    return f"，与工单 {main.number} 为同一事项，已自动并入" if main is not None else ""
 
 
 def _form_trouble(exc: InvalidInput | Conflict, form: dict[str, str]) -> dict[str, Any]:

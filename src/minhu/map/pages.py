@@ -1,4 +1,4 @@
-"""The map page (一张图) and the cookie-authenticated data it draws."""
+"""The map page (一张图) and the cookie-authenticated data it draws; the outlines a resident's report page draws."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def map_page(request: Request, user: PageUser) -> Response:
 def layer(layer: Layer, user: PageUser, db: DB) -> Response:
     with db.read() as session:
         return Response(service.layer_geojson(session, layer), media_type="application/geo+json")
+
+
+# What a resident's report page draws under the pin: the jurisdiction's outlines, its roads and water — nothing
+# about orders or people.
+PUBLIC_LAYERS = frozenset({Layer.STREETS, Layer.COMMUNITIES, Layer.ROADS, Layer.WATER})
+
+
+@router.get("/public/map/{layer}.geojson")
+def public_layer(layer: Layer, db: DB) -> Response:
+    if layer not in PUBLIC_LAYERS:
+        raise NotFound("该图层不公开", code="layer_not_public")
+    with db.read() as session:
+        return Response(service.layer_geojson(session, layer), media_type="application/geo+json",
+                        headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/map/orders.geojson")

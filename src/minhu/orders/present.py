@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session, object_session
 
 from minhu.core import clock
@@ -26,7 +28,7 @@ from minhu.orders.schemas import (
     SuggestionRead,
     UnitBrief,
 )
-from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Status
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from minhu.org.models import Unit, User
 from minhu.routing import service as routing
 from minhu.routing.models import RoutingDecision
