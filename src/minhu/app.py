@@ -23,6 +23,7 @@ from minhu.deadlines.models import UNIT_LABELS as LIMIT_UNIT_LABELS
 from minhu.dispatch import api as dispatch_api
 from minhu.dispatch import pages as dispatch_pages
 from minhu.duplicates import listeners as duplicates_listeners
+from minhu.duplicates import matching as duplicates_matching
 from minhu.evaluation import api as evaluation_api
 from minhu.evaluation import bulletin_api, bulletin_pages, callback_pages, rating_links
 from minhu.evaluation import pages as evaluation_pages
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(duplicates_matching.warm_up)  # not on the first citizen's request
         if background is not None:
             background.start()
         try:

@@ -143,18 +143,66 @@ def test_one_handling_answers_every_reporter_and_asks_each_of_them(timed, world,
         assert now.callback_due_at == reload(db, first).callback_due_at
         [sms] = sms_to(db, joined)
         assert sms.recipient == joined.citizen_phone
+        # Answered by the street: a re-handling after an unsatisfied callback goes back to it.
+        assert now.owner_unit_id == world.street.id
     assert [m.recipient for m in sms_to(db, first)] == [first.citizen_phone]
 
 
-def test_a_report_of_a_matter_already_answered_takes_the_answer_at_once(db, world, auto_join):
+def test_a_report_after_the_answer_is_shown_not_joined_and_merging_it_gives_it_the_answer(db, world, auto_join):
+    # After an answer, a report of the matter may say it is not solved: intake leaves it to the dispatcher.
     first = make_order(db, world, upto=Action.APPROVE, **LAMP)
     late = register(db, world, actor=None, **{**LAMP_AGAIN, "citizen_phone": "13900005555"})
+    assert late.status is Status.NEW
+    assert [c["number"] for c in creation_payload(db, late)["duplicates"]] == [first.number]
+
+    act(db, late.number, Action.MERGE, world.dispatcher, duplicate_of=first.number)
 
     now = reload(db, late)
     assert now.status is Status.REVIEWED
     assert now.duplicate_of_id == first.id
     assert now.reply_text == reload(db, first).reply_text
     assert len(sms_to(db, late)) == 1
+
+
+def test_a_caller_saying_it_is_still_not_fixed_is_not_joined_and_rises_a_grade(db, world, auto_join):
+    first = make_order(db, world, upto=Action.CALLBACK, **LAMP, citizen_phone="13900007777")
+    with db.transaction() as s:
+        s.get_one(WorkOrder, first.id).resolution = "unresolved"
+    again = register(db, world, **{**LAMP, "citizen_phone": "13900007777", "title": "路灯还是不亮"})
+
+    assert again.duplicate_of_id is None
+    assert again.status is Status.ACCEPTED
+    assert creation_payload(db, again)["repeat_of"] == first.number
+
+
+def test_voiding_a_main_order_sends_its_joined_reports_back_to_the_dispatcher(db, world, auto_join):
+    first = register(db, world, **LAMP)
+    second = register(db, world, actor=None, **LAMP_AGAIN)
+    assert second.status is Status.JOINED
+
+    act(db, first.number, Action.VOID, world.dispatcher, note="误登记")
+
+    now = reload(db, second)
+    assert (now.status, now.duplicate_of_id) == (Status.ACCEPTED, None)
+    with db.read() as s:
+        undone = [e for e in queries.events_of(s, second) if e.action is Action.UNMERGE]
+    assert [e.actor_name for e in undone] == [AUTO_JOINER]
+    assert "已作废" in undone[0].note
+
+
+def test_a_joined_order_runs_no_clock_and_an_undoing_gives_back_what_it_had_left(timed, world, auto_join):
+    db = timed
+    register(db, world, **LAMP)
+    second = register(db, world, **{**LAMP_AGAIN, "channel": "hotline"})
+    assert reload(db, second).finish_due_at is None
+    assert reload(db, second).finish_left_minutes is not None
+
+    with clock.frozen(clock.now() + timedelta(days=2)):
+        act(db, second.number, Action.UNMERGE, world.dispatcher, note="不是同一盏灯")
+        resumed = reload(db, second)
+        assert resumed.finish_due_at is not None
+        assert resumed.finish_due_at > clock.now()
+    assert resumed.owner_unit_id == world.centre.id
 
 
 def test_a_join_is_undone_with_a_reason_and_the_trail_keeps_both(db, world, auto_join):
@@ -204,7 +252,8 @@ def test_the_resident_whose_report_joined_follows_the_matter_without_seeing_anyo
     result = client.post("/public/track", data={"csrf_token": csrf_of(page), "number": second.number,
                                                 "phone_last4": "6666"}).text
 
-    assert "其他市民已反映过同一事项，您的诉求已合并办理" in result
+    assert "该事项已有相同诉求正在办理，您的诉求已合并办理" in result
+    assert "已合并办理" in result
     assert "同一事项派单" in result
     assert first.number not in result
     assert "王女士" not in result

@@ -12,7 +12,7 @@ order.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,16 +91,42 @@ class Match:
     status: Status
     score: float
     reasons: tuple[str, ...]
+    # Sure enough to join by itself: the score without the same-phone bonus (which no labelled pair measured)
+    # reaches the join threshold.
+    joinable: bool = False
 
     def as_payload(self) -> dict[str, Any]:
         return {"order_id": self.order_id, "number": self.number, "score": round(self.score, 3),
-                "reasons": list(self.reasons)}
+                "reasons": list(self.reasons), "joinable": self.joinable}
+
+
+def warm_up() -> None:
+    """Load what the first comparison would otherwise wait for (jieba's dictionary, about a second; the forest)."""
+    scoring.forest()
+    read("路灯不亮", "小区3栋门口的路灯坏了")
+
+
+# What a fingerprint keeps of a long text: its most said bigrams and its heaviest words. A 2,000-character
+# complaint keeps the same evidence as its first few hundred characters carry, in a row of a few kilobytes.
+KEPT_BIGRAMS = 400
+KEPT_WORDS = 200
 
 
 def reading_data(reading: Reading) -> dict[str, Any]:
-    return {"places": sorted(reading.places), "matter": dict(reading.matter), "title": sorted(reading.title),
-            "topics": sorted(reading.topics), "title_places": sorted(reading.title_places),
-            "districts": sorted(reading.districts), "words": reading.words or {}}
+    words = reading.words or {}
+    return {"places": sorted(reading.places), "matter": dict(reading.matter.most_common(KEPT_BIGRAMS)),
+            "title": sorted(reading.title), "topics": sorted(reading.topics),
+            "title_places": sorted(reading.title_places), "districts": sorted(reading.districts),
+            "words": dict(sorted(words.items(), key=lambda item: (-item[1], item[0]))[:KEPT_WORDS])}
+
+
+_READING_OF = select(_PRINTS.c.reading).where(_PRINTS.c.order_id == bindparam("order_id"))
+
+
+def stored_reading(session: Session, order_id: int) -> Reading | None:
+    """The reading kept with an order (None for an order registered before fingerprints were kept)."""
+    data = session.execute(_READING_OF, {"order_id": order_id}).scalar_one_or_none()
+    return reading_of(data) if data is not None else None
 
 
 def reading_of(data: dict[str, Any]) -> Reading:
@@ -179,11 +205,13 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
             continue
         main = mains.get(row.duplicate_of_id, row) if row.duplicate_of_id else row
         main_id = row.duplicate_of_id or row.order_id
-        if main_id == report.order_id:
+        if main_id == report.order_id or main.status == Status.VOIDED.value:
             continue
         if main_id not in best or best[main_id].score < score:
+            joinable = (scoring.probability(replace(found, same_phone=False), model) if found.same_phone
+                        else score) >= model.join
             best[main_id] = Match(main_id, main.number, main.title, main.created_at, Status(main.status), score,
-                                  tuple(scoring.reasons(found)))
+                                  tuple(scoring.reasons(found)), joinable)
     return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
 
 

@@ -4,6 +4,7 @@ when routing is sure of its category and owner."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -51,6 +52,8 @@ class PlacedOrder:
     # Earlier orders that may be the same matter (一事多办), best first, and the one it joins at once.
     duplicates: tuple[dict[str, Any], ...] = ()
     join: str | None = None
+    # What domains above write with the order, in its transaction (the duplicates' fingerprint).
+    with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()
 
 
 def place_order(session: Session, data: OrderCreate, *, reporter: User | None = None) -> PlacedOrder:
@@ -82,7 +85,7 @@ def place_order(session: Session, data: OrderCreate, *, reporter: User | None = 
                           place=unit_of(where.finest if where else None),
                           repeat_unsolved=placing.repeat_of is not None)
     return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None,
-                       duplicates=tuple(placing.duplicates), join=placing.join)
+                       duplicates=tuple(placing.duplicates), join=placing.join, with_order=tuple(placing.with_order))
 
 
 def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:
@@ -178,6 +181,8 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
     make_transient_to_detached(order)
     session.add(order)
     order_created.send(OrderChange(session, order, event))
+    for write in placed.with_order:
+        write(session, order)
     if placed.join is not None:
         _join(session, order, placed)
     elif placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:

@@ -293,17 +293,23 @@ def _on_rule(m: Move) -> None:
 
 def _on_merge(m: Move) -> None:
     """The order joins the main order's matter; the orders joined to it until now follow it there, so every
-    joined order points at a main order directly."""
+    joined order points at a main order directly. A joined order's clocks stop, as a suspension stops them: what
+    the 办结 limit had left is kept for an undoing."""
     main_id = m.payload["duplicate_of_id"]
     m.order.duplicate_of_id = main_id
+    if m.transition.target is Status.JOINED and m.order.suspended_at is None:
+        m.moved = clocks.suspend(m.session, m.order, m.now)
     m.session.execute(update(WorkOrder).where(WorkOrder.duplicate_of_id == m.order.id)
                       .values(duplicate_of_id=main_id).execution_options(synchronize_session=False))
 
 
 def _on_unmerge(m: Move) -> None:
+    """Back at the centre as accepted, a matter of its own again: the 办结 clock runs on with what it had left."""
     main = m.session.get(WorkOrder, m.order.duplicate_of_id) if m.order.duplicate_of_id is not None else None
     m.payload = {**m.payload, "duplicate_of": main.number if main is not None else None}
     m.order.duplicate_of_id = None
+    m.order.owner_unit = trail.intake_unit(m.session, None)
+    m.moved = clocks.resume(m.session, m.order, m.now)
 
 
 def _on_follow(m: Move) -> None:
@@ -312,7 +318,10 @@ def _on_follow(m: Move) -> None:
     m.order.reply_text = main.reply_text
     m.order.replied_at = m.now
     m.order.responded_at = m.order.responded_at or m.now
-    m.payload = {**m.payload, "duplicate_of": main.number}
+    # Answered by the main order's unit: a re-handling after an unsatisfied callback goes back to it.
+    m.order.owner_unit = main.owner_unit
+    m.order.suspended_at = m.order.finish_left_minutes = None
+    m.payload = {**m.payload, "duplicate_of": main.number, "unit_id": main.owner_unit_id}
     m.moved = clocks.start(m.session, m.order, [LimitKind.CALLBACK], m.now)
 
 

@@ -150,6 +150,13 @@ def _step(event: OrderEvent, *, of_matter: bool = False) -> tuple[datetime, str]
     return event.at, f"同一事项{label}" if of_matter else label
 
 
+# What a resident reads for a joined order's own status: the staff's 已并入主件 says nothing to a citizen.
+RESIDENT_JOINED_LABEL = "已合并办理"
+# Of the main order's steps, those a resident of another report follows: not its registration, voiding or
+# restoring (the main order's own story).
+_NOT_THE_MATTERS = frozenset({Action.CREATE, Action.VOID, Action.RESTORE, Action.MERGE, Action.UNMERGE})
+
+
 def order_track(session: Session, order: WorkOrder) -> OrderTrack:
     """What the resident follows. A report joined to its matter's main order (一事多办) follows that order's
     handling: its steps since the join, without the main order's number or anyone's name."""
@@ -158,11 +165,12 @@ def order_track(session: Session, order: WorkOrder) -> OrderTrack:
     joined = order.status is Status.JOINED and order.duplicate_of_id is not None
     if joined:
         main = session.get_one(WorkOrder, order.duplicate_of_id)
-        since = max(e.at for e in own)
+        since = max((e.at for e in own if e.action is Action.MERGE), default=order.created_at)
         steps += [_step(e, of_matter=True) for e in public_steps(session, main)
-                  if e.at > since and e.action is not Action.CREATE]
+                  if e.at > since and e.action not in _NOT_THE_MATTERS]
         steps.sort(key=lambda step: step[0])
-    return OrderTrack(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
+    return OrderTrack(number=order.number, status=order.status,
+                      status_label=RESIDENT_JOINED_LABEL if joined else STATUS_LABELS[order.status],
                       title=order.title, created_at=order.created_at,
                       reply_text=order.reply_text if order.status in RESIDENT_VISIBLE_REPLY else None, steps=steps,
                       joined=joined)

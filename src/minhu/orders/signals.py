@@ -10,6 +10,7 @@ sender's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,7 +51,8 @@ class OrderPlacing:
     A receiver that recognises it as the repeat of an earlier order the callback found unsolved names that order
     in ``repeat_of``, and routing raises the grade for it; one that finds earlier orders of the same matter
     lists them in ``duplicates`` (best first, as the creation event keeps them: number, score, reasons), and
-    names the one the new order joins at once in ``join`` (its number), when it is sure."""
+    names the one the new order joins at once in ``join`` (its number), when it is sure. What a receiver writes
+    with the new order, in its transaction, it appends to ``with_order``."""
 
     session: Session
     data: OrderCreate
@@ -60,6 +62,7 @@ class OrderPlacing:
     community_id: int | None = None
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     join: str | None = None
+    with_order: list[Callable[[Session, WorkOrder], None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

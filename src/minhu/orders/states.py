@@ -49,7 +49,8 @@ STATUS_LABELS: dict[Status, str] = {
     Status.VOIDED: "已作废",
 }
 
-OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED, Status.VOIDED}
+# A joined order (已并入主件) is neither: its matter is open, but through its main order; nobody acts on it.
+OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED, Status.VOIDED, Status.JOINED}
 
 
 class Action(StrEnum):
@@ -242,7 +243,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                       _S.REPLIED}, _S.JOINED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
     # An order already answered may still be found to repeat another: it is archived, pointing at the main order.
     _t(Action.MERGE, {_S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
-    _t(Action.UNMERGE, {_S.JOINED}, _S.ACCEPTED, {Role.DISPATCHER}, Scope.CENTRE, "撤销理由"),
+    # Undone by the dispatcher, or by the system when the main order is voided: back at the centre, accepted.
+    _t(Action.UNMERGE, {_S.JOINED}, _S.ACCEPTED, {Role.DISPATCHER}, Scope.CENTRE, "撤销理由", by_system=True),
     _t(Action.FOLLOW, {_S.JOINED}, _S.REVIEWED, set(), Scope.CENTRE, by_system=True),
     # Taken by the time-limit sweep only (no role may): an order nobody signed goes back to the dispatcher.
     _t(Action.SIGN_TIMEOUT, {_S.DISPATCHED}, _S.RETURNED, set(), Scope.CENTRE, by_system=True),
