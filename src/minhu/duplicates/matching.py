@@ -2,7 +2,7 @@
 
 An order's fingerprint (``OrderFingerprint``) is written with it. A new request is compared with the orders of
 the last ``WINDOW`` that are not voided nor closed more than ``CLOSED_WITHIN`` ago and that share something with
-it: a point within its category's reach (searched in the map cells within ``places.SEARCH_METRES``), its
+it: a point within its category's reach (searched in the map cells around its point), its
 community, or its caller's phone — whatever its door, and with or without a phone. Each is scored (``scoring``);
 those at the forest's threshold for suggesting or above are the candidates, best first, each with its reasons.
 A candidate that is itself a merged duplicate stands for its main order: a matter is joined through its main
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -40,8 +40,7 @@ MAX_CANDIDATES = 5
 _PRINTS = Base.metadata.tables[OrderFingerprint.__tablename__]
 _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
 _INSERT = insert(_PRINTS)
-_LIGHT = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
-          _PRINTS.c.category_code)
+_LIGHT = (_PRINTS.c.order_id, _PRINTS.c.latitude, _PRINTS.c.longitude, _PRINTS.c.category_code)
 _WHOLE = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
           _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
           _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
@@ -54,7 +53,12 @@ def _door(where: Any) -> Any:
             .order_by(_PRINTS.c.created_at.desc()).limit(NEAR_ROWS))
 
 
-_BY_CELLS = _door(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)))
+_IN_BOX = and_(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)),
+               _PRINTS.c.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
+               _PRINTS.c.longitude.between(bindparam("lon_min"), bindparam("lon_max")))
+_BY_NEAR_CELLS = _door(_IN_BOX)
+_BY_WIDE_CELLS = _door(and_(_IN_BOX, or_(*(_PRINTS.c.category_code.startswith(prefix, autoescape=True)
+                                            for prefix in places.WIDE_PREFIXES))))
 _BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"))
 _BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"))
 _WHOLE_ROWS = select(*_WHOLE).select_from(_JOINED).where(_PRINTS.c.order_id.in_(bindparam("ids", expanding=True)))
@@ -169,8 +173,12 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
     light: dict[int, Any] = {}
     has_point = report.latitude is not None and report.longitude is not None
     if has_point:
-        cells = list(places.cells_around(report.latitude, report.longitude))  # type: ignore[arg-type]
-        light.update((row.order_id, row) for row in session.execute(_BY_CELLS, {**params, "cells": cells}))
+        lat, lon = report.latitude, report.longitude
+        for door, metres_out in ((_BY_NEAR_CELLS, places.DEFAULT_REACH), (_BY_WIDE_CELLS, places.SEARCH_METRES)):
+            area = {"cells": list(places.cells_around(lat, lon, metres_out)),  # type: ignore[arg-type]
+                    **places.box_around(lat, lon, metres_out)}  # type: ignore[arg-type]
+            for row in session.execute(door, {**params, **area}):
+                light.setdefault(row.order_id, row)
     if report.community_id is not None:
         for row in session.execute(_BY_COMMUNITY, {**params, "community_id": report.community_id}):
             light.setdefault(row.order_id, row)
@@ -185,9 +193,8 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
                                                row.latitude, row.longitude)
             if metres[order_id] > places.reach_of(row.category_code or report.category_code):
                 del light[order_id]
-    kept = sorted(light.values(), key=lambda r: r.created_at, reverse=True)[:SCORED]
-    rows = {row.order_id: row for row in session.execute(_WHOLE_ROWS, {"ids": [r.order_id for r in kept]})} \
-        if kept else {}
+    kept = sorted(light, reverse=True)[:SCORED]  # the newest (ids grow with time)
+    rows = {row.order_id: row for row in session.execute(_WHOLE_ROWS, {"ids": kept})} if kept else {}
     closed_since = clock.now() - CLOSED_WITHIN
     best: dict[int, Match] = {}
     mains = _mains(session, [r.duplicate_of_id for r in rows.values() if r.duplicate_of_id])

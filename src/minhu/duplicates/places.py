@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import lru_cache
 
 # A cell is CELL_LAT degrees of latitude by CELL_LON of longitude: about 220 m by 240 m in central China.
 CELL_LAT = 0.002
@@ -20,10 +21,13 @@ REACH_METRES: dict[str, float] = {
     "0303": 300, "0304": 150, "0801": 150, "0803": 100, "0804": 150, "0805": 300,
 }
 DEFAULT_REACH = 200.0
-# Cells searched around a new order: enough rings to cover the widest reach short of an area's (an estate's).
-SEARCH_METRES = 800.0
+# Every order within DEFAULT_REACH is read; farther, up to the widest reach, only orders of the categories
+# whose reach is wider (an outage, a river): most orders are points, and most neighbours are too far.
+WIDE_PREFIXES = tuple(sorted(prefix for prefix, reach in REACH_METRES.items() if reach > DEFAULT_REACH))
+SEARCH_METRES = max(REACH_METRES.values())
 
 
+@lru_cache(maxsize=1024)
 def reach_of(category_code: str | None) -> float:
     if category_code:
         for length in range(len(category_code), 1, -1):
@@ -37,6 +41,13 @@ def cell_of(lat: float, lon: float) -> int:
     row = math.floor((lat + 90) / CELL_LAT)
     column = math.floor((lon + 180) / CELL_LON)
     return row * _LON_CELLS + column
+
+
+def box_around(lat: float, lon: float, metres: float) -> dict[str, float]:
+    """The latitudes and longitudes within ``metres`` of the point, as bounds (a square that covers the circle)."""
+    d_lat = metres / METRES_PER_DEGREE_LAT
+    d_lon = metres / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    return {"lat_min": lat - d_lat, "lat_max": lat + d_lat, "lon_min": lon - d_lon, "lon_max": lon + d_lon}
 
 
 def cells_around(lat: float, lon: float, metres: float = SEARCH_METRES) -> Iterator[int]:
