@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy import and_, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.db import Base
 from minhu.duplicates import places, scoring
-from minhu.duplicates.models import OrderFingerprint
+from minhu.duplicates.models import WIDE_CONDITION, OrderFingerprint
 from minhu.duplicates.text import Reading, bigrams, core, read
 from minhu.geo.coords import distance_metres
 from minhu.orders.models import WorkOrder
@@ -40,7 +40,7 @@ MAX_CANDIDATES = 5
 _PRINTS = Base.metadata.tables[OrderFingerprint.__tablename__]
 _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
 _INSERT = insert(_PRINTS)
-_LIGHT = (_PRINTS.c.order_id, _PRINTS.c.latitude, _PRINTS.c.longitude, _PRINTS.c.category_code)
+_LIGHT = (_PRINTS.c.order_id, _PRINTS.c.latitude, _PRINTS.c.longitude, _PRINTS.c.reach)
 _WHOLE = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
           _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
           _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
@@ -57,8 +57,7 @@ _IN_BOX = and_(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)),
                _PRINTS.c.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
                _PRINTS.c.longitude.between(bindparam("lon_min"), bindparam("lon_max")))
 _BY_NEAR_CELLS = _door(_IN_BOX)
-_BY_WIDE_CELLS = _door(and_(_IN_BOX, or_(*(_PRINTS.c.category_code.startswith(prefix, autoescape=True)
-                                            for prefix in places.WIDE_PREFIXES))))
+_BY_WIDE_CELLS = _door(and_(_IN_BOX, text(f"order_fingerprints.{WIDE_CONDITION}")))
 _BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"))
 _BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"))
 _WHOLE_ROWS = select(*_WHOLE).select_from(_JOINED).where(_PRINTS.c.order_id.in_(bindparam("ids", expanding=True)))
@@ -145,6 +144,7 @@ def fingerprint_values(report: Report, order_id: int, reading: Reading | None = 
     has_point = report.latitude is not None and report.longitude is not None
     return {"order_id": order_id, "created_at": report.at,
             "cell": places.cell_of(report.latitude, report.longitude) if has_point else None,  # type: ignore[arg-type]
+            "reach": places.reach_of(report.category_code),
             "latitude": report.latitude, "longitude": report.longitude, "community_id": report.community_id,
             "citizen_phone": report.phone or None, "category_code": report.category_code,
             "reading": reading_data(reading or report.reading())}
@@ -191,7 +191,7 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
         if has_point and row.latitude is not None and row.longitude is not None:
             metres[order_id] = distance_metres(report.latitude, report.longitude,  # type: ignore[arg-type]
                                                row.latitude, row.longitude)
-            if metres[order_id] > places.reach_of(row.category_code or report.category_code):
+            if metres[order_id] > (row.reach or places.reach_of(report.category_code)):
                 del light[order_id]
     kept = sorted(light, reverse=True)[:SCORED]  # the newest (ids grow with time)
     rows = {row.order_id: row for row in session.execute(_WHOLE_ROWS, {"ids": kept})} if kept else {}

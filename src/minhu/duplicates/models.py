@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minhu.core.db import Base
 from minhu.core.types import JSONDict, UTCDateTime
+from minhu.duplicates.places import DEFAULT_REACH
+
+# The rows of the wide ring's partial index (a literal: an index's condition must be written as the query's).
+WIDE_CONDITION = f"reach > {DEFAULT_REACH:.0f}"
 
 
 class OrderFingerprint(Base):
@@ -24,6 +28,10 @@ class OrderFingerprint(Base):
               "category_code"),
         Index("ix_order_fingerprints_phone", "citizen_phone", "created_at", "order_id", "latitude", "longitude",
               "category_code"),
+        # The few orders whose category reaches farther than a point's (an outage, a river): the search's wide
+        # ring reads only them.
+        Index("ix_order_fingerprints_wide", "cell", "created_at", "order_id", "latitude", "longitude", "reach",
+              sqlite_where=text(WIDE_CONDITION), postgresql_where=text(WIDE_CONDITION)),
     )
 
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)
@@ -35,5 +43,7 @@ class OrderFingerprint(Base):
     community_id: Mapped[int | None] = mapped_column(Integer)
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     category_code: Mapped[str | None] = mapped_column(String(32))
+    # How far apart two reports of its category may be and still be one matter (``places.reach_of``), in metres.
+    reach: Mapped[float | None]
     # {"places": [...], "matter": {bigram: count}, "title": [...]}: ``duplicates.text.Reading`` as data.
     reading: Mapped[dict[str, Any]] = mapped_column(JSONDict)

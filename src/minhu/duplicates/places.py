@@ -23,7 +23,6 @@ REACH_METRES: dict[str, float] = {
 DEFAULT_REACH = 200.0
 # Every order within DEFAULT_REACH is read; farther, up to the widest reach, only orders of the categories
 # whose reach is wider (an outage, a river): most orders are points, and most neighbours are too far.
-WIDE_PREFIXES = tuple(sorted(prefix for prefix, reach in REACH_METRES.items() if reach > DEFAULT_REACH))
 SEARCH_METRES = max(REACH_METRES.values())
 
 

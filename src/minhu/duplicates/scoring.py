@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from minhu.duplicates.text import Reading, core
 
@@ -39,6 +38,10 @@ SCORER = Path(__file__).resolve().parent / "data" / "scorer.json"
 SAME_PHONE_LOG_ODDS = 1.0
 
 
+# A tree's node: (feature, threshold, left child, right child, value); a leaf has no children (-1).
+Node = tuple[int, float, int, int, float]
+
+
 @dataclass(frozen=True)
 class Forest:
     """Regression trees whose summed leaves, scaled by ``rate`` and added to ``start``, are the log-odds of one
@@ -46,18 +49,17 @@ class Forest:
 
     start: float
     rate: float
-    trees: tuple[dict[str, list[Any]], ...]
+    trees: tuple[tuple[Node, ...], ...]
     join: float
     suggest: float
 
     def log_odds(self, vector: list[float]) -> float:
         total = 0.0
-        for tree in self.trees:
-            node = 0
-            left, right = tree["left"], tree["right"]
-            while left[node] != -1:
-                node = left[node] if vector[tree["feature"][node]] <= tree["threshold"][node] else right[node]
-            total += tree["value"][node]
+        for nodes in self.trees:
+            feature, threshold, left, right, value = nodes[0]
+            while left != -1:
+                feature, threshold, left, right, value = nodes[left if vector[feature] <= threshold else right]
+            total += value
         return self.start + self.rate * total
 
 
@@ -68,7 +70,9 @@ def forest() -> Forest:
     data = json.loads(SCORER.read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:
         raise RuntimeError(f"{SCORER} was fitted on other features: refit it with bench/dedup.py --fit")
-    return Forest(data["start"], data["rate"], tuple(data["trees"]), data["join"], data["suggest"])
+    trees = tuple(tuple(zip(t["feature"], t["threshold"], t["left"], t["right"], t["value"], strict=True))
+                  for t in data["trees"])
+    return Forest(data["start"], data["rate"], trees, data["join"], data["suggest"])
 
 
 @dataclass(frozen=True)

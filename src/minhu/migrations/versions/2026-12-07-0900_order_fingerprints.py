@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column('community_id', sa.Integer(), nullable=True),
         sa.Column('citizen_phone', sa.String(length=32), nullable=True),
         sa.Column('category_code', sa.String(length=32), nullable=True),
+        sa.Column('reach', sa.Float(), nullable=True),
         sa.Column('reading', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'postgresql'), nullable=False),
         sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], ondelete='CASCADE',
                                 name=op.f('fk_order_fingerprints_order_id_work_orders')),
@@ -40,9 +41,14 @@ def upgrade() -> None:
     op.create_index('ix_order_fingerprints_cell', 'order_fingerprints', ['cell', *light], unique=False)
     op.create_index('ix_order_fingerprints_community', 'order_fingerprints', ['community_id', *light], unique=False)
     op.create_index('ix_order_fingerprints_phone', 'order_fingerprints', ['citizen_phone', *light], unique=False)
+    # The wide ring's orders only (categories that reach farther than 200 m).
+    op.create_index('ix_order_fingerprints_wide', 'order_fingerprints',
+                    ['cell', 'created_at', 'order_id', 'latitude', 'longitude', 'reach'], unique=False,
+                    sqlite_where=sa.text('reach > 200'), postgresql_where=sa.text('reach > 200'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_order_fingerprints_wide', table_name='order_fingerprints')
     op.drop_index('ix_order_fingerprints_phone', table_name='order_fingerprints')
     op.drop_index('ix_order_fingerprints_community', table_name='order_fingerprints')
     op.drop_index('ix_order_fingerprints_cell', table_name='order_fingerprints')
