@@ -34,6 +34,10 @@ CLOSED_WITHIN = timedelta(days=30)
 # read from their indexes alone: at most NEAR_ROWS each, newest first. Those beyond their category's reach are
 # dropped there — two lamps 300 m apart are two lamps — and the newest SCORED of the rest are read whole and scored.
 NEAR_ROWS = 5_000
+# A caller's newest orders, and a community's (the door of orders located without a point): a caller who rings
+# every day, or a busy community, bounds what one intake reads.
+PHONE_ROWS = 20
+COMMUNITY_ROWS = 300
 SCORED = 60
 MAX_CANDIDATES = 5
 
@@ -47,10 +51,10 @@ _WHOLE = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.
 _JOINED = _PRINTS.join(_ORDERS, _ORDERS.c.id == _PRINTS.c.order_id)
 
 
-def _door(where: Any) -> Any:
+def _door(where: Any, rows: int = NEAR_ROWS) -> Any:
     return (select(*_LIGHT)
             .where(where, _PRINTS.c.created_at >= bindparam("since"), _PRINTS.c.created_at <= bindparam("until"))
-            .order_by(_PRINTS.c.created_at.desc()).limit(NEAR_ROWS))
+            .order_by(_PRINTS.c.created_at.desc()).limit(rows))
 
 
 _IN_BOX = and_(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)),
@@ -58,8 +62,8 @@ _IN_BOX = and_(_PRINTS.c.cell.in_(bindparam("cells", expanding=True)),
                _PRINTS.c.longitude.between(bindparam("lon_min"), bindparam("lon_max")))
 _BY_NEAR_CELLS = _door(_IN_BOX)
 _BY_WIDE_CELLS = _door(and_(_IN_BOX, text(f"order_fingerprints.{WIDE_CONDITION}")))
-_BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"))
-_BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"))
+_BY_COMMUNITY = _door(_PRINTS.c.community_id == bindparam("community_id"), COMMUNITY_ROWS)
+_BY_PHONE = _door(_PRINTS.c.citizen_phone == bindparam("phone"), PHONE_ROWS)
 _WHOLE_ROWS = select(*_WHOLE).select_from(_JOINED).where(_PRINTS.c.order_id.in_(bindparam("ids", expanding=True)))
 
 
