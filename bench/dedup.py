@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository's bench/
 from bench.dedup_generated import generate  # noqa: E402
 from bench.postgres import pg_recreate, pg_url, postgres_available  # noqa: E402
 from minhu.duplicates import scoring  # noqa: E402
-from minhu.duplicates.cli import _time  # noqa: E402
+from minhu.duplicates.cli import parse_time  # noqa: E402
 from minhu.duplicates.text import read  # noqa: E402
 
 BOARD = ROOT.parent / "shared" / "data" / "hot_messages.csv"
@@ -75,8 +75,8 @@ def board_pairs() -> list[Labelled]:
     for row in csv.DictReader(PAIRS.open(encoding="utf-8")):
         a, b = messages[row["a_id"]], messages[row["b_id"]]
         pairs.append(Labelled(row["pair"], "board", row["kind"], int(row["same"]),
-                              (a["title"], a["detail"], _time(a["time"], line=0, column="time")),
-                              (b["title"], b["detail"], _time(b["time"], line=0, column="time"))))
+                              (a["title"], a["detail"], parse_time(a["time"], line=0, column="time")),
+                              (b["title"], b["detail"], parse_time(b["time"], line=0, column="time"))))
     return pairs
 
 

@@ -20,7 +20,16 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Response, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Response,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from minhu.org.models import User
 from tests.factories import PASSWORD
@@ -30,6 +39,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 SERVER_START_SECONDS = 15.0
 SCREENSHOT_DIR = os.environ.get("MINHU_TEST_SCREENSHOTS", "")
+
+
+# A phone's screen, as the resident pages are made for.
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def map_point(page: Page, map_id: str, lat: float, lon: float) -> tuple[float, float]:
+    """Where (lat, lon) is drawn on the Leaflet map ``#map_id``, in page coordinates (to click or tap there)."""
+    box = page.locator(f"#{map_id}").bounding_box()
+    assert box is not None
+    x, y = page.evaluate("([id, lat, lon]) => { const p = document.getElementById(id).minhuMap"
+                         ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [map_id, lat, lon])
+    return box["x"] + x, box["y"] + y
 
 
 @dataclass(frozen=True)
@@ -90,10 +112,11 @@ class Visitors:
     contexts: list[BrowserContext] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def open(self, path: str = "/public/report") -> Page:
-        """A resident's page (nobody signed in) at ``path``."""
+    def open(self, path: str = "/public/report", *, phone: bool = False) -> Page:
+        """A resident's page (nobody signed in) at ``path``; on a 390×844 touch screen with ``phone``."""
+        size = PHONE if phone else {"width": 1280, "height": 900}
         context = self.browser.new_context(base_url=self.base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                           viewport={"width": 1280, "height": 900})
+                                           viewport=size, is_mobile=phone, has_touch=phone)
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error on {page.url}: {exc}"))

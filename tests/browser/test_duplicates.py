@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from minhu.core.db import Database
@@ -16,24 +16,14 @@ from minhu.geo.transfer.write import import_map
 from minhu.notify.models import OutboxMessage
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import STATUS_LABELS, Action, Status
-from tests.browser.conftest import LiveServer, Screenshots, Visitors
+from tests.browser.conftest import PHONE, Screenshots, Visitors, map_point
 from tests.factories import World, act
 from tests.geo import mapdata
 
 pytestmark = pytest.mark.browser
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
 LAT, LON = 30.545, 114.305  # in the small city's 和平社区
 METRE = 1 / 111_320
-
-
-def tap_at(page: Page, lat: float, lon: float) -> None:
-    """Tap the report page's map where (lat, lon) is drawn."""
-    box = page.locator("#pin-map").bounding_box()
-    assert box is not None
-    x, y = page.evaluate("([lat, lon]) => { const p = document.getElementById('pin-map').minhuMap"
-                         ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon])
-    page.touchscreen.tap(box["x"] + x, box["y"] + y)
 
 
 def rating_sms(db: Database, number: str) -> list[OutboxMessage]:
@@ -44,35 +34,24 @@ def rating_sms(db: Database, number: str) -> list[OutboxMessage]:
 
 
 def test_one_lamp_reported_through_two_doors_is_handled_once_and_answered_twice(
-        browser: Browser, live_server: LiveServer, visitors: Visitors, db: Database, world: World,
-        auto_join: None, screenshot: Screenshots) -> None:
+        visitors: Visitors, db: Database, world: World, auto_join: None, screenshot: Screenshots) -> None:
     import_map(db, parse_map(mapdata.small_city()))
 
     # A newcomer on a phone: describes the lamp and pins it on the map.
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport=PHONE, is_mobile=True, has_touch=True)
-    problems: list[str] = []
-    try:
-        resident = context.new_page()
-        resident.on("pageerror", lambda exc: problems.append(str(exc)))
-        resident.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
-        resident.goto("/public/report")
-        resident.get_by_label("诉求类型").select_option(label="求助")
-        resident.get_by_label("标题").fill("幸福里小区3栋路灯不亮")
-        resident.get_by_label("具体情况").fill("幸福里小区3栋门口的路灯坏了一个多星期，晚上漆黑一片，老人出门不安全。")
-        expect(resident.locator("#pin-map")).to_be_visible()
-        expect(resident.locator("#pin-map path").first).to_be_attached()  # the outlines have arrived
-        tap_at(resident, LAT, LON)
-        expect(resident.locator("#pin-status")).to_contain_text("已在地图上标注位置")
-        resident.get_by_label("手机号码").fill("13900003333")
-        assert resident.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        screenshot(resident, "report-with-pin-390")
-        resident.get_by_role("button", name="提交").tap()
-        expect(resident.get_by_role("heading", name="已收到您的诉求")).to_be_visible()
-        first = resident.locator("#order-number").inner_text()
-    finally:
-        context.close()
-    assert problems == []
+    resident = visitors.open("/public/report", phone=True)
+    resident.get_by_label("诉求类型").select_option(label="求助")
+    resident.get_by_label("标题").fill("幸福里小区3栋路灯不亮")
+    resident.get_by_label("具体情况").fill("幸福里小区3栋门口的路灯坏了一个多星期，晚上漆黑一片，老人出门不安全。")
+    expect(resident.locator("#pin-map")).to_be_visible()
+    expect(resident.locator("#pin-map path").first).to_be_attached()  # the outlines have arrived
+    resident.touchscreen.tap(*map_point(resident, "pin-map", LAT, LON))
+    expect(resident.locator("#pin-status")).to_contain_text("已在地图上标注位置")
+    resident.get_by_label("手机号码").fill("13900003333")
+    assert resident.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(resident, "report-with-pin-390")
+    resident.get_by_role("button", name="提交").tap()
+    expect(resident.get_by_role("heading", name="已收到您的诉求")).to_be_visible()
+    first = resident.locator("#order-number").inner_text()
     with db.read() as s:
         pinned = s.scalars(select(WorkOrder).where(WorkOrder.number == first)).one()
     assert pinned.latitude == pytest.approx(LAT, abs=30 * METRE)

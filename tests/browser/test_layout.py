@@ -26,14 +26,13 @@ from minhu.orders.states import Action
 from minhu.org.models import User
 from minhu.routing import catalog
 from minhu.routing import service as routing
-from tests.browser.conftest import LiveServer, Screenshots, Visitors
+from tests.browser.conftest import PHONE, LiveServer, Screenshots, Visitors
 from tests.evaluation.bulletin_city import BulletinCity, make_bulletin_city
 from tests.factories import World, act, make_order, order_data
 
 pytestmark = pytest.mark.browser
 
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Titles and texts as residents write them: long, with numbers, and once with a long unbroken run (a link).
 LONG_TITLES = (

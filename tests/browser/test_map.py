@@ -9,18 +9,14 @@ from minhu.core.db import Database
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import import_posts, parse_posts
 from minhu.geo.transfer.write import import_map
-from tests.browser.conftest import Screenshots, Visitors
+from tests.browser.conftest import Screenshots, Visitors, map_point
 from tests.factories import World, make_order
 from tests.geo import mapdata
 
 
 def click_at(page: Page, lon: float, lat: float) -> None:
     """Click the map where (lon, lat) is drawn."""
-    box = page.locator("#map").bounding_box()
-    assert box is not None
-    x, y = page.evaluate("([lat, lon]) => { const p = document.getElementById('map').minhuMap"
-                         ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon])
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(*map_point(page, "map", lat, lon))
 
 
 def test_the_map_shows_the_city_and_a_grid_tells_who_answers_for_it(visitors: Visitors, db: Database, world: World,

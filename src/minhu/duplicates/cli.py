@@ -20,7 +20,7 @@ PAIR_COLUMNS = ("id", "a_title", "a_detail", "a_address", "a_time", "b_title", "
 _INPUT_HELP = "CSV，列 " + ",".join(PAIR_COLUMNS)
 
 
-def _time(value: str | None, *, line: int, column: str) -> datetime | None:
+def parse_time(value: str | None, *, line: int, column: str) -> datetime | None:
     """An ISO time (``2026-05-01T08:30:00``, a date alone, or the board's ``2019/8/19 11:34:04``); empty: None."""
     value = (value or "").strip()
     if not value:
@@ -41,8 +41,8 @@ def _time(value: str | None, *, line: int, column: str) -> datetime | None:
 
 
 def score_pair(row: dict[str, str], *, line: int) -> float:
-    a_time = _time(row.get("a_time"), line=line, column="a_time")
-    b_time = _time(row.get("b_time"), line=line, column="b_time")
+    a_time = parse_time(row.get("a_time"), line=line, column="a_time")
+    b_time = parse_time(row.get("b_time"), line=line, column="b_time")
     if a_time is not None and b_time is not None and (a_time.tzinfo is None) != (b_time.tzinfo is None):
         a_time, b_time = a_time.replace(tzinfo=None), b_time.replace(tzinfo=None)
     a = read(row.get("a_title") or "", row.get("a_detail") or "", row.get("a_address") or None)

@@ -23,7 +23,7 @@ from minhu.core import clock
 from minhu.core.db import Base
 from minhu.duplicates import places, scoring
 from minhu.duplicates.models import WIDE_CONDITION, OrderFingerprint
-from minhu.duplicates.text import Reading, bigrams, core, read
+from minhu.duplicates.text import Reading, place_grams, read
 from minhu.geo.coords import distance_metres
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
@@ -138,7 +138,7 @@ def stored_reading(session: Session, order_id: int) -> Reading | None:
 
 def reading_of(data: dict[str, Any]) -> Reading:
     names = frozenset(data.get("places") or ())
-    return Reading(names, frozenset(g for name in names for g in bigrams(core(name))),
+    return Reading(names, place_grams(names),
                    Counter(data.get("matter") or {}), frozenset(data.get("title") or ()),
                    frozenset(data.get("topics") or ()), frozenset(data.get("title_places") or ()),
                    frozenset(data.get("districts") or ()), dict(data.get("words") or {}))
@@ -165,14 +165,12 @@ def report_of(order: WorkOrder) -> Report:
                   phone=order.citizen_phone, category_code=order.category_code, order_id=order.id)
 
 
-def find(session: Session, report: Report, *, reading: Reading | None = None,
-         limit: int = MAX_CANDIDATES, at_least: float | None = None) -> list[Match]:
+def find(session: Session, report: Report, *, reading: Reading | None = None) -> list[Match]:
     """The earlier (and, for an order already registered, later) orders that may be the same matter as
-    ``report``, best first, at most ``limit``, each scoring ``at_least`` (by default the forest's threshold for
-    suggesting)."""
+    ``report``, best first, at most ``MAX_CANDIDATES``, each scoring at least the forest's threshold for
+    suggesting."""
     reading = reading or report.reading()
     model = scoring.forest()
-    at_least = model.suggest if at_least is None else at_least
     params = {"since": report.at - WINDOW, "until": report.at + WINDOW}
     light: dict[int, Any] = {}
     has_point = report.latitude is not None and report.longitude is not None
@@ -212,7 +210,7 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
                                  same_community=report.community_id is not None
                                  and report.community_id == row.community_id)
         score = scoring.probability(found, model)
-        if score < at_least:
+        if score < model.suggest:
             continue
         main = mains.get(row.duplicate_of_id, row) if row.duplicate_of_id else row
         main_id = row.duplicate_of_id or row.order_id
@@ -223,7 +221,7 @@ def find(session: Session, report: Report, *, reading: Reading | None = None,
                         else score) >= model.join
             best[main_id] = Match(main_id, main.number, main.title, main.created_at, Status(main.status), score,
                                   tuple(scoring.reasons(found)), joinable)
-    return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
+    return sorted(best.values(), key=lambda m: m.score, reverse=True)[:MAX_CANDIDATES]
 
 
 def _mains(session: Session, ids: list[int]) -> dict[int, Any]:

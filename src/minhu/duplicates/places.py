@@ -36,9 +36,12 @@ def reach_of(category_code: str | None) -> float:
     return DEFAULT_REACH
 
 
+def _row_column(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor((lat + 90) / CELL_LAT), math.floor((lon + 180) / CELL_LON)
+
+
 def cell_of(lat: float, lon: float) -> int:
-    row = math.floor((lat + 90) / CELL_LAT)
-    column = math.floor((lon + 180) / CELL_LON)
+    row, column = _row_column(lat, lon)
     return row * _LON_CELLS + column
 
 
@@ -54,8 +57,7 @@ def cells_around(lat: float, lon: float, metres: float = SEARCH_METRES) -> Itera
     rows = math.ceil(metres / (CELL_LAT * METRES_PER_DEGREE_LAT))
     metres_per_lon = CELL_LON * METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01)
     columns = math.ceil(metres / metres_per_lon)
-    row = math.floor((lat + 90) / CELL_LAT)
-    column = math.floor((lon + 180) / CELL_LON)
+    row, column = _row_column(lat, lon)
     for d_row in range(-rows, rows + 1):
         for d_column in range(-columns, columns + 1):
             yield (row + d_row) * _LON_CELLS + column + d_column

@@ -156,10 +156,6 @@ def dice(left: frozenset[str], right: frozenset[str]) -> float:
     return 2 * len(left & right) / (len(left) + len(right))
 
 
-def _shared_place(a: Reading, b: Reading) -> str | None:
-    return shared_name(a.places, b.places)
-
-
 def shared_name(left_names: frozenset[str], right_names: frozenset[str]) -> str | None:
     """The most specific place both name, by the names' cores (魅力之城, 魅力之城小区 and 魅力之城3栋 are one
     place; one core inside the other counts, as a longer wording of it)."""
@@ -181,7 +177,7 @@ def evidence(a: Reading, b: Reading, *, a_time: datetime | None = None, b_time: 
     overlap = 0.0
     if a.place_grams and b.place_grams:
         overlap = len(a.place_grams & b.place_grams) / min(len(a.place_grams), len(b.place_grams))
-    shared = _shared_place(a, b)
+    shared = shared_name(a.places, b.places)
     conflict = a.has_places and b.has_places and shared is None and overlap < 0.25
     days = abs((a_time - b_time).total_seconds()) / 86_400 if a_time is not None and b_time is not None else None
     title_shared = shared_name(a.title_places, b.title_places) is not None

@@ -18,6 +18,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -209,12 +210,11 @@ def read(title: str, detail: str, address: str | None = None) -> Reading:
         cleaned = normalise(address)
         if len(cleaned) >= _MIN_PLACE:
             names.append(cleaned)
-    place_grams = frozenset(g for name in names for g in bigrams(core(name)))
     skip = _boilerplate_bigrams()
     matter = _grams_without(normalise(text), names, skip)
     title_grams = _grams_without(normalise(title), names, skip)
     folded = unicodedata.normalize("NFKC", text).lower()
-    return Reading(frozenset(names), place_grams, matter, frozenset(title_grams), topics_in(normalise(text)),
+    return Reading(frozenset(names), place_grams(names), matter, frozenset(title_grams), topics_in(normalise(text)),
                    frozenset(places_in(title)), frozenset(_district_names(folded)), words_in(text))
 
 
@@ -224,6 +224,11 @@ def _district_names(folded: str) -> list[str]:
         name = match.group(0)
         found.append(name[-3:] if name[0].isascii() else name)
     return found
+
+
+def place_grams(names: Iterable[str]) -> frozenset[str]:
+    """The bigrams of the places' cores: what two wordings of one place share."""
+    return frozenset(g for name in names for g in bigrams(core(name)))
 
 
 def _grams_without(text: str, names: list[str], skip: frozenset[str]) -> Counter[str]:
