@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 
 from minhu.duplicates import scoring
@@ -42,3 +43,20 @@ def test_a_point_beyond_the_reach_outweighs_identical_words() -> None:
     assert scoring.probability(far) < scoring.forest().suggest
     assert "相距 40 米" in scoring.reasons(near)
     assert "相距 0.9 公里" in scoring.reasons(far)
+
+
+def test_the_compiled_forest_scores_exactly_as_walking_its_trees() -> None:
+    # Intake scores with the forest compiled to one expression; a difference would move orders across the
+    # join threshold. Vectors mix the values features take: flags, fractions and log-days.
+    forest = scoring.forest()
+    rng = random.Random(7)
+    for _ in range(2_000):
+        vector = [rng.choice((0.0, 1.0, rng.random(), rng.uniform(0.0, 5.0))) for _ in scoring.FEATURES]
+        assert forest.log_odds(vector) == forest.walked_log_odds(vector)
+    # And on every threshold itself, where ``<=`` decides the branch.
+    for nodes in forest.trees:
+        for feature, threshold, left, _right, _value in nodes:
+            if left != -1:
+                vector = [0.5] * len(scoring.FEATURES)
+                vector[feature] = threshold
+                assert forest.log_odds(vector) == forest.walked_log_odds(vector)

@@ -68,7 +68,11 @@ def follow_main(change: OrderChange) -> None:
                                           note=f"主工单 {order.number} 已作废，撤销合并，请另行处理")
     elif action is Action.MERGE and order.duplicate_of_id is not None:
         # The order, and those joined to it until now, joined another matter: answered already, it answers them.
-        main = session.get(WorkOrder, order.duplicate_of_id)
+        # Most joins are to a matter still in hand (intake joins no other by itself): its status, read alone,
+        # says so without loading the main order and its relations in the middle of an intake.
+        main_status = session.execute(select(WorkOrder.status).where(WorkOrder.id == order.duplicate_of_id)
+                                      ).scalar_one_or_none()
+        main = session.get(WorkOrder, order.duplicate_of_id) if main_status in ANSWERED else None
         if main is not None:
             _answer_joined(session, main)
     elif order.status in ANSWERED:

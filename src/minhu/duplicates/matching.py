@@ -45,10 +45,16 @@ _PRINTS = Base.metadata.tables[OrderFingerprint.__tablename__]
 _ORDERS = Base.metadata.tables[WorkOrder.__tablename__]
 _INSERT = insert(_PRINTS)
 _LIGHT = (_PRINTS.c.order_id, _PRINTS.c.latitude, _PRINTS.c.longitude, _PRINTS.c.reach)
+# A candidate joined to another matter stands for its main order: the main's number, title, registration time and
+# status come in the same row.
+_MAINS = _ORDERS.alias("main_orders")
 _WHOLE = (_PRINTS.c.order_id, _PRINTS.c.created_at, _PRINTS.c.latitude, _PRINTS.c.longitude,
           _PRINTS.c.community_id, _PRINTS.c.citizen_phone, _PRINTS.c.category_code, _PRINTS.c.reading,
-          _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id)
-_JOINED = _PRINTS.join(_ORDERS, _ORDERS.c.id == _PRINTS.c.order_id)
+          _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.status, _ORDERS.c.closed_at, _ORDERS.c.duplicate_of_id,
+          _MAINS.c.number.label("main_number"), _MAINS.c.title.label("main_title"),
+          _MAINS.c.created_at.label("main_created_at"), _MAINS.c.status.label("main_status"))
+_JOINED = (_PRINTS.join(_ORDERS, _ORDERS.c.id == _PRINTS.c.order_id)
+           .outerjoin(_MAINS, _MAINS.c.id == _ORDERS.c.duplicate_of_id))
 
 
 def _door(where: Any, rows: int = NEAR_ROWS) -> Any:
@@ -199,7 +205,6 @@ def find(session: Session, report: Report, *, reading: Reading | None = None) ->
     rows = {row.order_id: row for row in session.execute(_WHOLE_ROWS, {"ids": kept})} if kept else {}
     closed_since = clock.now() - CLOSED_WITHIN
     best: dict[int, Match] = {}
-    mains = _mains(session, [r.duplicate_of_id for r in rows.values() if r.duplicate_of_id])
     for row in rows.values():
         if row.status == Status.VOIDED.value or (row.closed_at is not None and row.closed_at < closed_since):
             continue
@@ -212,23 +217,15 @@ def find(session: Session, report: Report, *, reading: Reading | None = None) ->
         score = scoring.probability(found, model)
         if score < model.suggest:
             continue
-        main = mains.get(row.duplicate_of_id, row) if row.duplicate_of_id else row
         main_id = row.duplicate_of_id or row.order_id
-        if main_id == report.order_id or main.status == Status.VOIDED.value:
+        number, title, created_at, status = ((row.main_number, row.main_title, row.main_created_at, row.main_status)
+                                             if row.duplicate_of_id else
+                                             (row.number, row.title, row.created_at, row.status))
+        if main_id == report.order_id or status == Status.VOIDED.value:
             continue
         if main_id not in best or best[main_id].score < score:
             joinable = (scoring.probability(replace(found, same_phone=False), model) if found.same_phone
                         else score) >= model.join
-            best[main_id] = Match(main_id, main.number, main.title, main.created_at, Status(main.status), score,
+            best[main_id] = Match(main_id, number, title, created_at, Status(status), score,
                                   tuple(scoring.reasons(found)), joinable)
     return sorted(best.values(), key=lambda m: m.score, reverse=True)[:MAX_CANDIDATES]
-
-
-def _mains(session: Session, ids: list[int]) -> dict[int, Any]:
-    """The main orders the joined candidates stand for, by id (number, title, registration time, status)."""
-    if not ids:
-        return {}
-    rows = session.execute(select(_ORDERS.c.id, _ORDERS.c.number, _ORDERS.c.title, _ORDERS.c.created_at,
-                                  _ORDERS.c.status).where(_ORDERS.c.id.in_(set(ids))))
-    return {row.id: row for row in rows}
-

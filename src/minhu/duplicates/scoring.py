@@ -23,10 +23,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import cast
 
 from minhu.duplicates.text import Reading, core
 
@@ -54,6 +56,10 @@ class Forest:
     suggest: float
 
     def log_odds(self, vector: list[float]) -> float:
+        return self._compiled(vector)
+
+    def walked_log_odds(self, vector: list[float]) -> float:
+        """The log-odds by walking each tree's nodes: what ``log_odds`` computes, several times slower."""
         total = 0.0
         for nodes in self.trees:
             feature, threshold, left, right, value = nodes[0]
@@ -61,6 +67,23 @@ class Forest:
                 feature, threshold, left, right, value = nodes[left if vector[feature] <= threshold else right]
             total += value
         return self.start + self.rate * total
+
+    @cached_property
+    def _compiled(self) -> Callable[[list[float]], float]:
+        """The trees as one Python expression of nested conditionals, compiled once. Intake scores every
+        candidate of every new order; walking 150 trees node by node was a millisecond of each order, the
+        compiled expression a fifth of that. The source is built from the forest's own numbers (``repr`` of a
+        float reads back the same float), so the sum is the walked sum, leaf for leaf and in the same order."""
+        def subtree(nodes: tuple[Node, ...], at: int) -> str:
+            feature, threshold, left, right, value = nodes[at]
+            if left == -1:
+                return repr(value)
+            return (f"({subtree(nodes, left)} if v[{feature}] <= {threshold!r} "
+                    f"else {subtree(nodes, right)})")
+
+        total = " + ".join(subtree(nodes, 0) for nodes in self.trees) or "0.0"
+        source = f"lambda v: {self.start!r} + {self.rate!r} * (0.0 + {total})"
+        return cast(Callable[[list[float]], float], eval(compile(source, str(SCORER), "eval"), {}))
 
 
 @lru_cache(maxsize=1)
@@ -160,10 +183,11 @@ def shared_name(left_names: frozenset[str], right_names: frozenset[str]) -> str 
     """The most specific place both name, by the names' cores (魅力之城, 魅力之城小区 and 魅力之城3栋 are one
     place; one core inside the other counts, as a longer wording of it)."""
     best: str | None = None
+    right_cores = [(right, core(right)) for right in right_names]
     for left in left_names:
-        for right in right_names:
-            left_core, right_core = core(left), core(right)
-            shorter, longer = sorted((left_core, right_core), key=len)
+        left_core = core(left)
+        for right, right_core in right_cores:
+            shorter, longer = (left_core, right_core) if len(left_core) <= len(right_core) else (right_core, left_core)
             if len(shorter) >= 2 and shorter in longer:
                 name = left if len(left) <= len(right) else right
                 if best is None or len(name) > len(best):

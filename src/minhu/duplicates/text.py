@@ -112,6 +112,7 @@ def places_in(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=65_536)  # the comparison asks for the cores of every candidate's places, again and again
 def core(name: str) -> str:
     """A place name without what names its kind (幸福里小区3栋 → 幸福里): what two wordings of it share."""
     return _GENERIC.sub("", name)
@@ -228,7 +229,12 @@ def _district_names(folded: str) -> list[str]:
 
 def place_grams(names: Iterable[str]) -> frozenset[str]:
     """The bigrams of the places' cores: what two wordings of one place share."""
-    return frozenset(g for name in names for g in bigrams(core(name)))
+    return frozenset().union(*map(_core_grams, names))
+
+
+@lru_cache(maxsize=65_536)
+def _core_grams(name: str) -> frozenset[str]:
+    return frozenset(bigrams(core(name)))
 
 
 def _grams_without(text: str, names: list[str], skip: frozenset[str]) -> Counter[str]:
