@@ -30,6 +30,8 @@ from minhu.evaluation import pages as evaluation_pages
 from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.evaluation.schemas import RatingAnswer
+from minhu.forwarding import api as forwarding_api
+from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
@@ -195,7 +197,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    supervision_pages.router, routing_pages.router, dispatch_api.router, dispatch_pages.router,
                    notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
-                   people_pages.router):
+                   people_pages.router, forwarding_api.router, forwarding_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from minhu.dispatch import notices as dispatch_notices
 from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
+from minhu.forwarding import listeners as forwarding_listeners
 from minhu.interop import events as interop_events
 
 
@@ -18,3 +19,4 @@ def install() -> None:
     interop_events.install()  # signed webhook events
     dispatch_notices.install()  # the receiving unit's inbox on a dispatch or a call (吹哨)
     duplicates_listeners.install()  # one matter however many times it arrives (一事多办)
+    forwarding_listeners.install()  # the order page names the system that forwarded an order

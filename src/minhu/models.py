@@ -7,7 +7,7 @@ import importlib
 MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models", "minhu.geo.models",
                  "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
                  "minhu.notify.models", "minhu.evaluation.models",
-                 "minhu.people.models", "minhu.duplicates.models")
+                 "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models")
 
 
 def load_all() -> None:

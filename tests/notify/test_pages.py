@@ -85,7 +85,7 @@ def test_only_administrators_manage_notifications(client, world):
     for path in ("/admin/notify", "/admin/notify/templates", "/admin/notify/templates/order.red",
                  "/admin/notify/roster"):
         assert client.get(path, headers={"accept": "text/html"}).status_code == 403, path
-    assert "通知管理" not in client.get("/orders").text
+    assert "通知与对接" not in client.get("/orders").text
 
 
 def template_form(page: str, **fields: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.deadlines.models import LIMIT_LABELS
+from minhu.forwarding import queries as forwarding_queries
 from minhu.notify import service as notify_service
 from minhu.notify import templates as notify_templates
 from minhu.orders.lights import LIGHT_LABELS, Light
@@ -76,8 +77,11 @@ def order_payload(session: Session, order: WorkOrder, *, event_id: str, event: s
 def _queue(session: Session, order: WorkOrder, *, event: str, event_id: str, occurred_at: datetime,
            actor: str | None, extra: dict[str, Any]) -> None:
     payload = {**order_payload(session, order, event_id=event_id, event=event, actor=actor), **extra}
+    # Which system forwarded the order is asked only when a subscription is bound to one.
+    bound = any(s.system_id is not None for s in notify_service.subscribers_to(session, event))
     notify_service.enqueue_webhook(session, event=event, payload=payload, dedupe_key=event_id, order_id=order.id,
-                                   occurred_at=occurred_at)
+                                   occurred_at=occurred_at,
+                                   forwarded=forwarding_queries.source_of(session, order.id) if bound else None)
 
 
 def _order_event(change: OrderChange) -> None:

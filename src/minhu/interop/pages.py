@@ -1,4 +1,4 @@
-"""The administrators' page of webhook subscriptions (通知管理 → Webhook 订阅): list with how deliveries go,
+"""The administrators' page of webhook subscriptions (通知与对接 → Webhook 订阅): list with how deliveries go,
 add (the signing secret is generated and shown once), pause and resume, delete, send a test event."""
 
 from __future__ import annotations

@@ -118,3 +118,7 @@ class WebhookSubscription(Base):
     events: Mapped[list[str]] = mapped_column(JSONDict, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # Bound to a system that forwards orders (``forwarding``): it takes only the events of the orders that system
+    # forwarded, each with the sender's own id. None: every order's events. (No foreign key: a column added to
+    # this table later cannot have one on SQLite; systems are disabled, never deleted.)
+    system_id: Mapped[int | None] = mapped_column(Integer)

@@ -178,6 +178,16 @@ class Subscriber:
     id: int
     url: str
     events: tuple[str, ...]
+    # A subscription bound to a system that forwards orders takes only the events of that system's orders.
+    system_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """The system that forwarded an order, and the sender's own id of it."""
+
+    system_id: int
+    external_id: str
 
 
 def wants(filters: Sequence[str], event: str) -> bool:
@@ -194,7 +204,7 @@ _subscribers: TTLCache[str, tuple[Subscriber, ...]] = TTLCache(ttl_seconds=5)
 def subscribers_to(session: Session, event: str) -> list[Subscriber]:
     """The active subscriptions that take ``event``."""
     def load() -> tuple[Subscriber, ...]:
-        return tuple(Subscriber(row.id, row.url, tuple(row.events)) for row in session.scalars(
+        return tuple(Subscriber(row.id, row.url, tuple(row.events), row.system_id) for row in session.scalars(
             select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
 
     cached = _subscribers.get_or_load(str(session.get_bind().engine.url), load)
@@ -220,15 +230,23 @@ def _webhook_row(subscriber: Subscriber, *, event: str, payload: Mapping[str, An
 
 
 def enqueue_webhook(session: Session, *, event: str, payload: Mapping[str, Any], dedupe_key: str | None = None,
-                    order_id: int | None = None, occurred_at: datetime | None = None) -> int:
+                    order_id: int | None = None, occurred_at: datetime | None = None,
+                    forwarded: Forwarded | None = None) -> int:
     """Queue ``event`` with ``payload`` for every active subscriber to it; returns how many rows were added.
 
     With ``dedupe_key``, a subscriber that already has the event queued under that key is not given it again.
+    A subscriber bound to a forwarding system is given the event only when the order came from that system
+    (``forwarded``), and with the sender's own id of it as ``external_id``.
     """
     now = clock.now()
     added = 0
     for subscriber in subscribers_to(session, event):
-        added += _insert(session, _webhook_row(subscriber, event=event, payload=payload, occurred_at=occurred_at or now,
+        body = payload
+        if subscriber.system_id is not None:
+            if forwarded is None or forwarded.system_id != subscriber.system_id:
+                continue
+            body = {**payload, "external_id": forwarded.external_id}
+        added += _insert(session, _webhook_row(subscriber, event=event, payload=body, occurred_at=occurred_at or now,
                                                now=now, order_id=order_id, dedupe_key=dedupe_key))
     return added
 
@@ -354,7 +372,8 @@ def _check_events(events: Sequence[str]) -> list[str]:
     return wanted
 
 
-def add_webhook(session: Session, *, name: str, url: str, secret: str, events: Sequence[str]) -> WebhookSubscription:
+def add_webhook(session: Session, *, name: str, url: str, secret: str, events: Sequence[str],
+                system_id: int | None = None) -> WebhookSubscription:
     """Subscribe another system to events (``*`` for all, ``order.light.*`` for a family). Raises InvalidInput
     for a URL that is not http(s), a secret shorter than 16 characters, or an event filter of the wrong form."""
     url = url.strip()
@@ -364,7 +383,7 @@ def add_webhook(session: Session, *, name: str, url: str, secret: str, events: S
         raise field_error("secret", "密钥至少 16 个字符")
     wanted = _check_events(events)
     subscription = WebhookSubscription(name=name.strip()[:100] or url[:100], url=url, secret=secret, events=wanted,
-                                       active=True, created_at=clock.now())
+                                       active=True, created_at=clock.now(), system_id=system_id)
     session.add(subscription)
     session.flush()
     forget_subscribers(session)

@@ -5,7 +5,7 @@ when routing is sure of its category and owner."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -121,7 +121,7 @@ def create_order(session: Session, data: OrderCreate, *, actor: User | None,
 
 
 def _register(session: Session, data: OrderCreate, *, actor: User | None, claim: idempotency.Claim | None = None,
-              placed: PlacedOrder | None = None) -> Registered:
+              placed: PlacedOrder | None = None, sender: str | None = None) -> Registered:
     if actor is not None and not permissions.may_register(actor):
         raise Forbidden("您的角色不能登记工单", code="not_an_intake_role")
     now = clock.now()
@@ -165,7 +165,7 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
     event_values = trail.event_values(order, Action.CREATE, actor=actor, from_status=None,
                                  payload={"channel": data.channel, **_repeat_payload(placed),
                                           **({"duplicates": list(placed.duplicates)} if placed.duplicates else {})},
-                                 anonymous_name="市民")
+                                 anonymous_name=sender or "市民")
     event_id = session.execute(_INSERT_EVENT, event_values).scalar_one()
     event = OrderEvent(id=event_id, **event_values)
     if claim is not None:
@@ -249,7 +249,8 @@ def _number_prefix(session: Session) -> str:
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
-                      scope: str) -> Registered:
+                      scope: str, sender: str | None = None,
+                      with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()) -> Registered:
     """Create an order at most once per idempotency key; returns it, whether it was created now, and its
     routing record.
 
@@ -259,11 +260,14 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     retry finds the winner's order. The write shares its commit with concurrent creates
     (``Database.grouped``) and returns only once that commit is durable. Raises Conflict
     when the key was used for another body.
+
+    ``sender`` names in the trail a sender that is no person (a system forwarding orders); ``with_order`` is what
+    the caller writes with the order, in its transaction.
     """
     if key is None:
         with db.read() as session:
-            placed = place_order(session, data, reporter=actor)
-        return db.grouped(partial(_register, data=data, actor=actor, placed=placed))
+            placed = _with(place_order(session, data, reporter=actor), with_order)
+        return db.grouped(partial(_register, data=data, actor=actor, placed=placed, sender=sender))
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
     for _attempt in range(3):
@@ -274,9 +278,13 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
                 return Registered(first, False, queries.decision_of(session, first))
-            placed = place_order(session, data, reporter=actor)
+            placed = _with(place_order(session, data, reporter=actor), with_order)
         try:
-            return db.grouped(partial(_register, data=data, actor=actor, claim=claim, placed=placed))
+            return db.grouped(partial(_register, data=data, actor=actor, claim=claim, placed=placed, sender=sender))
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
+
+
+def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None], ...]) -> PlacedOrder:
+    return replace(placed, with_order=placed.with_order + writes) if writes else placed
