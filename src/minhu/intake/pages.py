@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minhu.core.db import Database
 from minhu.core.errors import Conflict, Forbidden, InvalidInput
+from minhu.core.files import StoredFile, remove_stored
 from minhu.core.throttle import FailureThrottle
-from minhu.orders import forms, permissions, present, queries
+from minhu.intake import photo_pages, photos
+from minhu.orders import attachments, forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.roles import Role
-from minhu.web.deps import DB
+from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash
 from minhu.web.render import render
 
@@ -101,19 +106,47 @@ def report_form(request: Request) -> Response:
 
 
 @router.post("/public/report", dependencies=[CsrfProtected])
-async def report(request: Request, db: DB) -> Response:
+async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     form = await _form(request)
+    held = photo_pages.held_tokens(request)
+    chosen = [t for t in (await request.form()).getlist("photos") if isinstance(t, str) and t in held]
+    root = settings.attachments_dir
+    linked: list[StoredFile] = []
     try:
         if not form.get("citizen_phone"):
             raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
                                details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
         data = forms.order_create(form, channel=Channel.MOBILE.value)
-        order = (await run_in_threadpool(order_service.create_order_once, db, data, actor=None,
-                                         key=form.get("idem") or None, scope="public")).order
+        linked = [photos.attach(root, token) for token in chosen[:photos.MAX_PHOTOS]]
+        registered = await run_in_threadpool(partial(
+            order_service.create_order_once, db, data, actor=None, key=form.get("idem") or None, scope="public",
+            with_order=(partial(_add_photos, stored=linked),) if linked else ()))
     except (InvalidInput, Conflict) as exc:
+        _unlink(root, linked)
         return render(request, "intake/report.html", status_code=exc.status, csrf=csrf_token(request), form=form,
-                      **_form_trouble(exc, form))
-    return render(request, "intake/submitted.html", number=order.number)
+                      held=chosen, **_form_trouble(exc, form))
+    except BaseException:
+        _unlink(root, linked)
+        raise
+    if registered.created:
+        for token in chosen:
+            photos.release(root, token)
+        photo_pages.forget_tokens(request, chosen)
+    else:  # a retry: the first submission registered the order and its photos
+        _unlink(root, linked)
+    return render(request, "intake/submitted.html", number=registered.order.number,
+                  photos=len(linked) if registered.created else 0)
+
+
+def _add_photos(session: Session, order: WorkOrder, *, stored: list[StoredFile]) -> None:
+    """The report's photos as the order's attachments, in the transaction that registers it."""
+    for index, file in enumerate(stored, start=1):
+        attachments.add_attachment(session, order, actor=None, filename=f"现场照片{index}", stored=file)
+
+
+def _unlink(root: Path, stored: list[StoredFile]) -> None:
+    for file in stored:
+        remove_stored(root, file.storage_key)
 
 
 @router.get("/public/track")

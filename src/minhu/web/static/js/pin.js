@@ -32,6 +32,11 @@
   }
 
   map.on("click", function (e) { show(e.latlng, "已在地图上标注位置"); });
+  // The photos' script offers a photo's position: it pins it through this.
+  box.minhuPin = {
+    show: function (latitude, longitude, how) { map.setView([latitude, longitude], 17); show([latitude, longitude], how); },
+    isSet: function () { return Boolean(lat.value && lon.value); }
+  };
   clear.addEventListener("click", function () {
     if (marker) { map.removeLayer(marker); marker = null; }
     lat.value = ""; lon.value = "";
