@@ -7,7 +7,8 @@ import importlib
 MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models", "minhu.geo.models",
                  "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
                  "minhu.notify.models", "minhu.evaluation.models",
-                 "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models")
+                 "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models",
+                 "minhu.intake.models")
 
 
 def load_all() -> None:

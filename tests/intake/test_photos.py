@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from datetime import datetime, timedelta
 from fractions import Fraction
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pillow_heif
 import pytest
@@ -18,6 +20,7 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from minhu.config import Settings
+from minhu.core import clock
 from minhu.intake import photos
 from minhu.orders.models import Attachment, WorkOrder
 from tests.intake.test_pages import csrf_of
@@ -191,3 +194,18 @@ def test_a_removed_photo_is_gone(client, settings, world):
     assert removed.status_code == 204
     assert photos.path_of(settings.attachments_dir, token) is None
     assert client.get(f"/public/photos/{token}").status_code == 404
+
+
+def test_a_photo_never_sent_is_removed_after_a_day(client, settings, world):
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    csrf = form_page(client)
+    small = phone_photo(size=(64, 48), gps=False, orientation=None)
+    with clock.frozen(start):
+        forgotten = upload(client, csrf, small).json()["token"]
+    with clock.frozen(start + timedelta(hours=23)):
+        kept = upload(client, csrf, small).json()["token"]
+        assert photos.path_of(settings.attachments_dir, forgotten) is not None, "held for a day"
+    with clock.frozen(start + timedelta(hours=24, minutes=1)):
+        upload(client, csrf, small)
+    assert photos.path_of(settings.attachments_dir, forgotten) is None
+    assert photos.path_of(settings.attachments_dir, kept) is not None

@@ -68,5 +68,16 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class TooManyRequests(DomainError):
+    """A limit reached; ``retry_after`` is how many seconds until the next try may succeed."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 def field_error(field: str, message: str, code: str = "invalid_input") -> InvalidInput:
     return InvalidInput(message, details=[{"field": field, "message": message}], code=code)

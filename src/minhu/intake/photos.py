@@ -14,18 +14,19 @@ import hashlib
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from minhu.core import photos
+from minhu.core import clock, photos
 from minhu.core.errors import field_error
 from minhu.core.files import StoredFile
 
 MAX_PHOTOS = 9
 HELD_FOR_SECONDS = 24 * 3600
 STAGED = "staged"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+# A token starts with the time it was held (hex seconds): what is held too long is found by its name, by the
+# application's clock, not by the file's time on disk (which the clock of a test or a moved clock does not move).
+_TOKEN = re.compile(r"([0-9a-f]{8,12})-[A-Za-z0-9_-]{22}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def hold(root: Path, raw: bytes) -> Held:
     directory = _dir(root)
     directory.mkdir(parents=True, exist_ok=True)
     _forget_old(directory)
-    token = secrets.token_urlsafe(16)
+    token = f"{int(clock.now().timestamp()):x}-{secrets.token_urlsafe(16)}"
     part = directory / f"{token}.part"
     with part.open("wb") as out:
         out.write(photo.jpeg)
@@ -90,11 +91,9 @@ def release(root: Path, token: str) -> None:
 
 
 def _forget_old(directory: Path) -> None:
-    """Remove the photos held longer than ``HELD_FOR_SECONDS`` (never sent) and half-written files."""
-    oldest = time.time() - HELD_FOR_SECONDS
+    """Remove the photos held longer than ``HELD_FOR_SECONDS`` (never sent), and what was left half-written."""
+    oldest = clock.now().timestamp() - HELD_FOR_SECONDS
     for path in directory.iterdir():
-        try:
-            if path.stat().st_mtime < oldest:
-                path.unlink(missing_ok=True)
-        except FileNotFoundError:
-            continue
+        held = _TOKEN.fullmatch(path.stem)
+        if held is not None and int(held.group(1), 16) < oldest:
+            path.unlink(missing_ok=True)
