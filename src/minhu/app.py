@@ -35,6 +35,7 @@ from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
+from minhu.intake import console as intake_console
 from minhu.intake import mine_pages as intake_mine_pages
 from minhu.intake import pages as intake_pages
 from minhu.intake import photo_pages as intake_photo_pages
@@ -200,7 +201,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
-                   intake_mine_pages.router):
+                   intake_mine_pages.router, intake_console.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minhu.core.db import Base
@@ -31,3 +31,16 @@ class PhoneCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConsoleCall(Base):
+    """A call an operator took at the console (话务台): when the operator began it and when it was registered —
+    the operator's figures of the day (calls, average handling time) are read from these rows."""
+
+    __tablename__ = "console_calls"
+    __table_args__ = (Index("ix_console_calls_operator_ended", "operator_id", "ended_at"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -52,6 +52,8 @@ class PlacedOrder:
     # Earlier orders that may be the same matter (一事多办), best first, and the one it joins at once.
     duplicates: tuple[dict[str, Any], ...] = ()
     join: str | None = None
+    # Who joined it, when a person chose the matter (else intake joined it by itself).
+    join_by: str | None = None
     # What domains above write with the order, in its transaction (the duplicates' fingerprint).
     with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()
 
@@ -218,10 +220,14 @@ def _join(session: Session, order: WorkOrder, placed: PlacedOrder) -> None:
     """Join the matter intake was sure of (一事多办): the order follows its main order instead of being handled
     again. The trail names the main order and why."""
     match = next(d for d in placed.duplicates if d["number"] == placed.join)
-    lifecycle.apply_system_action(session, order, Action.MERGE, by=trail.AUTO_JOINER,
-                                  note=f"自动并入 {match['number']}：{'，'.join(match['reasons'])}",
+    reasons = "，".join(match["reasons"])
+    if placed.join_by is not None:
+        note = f"{match['chosen_by']}，并入 {match['number']}" + (f"（{reasons}）" if reasons else "")
+    else:
+        note = f"自动并入 {match['number']}：{reasons}"
+    lifecycle.apply_system_action(session, order, Action.MERGE, by=placed.join_by or trail.AUTO_JOINER, note=note,
                                   payload={"duplicate_of_id": match["order_id"], "duplicate_of": match["number"],
-                                           "auto": True, "score": match["score"]})
+                                           "auto": placed.join_by is None, "score": match["score"]})
 
 
 def _placement_values(placement: geo_service.Placement | None) -> dict[str, Any]:
@@ -248,9 +254,20 @@ def _number_prefix(session: Session) -> str:
     return org_queries.cached_root_prefix(session) or DEFAULT_PREFIX
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """What the person registering decided on the call: the matter the caller's report joins (its main order's
+    id and number; 一事多办), and whether routing may dispatch the order by itself (not when it is answered on
+    the call)."""
+
+    join: tuple[int, str] | None = None
+    dispatch: bool = True
+
+
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
                       scope: str, sender: str | None = None,
-                      with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()) -> Registered:
+                      with_order: tuple[Callable[[Session, WorkOrder], None], ...] = (),
+                      chosen: Chosen | None = None) -> Registered:
     """Create an order at most once per idempotency key; returns it, whether it was created now, and its
     routing record.
 
@@ -262,11 +279,11 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     when the key was used for another body.
 
     ``sender`` names in the trail a sender that is no person (a system forwarding orders); ``with_order`` is what
-    the caller writes with the order, in its transaction.
+    the caller writes with the order, in its transaction; ``chosen`` what the person registering decided.
     """
     if key is None:
         with db.read() as session:
-            placed = _with(place_order(session, data, reporter=actor), with_order)
+            placed = _with(place_order(session, data, reporter=actor), with_order, chosen, actor)
         return db.grouped(partial(_register, data=data, actor=actor, placed=placed, sender=sender))
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
@@ -278,7 +295,7 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
                 return Registered(first, False, queries.decision_of(session, first))
-            placed = _with(place_order(session, data, reporter=actor), with_order)
+            placed = _with(place_order(session, data, reporter=actor), with_order, chosen, actor)
         try:
             return db.grouped(partial(_register, data=data, actor=actor, claim=claim, placed=placed, sender=sender))
         except IntegrityError:
@@ -286,5 +303,20 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
 
 
-def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None], ...]) -> PlacedOrder:
-    return replace(placed, with_order=placed.with_order + writes) if writes else placed
+def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None], ...], chosen: Chosen | None,
+          actor: User | None) -> PlacedOrder:
+    if writes:
+        placed = replace(placed, with_order=placed.with_order + writes)
+    if chosen is None:
+        return placed
+    if not chosen.dispatch and placed.route is not None:
+        placed = replace(placed, route=replace(placed.route, auto_dispatch=False))
+    if chosen.join is not None:
+        main_id, number = chosen.join
+        found = [d for d in placed.duplicates if d["number"] == number]
+        reason = f"{actor.full_name if actor else '登记人'}判定为同一事项"
+        decided = {**(found[0] if found else {"order_id": main_id, "number": number, "score": None, "reasons": []}),
+                   "chosen_by": reason}
+        placed = replace(placed, join=number, join_by=actor.full_name if actor else None,
+                         duplicates=(decided, *(d for d in placed.duplicates if d["number"] != number)))
+    return placed
