@@ -71,4 +71,4 @@ def test_an_operator_links_a_call_to_the_matter_a_resident_reported_by_keyboard(
     assert call.status is Status.JOINED
     assert call.duplicate_of_id == lamp.id
     page.reload()
-    expect(page.get_by_label("标题")).to_have_value(""), "the registered call's draft is gone"
+    expect(page.get_by_label("标题")).to_have_value("")  # the registered call's draft is gone

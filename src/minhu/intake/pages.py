@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,8 +22,10 @@ from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
+from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
-from minhu.org.roles import Role
+from minhu.org.models import Unit
+from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash
 from minhu.web.render import render
@@ -100,9 +102,20 @@ def _form_trouble(exc: InvalidInput | Conflict, form: dict[str, str]) -> dict[st
 
 
 @router.get("/public/report")
-def report_form(request: Request) -> Response:
-    return render(request, "intake/report.html", csrf=csrf_token(request), form={}, errors={},
-                  idem=secrets.token_urlsafe(16))
+def report_form(request: Request, db: DB, community: Annotated[str, Query(max_length=32)] = "") -> Response:
+    """The report page; from a community's QR code (``?community=``), with that community as the place."""
+    form: dict[str, str] = {}
+    place = None
+    if community:
+        with db.read() as session:
+            place = org_queries.find_unit_by_code(session, community.strip())
+            if place is not None and place.kind is UnitKind.COMMUNITY:
+                street = session.get(Unit, place.parent_id) if place.parent_id else None
+                form["address"] = f"{street.name if street else ''}{place.name}"
+            else:
+                place = None
+    return render(request, "intake/report.html", csrf=csrf_token(request), form=form, errors={},
+                  idem=secrets.token_urlsafe(16), community=place)
 
 
 @router.post("/public/report", dependencies=[CsrfProtected])
