@@ -46,7 +46,9 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def map_point(page: Page, map_id: str, lat: float, lon: float) -> tuple[float, float]:
-    """Where (lat, lon) is drawn on the Leaflet map ``#map_id``, in page coordinates (to click or tap there)."""
+    """Where (lat, lon) is drawn on the Leaflet map ``#map_id``, in the viewport's coordinates (to click or tap
+    there): the map is scrolled into view first, as a person scrolls down to it."""
+    page.locator(f"#{map_id}").scroll_into_view_if_needed()
     box = page.locator(f"#{map_id}").bounding_box()
     assert box is not None
     x, y = page.evaluate("([id, lat, lon]) => { const p = document.getElementById(id).minhuMap"
