@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from minhu import listeners
+from minhu.board import pages as board_pages
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
@@ -203,7 +204,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router,
-                   intake_qr_pages.router):
+                   intake_qr_pages.router, board_pages.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from minhu.board import service as board
 from minhu.core.db import Database
 from minhu.core.errors import Conflict, Forbidden, InvalidInput
 from minhu.core.files import StoredFile, remove_stored
@@ -131,9 +133,12 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
                                details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
         data = forms.order_create(form, channel=Channel.MOBILE.value)
         linked = [photos.attach(root, token) for token in chosen[:photos.MAX_PHOTOS]]
+        writes: list[Callable[[Session, WorkOrder], None]] = [partial(_add_photos, stored=linked)] if linked else []
+        if form.get("public"):
+            writes.append(board.submit)  # on the message board once a moderator has published it
         registered = await run_in_threadpool(partial(
             order_service.create_order_once, db, data, actor=None, key=form.get("idem") or None, scope="public",
-            with_order=(partial(_add_photos, stored=linked),) if linked else ()))
+            with_order=tuple(writes)))
     except (InvalidInput, Conflict) as exc:
         _unlink(root, linked)
         return render(request, "intake/report.html", status_code=exc.status, csrf=csrf_token(request), form=form,
