@@ -27,7 +27,13 @@ def report(client, *, title: str = "小区门口路灯不亮", content: str = LA
         "csrf_token": csrf_of(page), "idem": idem, "type": "help", "title": title, "content": content,
         "citizen_phone": "13655556666", **({"public": "on"} if public else {})})
     assert sent.status_code == 200
-    return re.search(r'id="order-number">([A-Z0-9]+)<', sent.text).group(1)
+    return _one(r'id="order-number">([A-Z0-9]+)<', sent.text)
+
+
+def _one(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found is not None, pattern
+    return found.group(1)
 
 
 def moderate(client, world, number: str, action: str, **form: str):
@@ -35,10 +41,10 @@ def moderate(client, world, number: str, action: str, **form: str):
     queue = client.get("/board/moderation").text
     item = re.search(rf'<li class="card" id="pending-{number}">(.*?)</li>', queue, flags=re.S)
     assert item is not None, "waiting in the moderation queue"
-    order_id = re.search(r"/board/moderation/(\d+)/", item.group(1)).group(1)
+    order_id = _one(r"/board/moderation/(\d+)/", item.group(1))
     if action == "publish":  # as the browser sends the form: the masked title and text, as shown or corrected
-        shown = {"title": html.unescape(re.search(r'name="title" value="([^"]*)"', item.group(1)).group(1)),
-                 "text": html.unescape(re.search(r'name="text" rows="4">([^<]*)<', item.group(1)).group(1))}
+        shown = {"title": html.unescape(_one(r'name="title" value="([^"]*)"', item.group(1))),
+                 "text": html.unescape(_one(r'name="text" rows="4">([^<]*)<', item.group(1)))}
         form = {**shown, **form}
     return client.post(f"/board/moderation/{order_id}/{action}", data={"csrf_token": csrf_of(queue), **form}), item
 
