@@ -156,3 +156,13 @@ def test_the_board_is_searched_by_words_and_street(client, db, world):
 def test_only_the_centre_moderates(client, world):
     login(client, world.handler)
     assert client.get("/board/moderation").status_code == 403
+
+
+def test_the_search_forms_empty_choices_mean_everything(client, db, world):
+    number = report(client, idem="b-empty")
+    moderate(client, world, number, "publish")
+    client.cookies.clear()
+    page = client.get("/public/board", params={"q": "", "street": "", "category": ""})
+    assert page.status_code == 200
+    assert "小区门口路灯不亮" in page.text
+    assert client.get("/public/board", params={"street": "abc"}).status_code == 200

@@ -42,17 +42,19 @@ def _supporter(request: Request, secret: str) -> str:
 
 @router.get(PUBLIC)
 def board(request: Request, db: DB, q: Annotated[str, Query(max_length=100)] = "",
-          street: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+          street: Annotated[str, Query(max_length=12)] = "",
           category: Annotated[str, Query(max_length=32)] = "",
           page: Annotated[int, Query(ge=1, le=1000)] = 1) -> Response:
+    # The form's 全部街道 sends an empty street; anything else that is no unit id finds nothing.
+    street_id = int(street) if street.isdigit() and 0 < int(street) <= MAX_ROW_ID else (0 if street else None)
     with db.read() as session:
-        posts, more = service.search(session, words=q, street_id=street, category=category, page=page)
+        posts, more = service.search(session, words=q, street_id=street_id, category=category, page=page)
         streets = list(session.scalars(select(Unit).where(Unit.kind == UnitKind.STREET.value, Unit.active.is_(True))
                                        .order_by(Unit.name)))
         categories = list(session.scalars(select(Category).where(func.length(Category.code) == 2,
                                                                  Category.active.is_(True)).order_by(Category.code)))
     return render(request, "board/board.html", csrf=csrf_token(request), posts=posts, more=more, page=page, q=q,
-                  street=street, category=category, streets=streets, categories=categories,
+                  street=street_id, category=category, streets=streets, categories=categories,
                   flashes=pop_flashes(request))
 
 
