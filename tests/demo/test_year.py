@@ -11,9 +11,11 @@ from datetime import date, datetime
 
 import pytest
 from shapely.geometry import Point, shape
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, undefer
 
+from minhu.board import service as board_service
+from minhu.board.models import BoardPost, PostState
 from minhu.core import clock
 from minhu.core.db import Base, Database
 from minhu.demo import city, year
@@ -378,3 +380,14 @@ def test_grid_workers_reports_stand_in_their_grids_and_one_communitys_addresses_
             assert communities[o.community_id].contains(Point(o.longitude, o.latitude)), o.number
             matched.setdefault(o.community_id, set()).add((o.longitude, o.latitude))
     assert max(len(points) for points in matched.values()) >= 3  # 和平社区's samples and story
+
+
+def test_the_demo_board_has_published_messages_with_supports_and_two_waiting(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        posts, _more = board_service.search(s)
+        waiting = s.scalar(select(func.count()).select_from(BoardPost).where(BoardPost.state == PostState.PENDING))
+    assert len(posts) == 10
+    assert waiting == 2
+    assert any(p.supports > 0 for p in posts)
+    assert any(p.answered and p.reply for p in posts), "some with the reply the centre approved"
+    assert not any(re.search(r"1[3-9]\d{9}", p.text + (p.reply or "")) for p in posts), "no phone number shows"

@@ -17,6 +17,8 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from minhu.board import service as board
+from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.demo import geography, rounds, year
@@ -392,6 +394,25 @@ def _build_dispatch_story(session: Session, users: dict[Role, User], colleagues:
     session.flush()
 
 
+def _build_board(session: Session, users: dict[Role, User]) -> None:
+    """The message board: the board and mobile requests their citizens made public — published with a few
+    supports, the newest two waiting in the moderation queue."""
+    public = list(session.scalars(select(WorkOrder).where(
+        WorkOrder.channel.in_([Channel.WEB_BOARD.value, Channel.MOBILE.value]),
+        WorkOrder.duplicate_of_id.is_(None)).order_by(WorkOrder.created_at, WorkOrder.id).limit(12)))
+    rng = random.Random(12345)
+    for order in public:
+        board.submit(session, order)
+    session.flush()
+    for order in public[:-2]:
+        with clock.frozen(order.created_at + timedelta(hours=1)):
+            post = board.publish(session, order.id, actor=users[Role.DISPATCHER])
+        post.supports = rng.randint(1, 30)
+        session.add_all(BoardSupport(order_id=order.id, supporter=f"demo-{order.id}-{index}", at=order.created_at)
+                        for index in range(post.supports))
+    session.flush()
+
+
 def has_data(db: Database) -> bool:
     """Whether the database already holds units (a loaded demo or a city's own map)."""
     with db.read() as session:
@@ -418,6 +439,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_orders(session, users, units, staff)
         _build_live_orders(session, users, units, staff)
         _build_dispatch_story(session, users, colleagues, units)
+        _build_board(session, users)
         first, last = year.build_year(session, units, users, staff)
         rounds.build_rounds(session, staff, first=first, last=last)
     return True
