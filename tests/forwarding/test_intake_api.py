@@ -233,6 +233,7 @@ def test_the_changes_of_its_orders_go_back_to_the_system_with_its_id_and_no_othe
 
     sent_back = [(p.json["event"], p.json["payload"]["order_number"], p.json["payload"].get("external_id"))
                  for p in back.received]
+    assert ("order.create", forwarded, FORWARDED["external_id"]) in sent_back, "its registration too"
     assert ("order.dispatch", forwarded, FORWARDED["external_id"]) in sent_back
     assert all(number == forwarded for _event, number, _id in sent_back), "only the orders it forwarded"
     assert all(p.signed for p in back.received)

@@ -168,3 +168,31 @@ def test_the_console_counts_the_operators_calls_and_handling_time_today(client, 
         assert len(s.scalars(select(ConsoleCall)).all()) == 2
     with clock.frozen(NOW + timedelta(days=1)):
         assert "今日受理 <strong>0</strong> 件" in client.get("/console").text
+
+
+def test_a_call_is_either_joined_or_answered_on_the_call_not_both(client, db, world, auto_join):
+    lamp = register(db, world, **LAMP)
+    login(client, world.operator)
+    both = client.post("/console", data={"csrf_token": page_csrf(client), "idem": "call-5", **CALL,
+                                          "type": "consultation", "join": lamp.number, "answer_now": "on",
+                                          "answer": "已告知报修电话。"})
+    assert both.status_code == 422
+    assert "不能当场另行答复" in both.text
+    # Answered on the call, a consultation intake would have joined by itself is answered, not joined.
+    answered = client.post("/console", data={"csrf_token": page_csrf(client), "idem": "call-6", **CALL,
+                                              "type": "consultation", "answer_now": "on",
+                                              "answer": "路灯报修请拨打城管热线，已为您登记。"}, follow_redirects=False)
+    call = order(db, registered_number(answered))
+    assert call.status is Status.ARCHIVED
+    assert call.duplicate_of_id is None
+
+
+def test_an_answer_that_cannot_be_stored_is_refused_before_anything_is_written(client, db, world):
+    login(client, world.operator)
+    before = len(_orders(db))
+    refused = client.post("/console", data={
+        "csrf_token": page_csrf(client), "idem": "call-7", "type": "consultation", "channel": "hotline",
+        "title": "公租房申请条件", "content": "想问公租房怎么申请。", "answer_now": "on", "answer": "长" * 30_000})
+    assert refused.status_code == 422
+    assert "答复内容过长" in refused.text
+    assert len(_orders(db)) == before

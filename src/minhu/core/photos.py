@@ -25,8 +25,12 @@ pillow_heif.register_heif_opener()
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic"})
 # The long side kept: enough to read a sign or a meter on a 2K screen, a few hundred kilobytes.
 MAX_SIDE = 2048
-# A 200-megapixel phone sensor, with room; more is a decompression bomb, refused before its pixels are read.
-MAX_PIXELS = 210_000_000
+# The most pixels read. A JPEG is decoded at a fraction of its size (``draft``), so a 108-megapixel phone photo
+# costs little: JPEGs go up to the bound at which Pillow refuses any image (twice its warning bound, about 179
+# megapixels). Other formats are decoded whole (a 90-megapixel PNG takes about 270 MB), so they stop at the
+# warning bound. More is a decompression bomb, refused before its pixels are read.
+MAX_OTHER_PIXELS = 89_478_485  # Image.MAX_IMAGE_PIXELS
+MAX_JPEG_PIXELS = 2 * MAX_OTHER_PIXELS
 JPEG_QUALITY = 85
 
 
@@ -48,9 +52,11 @@ def prepare(raw: bytes, *, field: str = "photo") -> Photo:
         raise field_error(field, "只能上传照片（JPEG、PNG、WebP 或 HEIC 格式）", code="not_a_photo")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns of what it is about to decode; the bound below is ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(BytesIO(raw)) as image:
-                if image.width * image.height > MAX_PIXELS:
+                bound = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
+                if image.width * image.height > bound:
                     raise field_error(field, "照片像素过多，请换一张或截图后上传", code="photo_too_large")
                 latitude, longitude = _position(image.getexif())
                 image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG is decoded at a fraction of its size
@@ -59,7 +65,7 @@ def prepare(raw: bytes, *, field: str = "photo") -> Photo:
                 rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
                 out = BytesIO()
                 rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
         raise field_error(field, "照片像素过多，请换一张或截图后上传", code="photo_too_large") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise field_error(field, "照片无法读取，文件可能已损坏", code="unreadable_photo") from exc

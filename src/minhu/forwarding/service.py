@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from functools import partial
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -89,7 +90,7 @@ def issue_key(session: Session, system_id: int, key: str) -> IntakeSystem:
     system = _system(session, system_id)
     system.key_digest, system.key_hint, system.key_issued_at = security.token_digest(key), key[-4:], clock.now()
     session.flush()
-    _systems.clear()
+    _forget_keys(session)
     return system
 
 
@@ -101,7 +102,7 @@ def set_active(session: Session, system_id: int, *, active: bool) -> IntakeSyste
                     .values(active=active).execution_options(synchronize_session=False))
     session.flush()
     notify_service.forget_subscribers(session)
-    _systems.clear()
+    _forget_keys(session)
     return system
 
 
@@ -165,3 +166,10 @@ def joined_to(db: Database, order: WorkOrder) -> str | None:
 def forget_keys() -> None:
     """Drop the cached keys (tests, and an administrator's change in this process)."""
     _systems.clear()
+
+
+def _forget_keys(session: Session) -> None:
+    """Drop the cached keys now and again once ``session`` commits: a request between the two would otherwise
+    cache the row the commit is about to replace."""
+    _systems.clear()
+    orm_event.listen(session, "after_commit", lambda _session: _systems.clear(), once=True)

@@ -27,13 +27,13 @@ from minhu.core.db import Base, Database
 from minhu.core.errors import Conflict, Forbidden, InvalidInput, field_error
 from minhu.intake.models import ConsoleCall
 from minhu.notify.service import mobile_number
-from minhu.orders import forms, lifecycle
+from minhu.orders import forms
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.intake import Chosen, PlacedOrder
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
-from minhu.orders.states import STATUS_LABELS, Action, Status
+from minhu.orders.states import STATUS_LABELS, Status
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.web.deps import DB
@@ -161,26 +161,27 @@ async def register_call(request: Request, user: PageUser, db: DB) -> Response:
     try:
         data = forms.order_create(form)
         started = _started(form.get("started_at", ""))
-        answer = form.get("answer", "").strip() if form.get("answer_now") else ""
-        if form.get("answer_now") and data.type is not OrderType.CONSULTATION:
-            raise field_error("answer", "只有咨询类诉求可以当场直接答复", code="answer_only_consultations")
-        if form.get("answer_now") and not answer:
-            raise field_error("answer", "请填写答复内容")
+        answer = _answer(form, data.type) if form.get("answer_now") else None
+        if answer is not None and form.get("join"):
+            raise field_error("answer", "并入已有事项的来电随主件答复，不能当场另行答复：请取消并入或取消直接答复",
+                              code="answer_or_join")
         join = await run_in_threadpool(_main_of, db, form.get("join", "").strip()) if form.get("join") else None
-        writes = [partial(_remember_call, operator_id=user.id, started_at=started)]
-        if answer:
-            writes.append(partial(_answer, actor=user, reply=answer))
         registered = await run_in_threadpool(partial(
             order_service.create_order_once, db, data, actor=user, key=form.get("idem") or None,
-            scope=f"user:{user.id}", with_order=tuple(writes),
-            chosen=Chosen(join=join, dispatch=not answer)))
+            scope=f"user:{user.id}", with_order=(partial(_remember_call, operator_id=user.id, started_at=started),),
+            chosen=Chosen(join=join, answer=answer)))
     except (InvalidInput, Conflict) as exc:
         errors = ({d["field"]: d["message"] for d in exc.details if isinstance(d, dict)}
                   if isinstance(exc.details, list) else {})
         return _page(request, user, db, status_code=exc.status, form=form, errors=errors, message=exc.message)
     order = registered.order
-    outcome = ("，已并入工单 " + join[1] if join else "，已当场答复办结" if answer
-               else f"，{STATUS_LABELS[order.status]}")
+    # Said from the order as registered (a form sent twice returns the first order, whatever the second asked).
+    if order.status is Status.JOINED:
+        outcome = f"，已并入工单 {await run_in_threadpool(_number_of, db, order.duplicate_of_id)}"
+    elif order.status is Status.ARCHIVED:
+        outcome = "，已当场答复办结"
+    else:
+        outcome = f"，{STATUS_LABELS[order.status]}"
     flash(request, f"工单 {order.number} 已登记{outcome}")
     return RedirectResponse(f"{PAGE}?registered={order.number}", status_code=303)
 
@@ -214,8 +215,20 @@ def _remember_call(session: Session, order: WorkOrder, *, operator_id: int, star
                                      "ended_at": order.created_at})
 
 
-def _answer(session: Session, order: WorkOrder, *, actor: User, reply: str) -> None:
-    """直接答复: the consultation answered on the call, closed in the transaction that registers it."""
-    lifecycle.apply_action(session, order, Action.DIRECT_REPLY, actor=actor,
-                           params=ActionRequest(expected_version=order.version, note=reply))
+def _answer(form: dict[str, str], kind: OrderType) -> str:
+    """The answer given on the call (直接答复), checked before anything is written. Raises InvalidInput."""
+    if kind is not OrderType.CONSULTATION:
+        raise field_error("answer", "只有咨询类诉求可以当场直接答复", code="answer_only_consultations")
+    answer = form.get("answer", "").strip()
+    if not answer:
+        raise field_error("answer", "请填写答复内容")
+    try:
+        return ActionRequest(expected_version=1, note=answer).note
+    except ValidationError as exc:
+        raise field_error("answer", "答复内容过长或含有不可见的控制字符") from exc
+
+
+def _number_of(db: Database, order_id: int | None) -> str:
+    with db.read() as session:
+        return session.scalar(select(WorkOrder.number).where(WorkOrder.id == order_id)) or ""
 

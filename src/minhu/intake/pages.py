@@ -104,8 +104,14 @@ def _form_trouble(exc: InvalidInput | Conflict, form: dict[str, str]) -> dict[st
 
 
 @router.get("/public/report")
-def report_form(request: Request, db: DB, community: Annotated[str, Query(max_length=32)] = "") -> Response:
-    """The report page; from a community's QR code (``?community=``), with that community as the place."""
+def report_form(request: Request, db: DB, settings: AppSettings,
+                community: Annotated[str, Query(max_length=32)] = "") -> Response:
+    """The report page; from a community's QR code (``?community=``), with that community as the place. A fresh
+    page starts without photos: those this browser added to a page it left are let go."""
+    held = photo_pages.held_tokens(request)
+    for token in held:
+        photos.release(settings.attachments_dir, token)
+    photo_pages.forget_tokens(request, held)
     form: dict[str, str] = {}
     place = None
     if community:
@@ -127,12 +133,20 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     chosen = [t for t in (await request.form()).getlist("photos") if isinstance(t, str) and t in held]
     root = settings.attachments_dir
     linked: list[StoredFile] = []
+    missing = 0
     try:
         if not form.get("citizen_phone"):
             raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
                                details=[{"field": "citizen_phone", "message": "请填写手机号码"}])
         data = forms.order_create(form, channel=Channel.MOBILE.value)
-        linked = [photos.attach(root, token) for token in chosen[:photos.MAX_PHOTOS]]
+        for token in chosen[:photos.MAX_PHOTOS]:
+            # A photo no longer held went with this report's first sending (the answer to it was lost), or
+            # waited more than a day: the report goes on without it, and says so.
+            stored = photos.attach(root, token)
+            if stored is None:
+                missing += 1
+            else:
+                linked.append(stored)
         writes: list[Callable[[Session, WorkOrder], None]] = [partial(_add_photos, stored=linked)] if linked else []
         if form.get("public"):
             writes.append(board.submit)  # on the message board once a moderator has published it
@@ -146,14 +160,14 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     except BaseException:
         _unlink(root, linked)
         raise
-    if registered.created:
-        for token in chosen:
-            photos.release(root, token)
-        photo_pages.forget_tokens(request, chosen)
-    else:  # a retry: the first submission registered the order and its photos
+    if not registered.created:  # a retry: the first submission registered the order and its photos
         _unlink(root, linked)
+    for token in chosen:
+        photos.release(root, token)
+    photo_pages.forget_tokens(request, chosen)
     return render(request, "intake/submitted.html", number=registered.order.number,
-                  photos=len(linked) if registered.created else 0)
+                  photos=len(linked) if registered.created else 0,
+                  missing=missing if registered.created and linked else 0)
 
 
 def _add_photos(session: Session, order: WorkOrder, *, stored: list[StoredFile]) -> None:

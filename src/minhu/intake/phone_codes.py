@@ -15,10 +15,11 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
+from minhu.core.db import rows_changed
 from minhu.core.errors import TooManyRequests, field_error
 from minhu.intake.models import PhoneCode
 from minhu.notify import service as notify_service
@@ -92,13 +93,17 @@ def check_code(session: Session, phone: str, code: str, *, secret: str) -> bool:
     it up. Raises InvalidInput for a number that is no mobile."""
     phone = mobile(phone)
     now = clock.now()
-    row = session.scalars(select(PhoneCode).where(PhoneCode.phone == phone, PhoneCode.used_at.is_(None),
-                                                  PhoneCode.expires_at > now)
+    row = session.execute(select(PhoneCode.id, PhoneCode.code_digest)
+                          .where(PhoneCode.phone == phone, PhoneCode.used_at.is_(None), PhoneCode.expires_at > now,
+                                 PhoneCode.attempts < MAX_TRIES)
                           .order_by(PhoneCode.created_at.desc(), PhoneCode.id.desc()).limit(1)).first()
-    if row is None or row.attempts >= MAX_TRIES:
+    if row is None:
         return False
-    if hmac.compare_digest(row.code_digest, _digest(phone, code.strip(), secret)):
-        row.used_at = now
-        return True
-    row.attempts += 1
-    return False
+    # Each try is counted by one conditional update, so tries racing in parallel (several server processes)
+    # cannot all pass the limit: only those the database counted below it are compared.
+    live = (PhoneCode.id == row.id, PhoneCode.used_at.is_(None), PhoneCode.attempts < MAX_TRIES)
+    right = hmac.compare_digest(row.code_digest, _digest(phone, code.strip(), secret))
+    values = {"attempts": PhoneCode.attempts + 1, **({"used_at": now} if right else {})}
+    counted = session.execute(update(PhoneCode).where(*live).values(**values)
+                              .execution_options(synchronize_session=False))
+    return right and rows_changed(counted) == 1

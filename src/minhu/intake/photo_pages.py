@@ -31,7 +31,8 @@ def forget_tokens(request: Request, tokens: list[str]) -> None:
 @router.post("/public/photos", dependencies=[CsrfProtected])
 async def add_photo(request: Request, settings: AppSettings, photo: Annotated[UploadFile, File()]) -> Response:
     """Hold one photo; answers its token, its size and where it was taken (for the page to offer)."""
-    held = held_tokens(request)
+    # Only photos still held count: those of a page left or reloaded expire with their day.
+    held = [t for t in held_tokens(request) if photos.path_of(settings.attachments_dir, t) is not None]
     if len(held) >= photos.MAX_PHOTOS:
         raise field_error("photo", f"最多添加 {photos.MAX_PHOTOS} 张照片", code="too_many_photos")
     raw = await photo.read(settings.max_upload_bytes + 1)

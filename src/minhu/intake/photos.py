@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minhu.core import clock, photos
-from minhu.core.errors import field_error
 from minhu.core.files import StoredFile
 
 MAX_PHOTOS = 9
@@ -68,12 +67,12 @@ def hold(root: Path, raw: bytes) -> Held:
     return Held(token, photo.width, photo.height, photo.latitude, photo.longitude)
 
 
-def attach(root: Path, token: str) -> StoredFile:
+def attach(root: Path, token: str) -> StoredFile | None:
     """The held photo as an attachment's file, linked into the attachments tree (the held file stays until the
-    report is registered, so a failed registration can be tried again). Raises InvalidInput when it is gone."""
+    report is registered, so a failed registration can be tried again); None when it is no longer held."""
     source = path_of(root, token)
     if source is None:
-        raise field_error("photos", "照片已过期，请重新添加", code="photo_expired")
+        return None
     data = source.read_bytes()
     key = f"{secrets.token_hex(2)}/{secrets.token_hex(16)}.jpg"
     target = root / key

@@ -21,7 +21,7 @@ from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import clocks, lifecycle, numbering, permissions, queries, trail
 from minhu.orders.models import OrderEvent, WorkOrder
-from minhu.orders.schemas import OrderCreate
+from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, OrderPlacing, order_created, order_placing
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
@@ -54,6 +54,8 @@ class PlacedOrder:
     join: str | None = None
     # Who joined it, when a person chose the matter (else intake joined it by itself).
     join_by: str | None = None
+    # The answer given on the call (直接答复), which closes the order as it is registered.
+    answer: str | None = None
     # What domains above write with the order, in its transaction (the duplicates' fingerprint).
     with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()
 
@@ -182,11 +184,16 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
     make_transient_to_detached(event)
     make_transient_to_detached(order)
     session.add(order)
-    order_created.send(OrderChange(session, order, event))
+    # What is written with the order is there before anyone is told of it (a forwarding system's id before the
+    # webhook of the registration, which carries it).
     for write in placed.with_order:
         write(session, order)
+    order_created.send(OrderChange(session, order, event))
     if placed.join is not None:
         _join(session, order, placed)
+    elif placed.answer is not None and actor is not None:
+        lifecycle.apply_action(session, order, Action.DIRECT_REPLY, actor=actor,
+                               params=ActionRequest(expected_version=order.version, note=placed.answer))
     elif placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
         _auto_dispatch(session, order, placed.route)
     return Registered(order, True, decision)
@@ -257,11 +264,11 @@ def _number_prefix(session: Session) -> str:
 @dataclass(frozen=True)
 class Chosen:
     """What the person registering decided on the call: the matter the caller's report joins (its main order's
-    id and number; 一事多办), and whether routing may dispatch the order by itself (not when it is answered on
-    the call)."""
+    id and number; 一事多办), or the answer given on the call (直接答复: the order is closed as it is registered,
+    never dispatched nor joined)."""
 
     join: tuple[int, str] | None = None
-    dispatch: bool = True
+    answer: str | None = None
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
@@ -309,8 +316,8 @@ def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None
         placed = replace(placed, with_order=placed.with_order + writes)
     if chosen is None:
         return placed
-    if not chosen.dispatch and placed.route is not None:
-        placed = replace(placed, route=replace(placed.route, auto_dispatch=False))
+    if chosen.answer is not None:
+        return replace(placed, answer=chosen.answer, join=None)
     if chosen.join is not None:
         main_id, number = chosen.join
         found = [d for d in placed.duplicates if d["number"] == number]
