@@ -163,3 +163,14 @@ def test_a_refused_choice_lists_the_choices_by_their_labels(client, world, token
     detail = next(d for d in response.json()["error"]["details"] if d["field"] == "type")
     assert detail["message"].startswith("不是可选的值（可选：投诉、")
     assert "complaint" not in detail["message"]
+
+
+def test_a_request_that_is_only_a_phone_number_says_what_is_missing(client, token_for, world):
+    headers = token_for(world.operator)
+    for content in ("13812345678", "138-1234-5678！！", "  027 8888 6666  "):
+        answer = client.post("/api/v1/orders", headers=headers,
+                             json={"type": "help", "title": "来电", "content": content})
+        assert answer.status_code == 422
+        [detail] = answer.json()["error"]["details"]
+        assert detail["field"] == "content"
+        assert detail["message"] == "请说明反映的问题：诉求内容不能只有电话号码或数字"

@@ -7,7 +7,16 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from minhu.core.text import RequiredText, StorableInstant, StorableText
 from minhu.core.types import MAX_ROW_ID
@@ -47,6 +56,15 @@ def _phone(value: Any) -> Any:
     return compact.removeprefix("+86").removeprefix("86") if len(compact) > 11 else compact
 
 
+def _says_something(value: str) -> str:
+    """A request says what is wrong: content that is only a phone number (or digits and punctuation) says
+    nothing a unit could act on."""
+    letters = [ch for ch in unicodedata.normalize("NFKC", value) if ch.isalpha()]
+    if not letters:
+        raise ValueError("请说明反映的问题：诉求内容不能只有电话号码或数字")
+    return value
+
+
 def _coordinate(value: Any) -> Any:
     # Booleans and strings are not coordinates, whatever lax parsing would make of them.
     if value is None:
@@ -76,7 +94,7 @@ class OrderCreate(BaseModel):
     channel: Channel = Channel.API
     urgency: Urgency = Urgency.NORMAL
     title: Annotated[RequiredText, Field(max_length=200)]
-    content: Annotated[RequiredText, Field(max_length=MAX_CONTENT_CHARS)]
+    content: Annotated[RequiredText, Field(max_length=MAX_CONTENT_CHARS), AfterValidator(_says_something)]
     citizen_name: Annotated[StorableText | None, Field(max_length=100)] = None
     citizen_phone: Phone = None
     anonymous: StrictBool = False
