@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -157,8 +157,3 @@ def pending(session: Session, actor: User) -> list[tuple[BoardPost, WorkOrder]]:
         select(BoardPost, WorkOrder).join(WorkOrder, WorkOrder.id == BoardPost.order_id)
         .where(BoardPost.state == PostState.PENDING.value).order_by(BoardPost.created_at, BoardPost.order_id)
         .limit(100))]
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(BoardPost)
-                          .where(BoardPost.state == PostState.PENDING.value)) or 0

@@ -163,11 +163,6 @@ def joined_to(db: Database, order: WorkOrder) -> str | None:
         return session.scalar(select(WorkOrder.number).where(WorkOrder.id == order.duplicate_of_id))
 
 
-def forget_keys() -> None:
-    """Drop the cached keys (tests, and an administrator's change in this process)."""
-    _systems.clear()
-
-
 def _forget_keys(session: Session) -> None:
     """Drop the cached keys now and again once ``session`` commits: a request between the two would otherwise
     cache the row the commit is about to replace."""

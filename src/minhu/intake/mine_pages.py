@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from minhu.core import clock
 from minhu.core.errors import InvalidInput, TooManyRequests
+from minhu.core.security import mask_phone
 from minhu.intake import phone_codes
 from minhu.orders import present, queries
 from minhu.orders.enums import ORDER_TYPE_LABELS
@@ -42,7 +43,7 @@ def verified_phone(request: Request) -> str | None:
 
 
 def _masked(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}"
+    return mask_phone(phone) or ""
 
 
 def _form(request: Request, *, status_code: int = 200, phone: str = "", sent: bool = False,
