@@ -32,6 +32,8 @@ from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.evaluation.schemas import RatingAnswer
 from minhu.forwarding import api as forwarding_api
+from minhu.open311 import api as open311_api
+from minhu.open311 import pages as open311_pages
 from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
@@ -204,7 +206,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router,
-                   intake_qr_pages.router, board_pages.router):
+                   intake_qr_pages.router, board_pages.router, open311_pages.router,
+                   open311_api.make_router(settings)):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
         "scorer's join threshold; off, intake only lists the candidates for the dispatcher"))
     rating_link_days: int = Field(default=7, ge=1, le=90, description=(
         "How long the online rating link (网上直评) texted to the citizen at approval stays valid"))
+    open311_base: str = Field(default="/open311/v2", pattern=r"^(/[A-Za-z0-9._-]+)+$", description=(
+        "Where the Open311 GeoReport v2 endpoints are served (docs/open311.md)"))
+    open311_jurisdictions: list[str] = Field(default=[], description=(
+        "The jurisdiction_id values Open311 accepts; with two or more, every call must name one"))
+    open311_contact: str = Field(default="市民服务中心 12345", description=(
+        "Open311 discovery's contact: whom a client's developer asks for help"))
+    open311_key_service: str = Field(default="请向市民服务中心管理员申请 Open311 api_key", description=(
+        "Open311 discovery's key_service: how a client's developer gets an api_key"))
     worker_lease_seconds: int = Field(default=60, ge=1, description=(
         "How long a worker holds an exclusive job's lease; another takes over this long after it stops"))
 

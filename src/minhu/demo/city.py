@@ -27,6 +27,8 @@ from minhu.demo.training import catalog_examples as catalog_examples  # where te
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import parse_post_rows, write_posts
 from minhu.geo.transfer.write import write_map
+from minhu.open311 import service as open311
+from minhu.open311.models import Datatype
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
 from minhu.orders.models import WorkOrder
@@ -413,6 +415,40 @@ def _build_board(session: Session, users: dict[Role, User]) -> None:
     session.flush()
 
 
+# The demo's Open311 client key: published in the README so anyone can try the endpoints on the demo city.
+DEMO_OPEN311_KEY = "demo-open311-key"
+# (service code, category, notice, questions: (code, datatype, question, required, "key=name" lines)).
+DEMO_SERVICES: tuple[tuple[str, str, str, tuple[tuple[str, Datatype, str, bool, str], ...]], ...] = (
+    ("streetlight", "080303", "路灯故障一般在 3 个工作日内修复。", (
+        ("fault", Datatype.SINGLE, "路灯出了什么问题？", True,
+         "dark=整夜不亮\nflicker=忽明忽暗\ndaylight=白天常亮\ndamaged=灯杆或灯罩损坏"),
+        ("pole_number", Datatype.STRING, "路灯杆上的编号（如有）", False, ""))),
+    ("manhole", "080302", "井盖缺失、破损属于安全隐患，将立即安排处置。", (
+        ("situation", Datatype.MULTI, "井盖的情况", True,
+         "missing=缺失\nbroken=破损\nsunken=沉陷或凸起\nnoise=车辆碾压异响"),)),
+    ("road-damage", "080301", "", ()),
+    ("drainage", "080304", "", ()),
+    ("garbage", "080101", "", ()),
+    ("street-vending", "080102", "", ()),
+    ("construction-noise", "020101", "夜间施工噪音将由街道综合执法中心到场核查。", (
+        ("heard_at", Datatype.DATETIME, "最近一次听到噪音的时间", False, ""),
+        ("nights", Datatype.NUMBER, "已经持续了几个晚上？", False, ""))),
+    ("illegal-parking", "030401", "", ()),
+    ("tree-pruning", "080401", "", ()),
+)
+
+
+def build_open311(session: Session) -> None:
+    """Open311: the demo client's key and the common street problems published as services, a few with the
+    questions a crew needs answered."""
+    open311.add_key(session, name="演示客户端（城市随手拍）", key=DEMO_OPEN311_KEY, per_minute=120)
+    for code, category, notice, questions in DEMO_SERVICES:
+        open311.publish(session, category_code=category, code=code, notice=notice)
+        for attribute, datatype, question, required, values in questions:
+            open311.add_attribute(session, code, code=attribute, datatype=datatype, description=question,
+                                  required=required, values=values)
+
+
 def has_data(db: Database) -> bool:
     """Whether the database already holds units (a loaded demo or a city's own map)."""
     with db.read() as session:
@@ -440,6 +476,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_live_orders(session, users, units, staff)
         _build_dispatch_story(session, users, colleagues, units)
         _build_board(session, users)
+        build_open311(session)
         first, last = year.build_year(session, units, users, staff)
         rounds.build_rounds(session, staff, first=first, last=last)
     return True

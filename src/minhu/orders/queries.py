@@ -143,11 +143,14 @@ def repeats_unsolved(session: Session, order: WorkOrder) -> bool:
     return bool(created and created.get("repeat_of"))
 
 
+# What a resident never follows: views, files and internal notes. A review ruling and a thread link are the
+# centre's internal judgement, not a step of the handling.
+PRIVATE_ACTIONS = frozenset({Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD})
+
+
 def public_steps(session: Session, order: WorkOrder) -> list[OrderEvent]:
     """The events a resident may follow: the moves, not views or internal notes."""
-    # A review ruling and a thread link are the centre's internal judgement, not a step of the handling.
-    hidden = {Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD}
-    return [e for e in events_of(session, order) if e.action not in hidden]
+    return [e for e in events_of(session, order) if e.action not in PRIVATE_ACTIONS]
 
 
 def find_for_resident(session: Session, number: str, phone_last4: str) -> WorkOrder | None:

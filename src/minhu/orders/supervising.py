@@ -30,14 +30,15 @@ def _check_supervisor(actor: User | None, order: WorkOrder) -> None:
 
 
 def urge(session: Session, order: WorkOrder, *, actor: User | None, note: str,
-         payload: dict[str, Any] | None = None) -> OrderEvent:
-    """催办: a message to the unit that owns the order, in its trail. ``actor`` None: the sweep."""
+         payload: dict[str, Any] | None = None, by: str = trail.SWEEP_NAME) -> OrderEvent:
+    """催办: a message to the unit that owns the order, in its trail. ``actor`` None: the sweep, or who ``by``
+    names (a citizen following up through another system)."""
     _check_supervisor(actor, order)
     if not note.strip():
         raise NoteRequired(Action.URGE.value, "催办内容")
     event = trail.append_event(session, order, Action.URGE, actor=actor, from_status=order.status, note=note,
                           payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
-                                   **(payload or {})}, anonymous_name=trail.SWEEP_NAME)
+                                   **(payload or {})}, anonymous_name=by)
     order_noted.send(OrderChange(session, order, event))
     return event
 
