@@ -32,8 +32,6 @@ from minhu.evaluation.dissatisfied import LEDGER_STATE_LABELS
 from minhu.evaluation.reply_quality import GRADE_LABELS as REPLY_GRADE_LABELS
 from minhu.evaluation.schemas import RatingAnswer
 from minhu.forwarding import api as forwarding_api
-from minhu.open311 import api as open311_api
-from minhu.open311 import pages as open311_pages
 from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
@@ -50,6 +48,8 @@ from minhu.notify import pages as notify_pages
 from minhu.notify import templates as notify_templates
 from minhu.notify.enums import CHANNEL_LABELS as NOTIFY_CHANNEL_LABELS
 from minhu.notify.enums import DELIVERY_STATUS_LABELS
+from minhu.open311 import api as open311_api
+from minhu.open311 import pages as open311_pages
 from minhu.orders import api as order_api
 from minhu.orders import callbacks as order_callbacks
 from minhu.orders import pages as order_pages

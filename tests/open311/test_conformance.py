@@ -36,7 +36,8 @@ def test_discovery_names_the_endpoint_its_formats_and_how_to_get_a_key(client, s
     assert response.status_code == 200
     found = read(response, fmt, root="discovery")
     instant(found["changeset"])
-    assert found["contact"] and "api_key" in found["key_service"]
+    assert found["contact"]
+    assert "api_key" in found["key_service"]
     [endpoint] = found["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"].endswith("/open311/v2")
@@ -54,8 +55,10 @@ def test_services_list_the_published_categories_with_every_field(client, service
         assert isinstance(service["service_code"], str)
         assert text(service["type"]) == "realtime"
     lamp = by_code["streetlight"]
-    assert lamp["service_name"] == "市政路灯" and lamp["group"] == "市政设施"
-    assert text(lamp["metadata"]) == "true" and text(by_code["garbage"]["metadata"]) == "false"
+    assert lamp["service_name"] == "市政路灯"
+    assert lamp["group"] == "市政设施"
+    assert text(lamp["metadata"]) == "true"
+    assert text(by_code["garbage"]["metadata"]) == "false"
     assert "路灯不亮" in lamp["keywords"].split(",")
 
 
@@ -81,23 +84,28 @@ def test_a_posted_request_is_an_order_in_the_operators_lists_and_a_retry_is_the_
     assert response.status_code == 201
     [item] = read(response, fmt, root="service_requests", item="request")
     number = item["service_request_id"]
-    assert isinstance(number, str) and item["service_notice"] == "路灯故障一般在 3 个工作日内修复。"
+    assert isinstance(number, str)
+    assert item["service_notice"] == "路灯故障一般在 3 个工作日内修复。"
     assert item["account_id"] is None
 
     again = post_request(client, fmt, **{"first_name": "小明", "last_name": "王", "email": "wang@example.cn",
                                          "phone": "13812345678", "attribute[pole_number]": "WC-0451"})
-    assert again.status_code == 200 and created_id(again, fmt) == number
+    assert again.status_code == 200
+    assert created_id(again, fmt) == number
     assert orders(db) == 1
 
     headers = token_for(services.dispatcher)
     listed = client.get("/api/v1/orders", headers=headers).json()
     assert number in [o["number"] for o in listed["items"]], listed
     order = client.get(f"/api/v1/orders/{number}", headers=headers).json()
-    assert order["status"] == Status.NEW.value and order["citizen_name"] == "王小明"
-    assert "路灯出了什么问题：整夜不亮" in order["content"] and "WC-0451" in order["content"]
+    assert order["status"] == Status.NEW.value
+    assert order["citizen_name"] == "王小明"
+    assert "路灯出了什么问题：整夜不亮" in order["content"]
+    assert "WC-0451" in order["content"]
     with db.read() as s:
         record = s.scalars(select(Open311Request)).one()
-    assert record.answers == {"fault": "dark", "pole_number": "WC-0451"} and record.email == "wang@example.cn"
+    assert record.answers == {"fault": "dark", "pole_number": "WC-0451"}
+    assert record.email == "wang@example.cn"
 
 
 def test_answers_of_every_datatype_are_kept_as_the_client_sent_them(client, services, db):
@@ -121,25 +129,29 @@ def test_tokens_lead_to_the_request(client, services, fmt):
     found = read(client.get(f"{BASE}/tokens/{item['token']}.{fmt}"), fmt, root="service_requests", item="request")
     assert found == [{"service_request_id": item["service_request_id"], "token": item["token"]}]
     missing = client.get(f"{BASE}/tokens/no-such-token.{fmt}")
-    assert missing.status_code == 404 and "token" in error_of(missing, fmt)["description"]
+    assert missing.status_code == 404
+    assert "token" in error_of(missing, fmt)["description"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_request_reads_back_every_field_and_no_personal_data(client, services, fmt):
-    number = created_id(post_request(client, **{
-        "first_name": "小明", "last_name": "王", "email": "wang@example.cn", "phone": "13812345678",
-        "device_id": "device-77", "media_url": "https://img.example.cn/lamp.jpg",
-        "description": "路灯不亮，有事打我电话13812345678", "address_string": "积玉桥街和平大道88号"}))
+    number = created_id(post_request(
+        client, first_name="小明", last_name="王", email="wang@example.cn", phone="13812345678", device_id="device-77",
+        media_url="https://img.example.cn/lamp.jpg", description="路灯不亮，有事打我电话13812345678",
+        address_string="积玉桥街和平大道88号"))
     response = client.get(f"{BASE}/requests/{number}.{fmt}")
     [item] = read(response, fmt, root="service_requests", item="request")
     assert tuple(item) == REQUEST_FIELDS
-    assert item["service_request_id"] == number and item["status"] == "open"
-    assert item["service_code"] == "streetlight" and item["service_name"] == "市政路灯"
+    assert item["service_request_id"] == number
+    assert item["status"] == "open"
+    assert item["service_code"] == "streetlight"
+    assert item["service_name"] == "市政路灯"
     assert item["description"] == "路灯不亮，有事打我电话138****5678"
     assert item["agency_responsible"] == "区12345指挥中心"
     assert instant(item["requested_datetime"]) <= instant(item["updated_datetime"])
     assert instant(item["expected_datetime"]) > instant(item["requested_datetime"])
-    assert float(item["lat"]) == pytest.approx(30.5526) and float(item["long"]) == pytest.approx(114.3053)
+    assert float(item["lat"]) == pytest.approx(30.5526)
+    assert float(item["long"]) == pytest.approx(114.3053)
     assert item["media_url"] == "https://img.example.cn/lamp.jpg"
     for secret in ("王小明", "小明", "wang@example.cn", "13812345678", "device-77"):
         assert secret not in response.text
@@ -161,7 +173,8 @@ def test_requests_filter_by_id_service_status_and_dates(client, services, db, fm
     assert ids("service_code=manhole") == [manhole]
     # service_request_id overrides every other filter
     assert ids(f"service_request_id={lamp},{manhole}&service_code=manhole&status=closed") == [manhole, lamp]
-    assert ids("status=closed") == [] and ids("status=open,closed") == [manhole, lamp]
+    assert ids("status=closed") == []
+    assert ids("status=open,closed") == [manhole, lamp]
     future = (clock.now() + timedelta(days=1)).date().isoformat()
     assert ids(f"start_date={future}") == []
     # empty parameters are absent
@@ -199,9 +212,11 @@ def test_a_refused_request_gets_the_specifications_error_and_creates_nothing(cli
 def test_bodies_paths_and_queries_the_specification_does_not_know_are_refused_in_its_words(client, services, db,
                                                                                            fmt):
     as_json = client.post(f"{BASE}/requests.{fmt}", json={"api_key": KEY, "service_code": "streetlight"})
-    assert as_json.status_code == 400 and "form" in error_of(as_json, fmt)["description"]
+    assert as_json.status_code == 400
+    assert "form" in error_of(as_json, fmt)["description"]
     span = client.get(f"{BASE}/requests.{fmt}?start_date=2026-01-01&end_date=2026-06-01")
-    assert span.status_code == 400 and "90" in error_of(span, fmt)["description"]
+    assert span.status_code == 400
+    assert "90" in error_of(span, fmt)["description"]
     backwards = client.get(f"{BASE}/requests.{fmt}?start_date=2026-06-01&end_date=2026-05-01")
     assert backwards.status_code == 400
     assert client.get(f"{BASE}/requests.{fmt}?start_date=yesterday").status_code == 400
@@ -224,11 +239,14 @@ def test_with_several_jurisdictions_each_call_names_a_known_one(db, services, tm
                         open311_jurisdictions=["wuchang.wuhan.gov.cn", "wuhan.gov.cn"], open311_base="/georeport/v2")
     with TestClient(create_app(settings, db=db)) as client:
         missing = client.get("/georeport/v2/services.json")
-        assert missing.status_code == 400 and "jurisdiction_id" in error_of(missing, "json")["description"]
+        assert missing.status_code == 400
+        assert "jurisdiction_id" in error_of(missing, "json")["description"]
         unknown = client.get("/georeport/v2/services.xml?jurisdiction_id=beijing.gov.cn")
-        assert unknown.status_code == 404 and "jurisdiction_id" in error_of(unknown, "xml")["description"]
+        assert unknown.status_code == 404
+        assert "jurisdiction_id" in error_of(unknown, "xml")["description"]
         known = client.get("/georeport/v2/services.json?jurisdiction_id=wuhan.gov.cn")
-        assert known.status_code == 200 and known.json()
+        assert known.status_code == 200
+        assert known.json()
         posted = client.post("/georeport/v2/requests.json", data={
             "jurisdiction_id": "wuchang.wuhan.gov.cn", "api_key": KEY, "service_code": "garbage",
             "address_string": "积玉桥街和平大道", "description": "垃圾桶满了三天没人清运"})

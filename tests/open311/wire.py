@@ -64,7 +64,8 @@ def instant(value: str) -> datetime:
 
 def post_request(client, fmt: str = "json", **fields: Any):
     data: dict[str, Any] = {"api_key": KEY, "service_code": "streetlight", "lat": "30.5526", "long": "114.3053",
-                            "attribute[fault]": "dark", "description": "幸福里小区3栋门口的路灯坏了一个多星期，晚上漆黑一片。"}
+                            "attribute[fault]": "dark",
+                            "description": "幸福里小区3栋门口的路灯坏了一个多星期，晚上漆黑一片。"}
     data.update(fields)
     return client.post(f"{BASE}/requests.{fmt}", data={k: v for k, v in data.items() if v is not None})
 

@@ -169,11 +169,11 @@ def publish(session: Session, *, category_code: str, code: str, description: str
     existing = session.scalar(select(Open311Service).where(Open311Service.category_code == category_code))
     holder = session.get(Open311Service, code)
     if holder is not None and holder.category_code != category_code:
-        raise Conflict(f"服务代码 {code} 已用于另一分类", code="service_code_taken",
-                       details=[{"field": "code", "message": "服务代码已被使用"}])
+        message = f"服务代码 {code} 已用于另一分类（{holder.name}）"
+        raise Conflict(message, code="service_code_taken", details=[{"field": "code", "message": message}])
     if existing is not None and existing.code != code:
-        raise Conflict(f"该分类已以服务代码 {existing.code} 发布，代码一经使用不再更改", code="service_code_fixed",
-                       details=[{"field": "code", "message": f"该分类的服务代码为 {existing.code}"}])
+        message = f"该分类已以服务代码 {existing.code} 发布，代码一经使用不再更改"
+        raise Conflict(message, code="service_code_fixed", details=[{"field": "code", "message": message}])
     parent = session.get(Category, category.parent_code) if category.parent_code else None
     now = clock.now()
     service = existing or Open311Service(code=code, category_code=category_code, created_at=now, attributes=[])
@@ -237,8 +237,8 @@ def add_attribute(session: Session, service_code: str, *, code: str, datatype: D
     if problems:
         raise InvalidInput(problems[0]["message"], details=problems)
     if any(a.code == code for a in service.attributes):
-        raise Conflict(f"该服务已有问题代码 {code}", code="attribute_code_taken",
-                       details=[{"field": "code", "message": "问题代码已被使用"}])
+        message = f"该服务已有问题代码 {code}"
+        raise Conflict(message, code="attribute_code_taken", details=[{"field": "code", "message": message}])
     attribute = Open311Attribute(code=code, datatype=datatype, description=description[:500],
                                  required=required and variable, variable=variable,
                                  datatype_description=datatype_description.strip()[:200],
