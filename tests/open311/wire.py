@@ -54,7 +54,8 @@ def error_of(response, fmt: str) -> dict[str, Any]:
     errors = read(response, fmt, root="errors", item="error")
     assert len(errors) == 1
     assert text(errors[0]["code"]) == str(response.status_code)
-    return errors[0]
+    found: dict[str, Any] = errors[0]
+    return found
 
 
 def instant(value: str) -> datetime:
@@ -73,7 +74,7 @@ def post_request(client, fmt: str = "json", **fields: Any):
 def created_id(response, fmt: str = "json") -> str:
     assert response.status_code in (200, 201), response.text
     [item] = read(response, fmt, root="service_requests", item="request")
-    return item["service_request_id"]
+    return str(item["service_request_id"])
 
 
 def as_json(value: Any) -> str:
