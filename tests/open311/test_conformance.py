@@ -126,6 +126,9 @@ def test_answers_of_every_datatype_are_kept_as_the_client_sent_them(client, serv
 def test_tokens_lead_to_the_request(client, services, fmt):
     response = post_request(client, fmt, extensions="true")
     [item] = read(response, fmt, item="request")
+    [plain] = read(post_request(client, fmt), fmt, item="request")
+    assert plain == {"service_request_id": item["service_request_id"], "service_notice": item["service_notice"],
+                     "account_id": None}, "asking for the token is the same request"
     found = read(client.get(f"{BASE}/tokens/{item['token']}.{fmt}"), fmt, root="service_requests", item="request")
     assert found == [{"service_request_id": item["service_request_id"], "token": item["token"]}]
     missing = client.get(f"{BASE}/tokens/no-such-token.{fmt}")

@@ -170,3 +170,27 @@ def test_the_rate_counts_a_sliding_minute_per_key():
     assert limiter.take("a", 2) == 30.0
     now[0] = 60.5
     assert limiter.take("a", 2) == 0.0
+
+
+def test_a_request_joined_to_its_matter_follows_the_main_orders_handling_to_its_answer(client, services, db):
+    world = services
+    first = created_id(post_request(client))
+    second = created_id(post_request(client, description="我家楼下那盏路灯也是一直不亮，晚上走路看不见"))
+    act(db, second, Action.MERGE, world.dispatcher, duplicate_of=first)
+    [joined] = client.get(f"{BASE}/requests/{second}.json?extensions=true").json()
+    assert joined["status"] == "open"
+    assert joined["extended_attributes"]["status_extended"] == "duplicate"
+    assert joined["status_notes"] == "已与同一事项的其他诉求合并办理"
+    handle(db, world, first)
+    act(db, first, Action.APPROVE, world.dispatcher)
+
+    [answered] = client.get(f"{BASE}/requests/{second}.json").json()
+    assert answered["status"] == "closed"
+    assert answered["status_notes"].startswith("已更换灯具")
+    updates = [u for u in client.get(f"{BASE}/servicerequestupdates.json?api_key={KEY}").json()
+               if u["service_request_id"] == second]
+    assert [u["status"] for u in updates] == ["open", "duplicate", "open", "action_scheduled", "action_scheduled",
+                                              "in_progress", "closed"]
+    assert updates[3]["description"] == "派单：积玉桥街"
+    assert updates[-1]["description"].startswith("已更换灯具")
+    assert len({u["update_id"] for u in updates}) == len(updates)

@@ -39,7 +39,7 @@ from minhu.orders import service as order_service
 from minhu.orders import supervising
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import OrderEvent, WorkOrder
-from minhu.orders.present import RESIDENT_VISIBLE_REPLY
+from minhu.orders.present import NOT_THE_MATTERS, RESIDENT_VISIBLE_REPLY
 from minhu.orders.queries import PRIVATE_ACTIONS, public_steps
 from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import ACTION_LABELS, OPEN_STATUSES, STATUS_LABELS, TRANSITION_ACTIONS, Action, Status
@@ -389,7 +389,7 @@ def _unit_point(session: Session, address_id: str) -> tuple[Unit, float, float]:
 
 def _request_key(client: Client, params: Params) -> str:
     """The same body from the same client is the same request: a retry finds the first order."""
-    body = sorted((k, v) for k, v in params.items if k not in ("api_key", "jurisdiction_id"))
+    body = sorted((k, v) for k, v in params.items if k not in ("api_key", "jurisdiction_id", "extensions"))
     return "o311-" + hashlib.sha256(json.dumps(body, ensure_ascii=False).encode("utf-8")).hexdigest()[:48]
 
 
@@ -481,6 +481,8 @@ class Filters:
 
 
 _MAIN = aliased(WorkOrder)
+# The order whose steps an update reports: the request itself, or the main order it joined.
+_STEPPING = aliased(WorkOrder)
 
 
 def _public_text(text: str | None) -> str | None:
@@ -598,30 +600,42 @@ def find_request(session: Session, number: str, *, extensions: bool) -> dict[str
 
 # The steps an update reports: the moves a resident follows (urges and notes leave the status as it is).
 _MOVES = tuple(a for a in (*TRANSITION_ACTIONS, Action.CREATE) if a not in PRIVATE_ACTIONS)
+# Of a main order's steps, those its joined requests follow until the answer reaches them (their own 随主件答复):
+# not the main order's registration, voiding or joining, nor its approval, which that answer stands for.
+_MATTERS_MOVES = tuple(a for a in _MOVES if a not in NOT_THE_MATTERS and a is not Action.APPROVE)
+_FOLLOWING = aliased(OrderEvent)
 
 
 def updates(session: Session, client: Client, window: Window) -> list[dict[str, Any]]:
     """servicerequestupdates: what happened to the client's requests in ``window``, one item per public step
-    (the moves a resident follows), oldest first."""
-    rows = session.execute(
-        select(OrderEvent, WorkOrder.number, WorkOrder.resolution, WorkOrder.reply_text, WorkOrder.status)
-        .join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
-        .join(Open311Request, Open311Request.order_id == WorkOrder.id)
-        .where(Open311Request.key_id == client.id, OrderEvent.at >= window.start, OrderEvent.at <= window.end,
-               OrderEvent.action.in_(_MOVES), OrderEvent.to_status.is_not(None))
-        .order_by(OrderEvent.at, OrderEvent.id)).all()
-    items = []
-    for event, number, resolution, reply_text, status in rows:
-        closed = mapping.BASIC[event.to_status] == mapping.CLOSED
-        answer = reply_text if closed and event.to_status in RESIDENT_VISIBLE_REPLY else None
-        is_latest_close = closed and status is event.to_status
-        items.append({
-            "update_id": str(event.id), "service_request_id": number,
-            "status": (mapping.extended_status(event.to_status, resolution if is_latest_close else None)),
-            "updated_datetime": event.at,
-            "description": _public_text(answer) if answer else _step_words(event),
-            "media_url": None})
-    return items
+    (the moves a resident follows), oldest first. A request joined to its matter's main order (一事多办) goes on
+    with the main order's steps since it was made, as its reporter's tracking page does."""
+    columns = (OrderEvent, WorkOrder.id, WorkOrder.number, _STEPPING.resolution, _STEPPING.reply_text, _STEPPING.status)
+    own = (select(*columns).join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
+           .join(_STEPPING, _STEPPING.id == WorkOrder.id)
+           .where(OrderEvent.action.in_(_MOVES)))
+    answered_at = (select(func.min(_FOLLOWING.at)).where(_FOLLOWING.order_id == WorkOrder.id,
+                                                         _FOLLOWING.action == Action.FOLLOW).scalar_subquery())
+    of_matter = (select(*columns).join(_STEPPING, _STEPPING.id == OrderEvent.order_id)
+                 .join(WorkOrder, WorkOrder.duplicate_of_id == _STEPPING.id)
+                 .where(OrderEvent.action.in_(_MATTERS_MOVES), OrderEvent.at > WorkOrder.created_at,
+                        or_(answered_at.is_(None), OrderEvent.at < answered_at)))
+    found: list[tuple[datetime, int, dict[str, Any]]] = []
+    for query, joined in ((own, False), (of_matter, True)):
+        rows = session.execute(query.join(Open311Request, Open311Request.order_id == WorkOrder.id)
+                               .where(Open311Request.key_id == client.id, OrderEvent.at >= window.start,
+                                      OrderEvent.at <= window.end, OrderEvent.to_status.is_not(None))).all()
+        for event, order_id, number, resolution, reply_text, status in rows:
+            closed = mapping.BASIC[event.to_status] == mapping.CLOSED
+            answer = reply_text if closed and event.to_status in RESIDENT_VISIBLE_REPLY else None
+            latest = closed and status is event.to_status
+            found.append((event.at, event.id, {
+                "update_id": f"{event.id}-{order_id}" if joined else str(event.id), "service_request_id": number,
+                "status": mapping.extended_status(event.to_status, resolution if latest else None),
+                "updated_datetime": event.at,
+                "description": _public_text(answer) if answer else _step_words(event),
+                "media_url": None}))
+    return [item for _at, _id, item in sorted(found, key=lambda step: step[:2])]
 
 
 def post_update(db: Database, client: Client, params: Params) -> str:

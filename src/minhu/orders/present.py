@@ -154,7 +154,7 @@ def _step(event: OrderEvent, *, of_matter: bool = False) -> tuple[datetime, str]
 RESIDENT_JOINED_LABEL = "已合并办理"
 # Of the main order's steps, those a resident of another report follows: not its registration, voiding or
 # restoring (the main order's own story).
-_NOT_THE_MATTERS = frozenset({Action.CREATE, Action.VOID, Action.RESTORE, Action.MERGE, Action.UNMERGE})
+NOT_THE_MATTERS = frozenset({Action.CREATE, Action.VOID, Action.RESTORE, Action.MERGE, Action.UNMERGE})
 
 
 def order_track(session: Session, order: WorkOrder) -> OrderTrack:
@@ -167,7 +167,7 @@ def order_track(session: Session, order: WorkOrder) -> OrderTrack:
         main = session.get_one(WorkOrder, order.duplicate_of_id)
         since = max((e.at for e in own if e.action is Action.MERGE), default=order.created_at)
         steps += [_step(e, of_matter=True) for e in public_steps(session, main)
-                  if e.at > since and e.action not in _NOT_THE_MATTERS]
+                  if e.at > since and e.action not in NOT_THE_MATTERS]
         steps.sort(key=lambda step: step[0])
     return OrderTrack(number=order.number, status=order.status,
                       status_label=RESIDENT_JOINED_LABEL if joined else STATUS_LABELS[order.status],
