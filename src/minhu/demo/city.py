@@ -27,7 +27,8 @@ from minhu.demo.training import catalog_examples as catalog_examples  # where te
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import parse_post_rows, write_posts
 from minhu.geo.transfer.write import write_map
-from minhu.open311 import service as open311
+from minhu.open311 import catalog as open311_catalog
+from minhu.open311 import keys as open311_keys
 from minhu.open311.models import Datatype
 from minhu.orders import service as order_service
 from minhu.orders.enums import CallbackMethod, Channel, OrderType, Resolution, Satisfaction, Urgency
@@ -441,11 +442,11 @@ DEMO_SERVICES: tuple[tuple[str, str, str, tuple[tuple[str, Datatype, str, bool, 
 def build_open311(session: Session) -> None:
     """Open311: the demo client's key and the common street problems published as services, a few with the
     questions a crew needs answered."""
-    open311.add_key(session, name="演示客户端（城市随手拍）", key=DEMO_OPEN311_KEY, per_minute=120)
+    open311_keys.add_key(session, name="演示客户端（城市随手拍）", key=DEMO_OPEN311_KEY, per_minute=120)
     for code, category, notice, questions in DEMO_SERVICES:
-        open311.publish(session, category_code=category, code=code, notice=notice)
+        open311_catalog.publish(session, category_code=category, code=code, notice=notice)
         for attribute, datatype, question, required, values in questions:
-            open311.add_attribute(session, code, code=attribute, datatype=datatype, description=question,
+            open311_catalog.add_attribute(session, code, code=attribute, datatype=datatype, description=question,
                                   required=required, values=values)
 
 

@@ -16,10 +16,10 @@ from starlette.datastructures import UploadFile
 from minhu.config import Settings
 from minhu.core.db import Database
 from minhu.core.errors import DomainError
-from minhu.open311 import mapping, service
+from minhu.open311 import catalog, feed, intake, keys, mapping
+from minhu.open311.feed import Filters
 from minhu.open311.formats import FORMAT_NAMES, Format, document, errors
 from minhu.open311.params import Open311Error, Params, bad, page, window
-from minhu.open311.service import Filters
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -111,7 +111,7 @@ def _route(method: str, parts: list[str]) -> Handler:
 
 def _discovery(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     with db.read() as session:
-        changed = service.changeset(session)
+        changed = catalog.changeset(session)
     url = settings.base_url.rstrip("/") + settings.open311_base
     return document("discovery", None, {
         "changeset": changed, "contact": settings.open311_contact, "key_service": settings.open311_key_service,
@@ -121,13 +121,13 @@ def _discovery(db: Database, settings: Settings, params: Params, parts: list[str
 
 def _services(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     with db.read() as session:
-        items = [service.service_item(s) for s in service.services(session)]
+        items = [catalog.service_item(s) for s in catalog.services(session)]
     return document("services", "service", items, fmt)
 
 
 def _definition(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     with db.read() as session:
-        found = service.definition(session, parts[1])
+        found = catalog.definition(session, parts[1])
     return document("service_definition", None, found, fmt)
 
 
@@ -146,21 +146,21 @@ def _filters(params: Params) -> Filters:
 def _requests(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     filters = _filters(params)
     with db.read() as session:
-        items = service.find_requests(session, filters)
+        items = feed.find_requests(session, filters)
     return document("service_requests", "request", items, fmt)
 
 
 def _one_request(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     extensions = params.flag("extensions")
     with db.read() as session:
-        item = service.find_request(session, parts[1], extensions=extensions)
+        item = feed.find_request(session, parts[1], extensions=extensions)
     return document("service_requests", "request", [item], fmt)
 
 
 def _create(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
-    client = service.authenticate(db, params.get("api_key"))
+    client = keys.authenticate(db, params.get("api_key"))
     assert client is not None
-    created = service.create_request(db, client, params)
+    created = intake.create_request(db, client, params)
     item: dict[str, Any] = {"service_request_id": created.number, "service_notice": created.notice,
                             "account_id": created.account_id}
     if params.flag("extensions"):
@@ -170,21 +170,21 @@ def _create(db: Database, settings: Settings, params: Params, parts: list[str], 
 
 def _token(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     with db.read() as session:
-        item = service.token_request(session, parts[1])
+        item = intake.token_request(session, parts[1])
     return document("service_requests", "request", [item], fmt)
 
 
 def _updates(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
-    client = service.authenticate(db, params.get("api_key"))
+    client = keys.authenticate(db, params.get("api_key"))
     assert client is not None
     span = window(params, default_span=UPDATES_DEFAULT_SPAN)
     with db.read() as session:
-        items = service.updates(session, client, span)
+        items = feed.updates(session, client, span)
     return document("service_request_updates", "request_update", items, fmt)
 
 
 def _post_update(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
-    client = service.authenticate(db, params.get("api_key"))
+    client = keys.authenticate(db, params.get("api_key"))
     assert client is not None
-    update_id = service.post_update(db, client, params)
+    update_id = intake.post_update(db, client, params)
     return document("service_request_updates", "request_update", [{"update_id": update_id}], fmt)

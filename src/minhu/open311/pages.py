@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from minhu.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minhu.core.types import MAX_ROW_ID
-from minhu.open311 import service
+from minhu.open311 import catalog, keys
 from minhu.open311.models import DATATYPE_LABELS, Datatype, Open311Key, Open311Service
 from minhu.orders.enums import ORDER_TYPE_LABELS, OrderType
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
@@ -43,13 +43,13 @@ def _page(request: Request, user: User, db: DB, *, status_code: int = 200, shown
           service_errors: list[dict[str, Any]] | None = None) -> Response:
     settings = request.app.state.settings
     with db.read() as session:
-        keys = service.keys(session)
-        services = service.services(session, published_only=False)
+        issued = keys.keys(session)
+        services = catalog.services(session, published_only=False)
         paths = category_paths(session)
         published = {s.category_code for s in services}
         choices = [(code, path) for code, path in active_choices(session) if code not in published]
     return render(request, "open311/admin.html", status_code=status_code, user=user, csrf=csrf_token(request),
-                  keys=keys, services=services, paths=paths, choices=choices, shown=shown, key=key,
+                  keys=issued, services=services, paths=paths, choices=choices, shown=shown, key=key,
                   key_form=key_form or {"per_minute": 60}, key_errors=key_errors or [],
                   service_form=service_form or {"order_type": OrderType.COMPLAINT.value},
                   service_errors=service_errors or [], order_types=ORDER_TYPE_LABELS,
@@ -71,10 +71,10 @@ def add_key(request: Request, user: PageUser, db: DB, name: Annotated[str, Form(
     if not per_minute.strip().isdigit():
         return _page(request, user, db, status_code=422, key_form=form,
                      key_errors=[{"field": "per_minute", "message": "每分钟请求上限须为整数"}])
-    key = service.new_key()
+    key = keys.new_key()
     try:
         with db.transaction() as session:
-            row = service.add_key(session, name=name, key=key, per_minute=int(per_minute))
+            row = keys.add_key(session, name=name, key=key, per_minute=int(per_minute))
     except (InvalidInput, Conflict) as exc:
         return _page(request, user, db, status_code=422, key_form=form, key_errors=_problems(exc))
     return _page(request, user, db, shown=row, key=key)
@@ -84,7 +84,7 @@ def add_key(request: Request, user: PageUser, db: DB, name: Annotated[str, Form(
 def revoke_key(request: Request, key_id: KeyId, user: PageUser, db: DB) -> Response:
     _require_admin(user)
     with db.transaction() as session:
-        row = service.revoke_key(session, key_id)
+        row = keys.revoke_key(session, key_id)
     flash(request, f"「{row.name}」的密钥已吊销：此后的调用一律被拒绝")
     return RedirectResponse(PAGE, status_code=303)
 
@@ -97,7 +97,7 @@ def set_rate(request: Request, key_id: KeyId, user: PageUser, db: DB,
         if not per_minute.strip().isdigit():
             raise InvalidInput("每分钟请求上限须为整数")
         with db.transaction() as session:
-            row = service.set_rate(session, key_id, int(per_minute))
+            row = keys.set_rate(session, key_id, int(per_minute))
     except InvalidInput as exc:
         flash(request, exc.message, "error")
         return RedirectResponse(PAGE, status_code=303)
@@ -116,7 +116,7 @@ def publish(request: Request, user: PageUser, db: DB, category_code: Annotated[s
     try:
         chosen = OrderType(order_type)
         with db.transaction() as session:
-            published = service.publish(session, category_code=category_code, code=code, description=description,
+            published = catalog.publish(session, category_code=category_code, code=code, description=description,
                                         group=group, notice=notice, order_type=chosen)
     except ValueError:
         return _page(request, user, db, status_code=422, service_form=form,
@@ -161,7 +161,7 @@ def add_attribute(request: Request, code: ServiceCode, user: PageUser, db: DB,
     try:
         kind = Datatype(datatype)
         with db.transaction() as session:
-            service.add_attribute(session, code, code=attribute_code, datatype=kind, description=description,
+            catalog.add_attribute(session, code, code=attribute_code, datatype=kind, description=description,
                                   required=bool(required), variable=bool(variable),
                                   datatype_description=datatype_description, values=values)
     except ValueError:
@@ -177,7 +177,7 @@ def add_attribute(request: Request, code: ServiceCode, user: PageUser, db: DB,
 def remove_attribute(request: Request, code: ServiceCode, attribute_id: KeyId, user: PageUser, db: DB) -> Response:
     _require_admin(user)
     with db.transaction() as session:
-        service.remove_attribute(session, code, attribute_id)
+        catalog.remove_attribute(session, code, attribute_id)
     flash(request, "问题已删除")
     return RedirectResponse(f"{PAGE}/services/{code}", status_code=303)
 
@@ -186,7 +186,7 @@ def remove_attribute(request: Request, code: ServiceCode, attribute_id: KeyId, u
 def unpublish(request: Request, code: ServiceCode, user: PageUser, db: DB) -> Response:
     _require_admin(user)
     with db.transaction() as session:
-        found = service.unpublish(session, code)
+        found = catalog.unpublish(session, code)
     flash(request, f"服务 {found.code}「{found.name}」已停止发布：客户端不再看到它，已提交的诉求照常办理")
     return RedirectResponse(PAGE, status_code=303)
 
@@ -198,7 +198,7 @@ def republish(request: Request, code: ServiceCode, user: PageUser, db: DB) -> Re
         found = session.get(Open311Service, code)
         if found is None:
             raise NotFound(f"服务 {code} 不存在", code="service_not_found")
-        service.publish(session, category_code=found.category_code, code=found.code, description=found.description,
+        catalog.publish(session, category_code=found.category_code, code=found.code, description=found.description,
                         group=found.group, notice=found.notice, order_type=found.order_type)
     flash(request, f"服务 {code} 已重新发布")
     return RedirectResponse(PAGE, status_code=303)
