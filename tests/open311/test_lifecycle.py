@@ -143,6 +143,9 @@ def test_an_administrator_publishes_a_category_with_its_questions_and_unpublishe
     client.post("/admin/open311/services/sorting/attributes", data={
         "csrf_token": csrf, "attribute_code": "bin", "datatype": "singlevaluelist", "description": "哪类垃圾桶？",
         "values": "kitchen=厨余垃圾\nother=其他垃圾", "required": "1", "variable": "1"})
+    page = client.get("/admin/open311/services/sorting").text
+    assert "厨余垃圾" in page
+    assert re.search(r'<textarea name="values"[^>]*></textarea>', page), "a fresh form has no options"
     definition = client.get(f"{BASE}/services/sorting.json").json()
     assert definition["attributes"][0]["values"] == [{"key": "kitchen", "name": "厨余垃圾"},
                                                      {"key": "other", "name": "其他垃圾"}]

@@ -156,7 +156,7 @@ def add_attribute(request: Request, code: ServiceCode, user: PageUser, db: DB,
                   required: Annotated[str, Form(max_length=5)] = "", variable: Annotated[str, Form(max_length=5)] = ""
                   ) -> Response:
     _require_admin(user)
-    form = {"attribute_code": attribute_code, "datatype": datatype, "description": description, "values": values,
+    form = {"attribute_code": attribute_code, "datatype": datatype, "description": description, "options": values,
             "datatype_description": datatype_description, "required": bool(required), "variable": bool(variable)}
     try:
         kind = Datatype(datatype)
