@@ -264,3 +264,18 @@ def test_a_single_jurisdiction_is_optional_but_checked(db, services, tmp_path):
         assert client.get(f"{BASE}/services.json").status_code == 200
         assert client.get(f"{BASE}/services.json?jurisdiction_id=wuhan.gov.cn").status_code == 200
         assert client.get(f"{BASE}/services.json?jurisdiction_id=other").status_code == 404
+
+
+def test_utf8_arrives_intact_escaped_or_raw_and_anything_else_is_refused(client, services, db):
+    raw = "api_key=demo-open311-key&service_code=garbage&address_string=积玉桥街和平大道&description=垃圾三天没人清运"
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    number = created_id(client.post(f"{BASE}/requests.json", content=raw.encode("utf-8"), headers=headers))
+    [item] = client.get(f"{BASE}/requests/{number}.json").json()
+    assert item["description"] == "垃圾三天没人清运"
+    assert item["address"] == "积玉桥街和平大道"
+    latin = client.post(f"{BASE}/requests.json", content="description=caf\xe9".encode("latin-1"), headers=headers)
+    assert latin.status_code == 400
+    assert "UTF-8" in error_of(latin, "json")["description"]
+    escaped = client.post(f"{BASE}/requests.json", content=b"description=%E9%E9", headers=headers)
+    assert escaped.status_code == 400
+    assert orders(db) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -50,20 +51,35 @@ def _jurisdiction(settings: Settings, params: Params) -> None:
         raise Open311Error(404, f"jurisdiction_id {given} 未知（unknown jurisdiction_id）")
 
 
+def _decoded(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Form-encoded pairs read as UTF-8, percent-escaped or not (``curl -d 描述=…`` sends the bytes as they are),
+    where the generic parsers would read unescaped bytes as Latin-1."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad(f"{where}须为 UTF-8 编码（{where} must be UTF-8）") from None
+    try:
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise bad(f"{where}的百分号编码不是 UTF-8（percent-escapes must be UTF-8）") from None
+
+
 async def _params(request: Request) -> Params:
-    items: list[tuple[str, str]] = list(request.query_params.multi_items())
+    items = _decoded(request.scope.get("query_string", b""), "查询参数")
     if request.method == "POST":
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         if body and kind not in FORM_TYPES:
             raise bad("请求体须为表单编码 application/x-www-form-urlencoded（the body must be form-encoded, "
                       f"not {kind or 'untyped'}）")
-        if body:
+        if body and kind == "multipart/form-data":
             try:
                 form = await request.form()
             except Exception as exc:  # a torn multipart body: the client's, never a 500
                 raise bad(f"无法读取表单：{exc}（the form could not be read）") from None
             items += [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]
+        elif body:
+            items += _decoded(body, "请求体")
     return Params(items)
 
 
