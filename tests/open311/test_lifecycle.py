@@ -184,6 +184,13 @@ def test_a_request_joined_to_its_matter_follows_the_main_orders_handling_to_its_
     assert joined["status"] == "open"
     assert joined["extended_attributes"]["status_extended"] == "duplicate"
     assert joined["status_notes"] == "已与同一事项的其他诉求合并办理"
+    follow_up = client.post(f"{BASE}/servicerequestupdates.json", data={
+        "api_key": KEY, "service_request_id": second, "description": "天黑以后整条路都看不见", "update_id": "fms-9"})
+    assert follow_up.status_code == 200
+    with db.read() as s:
+        main = queries.find_by_number(s, first)
+        [urged] = [e for e in queries.events_of(s, main) if e.action is Action.URGE]
+    assert urged.note == f"市民补充（工单 {second} 并入本件）：天黑以后整条路都看不见", "the matter's handler hears it"
     handle(db, world, first)
     act(db, first, Action.APPROVE, world.dispatcher)
 

@@ -32,7 +32,7 @@ from minhu.orders import supervising
 from minhu.orders.enums import Channel
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import OrderCreate
-from minhu.orders.states import OPEN_STATUSES
+from minhu.orders.states import OPEN_STATUSES, Status
 from minhu.org.models import Unit
 from minhu.org.roles import UnitKind
 
@@ -239,10 +239,13 @@ def post_update(db: Database, client: Client, params: Params) -> str:
             if seen is not None:
                 return str(seen)
         event_id = None
-        if order.status in OPEN_STATUSES:
+        # A request joined to its matter (一事多办) is handled through the main order: the follow-up goes there.
+        handled = session.get(WorkOrder, order.duplicate_of_id) if order.status is Status.JOINED else order
+        if handled is not None and handled.status in OPEN_STATUSES:
             name = "".join(p for p in (who.last_name, who.first_name) if p and p != "-") or "市民"
-            event = supervising.urge(session, order, actor=None, by=f"{name}（经 {client.name}）",
-                                     note=f"市民补充：{description}", payload={"open311": True})
+            joined = f"（工单 {order.number} 并入本件）" if handled is not order else ""
+            event = supervising.urge(session, handled, actor=None, by=f"{name}（经 {client.name}）",
+                                     note=f"市民补充{joined}：{description}", payload={"open311": True})
             session.flush()
             event_id = event.id
         update = Open311Update(order_id=order.id, key_id=client.id, client_update_id=client_update_id,
