@@ -116,27 +116,20 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     assert len(lists["SGH-B"][2]) >= 80
 
 
-def test_demo_load_if_empty_twice_changes_nothing_the_second_time(run: Run, db: Database) -> None:
+def test_demo_load_if_empty_skips_a_loaded_city_and_without_it_says_why_it_stops(run: Run, db: Database) -> None:
     assert run("demo", "load", "--if-empty", "--no-train").exit_code == 0
     before = (count(db, Unit), count(db, User), count(db, WorkOrder))
 
     again = run("demo", "load", "--if-empty")
-
     assert again.exit_code == 0, again.output
     assert "跳过" in again.stdout
     assert (count(db, Unit), count(db, User), count(db, WorkOrder)) == before
 
-
-def test_demo_load_over_existing_data_says_why_it_stops(run: Run, db: Database) -> None:
-    assert run("demo", "load", "--no-train").exit_code == 0
-    before = (count(db, Unit), count(db, User), count(db, WorkOrder))
-
-    again = run("demo", "load", "--no-train")
-
-    assert again.exit_code == 1
-    assert "已存在" in again.stderr
-    assert "--if-empty" in again.stderr
-    assert "Traceback" not in again.output
+    over = run("demo", "load", "--no-train")
+    assert over.exit_code == 1
+    assert "已存在" in over.stderr
+    assert "--if-empty" in over.stderr
+    assert "Traceback" not in over.output
     assert (count(db, Unit), count(db, User), count(db, WorkOrder)) == before
 
 
