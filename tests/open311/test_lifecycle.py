@@ -88,7 +88,12 @@ def test_the_reporters_follow_up_reaches_the_handler_once(client, services, db):
     assert urges[0].actor_name == "王小明（经 演示客户端（城市随手拍））"
     missing = client.post(f"{BASE}/servicerequestupdates.json", data={**update, "service_request_id": "WC1"})
     assert missing.status_code == 404
-    assert error_of(missing, "json")
+    assert "WC1" in error_of(missing, "json")["description"]
+    public = client.get(f"{BASE}/requests/{number}.json?extensions=true").text
+    feed = client.get(f"{BASE}/servicerequestupdates.json?api_key={KEY}").text
+    for secret in ("王小明", "小明"):
+        assert secret not in public
+        assert secret not in feed
 
 
 def test_keys_are_issued_once_limited_per_minute_and_revoked_on_the_admin_page(client, services, db):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from minhu.config import Settings
 from minhu.core.db import Database
@@ -20,7 +21,7 @@ from minhu.core.errors import DomainError
 from minhu.open311 import catalog, feed, intake, keys, mapping
 from minhu.open311.feed import Filters
 from minhu.open311.formats import FORMAT_NAMES, Format, document, errors
-from minhu.open311.params import Open311Error, Params, bad, page, window
+from minhu.open311.params import Open311Error, Params, bad, check_text, page, window
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -28,16 +29,20 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 UPDATES_DEFAULT_SPAN = timedelta(days=1)
 
 
-def _split(path: str) -> tuple[list[str], Format]:
+def _format(path: str) -> Format:
+    """The format the path's suffix asks for. Raises Open311Error 404 (answered in XML) for none or another."""
     stem, dot, suffix = path.rpartition(".")
     if not dot or not stem:
-        raise Open311Error(404, f"未知的地址 {path}：须以 .xml 或 .json 结尾（paths end in .xml or .json）")
+        raise Open311Error(404, "未知的地址：须以 .xml 或 .json 结尾（paths end in .xml or .json）")
     try:
-        fmt = Format(suffix.lower())
+        return Format(suffix.lower())
     except ValueError:
-        raise Open311Error(404, f"不支持的格式 .{suffix}：请用 .xml 或 .json（format .{suffix} is not supported）"
-                           ) from None
-    return stem.split("/"), fmt
+        raise Open311Error(404, "不支持的格式：请用 .xml 或 .json（only .xml and .json are supported）") from None
+
+
+def _parts(path: str) -> list[str]:
+    check_text(path, "地址")
+    return path.rpartition(".")[0].split("/")
 
 
 def _jurisdiction(settings: Settings, params: Params) -> None:
@@ -64,6 +69,19 @@ def _decoded(raw: bytes, where: str) -> list[tuple[str, str]]:
         raise bad(f"{where}的百分号编码不是 UTF-8（percent-escapes must be UTF-8）") from None
 
 
+class _Utf8MultiPartParser(MultiPartParser):
+    """Multipart fields read as strict UTF-8, where Starlette's parser falls back to Latin-1 (or follows a
+    declared charset) and stores mojibake."""
+
+    def on_part_end(self) -> None:
+        if self._current_part.file is None:
+            try:
+                bytes(self._current_part.data).decode("utf-8")
+            except UnicodeDecodeError:
+                raise MultiPartException("字段须为 UTF-8 编码（fields must be UTF-8）") from None
+        super().on_part_end()
+
+
 async def _params(request: Request) -> Params:
     items = _decoded(request.scope.get("query_string", b""), "查询参数")
     if request.method == "POST":
@@ -73,11 +91,13 @@ async def _params(request: Request) -> Params:
             raise bad("请求体须为表单编码 application/x-www-form-urlencoded（the body must be form-encoded, "
                       f"not {kind or 'untyped'}）")
         if body and kind == "multipart/form-data":
+            parser = _Utf8MultiPartParser(request.headers, request.stream())
             try:
-                form = await request.form()
-            except Exception as exc:  # a torn multipart body: the client's, never a 500
+                form = await parser.parse()
+            except Exception as exc:  # a torn or mis-encoded multipart body: the client's, never a 500
                 raise bad(f"无法读取表单：{exc}（the form could not be read）") from None
             items += [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]
+            await form.close()
         elif body:
             items += _decoded(body, "请求体")
     return Params(items)
@@ -90,7 +110,8 @@ def make_router(settings: Settings) -> APIRouter:
     async def open311(request: Request, path: str) -> Response:
         fmt = Format.XML
         try:
-            parts, fmt = _split(path)
+            fmt = _format(path)
+            parts = _parts(path)
             params = await _params(request)
             _jurisdiction(settings, params)
             handler = _route(request.method, parts)
@@ -176,10 +197,11 @@ def _one_request(db: Database, settings: Settings, params: Params, parts: list[s
 def _create(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     client = keys.authenticate(db, params.get("api_key"))
     assert client is not None
+    extensions = params.flag("extensions")  # read first: a bad flag refuses the request before it is made
     created = intake.create_request(db, client, params)
     item: dict[str, Any] = {"service_request_id": created.number, "service_notice": created.notice,
                             "account_id": created.account_id}
-    if params.flag("extensions"):
+    if extensions:
         item["token"] = created.token
     return document("service_requests", "request", [item], fmt, status_code=201 if created.created else 200)
 

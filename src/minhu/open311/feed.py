@@ -46,7 +46,8 @@ def _status_notes(order: WorkOrder, main: WorkOrder | None) -> str | None:
     """What the city answered, once the citizen may read it (masked like the public board); why a request
     ended without handling."""
     if order.status is Status.JOINED and main is not None:
-        answer = main.reply_text if main.status in RESIDENT_VISIBLE_REPLY else None
+        # A confidential main order's answer is its reporter's alone.
+        answer = main.reply_text if main.status in RESIDENT_VISIBLE_REPLY and not main.confidential else None
         return "已与同一事项的其他诉求合并办理" + (f"。{_public_text(answer)}" if answer else "")
     if order.status is Status.VOIDED:
         return "该诉求不予办理（已作废）"
@@ -156,7 +157,7 @@ _MOVES = tuple(a for a in (*TRANSITION_ACTIONS, Action.CREATE) if a not in PRIVA
 # Of a main order's steps, those its joined requests follow until the answer reaches them (their own 随主件答复):
 # not the main order's registration, voiding or joining, nor its approval, which that answer stands for.
 _MATTERS_MOVES = tuple(a for a in _MOVES if a not in NOT_THE_MATTERS and a is not Action.APPROVE)
-_FOLLOWING = aliased(OrderEvent)
+_TRAIL = aliased(OrderEvent)
 
 
 def updates(session: Session, client: Client, window: Window) -> list[dict[str, Any]]:
@@ -167,11 +168,13 @@ def updates(session: Session, client: Client, window: Window) -> list[dict[str, 
     own = (select(*columns).join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
            .join(_STEPPING, _STEPPING.id == WorkOrder.id)
            .where(OrderEvent.action.in_(_MOVES)))
-    answered_at = (select(func.min(_FOLLOWING.at)).where(_FOLLOWING.order_id == WorkOrder.id,
-                                                         _FOLLOWING.action == Action.FOLLOW).scalar_subquery())
+    joined_at = (select(func.max(_TRAIL.at)).where(_TRAIL.order_id == WorkOrder.id,
+                                                       _TRAIL.action == Action.MERGE).scalar_subquery())
+    answered_at = (select(func.min(_TRAIL.at)).where(_TRAIL.order_id == WorkOrder.id,
+                                                         _TRAIL.action == Action.FOLLOW).scalar_subquery())
     of_matter = (select(*columns).join(_STEPPING, _STEPPING.id == OrderEvent.order_id)
                  .join(WorkOrder, WorkOrder.duplicate_of_id == _STEPPING.id)
-                 .where(OrderEvent.action.in_(_MATTERS_MOVES), OrderEvent.at > WorkOrder.created_at,
+                 .where(OrderEvent.action.in_(_MATTERS_MOVES), OrderEvent.at > joined_at,
                         or_(answered_at.is_(None), OrderEvent.at < answered_at)))
     found: list[tuple[datetime, int, dict[str, Any]]] = []
     for query, joined in ((own, False), (of_matter, True)):

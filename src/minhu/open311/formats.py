@@ -9,6 +9,7 @@ specification requires; JSON carries the same fields as an array of objects.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,8 @@ class Format(StrEnum):
 MEDIA_TYPES = {Format.XML: "text/xml; charset=utf-8", Format.JSON: "application/json; charset=utf-8"}
 # The formats discovery lists, as the specification writes them.
 FORMAT_NAMES = ("text/xml", "application/json")
+# What XML 1.0 cannot carry: C0 controls but tab and newlines, lone surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 ITEM_NAMES = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format",
               "notes": "note", "photos": "photo", "services": "service", "errors": "error"}
 
@@ -44,7 +47,8 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3c(value) or ""
-    return str(value)
+    # Text another door stored may hold what XML cannot carry: dropped, so the answer stays well-formed.
+    return NOT_XML.sub("", str(value))
 
 
 def _json_value(value: Any) -> Any:

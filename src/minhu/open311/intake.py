@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -52,6 +53,9 @@ def _answer(attribute: Open311Attribute, answers: dict[str, list[str]]) -> tuple
     code, single, many = attribute.code, answers.get(attribute.code), answers.get(attribute.code + "[]")
     keys_ = {v["key"]: v["name"] for v in attribute.values}
     if attribute.datatype is Datatype.MULTI:
+        # FixMyStreet repeats attribute[CODE] for several choices: a repeated key is a list, one value alone is not.
+        if single is not None and many is None and len(single) > 1:
+            single, many = None, single
         if single is not None:
             raise bad(f"attribute[{code}] 为多选，须以 attribute[{code}][] 提交"
                       f"（attribute {code} is a multivaluelist: send attribute[{code}][]）")
@@ -135,9 +139,11 @@ def _unit_point(session: Session, address_id: str) -> tuple[Unit, float, float]:
 
 
 def _request_key(client: Client, params: Params) -> str:
-    """The same body from the same client is the same request: a retry finds the first order."""
+    """The same body from the same client on the same day is the same request: a retry finds the first order.
+    Months later the same words at the same spot are a new report (which the duplicates check may join)."""
     body = sorted((k, v) for k, v in params.items if k not in ("api_key", "jurisdiction_id", "extensions"))
-    return "o311-" + hashlib.sha256(json.dumps(body, ensure_ascii=False).encode("utf-8")).hexdigest()[:48]
+    digest = hashlib.sha256(json.dumps(body, ensure_ascii=False).encode("utf-8")).hexdigest()[:40]
+    return f"o311-{clock.city_now():%Y%m%d}-{digest}"
 
 
 def create_request(db: Database, client: Client, params: Params) -> Created:
@@ -215,10 +221,7 @@ def token_request(session: Session, token: str) -> dict[str, Any]:
     return {"service_request_id": number, "token": token}
 
 
-def post_update(db: Database, client: Client, params: Params) -> str:
-    """A client's note on one of its requests (the reporter's follow-up): an urge (催办) to the unit handling
-    it while it is open; kept on the order once it is closed. The client's update_id makes a retry a no-op.
-    Returns minhu's update id. Raises Open311Error 400 / 404."""
+def _post_update(db: Database, client: Client, params: Params) -> str:
     number = params.get("service_request_id")
     if number is None:
         raise bad("缺少 service_request_id（service_request_id is required）")
@@ -254,3 +257,14 @@ def post_update(db: Database, client: Client, params: Params) -> str:
         session.add(update)
         session.flush()
         return str(update.id)
+
+
+def post_update(db: Database, client: Client, params: Params) -> str:
+    """A client's note on one of its requests (the reporter's follow-up): an urge (催办) to the unit handling
+    it while it is open; kept on the order once it is closed. The client's update_id makes a retry a no-op, a
+    racing retry included. Returns minhu's update id. Raises Open311Error 400 / 404."""
+    try:
+        return _post_update(db, client, params)
+    except IntegrityError:
+        # The same update_id raced in: the one that landed is this update.
+        return _post_update(db, client, params)

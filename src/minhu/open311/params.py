@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from minhu.core import clock
+from minhu.open311.formats import NOT_XML
 from minhu.open311.models import MAX_DESCRIPTION
 
 
@@ -33,11 +34,26 @@ DEFAULT_LIMIT = 1000
 MAX_PAGE_SIZE = 1000
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
+# The years a date may name: beyond them arithmetic on the window overflows and nothing real lies there.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+
+
+def check_text(value: str, name: str) -> str:
+    """Refused on the way in, so no stored text can make a later XML answer ill-formed (and no NUL reaches
+    PostgreSQL)."""
+    if NOT_XML.search(value):
+        raise bad(f"{name} 含有不可用的控制字符（{name} holds control characters）")
+    return value
+
+
 class Params:
-    """A request's parameters (query string and form together), with empty values dropped."""
+    """A request's parameters (query string and form together), with empty values dropped. Raises Open311Error
+    400 for a name or value holding characters XML cannot carry."""
 
     def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self.items = [(k, v) for k, v in items if isinstance(v, str) and v.strip() != ""]
+        self.items = [(check_text(k, "参数名"), check_text(v, k)) for k, v in items
+                      if isinstance(v, str) and v.strip() != ""]
 
     def get(self, name: str) -> str | None:
         for key, value in self.items:
@@ -80,7 +96,7 @@ class Params:
         value = self.get(name)
         if value is None:
             return None
-        if not value.isdigit() or not 1 <= int(value) <= high:
+        if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= high:
             raise bad(f"{name} 须为 1 到 {high} 的整数（{name} must be a whole number from 1 to {high}）")
         return int(value)
 
@@ -89,11 +105,10 @@ class Params:
         return parse_instant(value, name) if value is not None else None
 
     def codes(self, name: str, *, limit: int = MAX_IDS) -> list[str]:
-        """A comma-separated list (``service_request_id=MH1,MH2``), its blanks dropped."""
-        raw = self.get(name)
-        if raw is None:
-            return []
-        codes = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+        """A comma-separated list (``service_request_id=MH1,MH2``), its blanks dropped; a repeated parameter adds
+        to it."""
+        parts = (part.strip() for raw in self.all(name) for part in raw.split(","))
+        codes = list(dict.fromkeys(part for part in parts if part))
         if len(codes) > limit:
             raise bad(f"{name} 最多 {limit} 个（at most {limit} values in {name}）")
         return codes
@@ -115,6 +130,8 @@ def parse_instant(value: str, name: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
         raise bad(f"{name} 不是 W3C 日期时间，如 2026-12-07T09:30:00+08:00（{name} is not a W3C datetime）") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise bad(f"{name} 须在 {FIRST_YEAR} 到 {LAST_YEAR} 年之间（{name} is out of range）")
     if len(value) == 10:  # a date alone: its first moment in the city
         parsed = datetime.combine(parsed.date(), time())
     if parsed.tzinfo is None:
