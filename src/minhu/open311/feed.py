@@ -18,7 +18,7 @@ from minhu.open311.models import Open311Request, Open311Service
 from minhu.open311.params import Open311Error, Page, Window
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.present import NOT_THE_MATTERS, RESIDENT_VISIBLE_REPLY
-from minhu.orders.queries import PRIVATE_ACTIONS, public_steps
+from minhu.orders.queries import PRIVATE_ACTIONS
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, TRANSITION_ACTIONS, Action, Status
 from minhu.org.models import Unit
 
@@ -103,24 +103,33 @@ def _step_words(event: OrderEvent) -> str:
     return words
 
 
+_MAIN_OWNER = aliased(Unit)
+
+
 def _select() -> Any:
-    return (select(WorkOrder, _MAIN, Open311Request, Open311Service, Unit.name)
+    """Each request with its order, its main order when joined, the service and the owning unit's name (the
+    main order's, when joined): one row each, whatever the page's size."""
+    return (select(WorkOrder, _MAIN, Open311Request, Open311Service,
+                   func.coalesce(_MAIN_OWNER.name, Unit.name))
             .join(Open311Request, Open311Request.order_id == WorkOrder.id)
             .join(Open311Service, Open311Service.code == Open311Request.service_code)
             .join(Unit, Unit.id == WorkOrder.owner_unit_id)
             .outerjoin(_MAIN, and_(WorkOrder.status == Status.JOINED, _MAIN.id == WorkOrder.duplicate_of_id))
+            .outerjoin(_MAIN_OWNER, _MAIN_OWNER.id == _MAIN.owner_unit_id)
             .where(WorkOrder.confidential.is_(False)))
 
 
 def _items(session: Session, rows: list[Any], *, extensions: bool) -> list[dict[str, Any]]:
-    items = []
-    for order, main, record, service, owner_name in rows:
-        owner = owner_name
-        if main is not None:
-            owner = session.scalar(select(Unit.name).where(Unit.id == main.owner_unit_id)) or owner_name
-        events = public_steps(session, order) if extensions else None
-        items.append(request_item(order, main, record, service, owner, events))
-    return items
+    steps: dict[int, list[OrderEvent]] = {}
+    if extensions and rows:
+        # Every request's public steps in one query, not one per request.
+        events = session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_([row[0].id for row in rows]),
+                                                          OrderEvent.action.notin_(PRIVATE_ACTIONS))
+                                 .order_by(OrderEvent.at, OrderEvent.id))
+        for event in events:
+            steps.setdefault(event.order_id, []).append(event)
+    return [request_item(order, main, record, service, owner, steps.get(order.id, []) if extensions else None)
+            for order, main, record, service, owner in rows]
 
 
 def find_requests(session: Session, filters: Filters) -> list[dict[str, Any]]:
