@@ -45,6 +45,17 @@ TEST_URL = os.environ.get("MINHU_TEST_DATABASE_URL", "")
 Run = Callable[..., Result]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass of ``make test`` (which follows the SQLite pass) runs the tests that touch a database;
+    the others — parsers, classifiers, documents — know no engine and have run once already."""
+    if is_sqlite(TEST_URL) or not TEST_URL:
+        return
+    touching = [item for item in items if "database_template" in getattr(item, "fixturenames", ())]
+    if len(touching) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in touching])
+        items[:] = touching
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
