@@ -47,10 +47,11 @@ Run = Callable[..., Result]
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass of ``make test`` (which follows the SQLite pass) runs the tests that touch a database;
-    the others — parsers, classifiers, documents — know no engine and have run once already."""
+    the others — parsers, classifiers, documents, and those marked ``one_engine`` — have run once already."""
     if is_sqlite(TEST_URL) or not TEST_URL:
         return
-    touching = [item for item in items if "database_template" in getattr(item, "fixturenames", ())]
+    touching = [item for item in items if "database_template" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("one_engine") is None]
     if len(touching) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in touching])
         items[:] = touching
