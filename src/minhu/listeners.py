@@ -11,6 +11,7 @@ from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.forwarding import listeners as forwarding_listeners
 from minhu.interop import events as interop_events
+from minhu.open311 import listeners as open311_listeners
 
 
 def install() -> None:
@@ -20,3 +21,4 @@ def install() -> None:
     dispatch_notices.install()  # the receiving unit's inbox on a dispatch or a call (吹哨)
     duplicates_listeners.install()  # one matter however many times it arrives (一事多办)
     forwarding_listeners.install()  # the order page names the system that forwarded an order
+    open311_listeners.install()  # and the Open311 client, service, answers and follow-ups of a request

@@ -67,6 +67,16 @@ def test_a_handled_request_reads_closed_with_the_citys_answer_and_its_steps_as_u
     assert late.json() == []
     assert client.get(f"{BASE}/servicerequestupdates.json").status_code == 403
 
+    late_note = client.post(f"{BASE}/servicerequestupdates.xml", data={
+        "api_key": KEY, "service_request_id": number, "description": "修好了，谢谢", "update_id": "fms-closed"})
+    assert late_note.status_code == 200
+    with db.read() as s:
+        order = queries.find_by_number(s, number)
+        assert [e for e in queries.events_of(s, order) if e.action is Action.URGE] == [], "no urge once closed"
+    login(client, world.dispatcher)
+    page = client.get(f"/orders/{number}").text
+    assert "修好了，谢谢 <span class=\"muted small\">（诉求已办结时收到）</span>" in page
+
 
 def test_the_reporters_follow_up_reaches_the_handler_once(client, services, db):
     world = services
@@ -86,6 +96,12 @@ def test_the_reporters_follow_up_reaches_the_handler_once(client, services, db):
     assert len(urges) == 1, "a retried update is the same update"
     assert urges[0].note == "市民补充：灯还是不亮，晚上很危险"
     assert urges[0].actor_name == "王小明（经 演示客户端（城市随手拍））"
+    login(client, world.handler)
+    page = client.get(f"/orders/{number}").text
+    panel = page[page.index('id="open311-source"'):]
+    assert "演示客户端（城市随手拍）" in panel
+    assert "路灯出了什么问题？</dt><dd>整夜不亮" in panel
+    assert "灯还是不亮，晚上很危险" in panel
     missing = client.post(f"{BASE}/servicerequestupdates.json", data={**update, "service_request_id": "WC1"})
     assert missing.status_code == 404
     assert "WC1" in error_of(missing, "json")["description"]

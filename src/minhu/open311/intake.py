@@ -18,6 +18,7 @@ from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import Conflict
 from minhu.geo.service import point_inside
+from minhu.open311 import mapping
 from minhu.open311.keys import Client
 from minhu.open311.models import (
     MAX_DESCRIPTION,
@@ -244,7 +245,8 @@ def _post_update(db: Database, client: Client, params: Params) -> str:
         event_id = None
         # A request joined to its matter (一事多办) is handled through the main order: the follow-up goes there.
         handled = session.get(WorkOrder, order.duplicate_of_id) if order.status is Status.JOINED else order
-        if handled is not None and handled.status in OPEN_STATUSES:
+        # Once the answer stands (closed in Open311's words), the callback hears the citizen, not an urge.
+        if handled is not None and handled.status in OPEN_STATUSES and mapping.BASIC[handled.status] == mapping.OPEN:
             name = "".join(p for p in (who.last_name, who.first_name) if p and p != "-") or "市民"
             joined = f"（工单 {order.number} 并入本件）" if handled is not order else ""
             event = supervising.urge(session, handled, actor=None, by=f"{name}（经 {client.name}）",
