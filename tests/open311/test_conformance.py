@@ -100,6 +100,7 @@ def test_a_posted_request_is_an_order_in_the_operators_lists_and_a_retry_is_the_
     order = client.get(f"/api/v1/orders/{number}", headers=headers).json()
     assert order["status"] == Status.NEW.value
     assert order["citizen_name"] == "王小明"
+    assert order["category_code"] == "080303", "the service the citizen chose is the order's category"
     assert "路灯出了什么问题：整夜不亮" in order["content"]
     assert "WC-0451" in order["content"]
     with db.read() as s:

@@ -284,3 +284,22 @@ def test_odd_text_is_taken_with_a_grade_and_never_guessed_from_nothing(routed, w
     assert created["routing"]["grade_reasons"]
     if unsure:  # English the model never saw, or punctuation only: no sure guess, the dispatcher decides
         assert all(s["confidence"] < 0.85 for s in created["routing"]["suggestions"])
+
+
+def test_a_category_the_reporter_picked_stands_and_dispatches_itself_only_when_the_model_agrees(routed, world):
+    routing.configure(models_dir=routing.config().models_dir, auto_dispatch_confidence=0.3)
+    wages = {"title": "公司拖欠工资", "content": "老板拖欠工资不发，要求支付劳动报酬，讨薪无果。"}
+    with routed.read() as s:
+        agreed = routing.route(s, **wages, street=None, community=None, place=None, chosen="0501")
+        picked = routing.route(s, **wages, street=None, community=None, place=None, chosen="080303")
+        plain = routing.route(s, **wages, street=None, community=None, place=None)
+    assert plain.category is not None
+    assert plain.category.code.startswith("0501")
+    assert plain.auto_dispatch
+    assert agreed.category is not None
+    assert agreed.category.code == "0501"
+    assert agreed.auto_dispatch, "the model names a category inside the one picked"
+    assert picked.category is not None
+    assert picked.category.code == "080303"
+    assert not picked.auto_dispatch, "the model disagrees: a dispatcher decides"
+    assert [s.code for s in picked.suggestions] == [s.code for s in plain.suggestions]

@@ -32,6 +32,7 @@ from minhu.open311.params import Open311Error, Params, bad, location, parse_inst
 from minhu.orders import service as order_service
 from minhu.orders import supervising
 from minhu.orders.enums import Channel
+from minhu.orders.intake import Chosen
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import OPEN_STATUSES, Status
@@ -166,6 +167,7 @@ def create_request(db: Database, client: Client, params: Params) -> Created:
             unit, lon, lat = _unit_point(session, where.address_id)
             address = address or unit.name
         notice, order_type, title = service.notice, service.order_type, _title(service, who.description)
+        category = service.category_code
         content = _content(service, who.description, lines)
     name = "".join(part for part in (who.last_name, who.first_name) if part and part != "-") or None
     try:
@@ -182,7 +184,8 @@ def create_request(db: Database, client: Client, params: Params) -> Created:
     try:
         registered = order_service.create_order_once(
             db, data, actor=None, key=_request_key(client, params), scope=f"open311:{client.id}",
-            sender=f"Open311 客户端「{client.name}」", with_order=(partial(_remember, record=record),))
+            sender=f"Open311 客户端「{client.name}」", with_order=(partial(_remember, record=record),),
+            chosen=Chosen(category=category))
     except Conflict as exc:  # pragma: no cover - the key is the body's digest: the same key is the same body
         raise bad(exc.message) from exc
     order = registered.order

@@ -60,9 +60,11 @@ class PlacedOrder:
     with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()
 
 
-def place_order(session: Session, data: OrderCreate, *, reporter: User | None = None) -> PlacedOrder:
+def place_order(session: Session, data: OrderCreate, *, reporter: User | None = None,
+                category: str | None = None) -> PlacedOrder:
     """Locate a new order (coordinates, else address; a grid worker's own report without coordinates, in
-    the ``reporter``'s grid) and route it: categories, grade, owner.
+    the ``reporter``'s grid) and route it: categories, grade, owner (of ``category`` when the reporter chose
+    one).
 
     Callers on the hot path do this in a read session, so the writer's lock never waits on it —
     the first order after a map change rebuilds the spatial index here, and classifying takes a
@@ -87,7 +89,7 @@ def place_order(session: Session, data: OrderCreate, *, reporter: User | None = 
                           street=unit_of(where.street if where else None),
                           community=unit_of(where.community if where else None),
                           place=unit_of(where.finest if where else None),
-                          repeat_unsolved=placing.repeat_of is not None)
+                          repeat_unsolved=placing.repeat_of is not None, chosen=category)
     return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None,
                        duplicates=tuple(placing.duplicates), join=placing.join, with_order=tuple(placing.with_order))
 
@@ -265,10 +267,11 @@ def _number_prefix(session: Session) -> str:
 class Chosen:
     """What the person registering decided on the call: the matter the caller's report joins (its main order's
     id and number; 一事多办), or the answer given on the call (直接答复: the order is closed as it is registered,
-    never dispatched nor joined)."""
+    never dispatched nor joined); or the category the reporter picked (an Open311 service)."""
 
     join: tuple[int, str] | None = None
     answer: str | None = None
+    category: str | None = None
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
@@ -290,7 +293,8 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
     """
     if key is None:
         with db.read() as session:
-            placed = _with(place_order(session, data, reporter=actor), with_order, chosen, actor)
+            placed = _with(place_order(session, data, reporter=actor, category=_category(chosen)), with_order,
+                           chosen, actor)
         return db.grouped(partial(_register, data=data, actor=actor, placed=placed, sender=sender))
     claim = idempotency.Claim(scope=scope, key=idempotency.validate_key(key),
                               body_hash=idempotency.request_hash(data.model_dump(mode="json")))
@@ -302,12 +306,17 @@ def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, ke
                 if first is None:  # pragma: no cover - keys and orders are written together
                     raise RuntimeError(f"idempotency key names a missing order {existing}")
                 return Registered(first, False, queries.decision_of(session, first))
-            placed = _with(place_order(session, data, reporter=actor), with_order, chosen, actor)
+            placed = _with(place_order(session, data, reporter=actor, category=_category(chosen)), with_order,
+                           chosen, actor)
         try:
             return db.grouped(partial(_register, data=data, actor=actor, claim=claim, placed=placed, sender=sender))
         except IntegrityError:
             continue
     raise RuntimeError("idempotent create kept colliding")  # pragma: no cover - needs 3 lost races
+
+
+def _category(chosen: Chosen | None) -> str | None:
+    return chosen.category if chosen is not None else None
 
 
 def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None], ...], chosen: Chosen | None,

@@ -328,15 +328,22 @@ def active_category(session: Session, code: str) -> Category | None:
 
 
 def route(session: Session, *, title: str, content: str, street: Unit | None, community: Unit | None,
-          place: Unit | None, repeat_unsolved: bool = False) -> Route:
+          place: Unit | None, repeat_unsolved: bool = False, chosen: str | None = None) -> Route:
+    """Suggest categories, grade and owner. With ``chosen`` (an active category the reporter picked, such as an
+    Open311 service), the order takes that category; it dispatches itself only when the model, sure, agrees
+    with it (names it, a category inside it, or the one it sits in)."""
     # The model is read once per order: its suggestions and its threshold come from the same one.
     suggestions, model = _suggest(session, title, content, k=3)
     best = suggestions[0] if suggestions else None
-    category = tables(session).categories.get(best.code) if best is not None else None
+    picked = tables(session).categories.get(chosen) if chosen is not None else None
+    category = picked or (tables(session).categories.get(best.code) if best is not None else None)
     assessed = assess(session, category, title=title, content=content, street=street, community=community,
                       place=place, repeat_unsolved=repeat_unsolved)
     grade, owner = assessed.grade, assessed.owner
     sure = best is not None and best.source == "model" and best.confidence >= dispatch_threshold(model)
+    if picked is not None and best is not None and not (best.code.startswith(picked.code)
+                                                        or picked.code.startswith(best.code)):
+        sure = False
     return Route(suggestions=suggestions, category=category, confidence=best.confidence if best else None,
                  grade=grade, owner=owner, model_version=model.version if model is not None else None,
                  auto_dispatch=sure and owner.unit is not None and grade.grade is not Grade.D)
