@@ -116,6 +116,7 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     assert len(lists["SGH-B"][2]) >= 80
 
 
+@pytest.mark.one_engine  # what the command decides; loading the demo on each engine is the test above
 def test_demo_load_if_empty_skips_a_loaded_city_and_without_it_says_why_it_stops(run: Run, db: Database) -> None:
     assert run("demo", "load", "--if-empty", "--no-train").exit_code == 0
     before = (count(db, Unit), count(db, User), count(db, WorkOrder))
