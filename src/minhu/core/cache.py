@@ -12,6 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -49,3 +52,9 @@ class TTLCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def clear_now_and_after(self, session: Session) -> None:
+        """Clear now and again once ``session`` commits: a request between the two would otherwise cache the row
+        the commit is about to replace."""
+        self.clear()
+        orm_event.listen(session, "after_commit", lambda _session: self.clear(), once=True)

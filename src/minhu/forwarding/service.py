@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import event as orm_event
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -90,7 +89,7 @@ def issue_key(session: Session, system_id: int, key: str) -> IntakeSystem:
     system = _system(session, system_id)
     system.key_digest, system.key_hint, system.key_issued_at = security.token_digest(key), key[-4:], clock.now()
     session.flush()
-    _forget_keys(session)
+    _systems.clear_now_and_after(session)
     return system
 
 
@@ -102,7 +101,7 @@ def set_active(session: Session, system_id: int, *, active: bool) -> IntakeSyste
                     .values(active=active).execution_options(synchronize_session=False))
     session.flush()
     notify_service.forget_subscribers(session)
-    _forget_keys(session)
+    _systems.clear_now_and_after(session)
     return system
 
 
@@ -161,10 +160,3 @@ def joined_to(db: Database, order: WorkOrder) -> str | None:
         return None
     with db.read() as session:
         return session.scalar(select(WorkOrder.number).where(WorkOrder.id == order.duplicate_of_id))
-
-
-def _forget_keys(session: Session) -> None:
-    """Drop the cached keys now and again once ``session`` commits: a request between the two would otherwise
-    cache the row the commit is about to replace."""
-    _systems.clear()
-    orm_event.listen(session, "after_commit", lambda _session: _systems.clear(), once=True)

@@ -170,14 +170,12 @@ def _definition(db: Database, settings: Settings, params: Params, parts: list[st
 
 def _filters(params: Params) -> Filters:
     statuses = params.codes("status", limit=20)
-    extensions = params.flag("extensions")
-    allowed = (*mapping.STATUS_NAMES,)
-    unknown = [s for s in statuses if s.lower() not in allowed]
+    unknown = [s for s in statuses if s.lower() not in mapping.STATUS_NAMES]
     if unknown:
         raise bad(f"status {unknown[0]} 未知：可用 open、closed（status must be open or closed）")
     return Filters(ids=params.codes("service_request_id"), service_codes=params.codes("service_code", limit=100),
                    window=window(params), statuses=[s.lower() for s in statuses], page=page(params),
-                   extensions=extensions)
+                   extensions=params.flag("extensions"))
 
 
 def _requests(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
@@ -196,7 +194,6 @@ def _one_request(db: Database, settings: Settings, params: Params, parts: list[s
 
 def _create(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     client = keys.authenticate(db, params.get("api_key"))
-    assert client is not None
     extensions = params.flag("extensions")  # read first: a bad flag refuses the request before it is made
     created = intake.create_request(db, client, params)
     item: dict[str, Any] = {"service_request_id": created.number, "service_notice": created.notice,
@@ -214,7 +211,6 @@ def _token(db: Database, settings: Settings, params: Params, parts: list[str], f
 
 def _updates(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     client = keys.authenticate(db, params.get("api_key"))
-    assert client is not None
     span = window(params, default_span=UPDATES_DEFAULT_SPAN)
     with db.read() as session:
         items = feed.updates(session, client, span)
@@ -223,6 +219,5 @@ def _updates(db: Database, settings: Settings, params: Params, parts: list[str],
 
 def _post_update(db: Database, settings: Settings, params: Params, parts: list[str], fmt: Format) -> Response:
     client = keys.authenticate(db, params.get("api_key"))
-    assert client is not None
     update_id = intake.post_update(db, client, params)
     return document("service_request_updates", "request_update", [{"update_id": update_id}], fmt)

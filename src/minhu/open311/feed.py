@@ -80,8 +80,9 @@ def request_item(order: WorkOrder, main: WorkOrder | None, record: Open311Reques
     }
     if events is not None:
         item["extended_attributes"] = {
-            "status_extended": mapping.extended_status(order.status, effective.resolution)
-            if order.status is Status.JOINED else mapping.extended_status(effective.status, effective.resolution),
+            # A joined request reads "duplicate" whatever its main order's state.
+            "status_extended": mapping.extended_status(
+                order.status if order.status is Status.JOINED else effective.status, effective.resolution),
             "status_label": STATUS_LABELS[effective.status],
             "channel": order.channel.value, "grade": order.grade.value if order.grade else None,
             "owner": owner, "category": order.category_code,
@@ -99,8 +100,7 @@ def _note(event: OrderEvent) -> dict[str, Any]:
 def _step_words(event: OrderEvent) -> str:
     label = ACTION_LABELS[event.action]
     unit = event.payload.get("unit_name") if isinstance(event.payload, dict) else None
-    words = f"{label}：{unit}" if unit else label
-    return words
+    return f"{label}：{unit}" if unit else label
 
 
 _MAIN_OWNER = aliased(Unit)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import OPEN_STATUSES, Status
 from minhu.org.models import Unit
 from minhu.org.roles import UnitKind
+from minhu.web.errors import validation_details
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ def _answers(service: Open311Service, params: Params) -> tuple[dict[str, Any], l
 
 
 def _title(service: Open311Service, description: str | None) -> str:
-    head = (description or "").strip().splitlines()[0][:40] if description and description.strip() else ""
-    return f"{service.name}：{head}" if head else service.name
+    """The service's name, then the start of what the citizen wrote (``description`` is never blank: empty
+    parameters are absent)."""
+    return f"{service.name}：{description.splitlines()[0][:40]}" if description else service.name
 
 
 # Between what the citizen wrote and their answers to the service's questions, in the order's content.
@@ -174,7 +177,7 @@ def create_request(db: Database, client: Client, params: Params) -> Created:
         data = OrderCreate(type=order_type, channel=Channel.API, title=title[:200], content=content,
                            citizen_name=name, citizen_phone=who.phone, address=address, latitude=lat,
                            longitude=lon, anonymous=name is None and who.phone is None)
-    except ValueError as exc:
+    except ValidationError as exc:
         raise bad(_first_problem(exc)) from None
     token = secrets.token_urlsafe(12)
     record = {"key_id": client.id, "token": token, "service_code": code, "answers": answers,
@@ -198,18 +201,14 @@ def create_request(db: Database, client: Client, params: Params) -> Created:
     return Created(order.number, registered.created, notice, who.account_id, token)
 
 
-def _first_problem(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        found = errors()
-        if found:
-            where = ".".join(str(p) for p in found[0].get("loc", ()))
-            field = {"citizen_phone": "phone", "citizen_name": "first_name/last_name", "address": "address_string",
-                     "latitude": "lat", "longitude": "long", "content": "description", "title": "description"
-                     }.get(where, where)
-            message = str(found[0].get("msg", "")).removeprefix("Value error, ")
-            return f"{field}：{message}" if field else message
-    return str(exc)
+# The order's fields under the names the client sent them.
+_PARAMETERS = {"citizen_phone": "phone", "citizen_name": "first_name/last_name", "address": "address_string",
+               "latitude": "lat", "longitude": "long", "content": "description", "title": "description"}
+
+
+def _first_problem(exc: ValidationError) -> str:
+    problem = validation_details(exc.errors())[0]
+    return f"{_PARAMETERS.get(problem['field'], problem['field'])}：{problem['message']}"
 
 
 def _remember(session: Session, order: WorkOrder, *, record: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def add_key(session: Session, *, name: str, key: str, per_minute: int = 60) -> O
                      created_at=clock.now())
     session.add(row)
     session.flush()
-    _keys.clear()
+    _keys.clear_now_and_after(session)
     return row
 
 
@@ -66,7 +66,7 @@ def revoke_key(session: Session, key_id: int) -> Open311Key:
     row = _key(session, key_id)
     row.active, row.revoked_at = False, clock.now()
     session.flush()
-    _keys.clear()
+    _keys.clear_now_and_after(session)
     return row
 
 
@@ -76,7 +76,7 @@ def set_rate(session: Session, key_id: int, per_minute: int) -> Open311Key:
     row = _key(session, key_id)
     row.per_minute = per_minute
     session.flush()
-    _keys.clear()
+    _keys.clear_now_and_after(session)
     return row
 
 
@@ -89,13 +89,11 @@ def keys(session: Session) -> list[tuple[Open311Key, int]]:
     return [(row[0], int(row[1])) for row in rows]
 
 
-def authenticate(db: Database, key: str | None, *, required: bool = True) -> Client | None:
-    """The client whose key this is, counted against its rate. Raises Open311Error 403 for a missing (when
-    ``required``), unknown or revoked key, 429 past the key's rate."""
+def authenticate(db: Database, key: str | None) -> Client:
+    """The client whose key this is, counted against its rate. Raises Open311Error 403 for a missing, unknown
+    or revoked key, 429 past the key's rate."""
     if not key:
-        if required:
-            raise Open311Error(403, "缺少 api_key（api_key is required）")
-        return None
+        raise Open311Error(403, "缺少 api_key（api_key is required）")
     if not key.isascii() or len(key) > 200:
         raise Open311Error(403, "api_key 无效（invalid api_key）")
     digest = security.token_digest(key)
