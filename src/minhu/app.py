@@ -36,6 +36,7 @@ from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
+from minhu.guard import service as guard
 from minhu.intake import console as intake_console
 from minhu.intake import mine_pages as intake_mine_pages
 from minhu.intake import pages as intake_pages
@@ -70,8 +71,7 @@ from minhu.orders.schemas import ActionRequest, OrderCreate, SuperviseRequest, U
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS
 from minhu.org import api as org_api
 from minhu.org import pages as org_pages
-from minhu.org import queries as org_queries
-from minhu.org.auth import SESSION_USER, LoginRequired, csrf_token
+from minhu.org.auth import LoginRequired, csrf_token, signed_in_user
 from minhu.org.roles import GRID_KIND_LABELS, ROLE_LABELS, UNIT_KIND_LABELS
 from minhu.people import api as people_api
 from minhu.people import pages as people_pages
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                               retry_minutes=settings.callback_retry_minutes)
     rating_links.configure(days=settings.rating_link_days)
     duplicates_listeners.configure(auto_join=settings.duplicates_auto_join)
+    guard.configure(secret=settings.effective_secret_key())
     listeners.install()
     database = db or Database(settings.effective_database_url)
 
@@ -167,7 +168,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                   redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = database
-    app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())
     web_errors.register_choice_labels(*choice_labels())
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
@@ -179,11 +179,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         if status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         # Signed-in people keep their top bar on an error page, so they can find their way back.
-        user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-        user = None
-        if isinstance(user_id, int):
-            with database.read() as session:
-                user = org_queries.find_user(session, user_id)
+        user = signed_in_user(request, database)
         return render(request, "error.html", status_code=status, status=status, message=message, user=user,
                       csrf=csrf_token(request) if user else None)
 

@@ -30,9 +30,10 @@ from minhu.map import cli as map_cli
 from minhu.notify import cli as notify_cli
 from minhu.notify import templates as notify_templates
 from minhu.orders import cli as orders_cli
+from minhu.org import access as org_access
 from minhu.org import queries as org_queries
 from minhu.org import service as org_service
-from minhu.org.models import Unit
+from minhu.org.models import Unit, User
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 from minhu.routing import service as routing
 from minhu.supervision import cli as supervision_cli
@@ -212,6 +213,41 @@ def users_add(username: str,
     except DomainError as exc:
         raise _refused("无法添加用户", exc) from None
     typer.echo(f"已添加用户 {username}")
+
+
+def _user_by_name(session: Session, username: str) -> User:
+    found = org_queries.find_user_by_username(session, username)
+    if found is None:
+        raise typer.BadParameter(f"用户 {username} 不存在", param_hint="USERNAME")
+    return found
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and API tokens end at once."""
+    with deployment_database() as db, db.transaction() as session:
+        org_access.set_active(session, _user_by_name(session, username), False)
+    typer.echo(f"已停用用户 {username}，其登录和 API 令牌已全部失效")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled account again (it signs in anew)."""
+    with deployment_database() as db, db.transaction() as session:
+        org_access.set_active(session, _user_by_name(session, username), True)
+    typer.echo(f"已启用用户 {username}")
+
+
+@users_app.command("password")
+def users_password(username: str, password: str = typer.Option(..., prompt="新密码", hide_input=True,
+                                                             confirmation_prompt=True)) -> None:
+    """Reset a person's password; their sessions and API tokens end at once."""
+    try:
+        with deployment_database() as db, db.transaction() as session:
+            org_access.set_password(session, _user_by_name(session, username), password)
+    except DomainError as exc:
+        raise _refused("无法重设密码", exc) from None
+    typer.echo(f"已重设用户 {username} 的密码，其登录和 API 令牌已全部失效")
 
 
 @units_app.command("add")

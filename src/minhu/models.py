@@ -8,7 +8,7 @@ MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models
                  "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
                  "minhu.notify.models", "minhu.evaluation.models",
                  "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models",
-                 "minhu.intake.models", "minhu.board.models", "minhu.open311.models")
+                 "minhu.intake.models", "minhu.board.models", "minhu.open311.models", "minhu.guard.models")
 
 
 def load_all() -> None:

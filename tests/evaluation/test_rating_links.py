@@ -4,12 +4,14 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.security import token_digest
 from minhu.evaluation.models import RatingLink
+from minhu.guard import service as guard
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
 from minhu.orders.enums import CallbackMethod, Resolution, Satisfaction
@@ -105,6 +107,21 @@ def test_a_rating_cannot_be_changed_once_given(client, db, world):
     assert "感谢您的评价" in again.text
     assert "基本满意" in again.text
     assert "不满意" not in again.text
+    assert reload(db, order).satisfaction is Satisfaction.BASICALLY
+
+
+def test_a_client_trying_many_links_is_refused_for_a_while_and_others_are_not(app, client, db, world):
+    order = approved(db, world)
+    for n in range(guard.RATING_CLIENT.attempts):
+        assert client.get(f"/r/{'guessing' + str(n).zfill(14)}").status_code == 404
+    mine = f"/r/{token_of(db, order)}"
+    refused = client.get(mine, headers={"accept": "text/html"})
+    assert refused.status_code == 429
+    assert "评价链接无效次数过多" in refused.text
+    assert client.post(mine, data=ANSWER).status_code == 429
+    assert reload(db, order).status is Status.REVIEWED
+    with TestClient(app, client=("198.51.100.23", 40000)) as citizen:
+        assert citizen.post(mine, data=ANSWER, follow_redirects=False).status_code == 303
     assert reload(db, order).satisfaction is Satisfaction.BASICALLY
 
 

@@ -2,6 +2,11 @@
 
 import re
 
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from minhu.guard import service as guard
+from minhu.orders.models import WorkOrder
 from minhu.orders.states import Action
 from tests.factories import PASSWORD, act, make_order
 
@@ -123,6 +128,58 @@ def test_tracking_locks_a_number_after_five_wrong_guesses(client, world, db):
     assert locked.status_code == 429
     assert "错误次数过多" in locked.text
     assert order.title not in locked.text
+
+
+def test_one_client_cannot_walk_the_order_numbers(app, client, world, db):
+    orders = [make_order(db, world, citizen_phone=f"1391234{n:04d}") for n in range(1, 13)]
+    token = csrf_of(client.get("/public/track").text)
+    answers = [client.post("/public/track", data={"csrf_token": token, "number": o.number, "phone_last4": "0000"})
+               for o in orders[:11]]
+    assert [a.status_code for a in answers] == [404] * 10 + [429]
+    assert "查询错误次数过多" in answers[-1].text
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    # Even the right digits are refused to this client now; another client follows its own order as usual.
+    last = orders[11]
+    form = {"csrf_token": token, "number": last.number, "phone_last4": last.citizen_phone[-4:]}
+    assert client.post("/public/track", data=form).status_code == 429
+    with TestClient(app, client=("198.51.100.7", 40000)) as neighbour:
+        form["csrf_token"] = csrf_of(neighbour.get("/public/track").text)
+        assert neighbour.post("/public/track", data=form).status_code == 200
+
+
+def test_the_link_given_at_submission_opens_the_order_and_no_other_link_does(client, world):
+    page = client.get("/public/report").text
+    submitted = client.post("/public/report", data={
+        "csrf_token": csrf_of(page), "idem": "r-link", "type": "complaint", "title": "楼下餐馆油烟扰民",
+        "content": "每天晚上油烟直冲楼上窗户。", "citizen_phone": "13655556666"})
+    link = re.search(r'id="track-link" href="(/public/track/([A-Z0-9]+)/([a-z2-7]+))"', submitted.text)
+    assert link is not None
+    opened = client.get(link.group(1))
+    assert opened.status_code == 200
+    assert "楼下餐馆油烟扰民" in opened.text
+    number, code = link.group(2), link.group(3)
+    forged = client.get(f"/public/track/{number}/{'a' * len(code)}")
+    assert forged.status_code == 404
+    assert "楼下餐馆油烟扰民" not in forged.text
+    # Another order's code does not open this one, and the number alone opens nothing.
+    previous = f"{number[:-1]}{(int(number[-1]) + 9) % 10}"
+    assert client.get(f"/public/track/{previous}/{code}").status_code == 404
+    assert client.get(f"/public/track/{number}/").status_code == 404
+
+
+def test_one_client_cannot_flood_the_public_report_page(client, world, db):
+    page = client.get("/public/report").text
+    base = {"csrf_token": csrf_of(page), "type": "complaint", "content": "路灯不亮，晚上很黑。"}
+    answers = [client.post("/public/report", data={**base, "idem": f"flood-{n}", "title": f"路灯不亮 {n}",
+                                                     "citizen_phone": f"1365555{n:04d}"})
+               for n in range(guard.REPORT_CLIENT.attempts + 1)]
+    assert [a.status_code for a in answers] == [200] * guard.REPORT_CLIENT.attempts + [429]
+    assert "提交过于频繁" in answers[-1].text
+    assert "12345" in answers[-1].text
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == guard.REPORT_CLIENT.attempts
+    # The refused form keeps what was typed.
+    assert f"路灯不亮 {guard.REPORT_CLIENT.attempts}" in answers[-1].text
 
 
 def test_the_reply_reaches_the_resident_only_after_review(client, world, db):

@@ -3,6 +3,7 @@ leaders and administrators may not — as the API answers and as the order page 
 
 import pytest
 
+from minhu.guard import service as guard
 from minhu.orders.states import Action
 from tests.factories import make_order
 from tests.intake.test_pages import login
@@ -70,3 +71,30 @@ def test_the_centres_callers_see_the_full_number_without_asking(client, world, t
         read = client.get(f"/api/v1/orders/{order.number}", headers=token_for(user)).json()
         assert (read["citizen_phone"], read["phone_masked"], read["can_reveal_phone"]) == ("13812345678", False,
                                                                                           False)
+
+
+def test_one_account_reveals_at_most_an_hours_allowance_and_the_page_says_why(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    headers = token_for(world.handler)
+    answers = [client.post(f"/api/v1/orders/{order.number}/phone", headers=headers).status_code
+               for _ in range(guard.PHONE_REVEAL.attempts + 1)]
+    assert answers == [200] * guard.PHONE_REVEAL.attempts + [429]
+    trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
+    assert [e["action"] for e in trail].count("view_phone") == guard.PHONE_REVEAL.attempts
+    login(client, world.handler)
+    page = client.get(f"/orders/{order.number}")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    refused = client.post(f"/orders/{order.number}/phone", headers={"X-CSRF-Token": csrf}, data={"csrf_token": csrf})
+    assert refused.status_code == 200  # swapped in by htmx in place of the number
+    assert "查看完整号码过于频繁" in refused.text
+    assert "13812345678" not in refused.text
+
+
+def test_an_order_without_a_phone_reveals_nothing_and_leaves_no_trail(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN, citizen_phone=None)
+    headers = token_for(world.handler)
+    revealed = client.post(f"/api/v1/orders/{order.number}/phone", headers=headers)
+    assert revealed.status_code == 200
+    assert revealed.json()["citizen_phone"] is None
+    trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
+    assert "view_phone" not in [e["action"] for e in trail]

@@ -1,10 +1,6 @@
-"""Counts failed guesses per key and refuses further tries for a while after too many.
+"""A per-process rate limit for the Open311 clients' keys: at most a key's rate per minute in this process.
 
-A resident follows an order with its number and the last four digits of the phone: ten thousand
-possibilities, which a script would walk through in minutes. After ``max_failures`` wrong
-answers for one number within ``window_seconds`` the number is locked until the window passes,
-whoever asks. The count lives in the process: with several processes each counts its own,
-which multiplies the allowance but keeps the walk impractical.
+Guessing and flooding limits that must hold across processes live in ``minhu.guard``, in the database.
 """
 
 from __future__ import annotations
@@ -12,47 +8,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-
-
-class FailureThrottle:
-    def __init__(self, *, max_failures: int, window_seconds: float,
-                 now: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
-        self.max_keys = max_keys
-        self._now = now
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        times = [t for t in self._failures.get(key, ()) if t > now - self.window_seconds]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    def locked_for(self, key: str) -> float:
-        """Seconds until ``key`` may be tried again; 0 when it may be tried now."""
-        with self._lock:
-            now = self._now()
-            times = self._recent(key, now)
-            if len(times) < self.max_failures:
-                return 0.0
-            return max(0.0, times[-self.max_failures] + self.window_seconds - now)
-
-    def record_failure(self, key: str) -> None:
-        with self._lock:
-            now = self._now()
-            if len(self._failures) >= self.max_keys and key not in self._failures:
-                # Forget the stalest keys rather than grow without bound under a spray of numbers.
-                for stale in list(self._failures)[: self.max_keys // 10]:
-                    del self._failures[stale]
-            self._failures.setdefault(key, []).append(now)
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 class RateLimiter:

@@ -17,6 +17,7 @@ from minhu.core.errors import DomainError, Forbidden, InvalidInput
 from minhu.evaluation import callbacks, rating_links
 from minhu.evaluation.rating_links import LinkState, RatingView
 from minhu.evaluation.schemas import RatingAnswer
+from minhu.guard import service as guard
 from minhu.orders import forms, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.models import WorkOrder
@@ -25,7 +26,7 @@ from minhu.orders.states import Action
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.org.roles import Role
-from minhu.web.deps import DB
+from minhu.web.deps import DB, client_address
 from minhu.web.flash import flash, pop_flashes
 from minhu.web.forms import validated
 from minhu.web.render import render
@@ -117,11 +118,27 @@ def _rating_page(request: Request, token: str, found: RatingView, *, status: int
     return response
 
 
+def _counted(db: Database, client: str, found: RatingView) -> RatingView:
+    """Count a link that does not exist against the client: the tokens cannot be guessed, trying many is an
+    attack (``guard.RATING_CLIENT``)."""
+    if found.state is LinkState.UNKNOWN:
+        with db.transaction() as session:
+            guard.record(session, guard.RATING_CLIENT, client)
+    return found
+
+
+def _refuse_if_locked(db: Database, client: str) -> None:
+    with db.read() as session:
+        guard.refuse_if_locked(session, (guard.RATING_CLIENT, client))
+
+
 @router.get("/r/{token}")
 def rating_page(request: Request, token: str, db: DB) -> Response:
+    client = client_address(request)
+    _refuse_if_locked(db, client)
     with db.read() as session:
         found = rating_links.view(session, token)
-    return _rating_page(request, token, found)
+    return _rating_page(request, token, _counted(db, client, found))
 
 
 def _answer(db: Database, token: str, answer: RatingAnswer) -> RatingView:
@@ -132,6 +149,8 @@ def _answer(db: Database, token: str, answer: RatingAnswer) -> RatingView:
 @router.post("/r/{token}")
 async def rate(request: Request, token: str, db: DB) -> Response:
     """No CSRF token: a forged post would need the link's own token, which is the whole secret."""
+    client = client_address(request)
+    await run_in_threadpool(_refuse_if_locked, db, client)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         answer = validated(RatingAnswer, {"resolution": form.get("resolution") or None,
@@ -147,6 +166,7 @@ async def rate(request: Request, token: str, db: DB) -> Response:
         error = f"请选择{'和'.join(RATING_LABELS[f] for f in fields)}" if unchosen else exc.message
         return _rating_page(request, token, found, status=422, error=error, form=form)
     found = await run_in_threadpool(_answer, db, token, answer)
+    found = await run_in_threadpool(_counted, db, client, found)
     if found.state is LinkState.ANSWERED:
         return RedirectResponse(f"/r/{token}", status_code=303)
     return _rating_page(request, token, found)

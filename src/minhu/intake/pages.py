@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as UrlPath
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minhu.board import service as board
 from minhu.core.db import Database
-from minhu.core.errors import Conflict, Forbidden, InvalidInput
+from minhu.core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from minhu.core.files import StoredFile, remove_stored
-from minhu.core.throttle import FailureThrottle
-from minhu.intake import photo_pages, photos
+from minhu.guard import service as guard
+from minhu.intake import photo_pages, photos, tracking
 from minhu.orders import attachments, forms, permissions, present, queries
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel
@@ -28,17 +29,13 @@ from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import Unit
 from minhu.org.roles import Role, UnitKind
-from minhu.web.deps import DB, AppSettings
+from minhu.web.deps import DB, AppSettings, client_address
 from minhu.web.flash import flash
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
-
-def new_track_throttle() -> FailureThrottle:
-    """Ten thousand possible last-four digits: five wrong tries per number, then a quarter of an hour's wait."""
-    return FailureThrottle(max_failures=5, window_seconds=15 * 60)
 
 STAFF_CHANNELS = (Channel.HOTLINE, Channel.WEB_BOARD, Channel.LEADER_MAILBOX, Channel.GRID_PATROL)
 
@@ -134,6 +131,16 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     root = settings.attachments_dir
     linked: list[StoredFile] = []
     missing = 0
+    client = client_address(request)
+    try:
+        with db.read() as session:
+            guard.refuse_if_locked(session, (guard.REPORT_CLIENT, client))
+    except TooManyRequests as exc:
+        response = render(request, "intake/report.html", status_code=429, csrf=csrf_token(request), form=form,
+                          held=chosen, errors={}, message=exc.message,
+                          idem=form.get("idem") or secrets.token_urlsafe(16))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     try:
         if not form.get("citizen_phone"):
             raise InvalidInput("请留下手机号码，以便办理单位联系您并查询进度",
@@ -160,12 +167,16 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     except BaseException:
         _unlink(root, linked)
         raise
-    if not registered.created:  # a retry: the first submission registered the order and its photos
+    if registered.created:
+        with db.transaction() as session:
+            guard.record(session, guard.REPORT_CLIENT, client)
+    else:  # a retry: the first submission registered the order and its photos
         _unlink(root, linked)
     for token in chosen:
         photos.release(root, token)
     photo_pages.forget_tokens(request, chosen)
     return render(request, "intake/submitted.html", number=registered.order.number,
+                  link=tracking.link(registered.order.number, settings.effective_secret_key()),
                   photos=len(linked) if registered.created else 0,
                   missing=missing if registered.created and linked else 0)
 
@@ -188,22 +199,51 @@ def track_form(request: Request, number: str = "") -> Response:
 
 
 @router.post("/public/track", dependencies=[CsrfProtected])
-def track(request: Request, db: DB, number: Annotated[str, Form(max_length=32)],
+def track(request: Request, db: DB, settings: AppSettings, number: Annotated[str, Form(max_length=32)],
           phone_last4: Annotated[str, Form(max_length=4)]) -> Response:
-    guesses: FailureThrottle = request.app.state.track_guesses
-    key = number.strip().upper()
-    wait = guesses.locked_for(key)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        return render(request, "intake/track.html", status_code=429, csrf=csrf_token(request), number=number,
-                      track=None, error=f"该工单查询错误次数过多，请 {minutes} 分钟后再试，或拨打 12345 查询")
-    with db.read() as session:
-        order = queries.find_for_resident(session, number, phone_last4.strip())
-        view = present.order_track(session, order) if order else None
+    """Follow an order by its number and the phone's last four digits: ten thousand possibilities, so wrong
+    guesses are limited per number and per client, in the database every server process shares."""
+    key, client = number.strip().upper(), client_address(request)
+
+    def page(status_code: int, *, view: Any = None, error: str | None = None) -> Response:
+        link = tracking.link(view.number, settings.effective_secret_key()) if view is not None else None
+        return render(request, "intake/track.html", status_code=status_code, csrf=csrf_token(request),
+                      number=number, track=view, error=error, link=link)
+
+    try:
+        with db.read() as session:
+            guard.refuse_if_locked(session, (guard.TRACK_CLIENT, client), (guard.TRACK_NUMBER, key))
+            order = queries.find_for_resident(session, number, phone_last4.strip())
+            view = present.order_track(session, order) if order else None
+        with db.transaction() as session:
+            if view is None:
+                guard.record(session, guard.TRACK_NUMBER, key)
+                guard.record(session, guard.TRACK_CLIENT, client)
+            else:
+                guard.clear(session, guard.TRACK_NUMBER, key)
+    except TooManyRequests as exc:
+        response = page(429, error=exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if view is None:
-        guesses.record_failure(key)
-    else:
-        guesses.reset(key)
-    error = None if view else "未找到工单：请核对工单编号和手机号后四位"
-    return render(request, "intake/track.html", status_code=200 if view else 404, csrf=csrf_token(request),
-                  number=number, track=view, error=error)
+        return page(404, error="未找到工单：请核对工单编号和手机号后四位")
+    return page(200, view=view)
+
+
+@router.get("/public/track/{number}/{code}")
+def track_by_link(request: Request, db: DB, settings: AppSettings, number: Annotated[str, UrlPath(max_length=32)],
+                  code: Annotated[str, UrlPath(max_length=64)]) -> Response:
+    """The link given when the order was registered: its code is a keyed signature of the number, which nobody
+    can derive from the (sequential) numbers, so the link needs no guessing limit of its own."""
+    key = number.strip().upper()
+    view = None
+    if tracking.matches(key, code, settings.effective_secret_key()):
+        with db.read() as session:
+            order = queries.find_by_number(session, key)
+            view = present.order_track(session, order) if order is not None else None
+    if view is None:
+        return render(request, "intake/track.html", status_code=404, csrf=csrf_token(request), number="",
+                      track=None, link=None,
+                      error="查询链接无效：请使用受理时给出的完整链接，或凭工单编号和手机号后四位查询")
+    return render(request, "intake/track.html", csrf=csrf_token(request), number=view.number, track=view,
+                  error=None, link=tracking.link(view.number, settings.effective_secret_key()))

@@ -90,7 +90,7 @@ def list_events(number: OrderNumber, user: ApiUser, db: DB) -> list[EventRead]:
         return [present.event_read(e) for e in queries.events_of(session, order)]
 
 
-@router.post("/orders/{number}/phone", response_model=PhoneRead, responses=ERRORS(401, 403, 404))
+@router.post("/orders/{number}/phone", response_model=PhoneRead, responses=ERRORS(401, 403, 404, 429))
 def reveal_phone(number: OrderNumber, user: ApiUser, db: DB) -> PhoneRead:
     """The citizen's full phone number; the reveal is recorded in the trail."""
     with db.transaction() as session:

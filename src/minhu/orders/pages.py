@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minhu.core.db import Database
-from minhu.core.errors import DomainError
+from minhu.core.errors import DomainError, TooManyRequests
 from minhu.core.files import open_stored
 from minhu.core.types import MAX_ROW_ID
 from minhu.geo import service as geo_service
@@ -187,9 +187,13 @@ async def act(request: Request, number: str, user: PageUser, db: DB) -> Response
 @router.post("/orders/{number}/phone", dependencies=[CsrfProtected])
 def reveal_phone(request: Request, number: str, user: PageUser, db: DB) -> Response:
     """htmx: swap the masked number for the full one (the reveal is in the trail)."""
-    with db.transaction() as session:
-        order = queries.get_for_update(session, number, viewer=user)
-        phone = order_service.reveal_phone(session, order, actor=user)
+    try:
+        with db.transaction() as session:
+            order = queries.get_for_update(session, number, viewer=user)
+            phone = order_service.reveal_phone(session, order, actor=user)
+    except TooManyRequests as exc:
+        # In place of the number, so the person sees why (htmx swaps only a 2xx answer).
+        return render(request, "orders/_phone.html", phone=None, refused=exc.message)
     return render(request, "orders/_phone.html", phone=phone)
 
 

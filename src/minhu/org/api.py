@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from minhu.org import queries, service
-from minhu.org.auth import ApiUser
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from minhu.org import access, queries, service
+from minhu.org.auth import ApiUser, bearer
 from minhu.org.models import Unit, User
 from minhu.org.schemas import TokenRead, TokenRequest, UnitRead, UserRead
-from minhu.web.deps import DB, AppSettings
+from minhu.web.deps import DB, AppSettings, client_address
 from minhu.web.responses import ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["组织与认证"])
@@ -23,14 +26,26 @@ def user_read(user: User) -> UserRead:
                     unit=unit_read(user.unit))
 
 
-@router.post("/auth/token", response_model=TokenRead, responses=ERRORS(401, 422))
-def create_token(body: TokenRequest, db: DB, settings: AppSettings) -> TokenRead:
-    """Exchange a username and password for a bearer token."""
-    with db.read() as session:
-        user = service.authenticate(session, username=body.username, password=body.password)
+@router.post("/auth/token", response_model=TokenRead, responses=ERRORS(401, 422, 429))
+def create_token(request: Request, body: TokenRequest, db: DB, settings: AppSettings) -> TokenRead:
+    """Exchange a username and password for a bearer token.
+
+    Five wrong passwords for one account (or twenty from one client) lock it for a while, longer each time:
+    429 with Retry-After, the same limits as the login page."""
+    user = access.sign_in(db, username=body.username, password=body.password, client=client_address(request))
     with db.transaction() as session:
         token, row = service.issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     return TokenRead(access_token=token, expires_at=row.expires_at)
+
+
+@router.delete("/auth/token", status_code=204, responses=ERRORS(401))
+def revoke_token(user: ApiUser, db: DB,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Response:
+    """End the token this request presents (the API's logout); it is refused from then on."""
+    assert credentials is not None  # ApiUser has already refused a request without one
+    with db.transaction() as session:
+        access.revoke_token(session, credentials.credentials)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=UserRead, responses=ERRORS(401))

@@ -9,15 +9,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from minhu.core import security
-from minhu.core.cache import TTLCache
+from minhu.core.db import Database
 from minhu.core.errors import DomainError, Forbidden, NotAuthenticated
-from minhu.org import queries
+from minhu.org import access, queries
 from minhu.org.models import User
 from minhu.web.deps import DB
 
-_bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的令牌")
+bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的令牌")
 
-SESSION_USER = "user_id"
+# The cookie holds the secret of a server-side session (``access.open_session``), never the user's id.
+SESSION_SECRET = "sid"
 SESSION_CSRF = "csrf"
 
 
@@ -28,13 +29,7 @@ class LoginRequired(DomainError):
     code = "login_required"
 
 
-# Every API request presents its token; remembering who it names for half a minute saves a query
-# per request. A deactivated user or an expired token is refused at most this long afterwards.
-TOKEN_CACHE_SECONDS = 30
-_token_users: TTLCache[tuple[str, str], User | None] = TTLCache(ttl_seconds=TOKEN_CACHE_SECONDS)
-
-
-async def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+async def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
     # async, answered from the cache on the event loop: a sync dependency costs every request a hop through
     # the thread pool; only a miss sends its query to a thread.
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -47,20 +42,30 @@ async def api_user(db: DB, credentials: Annotated[HTTPAuthorizationCredentials |
             return queries.find_user_by_token(session, token)
 
     key = (db.url, security.token_digest(token))
-    cached, user = _token_users.lookup(key)
+    cached, user = access.token_users.lookup(key)
     if not cached:
-        user = await run_in_threadpool(_token_users.get_or_load, key, load)
+        user = await run_in_threadpool(access.token_users.get_or_load, key, load)
     if user is None:
         raise NotAuthenticated("令牌无效或已过期", code="invalid_token")
     return user
 
 
-def optional_page_user(request: Request, db: DB) -> User | None:
-    user_id = request.session.get(SESSION_USER)
-    if not isinstance(user_id, int):
+def session_secret(request: Request) -> str | None:
+    secret = request.session.get(SESSION_SECRET) if "session" in request.scope else None
+    return secret if isinstance(secret, str) else None
+
+
+def signed_in_user(request: Request, db: Database) -> User | None:
+    """The user of the request's live server-side session, or None."""
+    secret = session_secret(request)
+    if secret is None:
         return None
     with db.read() as session:
-        return queries.find_user(session, user_id)
+        return access.session_user(session, secret)
+
+
+def optional_page_user(request: Request, db: DB) -> User | None:
+    return signed_in_user(request, db)
 
 
 def page_user(user: Annotated[User | None, Depends(optional_page_user)]) -> User:

@@ -74,5 +74,22 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by DELETE /api/v1/auth/token, a password change or disabling the account.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """A signed-in browser. The cookie carries a random secret whose digest is ``digest``: the server can end the
+    session (logout, a password change, a disabled account) however many copies of the cookie exist."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_digest", "digest", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

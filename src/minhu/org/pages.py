@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from minhu.core.errors import NotAuthenticated
-from minhu.org import service
-from minhu.org.auth import SESSION_USER, CsrfProtected, OptionalPageUser, csrf_token
-from minhu.web.deps import DB
+from minhu.core.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from minhu.org import access
+from minhu.org.auth import SESSION_SECRET, CsrfProtected, OptionalPageUser, PageUser, csrf_token, session_secret
+from minhu.web.deps import DB, client_address
+from minhu.web.flash import flash
 from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,17 +35,47 @@ def login_form(request: Request, user: OptionalPageUser, next: str | None = None
 def login(request: Request, db: DB, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/orders") -> Response:
     try:
-        with db.read() as session:
-            user = service.authenticate(session, username=username.strip(), password=password)
-    except NotAuthenticated as exc:
-        return render(request, "org/login.html", status_code=401, csrf=csrf_token(request),
-                      next=_safe_next(next), error=exc.message, username=username)
+        user = access.sign_in(db, username=username, password=password, client=client_address(request))
+    except (NotAuthenticated, TooManyRequests) as exc:
+        response = render(request, "org/login.html", status_code=exc.status, csrf=csrf_token(request),
+                          next=_safe_next(next), error=exc.message, username=username)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    with db.transaction() as session:
+        secret = access.open_session(session, user)
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.session[SESSION_SECRET] = secret
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
-def logout(request: Request) -> Response:
+def logout(request: Request, db: DB) -> Response:
+    secret = session_secret(request)
+    if secret is not None:
+        with db.transaction() as session:
+            access.close_session(session, secret)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: PageUser) -> Response:
+    return render(request, "org/password.html", user=user, csrf=csrf_token(request), errors={})
+
+
+@router.post("/account/password", dependencies=[CsrfProtected])
+def change_password(request: Request, user: PageUser, db: DB, current: Annotated[str, Form(max_length=200)],
+                    new: Annotated[str, Form(max_length=200)],
+                    repeated: Annotated[str, Form(max_length=200)]) -> Response:
+    try:
+        with db.transaction() as session:
+            me = session.merge(user)
+            access.change_password(session, me, current=current, new=new, repeated=repeated,
+                                   keep_session=session_secret(request))
+    except InvalidInput as exc:
+        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)}
+        return render(request, "org/password.html", status_code=422, user=user, csrf=csrf_token(request),
+                      errors=errors)
+    flash(request, "密码已修改；其他浏览器和 API 令牌的登录已全部退出")
+    return RedirectResponse("/orders", status_code=303)

@@ -49,7 +49,7 @@ def forget_root_prefix() -> None:
 
 def find_user_by_token(session: Session, token: str) -> User | None:
     row = session.scalars(select(ApiToken).where(ApiToken.digest == security.token_digest(token))).first()
-    if row is None or row.expires_at <= clock.now() or not row.user.active:
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now() or not row.user.active:
         return None
     return row.user
 

@@ -22,5 +22,10 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (the proxy's, unless the server is told to trust its forwarded header)."""
+    return request.client.host if request.client else "?"
+
+
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minhu.core.errors import DomainError
+from minhu.core.errors import DomainError, TooManyRequests
 
 log = logging.getLogger("minhu.web")
 
@@ -199,7 +199,10 @@ def install(app: FastAPI, *, render_html_error: Any = None) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return reply(request, exc.status, exc.as_body())
+        response = reply(request, exc.status, exc.as_body())
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -15,6 +15,7 @@ from minhu.config import Settings
 from minhu.evaluation.bulletin_archive import monthly_job
 from minhu.notify.delivery import DeliveryPolicy, delivery_job
 from minhu.notify.senders import build_senders
+from minhu.org.access import cleanup_job
 from minhu.supervision.sweep import SweepPolicy, sweep_job
 from minhu.worker.runner import Job
 
@@ -30,4 +31,6 @@ def default_jobs(settings: Settings) -> list[Job]:
         # Exclusive so two workers do not both render it; the unique key would keep one anyway.
         Job("evaluation.monthly_bulletin", every=timedelta(hours=1),
             run=monthly_job(settings.home / "templates"), exclusive=True),
+        # Ended sessions and tokens, stale login and guessing counts.
+        Job("access.cleanup", every=timedelta(hours=1), run=cleanup_job, exclusive=True),
     ]

@@ -1,0 +1,1 @@
+"""Limits on guessing and flooding, counted in the database every server process shares."""
