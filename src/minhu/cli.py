@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from minhu import backup as backup_module
 from minhu import listeners
 from minhu.app import create_app
 from minhu.config import Settings
@@ -137,6 +138,42 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     with deployment_database() as db:
         migrate.upgrade(db, revision)
         typer.echo(f"数据库已迁移到 {migrate.current(db)}")
+
+
+@app.command("backup")
+def backup_command(output: Path | None = typer.Option(None, "--output", "-o",
+                                                      help="备份文件；默认 MINHU_HOME/backups/minhu-日期-时间.tar.gz"),
+                   keep: int | None = typer.Option(None, "--keep", min=1,
+                                                   help="只保留同一目录中最新的 N 份备份，删除更早的")) -> None:
+    """Back up every row, the attachments, the models and the secret key into one file, while the server runs."""
+    settings, db = open_deployment()
+    try:
+        target = output or settings.home / "backups" / backup_module.default_name()
+        summary = backup_module.backup(db, settings, target)
+    except DomainError as exc:
+        raise _refused("无法备份", exc) from None
+    finally:
+        db.dispose()
+    typer.echo(f"已备份到 {summary.path}：{sum(summary.rows.values())} 行（{len(summary.rows)} 张表），"
+               f"{summary.files} 个文件，数据库版本 {summary.revision}")
+    if keep is not None:
+        for old in backup_module.prune(summary.path.parent, keep):
+            typer.echo(f"已删除较早的备份 {old.name}")
+
+
+@app.command("restore")
+def restore_command(source: Path = typer.Argument(..., exists=True, dir_okay=False, help="minhu backup 写出的文件")
+                    ) -> None:
+    """Restore a backup into this installation's empty database (created by minhu db upgrade) and home."""
+    settings, db = open_deployment()
+    try:
+        summary = backup_module.restore(db, settings, source)
+    except DomainError as exc:
+        raise _refused("无法恢复", exc) from None
+    finally:
+        db.dispose()
+    typer.echo(f"已从 {source} 恢复 {sum(summary.rows.values())} 行、{summary.files} 个文件，"
+               f"数据库版本 {summary.revision}")
 
 
 DATA_OPTION = typer.Option(training.DEFAULT_DATA, "--data", help="标注留言 CSV；不存在时用演示目录生成的样例")
