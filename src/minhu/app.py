@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from minhu import listeners
 from minhu.board import pages as board_pages
@@ -84,6 +85,7 @@ from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
 from minhu.web.forms import max_lengths
+from minhu.web.headers import SecurityHeadersMiddleware, security_headers
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render
 
@@ -125,6 +127,16 @@ def choice_labels() -> list[Mapping[Any, str]]:
             {Crs.WGS84: "WGS-84（GPS）", Crs.GCJ02: "GCJ-02（高德、腾讯、微信）"}]
 
 
+class MinhuApp(FastAPI):
+    """FastAPI with the security headers outermost: outside Starlette's ServerErrorMiddleware, which answers an
+    unexpected error itself, past every middleware added with ``add_middleware``; so a 500 carries them too."""
+
+    security_headers: Mapping[str, str] = {}
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), headers=self.security_headers)
+
+
 class Background(Protocol):
     """Work that lives as long as the server, such as the in-process worker (started by ``minhu serve``)."""
 
@@ -162,9 +174,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             if db is None:
                 database.dispose()
 
-    app = FastAPI(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
+    app = MinhuApp(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
                   redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
+    app.security_headers = security_headers(https=settings.served_over_https)
     app.state.db = database
     app.state.track_guesses = intake_pages.new_track_throttle()
     app.state.templates = make_templates(settings.home / "templates", template_globals())

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def served_over_https(self) -> bool:
+        """Whether people reach minhu over HTTPS: its base_url says so."""
+        return self.base_url.strip().lower().startswith("https://")
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'minhu.db').resolve()}"
 
