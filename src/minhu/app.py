@@ -183,7 +183,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.templates = make_templates(settings.home / "templates", template_globals())
     web_errors.register_choice_labels(*choice_labels())
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
-                       same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)
+                       same_site="lax", https_only=settings.secure_cookies, max_age=12 * 3600)
     app.add_middleware(BodyLimitMiddleware, max_json_bytes=settings.max_json_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
 

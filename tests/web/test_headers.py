@@ -1,5 +1,6 @@
 """Security headers over HTTP: every kind of response carries them — a page, API JSON, an API error, a static file,
-a 404, a redirect, an oversize body refused before the app, an unexpected 500 and Open311 discovery."""
+a 404, a redirect, an oversize body refused before the app, an unexpected 500 and Open311 discovery — and the
+session cookie is Secure exactly when the site is served over HTTPS."""
 
 from __future__ import annotations
 
@@ -113,3 +114,39 @@ def test_an_https_site_asks_browsers_to_keep_to_https(https_client: TestClient) 
                      https_client.get("/api/v1/orders")):
         assert_protected(response)
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def session_cookie(response: httpx.Response) -> str:
+    [cookie] = [c for c in response.headers.get_list("set-cookie") if c.startswith("minhu_session=")]
+    return cookie.lower()
+
+
+def test_the_session_cookie_is_secure_when_the_site_is_https(https_client: TestClient) -> None:
+    cookie = session_cookie(https_client.get("/login"))
+    assert "; secure" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+
+
+def test_the_session_cookie_is_not_secure_on_a_plain_http_site(client: TestClient) -> None:
+    cookie = session_cookie(client.get("/login"))
+    assert "secure" not in cookie  # a browser would drop a Secure cookie sent over http: nobody could sign in
+    assert "httponly" in cookie
+
+
+def test_cookie_secure_makes_the_cookie_secure_behind_a_plain_base_url(settings: Settings, db: Database) -> None:
+    settings.cookie_secure = True  # TLS ends at a proxy, and base_url was left at http
+    with TestClient(create_app(settings, db=db)) as client:
+        assert "; secure" in session_cookie(client.get("/login"))
+
+
+@pytest.mark.parametrize(("base_url", "cookie_secure", "secure"), [
+    ("http://127.0.0.1:8000", False, False),
+    ("https://12345.example.gov.cn", False, True),
+    ("HTTPS://12345.example.gov.cn", False, True),
+    ("http://127.0.0.1:8000", True, True),
+])
+def test_secure_cookies_follow_base_url_or_the_setting(base_url: str, cookie_secure: bool, secure: bool) -> None:
+    settings = Settings(base_url=base_url, cookie_secure=cookie_secure)
+    assert settings.secure_cookies is secure
+    assert settings.served_over_https is base_url.lower().startswith("https://")
