@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     Response,
@@ -106,7 +107,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 class Visitors:
     """Opens pages for people: each in a fresh browser context, so each has its own session cookie.
 
-    Server errors (5xx) and uncaught JavaScript errors seen by any page fail the test.
+    Server errors (5xx), uncaught JavaScript errors and anything the Content-Security-Policy refused (a script, an
+    inline handler, an eval, a style sheet or an image), seen by any page, fail the test.
     """
 
     browser: Browser
@@ -120,6 +122,7 @@ class Visitors:
         context = self.browser.new_context(base_url=self.base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
                                            viewport=size, is_mobile=phone, has_touch=phone)
         self.contexts.append(context)
+        context.on("console", self._check_console)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error on {page.url}: {exc}"))
         page.on("response", self._check_response)
@@ -140,6 +143,13 @@ class Visitors:
     def _check_response(self, response: Response) -> None:
         if response.status >= 500:
             self.problems.append(f"{response.status} from {response.request.method} {response.url}")
+
+    def _check_console(self, message: ConsoleMessage) -> None:
+        # Chromium reports every refusal of the policy on the console ("Executing inline event handler violates the
+        # following Content Security Policy directive 'script-src 'self''. ...", "Refused to load the script ...").
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            page = message.page.url if message.page else "?"
+            self.problems.append(f"blocked by the Content-Security-Policy on {page}: {message.text}")
 
     def close(self) -> None:
         for context in self.contexts:
