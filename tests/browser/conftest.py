@@ -1,6 +1,7 @@
 """Browser fixtures: the app served by a real uvicorn on 127.0.0.1, and headless Debian Chromium.
 
-The browser tests are skipped when /usr/bin/chromium is missing (``make browser-deps`` installs it).
+The browser tests are skipped when /usr/bin/chromium is missing (``make browser-deps`` installs it), and fail
+instead when the environment says it is CI (``CI=true``), so a CI run never passes without them.
 Playwright lives only while the tests of this package run: its sync API marks an event loop as
 running in the main thread, which would break ``asyncio.run`` in the tests that come after.
 
@@ -34,6 +35,7 @@ from playwright.sync_api import (
 
 from minhu.org.models import User
 from tests.factories import PASSWORD
+from tests.preflight import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -90,8 +92,8 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
 @pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (make browser-deps, or apt-get install chromium "
-                    "fonts-noto-cjk)")
+        missing(f"browser tests need Chromium at {CHROMIUM} (make browser-deps, or apt-get install chromium "
+                "fonts-noto-cjk)")
     with sync_playwright() as pw:
         yield pw
 
