@@ -53,7 +53,7 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei \
 	      libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else \
-	    echo "browser tests need /usr/bin/chromium and fonts-noto-cjk: run 'sudo apt-get install chromium fonts-noto-cjk' (they will be skipped)"; \
+	    echo "browser tests need /usr/bin/chromium and fonts-noto-cjk: run 'sudo apt-get install chromium fonts-noto-cjk' (they will be skipped; with CI=true they fail)"; \
 	  fi; \
 	fi
 
@@ -62,7 +62,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# With CI=true nothing is skipped quietly: no PostgreSQL, no Chromium or no CJK font fails the run (tests/preflight.py).
 unit: $(VENV)/.installed-dev assets browser-deps
+	$(BIN)/python -m tests.preflight
 	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
 	@if [ -n "$$MINHU_TEST_POSTGRES_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$MINHU_TEST_POSTGRES_URL)"; \

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from minhu import listeners
 from minhu.board import pages as board_pages
@@ -85,6 +85,7 @@ from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
 from minhu.web.forms import max_lengths
+from minhu.web.headers import SecurityHeadersMiddleware, security_headers
 from minhu.web.limits import BodyLimitMiddleware
 from minhu.web.render import STATIC_DIR, make_templates, render
 
@@ -126,6 +127,16 @@ def choice_labels() -> list[Mapping[Any, str]]:
             {Crs.WGS84: "WGS-84（GPS）", Crs.GCJ02: "GCJ-02（高德、腾讯、微信）"}]
 
 
+class MinhuApp(FastAPI):
+    """FastAPI with the security headers outermost: outside Starlette's ServerErrorMiddleware, which answers an
+    unexpected error itself, past every middleware added with ``add_middleware``; so a 500 carries them too."""
+
+    security_headers: Mapping[str, str] = {}
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), headers=self.security_headers)
+
+
 class Background(Protocol):
     """Work that lives as long as the server, such as the in-process worker (started by ``minhu serve``)."""
 
@@ -164,14 +175,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             if db is None:
                 database.dispose()
 
-    app = FastAPI(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
+    app = MinhuApp(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
                   redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
+    app.security_headers = security_headers(https=settings.served_over_https)
     app.state.db = database
     app.state.templates = make_templates(settings.home / "templates", template_globals())
     web_errors.register_choice_labels(*choice_labels())
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key(), session_cookie="minhu_session",
-                       same_site="lax", https_only=settings.cookie_secure, max_age=12 * 3600)
+                       same_site="lax", https_only=settings.secure_cookies, max_age=12 * 3600)
     app.add_middleware(BodyLimitMiddleware, max_json_bytes=settings.max_json_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
 
@@ -213,10 +225,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return {"status": "ok", "database": database.dialect}
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="minhu API",
-                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/static/favicon.svg")
+    def docs(request: Request) -> Response:
+        # Our own page rather than FastAPI's, whose inline script the Content-Security-Policy refuses.
+        return render(request, "api_docs.html", openapi_url=app.openapi_url)
 
     return app

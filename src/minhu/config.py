@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(default=1024 * 1024, description="Largest accepted JSON or form body")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest accepted attachment")
     token_ttl_hours: int = Field(default=12, description="Lifetime of an API bearer token")
-    cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only")
+    cookie_secure: bool = Field(default=False, description=(
+        "Send the session cookie over HTTPS only; always so when base_url is https://"))
     work_hours: str = Field(default="09:00-12:00,13:30-17:30", description=(
         "The working hours of a working day, for limits counted in working hours and days"))
     auto_dispatch_confidence: float | None = Field(default=None, ge=0, le=1.01, description=(
@@ -148,6 +149,16 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def served_over_https(self) -> bool:
+        """Whether people reach minhu over HTTPS: its base_url says so."""
+        return self.base_url.strip().lower().startswith("https://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """The session cookie travels over HTTPS only: asked for, or implied by an https:// base_url."""
+        return self.cookie_secure or self.served_over_https
 
     @property
     def effective_database_url(self) -> str:

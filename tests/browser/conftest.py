@@ -1,6 +1,7 @@
 """Browser fixtures: the app served by a real uvicorn on 127.0.0.1, and headless Debian Chromium.
 
-The browser tests are skipped when /usr/bin/chromium is missing (``make browser-deps`` installs it).
+The browser tests are skipped when /usr/bin/chromium is missing (``make browser-deps`` installs it), and fail
+instead when the environment says it is CI (``CI=true``), so a CI run never passes without them.
 Playwright lives only while the tests of this package run: its sync API marks an event loop as
 running in the main thread, which would break ``asyncio.run`` in the tests that come after.
 
@@ -23,6 +24,7 @@ from fastapi import FastAPI
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     Response,
@@ -33,6 +35,7 @@ from playwright.sync_api import (
 
 from minhu.org.models import User
 from tests.factories import PASSWORD
+from tests.preflight import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -89,8 +92,8 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
 @pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (make browser-deps, or apt-get install chromium "
-                    "fonts-noto-cjk)")
+        missing(f"browser tests need Chromium at {CHROMIUM} (make browser-deps, or apt-get install chromium "
+                "fonts-noto-cjk)")
     with sync_playwright() as pw:
         yield pw
 
@@ -106,7 +109,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 class Visitors:
     """Opens pages for people: each in a fresh browser context, so each has its own session cookie.
 
-    Server errors (5xx) and uncaught JavaScript errors seen by any page fail the test.
+    Server errors (5xx), uncaught JavaScript errors and anything the Content-Security-Policy refused (a script, an
+    inline handler, an eval, a style sheet or an image), seen by any page, fail the test.
     """
 
     browser: Browser
@@ -120,6 +124,7 @@ class Visitors:
         context = self.browser.new_context(base_url=self.base_url, locale="zh-CN", timezone_id="Asia/Shanghai",
                                            viewport=size, is_mobile=phone, has_touch=phone)
         self.contexts.append(context)
+        context.on("console", self._check_console)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error on {page.url}: {exc}"))
         page.on("response", self._check_response)
@@ -140,6 +145,13 @@ class Visitors:
     def _check_response(self, response: Response) -> None:
         if response.status >= 500:
             self.problems.append(f"{response.status} from {response.request.method} {response.url}")
+
+    def _check_console(self, message: ConsoleMessage) -> None:
+        # Chromium reports every refusal of the policy on the console ("Executing inline event handler violates the
+        # following Content Security Policy directive 'script-src 'self''. ...", "Refused to load the script ...").
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            page = message.page.url if message.page else "?"
+            self.problems.append(f"blocked by the Content-Security-Policy on {page}: {message.text}")
 
     def close(self) -> None:
         for context in self.contexts:

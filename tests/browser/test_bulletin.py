@@ -1,5 +1,5 @@
 """The bulletin page in a real browser: ECharts, served by us, draws the trend and the street scores on canvas,
-replacing the SVG drawings, which come back for printing."""
+replacing the SVG drawings, which come back for printing; its print button prints."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def test_the_bulletin_page_draws_its_charts(visitors: Visitors, db: Database, sc
     hosts = page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
     assert set(hosts) == {page.url.split("/")[2]}, "ECharts comes from our own static files"
     screenshot(page, "bulletin")
+
+    # The print button opens the browser's print dialog (counted here instead).
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_role("button", name="打印").click()
+    assert page.evaluate("window.printed") == 1
 
     page.emulate_media(media="print")
     expect(page.locator("#trend-figure .chart-fallback svg")).to_be_visible()

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Page, ViewportSize
 from sqlalchemy import select
 
 from minhu.core.db import Database
@@ -26,7 +26,7 @@ from minhu.orders.states import Action
 from minhu.org.models import User
 from minhu.routing import catalog
 from minhu.routing import service as routing
-from tests.browser.conftest import PHONE, LiveServer, Screenshots, Visitors
+from tests.browser.conftest import PHONE, Screenshots, Visitors
 from tests.evaluation.bulletin_city import BulletinCity, make_bulletin_city
 from tests.factories import World, act, make_order, order_data
 
@@ -183,29 +183,22 @@ def test_no_page_of_a_role_scrolls_sideways(role: str, visitors: Visitors, city:
     assert not problems, "\n".join(problems)
 
 
-def test_no_resident_page_scrolls_sideways(browser: Browser, live_server: LiveServer, city: City,
-                                           screenshot: Screenshots) -> None:
+def test_no_resident_page_scrolls_sideways(visitors: Visitors, city: City, screenshot: Screenshots) -> None:
     problems = []
     for size in (PHONE, DESKTOP):
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport=size, is_mobile=size is PHONE, has_touch=size is PHONE)
-        try:
-            page = context.new_page()
-            for path in ("/public/report", "/public/track", city.rate_path, "/login"):
-                problem = _measure(page, path, size, f"resident-{_slug(path.split('/r/')[0] or 'rate')}",
-                                   screenshot)
-                if problem:
-                    problems.append(problem)
-            # The progress of an order, as the resident sees it after asking.
-            page.goto("/public/track")
-            page.get_by_label("工单编号").fill(city.numbers["handle"])
-            page.get_by_label("手机号后四位").fill("5678")
-            page.get_by_role("button", name="查询").click()
-            page.locator("#track-result").wait_for()
-            screenshot(page, f"layout-resident-track-result-{size['width']}")
-            width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            if width > inner:
-                problems.append(f"track result at {size['width']}: {width}px; {page.evaluate(_WIDEST)}")
-        finally:
-            context.close()
+        page = visitors.open("/public/report", phone=size is PHONE)
+        for path in ("/public/report", "/public/track", city.rate_path, "/login"):
+            problem = _measure(page, path, size, f"resident-{_slug(path.split('/r/')[0] or 'rate')}", screenshot)
+            if problem:
+                problems.append(problem)
+        # The progress of an order, as the resident sees it after asking.
+        page.goto("/public/track")
+        page.get_by_label("工单编号").fill(city.numbers["handle"])
+        page.get_by_label("手机号后四位").fill("5678")
+        page.get_by_role("button", name="查询").click()
+        page.locator("#track-result").wait_for()
+        screenshot(page, f"layout-resident-track-result-{size['width']}")
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width > inner:
+            problems.append(f"track result at {size['width']}: {width}px; {page.evaluate(_WIDEST)}")
     assert not problems, "\n".join(problems)

@@ -1,10 +1,11 @@
 """The webhook subscriptions page in a real browser at 1440×900: added and paused with the keyboard alone,
-the secret shown once, and a long address with many events never widens the page."""
+the secret shown once (selected when focused, to copy), deleted only after a yes, and a long address with
+many events never widens the page."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 
 from minhu.core.db import Database
 from minhu.notify import queries as notify_queries
@@ -40,6 +41,9 @@ def test_an_administrator_adds_and_pauses_a_subscription_by_keyboard_without_sid
     with db.read() as s:
         [subscription] = notify_queries.webhooks(s)
     expect(page.locator("#new-secret")).to_have_value(subscription.secret)
+    page.locator("#new-secret").focus()
+    assert page.evaluate("() => { const e = document.getElementById('new-secret');"
+                         " return e.selectionStart === 0 && e.selectionEnd === e.value.length; }"), "ready to copy"
     row = page.locator(f"#webhook-{subscription.id}")
     expect(row).to_contain_text("区网格化平台")
     expect(row).to_contain_text("全部时限灯")
@@ -51,3 +55,22 @@ def test_an_administrator_adds_and_pauses_a_subscription_by_keyboard_without_sid
     expect(page.locator(f"#webhook-{subscription.id}")).to_contain_text("已暂停")
     expect(page.locator("#new-secret")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Deleting asks first: no keeps the subscription, yes deletes it.
+    questions: list[str] = []
+
+    def answer(dialog: Dialog, yes: bool) -> None:
+        questions.append(dialog.message)
+        if yes:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, yes=False))
+    page.locator(f"#webhook-{subscription.id}").get_by_role("button", name="删除").click()
+    assert questions == ["删除该订阅？尚未发出的事件将不再发送。"]
+    expect(page.locator(f"#webhook-{subscription.id}")).to_be_visible()
+    page.once("dialog", lambda dialog: answer(dialog, yes=True))
+    page.locator(f"#webhook-{subscription.id}").get_by_role("button", name="删除").click()
+    expect(page.locator(f"#webhook-{subscription.id}")).to_have_count(0)
+    assert len(questions) == 2

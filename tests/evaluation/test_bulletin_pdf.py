@@ -26,6 +26,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from minhu.evaluation import bulletin, bulletin_files, policies, rates
 from tests.evaluation.bulletin_city import make_bulletin_city
+from tests.preflight import missing
 
 TITLE = "武昌区接诉即办工作月度通报（2026年10月）"
 SCALE = 4
@@ -38,8 +39,10 @@ def _cjk_font_installed() -> bool:
     return "Noto Sans CJK SC" in listed.stdout
 
 
-pytestmark = pytest.mark.skipif(not _cjk_font_installed(),
-                                reason="the Noto Sans CJK SC font is missing: make browser-deps (fonts-noto-cjk)")
+@pytest.fixture(autouse=True)
+def _cjk_font() -> None:
+    if not _cjk_font_installed():
+        missing("the Noto Sans CJK SC font is missing: make browser-deps (fonts-noto-cjk)")
 
 
 def _glyph(image: Image.Image, box: tuple[float, float, float, float], page_height: float) -> Image.Image:

@@ -72,7 +72,8 @@ async def _refuse_page(send: Send, limit: int) -> None:
     raw = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>文件过大</title>"
            "<link rel=\"stylesheet\" href=\"/static/css/minhu.css\"><main class=\"page\"><section class=\"card\">"
            f"<h1>文件过大</h1><p>提交的内容超过 {megabytes:.0f} MiB 上限，未被保存。请压缩图片或拆分文件后重试。</p>"
-           "<p><a href=\"javascript:history.back()\">返回上一页</a></p></section></main></html>").encode()
+           "<p><a href=\"/\" data-back>返回上一页</a></p></section></main>"
+           "<script src=\"/static/js/minhu.js\"></script></html>").encode()
     await _send(send, 413, b"text/html; charset=utf-8", raw)
 
 

@@ -10,6 +10,7 @@
   var join = document.getElementById("join");
   var chosenNote = document.getElementById("console-chosen");
   var draftNote = document.getElementById("draft-note");
+  var phone = document.getElementById("caller-phone");
   var KEY = "minhu.console.draft";
   var KEPT = ["citizen_phone", "citizen_name", "channel", "type", "urgency", "title", "content", "address",
               "answer", "join", "started_at"];
@@ -58,6 +59,9 @@
     showChosen();
     save();
   }
+
+  // The caller's history is asked for by the number typed: the field is named citizen_phone, the query phone.
+  phone.addEventListener("htmx:configRequest", function (e) { e.detail.parameters.phone = phone.value; });
 
   var debounce = null;
   form.addEventListener("input", function () {
