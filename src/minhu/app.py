@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     duplicates_listeners.configure(auto_join=settings.duplicates_auto_join)
     guard.configure(secret=settings.effective_secret_key())
     listeners.install()
-    database = db or Database(settings.effective_database_url)
+    database = db or settings.open_database()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

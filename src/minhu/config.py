@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from minhu.core.db import Database
 from minhu.core.workhours import WorkWindow, parse_work_hours
 
 
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("var"), description="Directory of all runtime state")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite at home/minhu.db")
+    database_wait_seconds: float = Field(default=5.0, gt=0, le=120, description=(
+        "How long a request waits for a locked SQLite file or an unanswering PostgreSQL server before it "
+        "answers 503"))
     timezone: str = Field(default="Asia/Shanghai", description="The city's time zone")
     secret_key: str = Field(default="", description="Signs session cookies; generated into home when empty")
     max_json_bytes: int = Field(default=1024 * 1024, description="Largest accepted JSON or form body")
@@ -163,6 +167,9 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'minhu.db').resolve()}"
+
+    def open_database(self) -> Database:
+        return Database(self.effective_database_url, wait_seconds=self.database_wait_seconds)
 
     @property
     def attachments_dir(self) -> Path:

@@ -15,6 +15,8 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -35,7 +37,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _configure_sqlite(engine: Engine, *, begin: str) -> None:
+def _configure_sqlite(engine: Engine, *, begin: str, wait_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins (the documented recipe).
@@ -44,7 +46,7 @@ def _configure_sqlite(engine: Engine, *, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -59,6 +61,29 @@ def conflict_insert(where: Session | str, table: Any) -> postgresql.Insert | sql
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+# A request waits this long for a database that is locked or does not answer, then gets a 503.
+DEFAULT_WAIT_SECONDS = 5.0
+
+# What SQLite says when another process holds the file, or the file cannot be reached; PostgreSQL's connection
+# failures are psycopg OperationalErrors (a missing table is a ProgrammingError there, a bug, not an outage).
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file",
+                       "disk i/o error")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or used now (a 503 and a retry later), rather than
+    that a statement is wrong (a 500 and a bug)."""
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if exc.orig is not None and type(exc.orig).__module__.startswith("sqlite3"):
+        return any(words in str(exc.orig).lower() for words in _SQLITE_UNAVAILABLE)
+    return True
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -66,22 +91,25 @@ def is_sqlite(url: str) -> bool:
 class Database:
     """The engines and session factories of one deployment."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> None:
+        """``wait_seconds``: how long a statement waits for a SQLite file another writer holds, or for a PostgreSQL
+        server to accept the connection, before it fails (and the request answers 503)."""
         self.url = url
         if is_sqlite(url):
-            connect_args = {"check_same_thread": False, "timeout": 30}
+            connect_args = {"check_same_thread": False, "timeout": wait_seconds}
             self.read_engine = create_engine(url, echo=echo, connect_args=connect_args,
                                              pool_size=8, max_overflow=16, poolclass=QueuePool)
             self.write_engine = create_engine(url, echo=echo, connect_args=connect_args,
                                               pool_size=1, max_overflow=0, pool_timeout=60,
                                               poolclass=QueuePool)
-            _configure_sqlite(self.read_engine, begin="BEGIN")
-            _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
+            _configure_sqlite(self.read_engine, begin="BEGIN", wait_seconds=wait_seconds)
+            _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE", wait_seconds=wait_seconds)
         else:
             # Recycling old connections instead of pinging before each checkout saves a round trip
             # per transaction; a connection the server dropped fails once and is replaced.
             self.read_engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20,
-                                             pool_recycle=1800)
+                                             pool_recycle=1800, pool_timeout=max(wait_seconds, 1),
+                                             connect_args={"connect_timeout": max(int(wait_seconds), 1)})
             self.write_engine = self.read_engine
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)

@@ -14,7 +14,7 @@ def open_deployment(settings: Settings | None = None) -> tuple[Settings, Databas
     settings = settings or Settings()
     settings.ensure_home()
     clock.set_city_timezone(settings.tz)
-    return settings, Database(settings.effective_database_url)
+    return settings, settings.open_database()
 
 
 @contextmanager

@@ -14,8 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from minhu.core.db import is_unavailable
 from minhu.core.errors import DomainError, TooManyRequests
 
 log = logging.getLogger("minhu.web")
@@ -28,6 +31,10 @@ _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 4
 # Starlette's own messages ("Not Found", "Method Not Allowed") as a zh-CN user reads them.
 _HTTP_MESSAGES = {404: "页面或资源不存在", 405: "不支持此请求方法", 406: "无法提供所要求的格式",
                   415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试"}
+
+
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试"
+DATABASE_RETRY_SECONDS = 5
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -224,6 +231,19 @@ def install(app: FastAPI, *, render_html_error: Any = None) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        if not is_unavailable(exc):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = reply(request, 503, error_body("database_unavailable", DATABASE_UNAVAILABLE))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+
+    # A database that is locked or does not answer is an outage, not a bug: 503 at once, and the next request
+    # after it returns succeeds (the pool replaces connections the server dropped).
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeoutError, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
