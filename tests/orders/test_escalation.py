@@ -7,13 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from minhu.core import clock
 from minhu.core.errors import InvalidInput
 from minhu.orders import permissions, queries
 from minhu.orders.enums import Grade
 from minhu.orders.errors import IllegalAction
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.roles import Role
@@ -191,3 +192,19 @@ def test_a_street_handler_escalates_and_the_centre_decides_on_the_order_page(cli
     assert "已同意升级" in taken.text
     assert "已同意" in taken.text
     assert "C 复杂" in taken.text
+
+
+def test_the_city_package_names_who_exported_a_citizen_and_leaves_out_a_confidential_one(client, db, world,
+                                                                                         token_for):
+    plain = make_order(db, world, upto=Action.SIGN)
+    secret = make_order(db, world, upto=Action.SIGN, confidential=True, title="举报小区内非法经营")
+    for order in (plain, secret):
+        act(db, order.number, Action.ESCALATE_CITY, world.dispatcher, note="涉及两区交界，报市指挥中心")
+    package = client.get("/api/v1/city/escalations", headers=token_for(world.dispatcher)).json()
+    citizens = {o["number"]: o["citizen"] for o in package["orders"]}
+    assert citizens[plain.number]["phone"] == "13812345678"
+    assert citizens[secret.number] == {"name": None, "phone": None, "anonymous": False, "confidential": True}
+    with db.read() as s:
+        exports = {(e.order_id, e.actor_name, e.payload.get("export")) for e in
+                   s.scalars(select(OrderEvent).where(OrderEvent.action == Action.VIEW_PHONE))}
+    assert exports == {(plain.id, world.dispatcher.full_name, "city")}

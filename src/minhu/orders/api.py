@@ -125,4 +125,4 @@ def city_escalations(user: ApiUser, db: DB) -> dict[str, Any]:
     """The orders escalated to the city (上报市级), as the document ``minhu export city`` writes."""
     if not permissions.is_centre(user):
         raise Forbidden("只有指挥中心可以导出上报市级的工单", code="centre_only")
-    return transfer.city_package(db)
+    return transfer.city_package(db, exported_by=user)

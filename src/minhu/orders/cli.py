@@ -98,7 +98,7 @@ def export_city(
 ) -> None:
     """Export the orders escalated to the city (上报市级) as one JSON document for the city's system."""
     with deployment_database() as db:
-        package = transfer.city_package(db)
+        package = transfer.city_package(db, exported_by=None)
     data = json.dumps(package, ensure_ascii=False, indent=2)
     if output is None:
         typer.echo(data)

@@ -33,9 +33,10 @@ from minhu.core import clock, idempotency
 from minhu.core.db import Database
 from minhu.core.errors import Conflict, DomainError
 from minhu.core.text import decode_text_file
-from minhu.orders import queries
+from minhu.orders import queries, trail
 from minhu.orders import service as order_service
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, URGENCY_LABELS, Channel, OrderType, Urgency
+from minhu.orders.models import WorkOrder
 from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import OrderCreate
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
@@ -344,23 +345,31 @@ def _unit_ref(unit: Unit | None) -> dict[str, str] | None:
     return {"code": unit.code, "name": unit.name} if unit is not None else None
 
 
-def city_package(db: Database) -> dict[str, Any]:
+def city_package(db: Database, *, exported_by: User | None) -> dict[str, Any]:
     """Every order waiting on the city (上报市级), with what the city needs to act: the request and the
     citizen, where it stands, its category and grade, why the district could not solve it, its trail and
-    its files (named and fingerprinted; the files travel separately)."""
+    its files (named and fingerprinted; the files travel separately).
+
+    Personal data leaves the district with it, so each order whose citizen's name or phone is in the package
+    gets a trail entry naming who exported it. A citizen who asked for confidentiality (请为我的身份保密) is
+    exported without name or phone: the city asks the district's centre, which may see them."""
     def at(value: Any) -> str | None:
         return value.astimezone(clock.city_tz()).isoformat() if value else None
 
     orders = []
-    with db.read() as session:
+    disclosed: list[WorkOrder] = []
+    with db.transaction() as session:
         root = find_root(session)
         for order in queries.iter_orders(session, viewer=None, filters=OrderFilters(statuses=[Status.ESCALATED])):
             events = queries.events_of(session, order)
             sent = next((e for e in reversed(events) if e.action is Action.ESCALATE_CITY), None)
+            name, phone = (None, None) if order.confidential else (order.citizen_name, order.citizen_phone)
+            if name or phone:
+                disclosed.append(order)
             orders.append({
                 "number": order.number, "title": order.title, "content": order.content,
                 "type": order.type.value, "channel": order.channel.value, "urgency": order.urgency.value,
-                "citizen": {"name": order.citizen_name, "phone": order.citizen_phone, "anonymous": order.anonymous,
+                "citizen": {"name": name, "phone": phone, "anonymous": order.anonymous,
                             "confidential": order.confidential},
                 "address": order.address, "latitude": order.latitude, "longitude": order.longitude,
                 "street": _unit_ref(order.street), "community": _unit_ref(order.community),
@@ -377,4 +386,8 @@ def city_package(db: Database) -> dict[str, Any]:
                 "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
                                  "sha256": a.sha256} for a in order.attachments],
             })
+        for order in disclosed:
+            trail.append_event(session, order, Action.VIEW_PHONE, actor=exported_by, from_status=order.status,
+                               note="导出上报市级材料（含诉求人姓名、电话）", payload={"export": "city"},
+                               anonymous_name="命令行导出")
     return {"format": CITY_FORMAT, "from": _unit_ref(root), "exported_at": at(clock.now()), "orders": orders}
