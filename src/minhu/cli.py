@@ -36,6 +36,7 @@ from minhu.org import queries as org_queries
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
+from minhu.privacy import cli as privacy_cli
 from minhu.routing import service as routing
 from minhu.supervision import cli as supervision_cli
 from minhu.worker import process as worker_process
@@ -61,6 +62,7 @@ app.command("classify")(dispatch_cli.classify)
 app.add_typer(notify_cli.notify_app, name="notify")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(duplicates_cli.duplicates_app, name="duplicates")
+app.add_typer(privacy_cli.citizens_app, name="citizens")
 
 
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("var"), description="Directory of all runtime state")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite at home/minhu.db")
+    citizen_data_days: int = Field(default=1095, ge=30, le=36500, description=(
+        "Days after an order is closed that its citizen's personal data is kept; then it is anonymised"))
     database_wait_seconds: float = Field(default=5.0, gt=0, le=120, description=(
         "How long a request waits for a locked SQLite file or an unanswering PostgreSQL server before it "
         "answers 503"))

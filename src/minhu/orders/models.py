@@ -104,6 +104,8 @@ class WorkOrder(Base):
     return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the citizen's personal data was anonymised (retention period over, or at their request).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     reply_text: Mapped[str | None] = mapped_column(Text)
     resolution: Mapped[Resolution | None] = mapped_column(EnumText(Resolution))

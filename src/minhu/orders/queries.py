@@ -145,7 +145,8 @@ def repeats_unsolved(session: Session, order: WorkOrder) -> bool:
 
 # What a resident never follows: views, files and internal notes. A review ruling and a thread link are the
 # centre's internal judgement, not a step of the handling.
-PRIVATE_ACTIONS = frozenset({Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD})
+PRIVATE_ACTIONS = frozenset({Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD,
+                             Action.ANONYMISE})
 
 
 def public_steps(session: Session, order: WorkOrder) -> list[OrderEvent]:

@@ -95,6 +95,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     LINK_THREAD = "link_thread"
     CALLBACK_UNREACHED = "callback_unreached"
+    ANONYMISE = "anonymise"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -138,6 +139,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.SUPERVISE: "督办",
     Action.LINK_THREAD: "关联同一诉求",
     Action.CALLBACK_UNREACHED: "回访未接通",
+    Action.ANONYMISE: "个人信息匿名化",
 }
 
 

@@ -16,6 +16,7 @@ from minhu.evaluation.bulletin_archive import monthly_job
 from minhu.notify.delivery import DeliveryPolicy, delivery_job
 from minhu.notify.senders import build_senders
 from minhu.org.access import cleanup_job
+from minhu.privacy.service import retention_job
 from minhu.supervision.sweep import SweepPolicy, sweep_job
 from minhu.worker.runner import Job
 
@@ -33,4 +34,7 @@ def default_jobs(settings: Settings) -> list[Job]:
             run=monthly_job(settings.home / "templates"), exclusive=True),
         # Ended sessions and tokens, stale login and guessing counts.
         Job("access.cleanup", every=timedelta(hours=1), run=cleanup_job, exclusive=True),
+        # Exclusive so two workers do not anonymise the same batch; a run does at most a batch.
+        Job("privacy.retention", every=timedelta(hours=1), run=retention_job(settings.citizen_data_days),
+            exclusive=True),
     ]

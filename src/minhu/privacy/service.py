@@ -1,0 +1,158 @@
+"""Anonymising, exporting and erasing a citizen's personal data, while the statistics stay whole.
+
+**What is personal.** The name and phone a citizen left; the phone numbers, ID-card numbers, car plates and
+door numbers in the words of the request, its address and the reply; the Open311 reporter's e-mail, device and
+names; the numbers the outbox sent the citizen's messages to; the one-time codes sent to the phone.
+
+**What anonymising does.** Those fields are emptied, or masked in the text with the message board's masking
+(``138****5678``, ``3栋*单元***室``), and the order is marked ``anonymised_at``; a trail entry says when and why.
+Category, place (street, community, grid and map point), times, owner, lights, the reply's gist and the
+citizen's rating stay, so every rate, ranking, bulletin and map computed before is computed the same after.
+The trail's notes are kept as staff wrote them: the trail is append-only, the record of who did what.
+
+**When.** Orders closed more than ``MINHU_CITIZEN_DATA_DAYS`` ago, by the worker's daily ``privacy.retention``
+job; one citizen's orders at once when they ask (``minhu citizens erase``). ``minhu citizens export`` gives a
+citizen everything kept about them, and leaves a trail entry on each order it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from minhu.board.masking import mask
+from minhu.core import clock
+from minhu.core.db import Database
+from minhu.core.errors import field_error
+from minhu.core.security import mask_phone
+from minhu.duplicates.models import OrderFingerprint
+from minhu.evaluation.models import OrderThread, RatingLink
+from minhu.intake.models import PhoneCode
+from minhu.notify.models import OutboxMessage
+from minhu.notify.service import mobile_number
+from minhu.open311.models import Open311Request
+from minhu.orders import queries, trail
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
+from minhu.org.models import User
+
+BATCH = 500
+# One-time codes only prove a phone for a few minutes; a day later they are only a record of the number.
+CODES_KEPT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Anonymised:
+    orders: int
+    codes: int
+
+
+def _masked(text: str | None) -> str | None:
+    return mask(text).text if text else text
+
+
+def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | None, reason: str) -> int:
+    """Anonymise ``orders`` (those not done before) and say so in each one's trail; returns how many."""
+    now = clock.now()
+    done = 0
+    for order in orders:
+        if order.anonymised_at is not None:
+            continue
+        phone = order.citizen_phone
+        order.citizen_name = None
+        order.citizen_phone = None
+        order.title = _masked(order.title) or ""
+        order.content = _masked(order.content) or ""
+        order.address = _masked(order.address)
+        order.reply_text = _masked(order.reply_text)
+        order.anonymised_at = now
+        session.execute(update(OrderFingerprint).where(OrderFingerprint.order_id == order.id)
+                        .values(citizen_phone=None))
+        session.execute(update(OrderThread).where(OrderThread.main_order_id == order.id).values(citizen_phone=None))
+        session.execute(update(Open311Request).where(Open311Request.order_id == order.id).values(
+            email=None, device_id=None, account_id=None, first_name=None, last_name=None))
+        link = session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)).first()
+        if link is not None and link.comment:
+            link.comment = _masked(link.comment)
+        if phone:
+            for message in session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id,
+                                                                       OutboxMessage.recipient == phone)):
+                message.recipient = mask_phone(phone) or ""
+                message.body = _masked(message.body) or ""
+        trail.append_event(session, order, Action.ANONYMISE, actor=actor, from_status=order.status, note=reason,
+                           anonymous_name="系统")
+        done += 1
+    session.flush()
+    return done
+
+
+def retention_cutoff(days: int) -> datetime:
+    return clock.now() - timedelta(days=days)
+
+
+def anonymise_expired(session: Session, *, days: int) -> Anonymised:
+    """The retention rule: anonymise orders closed more than ``days`` ago (at most ``BATCH`` a call, so one
+    transaction stays short; the job calls again while there are more), and delete day-old one-time codes."""
+    cutoff = retention_cutoff(days)
+    due = session.scalars(select(WorkOrder).where(WorkOrder.anonymised_at.is_(None), WorkOrder.closed_at < cutoff)
+                          .order_by(WorkOrder.closed_at).limit(BATCH)).all()
+    done = anonymise(session, due, actor=None, reason=f"保存期满（结案满 {days} 天），个人信息已匿名化")
+    codes = session.execute(delete(PhoneCode).where(PhoneCode.created_at < clock.now() - CODES_KEPT))
+    return Anonymised(done, int(getattr(codes, "rowcount", 0) or 0))
+
+
+def retention_job(days: int) -> Callable[[Database], None]:
+    """The worker's job: one batch of expired orders per run (it runs hourly, so a backlog drains steadily)."""
+    def run(db: Database) -> None:
+        with db.transaction() as session:
+            anonymise_expired(session, days=days)
+
+    return run
+
+
+def _citizen_orders(session: Session, phone: str) -> list[WorkOrder]:
+    number = mobile_number(phone) or phone.strip()
+    if not number or "\x00" in number:
+        raise field_error("phone", "请填写诉求人的电话号码")
+    return list(session.scalars(select(WorkOrder).where(or_(WorkOrder.citizen_phone == number,
+                                                            WorkOrder.citizen_phone == phone.strip()))
+                                .order_by(WorkOrder.created_at, WorkOrder.id)))
+
+
+def erase_citizen(session: Session, phone: str, *, actor: User | None) -> Anonymised:
+    """On the citizen's request: anonymise every order made with ``phone`` now, and forget the codes sent to it."""
+    orders = _citizen_orders(session, phone)
+    done = anonymise(session, orders, actor=actor, reason="应诉求人申请删除个人信息，已匿名化")
+    number = mobile_number(phone) or phone.strip()
+    codes = session.execute(delete(PhoneCode).where(PhoneCode.phone == number))
+    return Anonymised(done, int(getattr(codes, "rowcount", 0) or 0))
+
+
+def export_citizen(session: Session, phone: str, *, actor: User | None) -> dict[str, Any]:
+    """Everything kept about the citizen of ``phone``: each order with what they said, where it stands, its public
+    steps and the approved reply. Each order read gets a trail entry naming who exported it."""
+    orders = _citizen_orders(session, phone)
+    exported = []
+    for order in orders:
+        steps = [{"at": e.at.astimezone(clock.city_tz()).isoformat(), "step": ACTION_LABELS[e.action]}
+                 for e in queries.events_of(session, order) if e.action not in queries.PRIVATE_ACTIONS]
+        exported.append({
+            "number": order.number, "created_at": order.created_at.astimezone(clock.city_tz()).isoformat(),
+            "name": order.citizen_name, "phone": order.citizen_phone, "anonymous": order.anonymous,
+            "confidential": order.confidential, "title": order.title, "content": order.content,
+            "address": order.address, "latitude": order.latitude, "longitude": order.longitude,
+            "status": STATUS_LABELS[order.status],
+            "reply": order.reply_text if order.status in (Status.REVIEWED, Status.CALLED_BACK, Status.ARCHIVED)
+            else None,
+            "steps": steps})
+        trail.append_event(session, order, Action.VIEW_PHONE, actor=actor, from_status=order.status,
+                           note="应诉求人申请导出其个人信息", payload={"export": "citizen"},
+                           anonymous_name="命令行导出")
+    session.flush()
+    return {"phone": mobile_number(phone) or phone.strip(), "exported_at": clock.now().isoformat(),
+            "orders": exported}

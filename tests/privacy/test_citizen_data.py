@@ -1,0 +1,127 @@
+"""A citizen's personal data: anonymised when its retention period ends, exported or erased when they ask, and
+the city's figures unchanged by either."""
+
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from minhu.core import clock
+from minhu.duplicates.models import OrderFingerprint
+from minhu.evaluation import policies, rates
+from minhu.intake import phone_codes
+from minhu.intake.models import PhoneCode
+from minhu.notify import service as notify_service
+from minhu.notify.enums import NotifyChannel
+from minhu.notify.models import OutboxMessage
+from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.states import Action
+from minhu.privacy import service as privacy
+from minhu.worker.jobs import default_jobs
+from tests.factories import make_order
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WORDS = "我住和平小区3栋2单元501室，电话13912345678，身份证420106199001011234，车牌鄂A12345 天天堵门。"
+
+
+def a_citizen_order(db, world, *, phone: str = "13812345678", **fields):
+    order = make_order(db, world, upto=Action.ARCHIVE, citizen_phone=phone, content=WORDS, **fields)
+    with db.transaction() as s:
+        notify_service.enqueue_to_address(s, template="test", context={"sent_at": clock.now()},
+                                          channel=NotifyChannel.SMS, address=phone, recipient_name="市民",
+                                          dedupe_key=f"test:{order.id}", order_id=order.id)
+    return order
+
+
+def reload(db, order) -> WorkOrder:
+    with db.read() as s:
+        return s.get_one(WorkOrder, order.id)
+
+
+def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figures_stay(db, world):
+    long_ago = datetime(2023, 3, 1, 10, 0, tzinfo=SHANGHAI)
+    with clock.frozen(long_ago):
+        old = a_citizen_order(db, world, title="鄂A12345 车辆长期占道")
+    recent = a_citizen_order(db, world)
+    still_open = make_order(db, world, upto=Action.SIGN, content=WORDS)
+    period = rates.custom(date(2023, 3, 1), date(2023, 3, 31))
+    with db.read() as s:
+        policy = policies.resolve(s, None)
+        figures_before = rates.counts_by_owner(s, policy, period)
+
+    with db.transaction() as s:
+        done = privacy.anonymise_expired(s, days=1095)
+    assert done.orders == 1
+
+    gone = reload(db, old)
+    assert (gone.citizen_name, gone.citizen_phone) == (None, None)
+    assert "13912345678" not in gone.content
+    assert "139****5678" in gone.content
+    assert "420106************" in gone.content
+    assert "鄂A·*****" in gone.content and "鄂A·*****" in gone.title
+    assert "501" not in gone.content
+    assert gone.anonymised_at is not None
+    # What the statistics read is untouched.
+    assert (gone.category_code, gone.street_id, gone.satisfaction, gone.closed_at) == (
+        old.category_code, old.street_id, old.satisfaction, old.closed_at)
+    with db.read() as s:
+        assert rates.counts_by_owner(s, policy, period) == figures_before
+        trail = s.scalars(select(OrderEvent.action).where(OrderEvent.order_id == old.id)).all()
+        fingerprint_phone = s.scalar(select(OrderFingerprint.citizen_phone)
+                                     .where(OrderFingerprint.order_id == old.id))
+        sms = s.scalars(select(OutboxMessage).where(OutboxMessage.order_id == old.id,
+                                                    OutboxMessage.channel == NotifyChannel.SMS)).all()
+    assert trail[-1] is Action.ANONYMISE
+    assert fingerprint_phone is None
+    assert sms and all(m.recipient == "138****5678" for m in sms)
+    for kept in (recent, still_open):
+        assert reload(db, kept).citizen_phone == "13812345678"
+        assert "13912345678" in reload(db, kept).content
+    # A second run finds nothing more to do.
+    with db.transaction() as s:
+        assert privacy.anonymise_expired(s, days=1095).orders == 0
+
+
+def test_a_citizen_erases_their_data_on_request_and_no_one_elses(db, world, run):
+    mine = [a_citizen_order(db, world, phone="13655556666"), make_order(db, world, citizen_phone="13655556666")]
+    theirs = a_citizen_order(db, world, phone="13700001111")
+    with db.transaction() as s:
+        phone_codes.send_code(s, "13655556666", client="c", secret="k")
+
+    unconfirmed = run("citizens", "erase", "13655556666")
+    assert unconfirmed.exit_code == 1
+    assert "--yes" in unconfirmed.output
+    assert reload(db, mine[0]).citizen_phone == "13655556666"
+
+    erased = run("citizens", "erase", "136-5555-6666", "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert "已匿名化 2 件工单" in erased.stdout
+    assert all(reload(db, o).citizen_phone is None for o in mine)
+    assert reload(db, theirs).citizen_phone == "13700001111"
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(PhoneCode)) == 0
+
+
+def test_a_citizen_gets_everything_kept_about_them_and_the_export_is_in_the_trail(db, world, run, tmp_path):
+    first = a_citizen_order(db, world, phone="13655556666", title="楼下烧烤油烟")
+    second = make_order(db, world, citizen_phone="13655556666", title="夜间施工噪音")
+    make_order(db, world, citizen_phone="13700001111", title="别人的诉求")
+    target = tmp_path / "citizen.json"
+    result = run("citizens", "export", "13655556666", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    package = json.loads(target.read_text("utf-8"))
+    assert [o["number"] for o in package["orders"]] == [first.number, second.number]
+    assert package["orders"][0]["reply"] == "已处理完毕"
+    assert package["orders"][1]["reply"] is None
+    assert "查看完整电话" not in json.dumps(package, ensure_ascii=False)
+    with db.read() as s:
+        exports = s.scalars(select(OrderEvent.order_id).where(OrderEvent.action == Action.VIEW_PHONE)).all()
+    assert sorted(exports) == sorted([first.id, second.id])
+
+
+def test_the_worker_runs_the_retention_rule(settings):
+    jobs = {job.name: job for job in default_jobs(settings)}
+    assert jobs["privacy.retention"].exclusive
+    assert settings.citizen_data_days == 1095
+    assert timedelta(hours=1) == jobs["privacy.retention"].every
