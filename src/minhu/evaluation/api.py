@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from minhu.core.errors import Forbidden, NotFound
+from minhu.core.schemas import InputModel
 from minhu.core.text import StorableText
 from minhu.evaluation import policies, rankings, rates, review
 from minhu.evaluation.schemas import (
@@ -76,7 +77,7 @@ def list_policies(user: ApiUser, db: DB) -> list[PolicyRead]:
         return [policy_read(p) for p in policies.available(session)]
 
 
-class PolicyUpload(BaseModel):
+class PolicyUpload(InputModel):
     source: StorableText = Field(min_length=1, max_length=50_000,
                                  description="考核口径 TOML 全文（见 docs/evaluation.md）")
 
