@@ -130,6 +130,16 @@ def test_a_rounds_note_keeps_its_line_breaks_and_tabs(client, db, token_for, wor
         assert sorted(s.scalars(select(GridRound.note))) == [note, note]
 
 
+def test_the_page_refuses_a_note_with_a_nul_and_records_nothing(client, db, world) -> None:
+    login(client, world.gridworker)
+    token = csrf_of(client.get("/people").text)
+    refused = client.post("/people/rounds", data={"kind": "visit", "note": "走访\x00独居老人", "csrf_token": token},
+                          headers={"Accept": "text/html"})
+    assert refused.status_code == 422
+    assert "文本不能包含 NUL 字符" in refused.text
+    assert round_count(db) == 0
+
+
 def test_the_page_prints_rates_with_two_decimals_like_the_rest_of_the_product(client, db, world) -> None:
     with db.transaction() as s:
         s.execute(update(Unit).where(Unit.id == world.community.id).values(staff_posts=3, staff_filled=2))

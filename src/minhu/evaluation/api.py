@@ -31,9 +31,10 @@ from minhu.org.auth import ApiUser
 from minhu.org.models import Unit
 from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["考核评价"])
+router = APIRouter(prefix="/api/v1", tags=["考核评价"], route_class=FormRoute)
 
 PeriodQuery = Annotated[str | None, Query(max_length=40, description=(
     "统计期：2026-10（月）、2026-Q3、2026 或 2026-10-01..2026-10-31；默认上月"))]

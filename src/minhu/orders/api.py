@@ -19,9 +19,10 @@ from minhu.orders.schemas import ActionRequest, EventRead, OrderCreate, OrderPag
 from minhu.orders.states import TRANSITION_ACTIONS, Action, Status
 from minhu.org.auth import ApiUser
 from minhu.web.deps import DB, AppSettings
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["工单"])
+router = APIRouter(prefix="/api/v1", tags=["工单"], route_class=FormRoute)
 
 OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如 WC20261122000123")]
 

@@ -11,9 +11,10 @@ from minhu.core.errors import NotAuthenticated
 from minhu.org import service
 from minhu.org.auth import SESSION_USER, CsrfProtected, OptionalPageUser, csrf_token
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 
 def _safe_next(target: str | None) -> str:
