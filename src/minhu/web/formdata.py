@@ -92,17 +92,19 @@ class FormRequest(Request):
                         max_part_size: int = 1024 * 1024) -> FormData:
         if self._form is None:
             kind, _ = parse_options_header(self.headers.get("Content-Type"))
+            if kind not in (b"multipart/form-data", b"application/x-www-form-urlencoded"):
+                self._form = FormData()
+                return self._form
             try:
                 async with aclosing(self.stream()) as stream:
+                    parser: FormParser | MultiPartParser
                     if kind == b"multipart/form-data":
-                        self._form = await StrictMultiPartParser(
-                            self.headers, stream, max_files=max_files, max_fields=max_fields,
-                            max_part_size=max_part_size).parse()
-                    elif kind == b"application/x-www-form-urlencoded":
-                        self._form = await StrictFormParser(self.headers, stream, max_fields=max_fields,
-                                                            max_part_size=max_part_size).parse()
+                        parser = StrictMultiPartParser(self.headers, stream, max_files=max_files,
+                                                       max_fields=max_fields, max_part_size=max_part_size)
                     else:
-                        self._form = FormData()
+                        parser = StrictFormParser(self.headers, stream, max_fields=max_fields,
+                                                  max_part_size=max_part_size)
+                    self._form = await parser.parse()
             except MultiPartException as exc:
                 raise HTTPException(status_code=400, detail=exc.message) from None
         return self._form
