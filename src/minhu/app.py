@@ -84,6 +84,7 @@ from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, Vie
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.web import errors as web_errors
+from minhu.web.formdata import FormRoute
 from minhu.web.forms import max_lengths
 from minhu.web.headers import SecurityHeadersMiddleware, security_headers
 from minhu.web.limits import BodyLimitMiddleware
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     app = MinhuApp(title="minhu 民呼 API", version="1", description=API_DESCRIPTION, docs_url=None,
                   redoc_url=None, lifespan=lifespan)
+    app.router.route_class = FormRoute  # the app's own routes read forms as every router's do
     app.state.settings = settings
     app.security_headers = security_headers(https=settings.served_over_https)
     app.state.db = database

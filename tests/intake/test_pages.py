@@ -1,7 +1,9 @@
 """Server-rendered pages over HTTP: login, CSRF, the operator's form, the resident pages."""
 
 import re
+from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -234,3 +236,47 @@ def test_a_grid_worker_s_form_starts_on_the_patrol_channel(client, world):
     operator_page = client.get("/orders/new").text
     assert 'value="hotline"' in operator_page
     assert "登记并受理" in operator_page
+
+
+def _orders(db) -> list[WorkOrder]:
+    with db.read() as session:
+        return list(session.scalars(select(WorkOrder)))
+
+
+def _report_form(page: str, **fields: str) -> dict[str, str]:
+    return {"csrf_token": csrf_of(page), "idem": "r-enc", "type": "complaint", "title": "小区垃圾三天没人清运",
+            "content": "临江社区垃圾站三天没有清运。", "citizen_phone": "13655556666", **fields}
+
+
+@pytest.mark.parametrize("kind", ["urlencoded", "multipart"])
+@pytest.mark.parametrize(("field", "raw", "refusal"), [
+    ("title", "垃圾没人清运".encode("gbk"), "UTF-8"),  # a page saved by an old browser in GBK
+    ("content", b"\xe5\x9e\x83\xe5\x9c", "UTF-8"),  # UTF-8 cut in the middle of a character
+    ("content", "垃圾\x00没人清运".encode(), "NUL"),
+])
+def test_a_report_that_is_not_utf8_text_is_refused_and_nothing_is_registered(client, db, world, kind, field, raw,
+                                                                             refusal):
+    form = {k: v.encode() for k, v in _report_form(client.get("/public/report").text).items()}
+    form[field] = raw
+    if kind == "urlencoded":
+        response = client.post("/public/report", content=urlencode(form).encode("ascii"), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    else:
+        response = client.post("/public/report", files=[(k, (None, v)) for k, v in form.items()],
+                               headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    assert refusal in response.text
+    assert f"字段 {field}" in response.text
+    assert "\ufffd" not in response.text
+    assert _orders(db) == []
+
+
+def test_a_report_sent_as_raw_utf8_keeps_its_chinese(client, db, world):
+    page = client.get("/public/report").text
+    # curl -d sends the bytes unescaped: they are read as UTF-8, not as Latin-1.
+    raw = urlencode({"csrf_token": csrf_of(page), "idem": "r-raw", "type": "help", "citizen_phone": "13655556666"})
+    body = raw.encode() + "&title=独居老人家中停水&content=和平社区5栋独居老人家中停水两天。".encode()
+    sent = client.post("/public/report", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert sent.status_code == 200, sent.text
+    (order,) = _orders(db)
+    assert (order.title, order.content) == ("独居老人家中停水", "和平社区5栋独居老人家中停水两天。")

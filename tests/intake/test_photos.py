@@ -176,6 +176,21 @@ def test_the_report_takes_its_photos_as_the_orders_attachments_once(client, db, 
     assert all(photos.path_of(settings.attachments_dir, t) is None for t in tokens), "no longer held"
 
 
+def test_a_multipart_report_with_a_photo_keeps_its_text_and_line_breaks(client, db, world):
+    csrf = form_page(client)
+    photo = upload(client, csrf, phone_photo(size=(400, 300)))
+    assert photo.status_code == 201, photo.text
+    fields = {"csrf_token": csrf, "idem": "r-multipart", "type": "complaint", "title": "幸福里小区3栋路灯不亮",
+              "content": "路灯不亮。\r\n\t已经一个多星期了。", "citizen_phone": "13655556666",
+              "photos": photo.json()["token"]}
+    sent = client.post("/public/report", files=[(name, (None, value.encode())) for name, value in fields.items()])
+    assert sent.status_code == 200, sent.text
+    assert "已附 1 张现场照片" in sent.text
+    with db.read() as s:
+        order = s.scalars(select(WorkOrder)).one()
+    assert (order.title, order.content) == ("幸福里小区3栋路灯不亮", "路灯不亮。\r\n\t已经一个多星期了。")
+
+
 def test_a_photo_is_seen_and_sent_only_from_the_browser_that_added_it(app, client, db, settings, world):
     token = upload(client, form_page(client), phone_photo(size=(320, 240))).json()["token"]
     with TestClient(app) as stranger:

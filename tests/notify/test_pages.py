@@ -4,6 +4,7 @@ with their preview and refusals, the duty roster."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from minhu.core import clock
@@ -135,6 +136,39 @@ def test_the_preview_renders_the_samples_and_a_saved_template_is_used_for_new_me
 
     client.post("/admin/notify/templates/order.red/reset", data={"csrf_token": csrf_of(page.text)})
     assert "默认" in client.get("/admin/notify/templates").text
+
+
+def test_a_template_with_a_huge_range_is_refused_on_the_form_in_bounded_time_and_not_saved(client, db, world):
+    login(client, world.admin)
+    page = client.get("/admin/notify/templates/order.red")
+    huge = "{% for i in range(10**9) %}{{ order_number }}{% endfor %}"
+    nested = "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"
+    started = time.monotonic()
+
+    preview = client.post("/admin/notify/templates/order.red/preview", data=template_form(page.text, body=huge),
+                          headers={"hx-request": "true"})
+    saved = client.post("/admin/notify/templates/order.red", data=template_form(page.text, body=huge))
+    looped = client.post("/admin/notify/templates/order.red", data=template_form(page.text, sms=nested))
+
+    assert time.monotonic() - started < 10
+    assert preview.status_code == 200  # the htmx preview shows what is wrong in place
+    assert "正文无法生成：range() 最多给出 1000 个数" in preview.text
+    assert saved.status_code == 422
+    assert "正文无法生成：range() 最多给出 1000 个数" in saved.text
+    assert "range(10**9)" in saved.text, "what was typed stays in the form"
+    assert looped.status_code == 422
+    assert "短信无法生成：循环次数超过 10000 次" in looped.text
+    assert "【超期提醒】{{ unit_name }}工单" in client.get("/admin/notify/templates").text, "nothing was saved"
+
+
+def test_a_template_saved_with_a_nul_is_refused(client, world):
+    login(client, world.admin)
+    page = client.get("/admin/notify/templates/order.red")
+    refused = client.post("/admin/notify/templates/order.red", data=template_form(page.text, sms="超期\x00"),
+                          headers={"Accept": "text/html"})
+    assert refused.status_code == 422
+    assert "文本不能包含 NUL 字符" in refused.text
+    assert "【超期提醒】{{ unit_name }}工单" in client.get("/admin/notify/templates").text
 
 
 def test_the_roster_page_says_when_nobody_is_on_duty_and_adds_a_shift(client, db, world):

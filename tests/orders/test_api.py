@@ -1,9 +1,14 @@
 """The HTTP API as a client sees it: status codes, error bodies, idempotency, scope, paging."""
 
+import asyncio
 import base64
 import io
 import json
 
+import httpx
+import pytest
+
+from minhu.core.idempotency import KEY_RULE
 from minhu.orders.states import Action
 from tests.factories import make_order
 
@@ -33,6 +38,46 @@ def test_a_retried_create_returns_the_first_order(client, world, token_for):
     changed = client.post("/api/v1/orders", json={**ORDER, "title": "另一件事"}, headers=headers)
     assert changed.status_code == 409
     assert changed.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def post_raw_headers(app, path: str, body: object, headers: list[tuple[str, str | bytes]]) -> httpx.Response:
+    """POST with header values sent byte for byte, as a server receives them (the test client re-encodes a value
+    that is not UTF-8 as UTF-8)."""
+    raw = [(name.encode(), value if isinstance(value, bytes) else value.encode()) for name, value in headers]
+
+    async def post() -> httpx.Response:
+        request = httpx.Request("POST", f"http://testserver{path}", json=body, headers=raw)
+        response = await httpx.ASGITransport(app=app).handle_async_request(request)
+        await response.aread()
+        return response
+
+    return asyncio.run(post())
+
+
+def test_an_idempotency_key_may_be_chinese_and_a_retry_with_it_returns_the_first_order(client, world, token_for):
+    key = "热线来电-王女士-第1次" * 10  # 140 characters, 380 bytes of UTF-8
+    headers = {**token_for(world.operator), "Idempotency-Key": key.encode()}
+    first = client.post("/api/v1/orders", json=ORDER, headers=headers)
+    again = client.post("/api/v1/orders", json=ORDER, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200), first.text
+    assert first.json()["number"] == again.json()["number"]
+
+
+@pytest.mark.parametrize("key", [
+    b"\xff\xfe\x80",  # bytes that are no UTF-8 at all
+    "中文键".encode("gbk"),  # Chinese in another encoding
+    "呼".encode() * 201,  # 201 characters
+    b"   ",
+    "键\u200b".encode(),  # an invisible character
+])
+def test_an_idempotency_key_that_is_not_printable_utf8_is_refused_naming_the_header(client, world, token_for, key):
+    refused = post_raw_headers(client.app, "/api/v1/orders", ORDER,
+                               [*token_for(world.operator).items(), ("Idempotency-Key", key)])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == {
+        "code": "invalid_idempotency_key", "message": KEY_RULE,
+        "details": [{"field": "Idempotency-Key", "message": KEY_RULE}]}
+    assert client.get("/api/v1/orders", headers=token_for(world.operator)).json()["items"] == []
 
 
 def test_illegal_action_is_409_with_the_allowed_actions(client, world, token_for, db):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from minhu.core import clock
 from minhu.core.db import Database
@@ -258,7 +258,11 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(db: Datab
 
 
 def test_control_characters_do_not_break_the_excel_export(db: Database, world: World, tmp_path: Path) -> None:
-    make_order(db, world, content="从网页复制的文字\x0b带垂直制表符\x1b")
+    order = make_order(db, world)
+    # Text is refused with control characters now; an order kept from before may still hold them.
+    with db.transaction() as s:
+        s.execute(update(WorkOrder).where(WorkOrder.id == order.id).values(
+            content="从网页复制的文字\x0b带垂直制表符\x1b"))
     xlsx = tmp_path / "out.xlsx"
 
     transfer.write_export(transfer.export_rows(db, viewer=None, filters=OrderFilters()), xlsx, "xlsx")

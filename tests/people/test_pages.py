@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from minhu.core import clock
@@ -99,6 +100,44 @@ def test_the_api_refuses_a_round_from_another_role_or_long_ago(client, token_for
     assert stale.status_code == 422
     assert stale.json()["error"]["details"][0]["field"] == "at"
     assert bad_period.status_code == 422
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({"kind": "patrol", "note": "例行\x00巡查"}, "note", "文本不能包含 NUL 字符"),
+    ({"kind": "patrol", "note": "例行\x1b[31m巡查"}, "note", "文本不能包含控制字符（U+001B）"),
+    ({"kind": "patrol", "note": "例行巡查", "grid_id": 99}, "grid_id", "不接受此字段"),
+])
+def test_the_api_refuses_a_round_with_a_control_character_or_an_unknown_field(client, db, token_for, world, body,
+                                                                                field, message) -> None:
+    refused = client.post("/api/v1/grid-rounds", json=body, headers=token_for(world.gridworker))
+
+    assert refused.status_code == 422, refused.text
+    details = refused.json()["error"]["details"]
+    assert [(d["field"], d["message"]) for d in details] == [(field, message)]
+    assert round_count(db) == 0
+
+
+def test_a_rounds_note_keeps_its_line_breaks_and_tabs(client, db, token_for, world) -> None:
+    note = "走访独居老人。\r\n\t家中停水两天，已报物业。"
+    created = client.post("/api/v1/grid-rounds", json={"kind": "visit", "note": note},
+                          headers=token_for(world.gridworker))
+    assert created.status_code == 201, created.text
+    login(client, world.gridworker)
+    page = client.post("/people/rounds", data={"kind": "patrol", "note": note, "csrf_token": csrf_of(
+        client.get("/people").text)})
+    assert page.status_code == 200
+    with db.read() as s:
+        assert sorted(s.scalars(select(GridRound.note))) == [note, note]
+
+
+def test_the_page_refuses_a_note_with_a_nul_and_records_nothing(client, db, world) -> None:
+    login(client, world.gridworker)
+    token = csrf_of(client.get("/people").text)
+    refused = client.post("/people/rounds", data={"kind": "visit", "note": "走访\x00独居老人", "csrf_token": token},
+                          headers={"Accept": "text/html"})
+    assert refused.status_code == 422
+    assert "文本不能包含 NUL 字符" in refused.text
+    assert round_count(db) == 0
 
 
 def test_the_page_prints_rates_with_two_decimals_like_the_rest_of_the_product(client, db, world) -> None:

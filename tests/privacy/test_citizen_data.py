@@ -34,7 +34,7 @@ def a_citizen_order(db, world, *, phone: str = "13812345678", **fields):
     return order
 
 
-def reload(db, order) -> WorkOrder:
+def reload(db, order):
     with db.read() as s:
         return s.get_one(WorkOrder, order.id)
 

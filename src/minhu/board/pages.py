@@ -22,9 +22,10 @@ from minhu.org.roles import UnitKind
 from minhu.routing.models import Category
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PUBLIC = "/public/board"
 QUEUE = "/board/moderation"
 Number = Annotated[str, Path(max_length=32)]

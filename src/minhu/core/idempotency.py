@@ -40,12 +40,30 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+KEY_RULE = f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印字符（UTF-8 编码，可用中文）"
+
+
 def validate_key(key: str) -> str:
+    """A key as given (surrounding spaces dropped): 1–200 printable characters, in any script. Raises
+    InvalidInput (``invalid_idempotency_key``)."""
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise field_error("Idempotency-Key", f"Idempotency-Key 须为 1–{MAX_KEY_LENGTH} 个可打印字符",
-                          code="invalid_idempotency_key")
+        raise field_error("Idempotency-Key", KEY_RULE, code="invalid_idempotency_key")
     return key
+
+
+def key_from_header(raw: str) -> str:
+    """The key an ``Idempotency-Key`` header carries, checked as ``validate_key`` checks a form's.
+
+    The server hands header values over byte for byte as Latin-1, so a key typed in Chinese arrives as
+    mojibake and stray bytes that are no text at all arrive as Latin-1 letters; the bytes are read back as
+    UTF-8, and what is not UTF-8 is refused with the rest. Raises InvalidInput (``invalid_idempotency_key``).
+    """
+    try:
+        key = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise field_error("Idempotency-Key", KEY_RULE, code="invalid_idempotency_key") from None
+    return validate_key(key)
 
 
 _KEYS = Base.metadata.tables[IdempotencyKey.__tablename__]

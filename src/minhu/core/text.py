@@ -2,11 +2,14 @@
 
 Python accepts strings that PostgreSQL and UTF-8 cannot hold (NUL, lone surrogates from a JSON
 ``\\ud800`` escape); they are refused at the edge as malformed input rather than failing deep
-inside a write.
+inside a write. So are the other C0 control characters (escape, backspace, form feed…): no person
+types them, they corrupt what a page, a CSV export or an XML feed later shows, and only tab, line
+feed and carriage return have a meaning in text.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -14,14 +17,27 @@ from pydantic import AfterValidator, AwareDatetime
 
 from minhu.core.errors import InvalidInput
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-def check_storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("文本不能包含 NUL 字符")
+
+def control_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as stored text (zh-CN), or None: a C0 control character other than tab,
+    line feed and carriage return, or a lone surrogate."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        char = found.group()
+        return "文本不能包含 NUL 字符" if char == "\x00" else f"文本不能包含控制字符（U+{ord(char):04X}）"
     try:
         value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("文本不是有效的 Unicode（孤立代理字符）") from exc
+    except UnicodeEncodeError:
+        return "文本不是有效的 Unicode（孤立代理字符）"
+    return None
+
+
+def check_storable(value: str) -> str:
+    problem = control_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -28,9 +28,10 @@ from minhu.dispatch.schemas import (
 from minhu.orders.present import unit_brief
 from minhu.org.auth import ApiUser
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1/dispatch", tags=["派单统计"])
+router = APIRouter(prefix="/api/v1/dispatch", tags=["派单统计"], route_class=FormRoute)
 
 From = Annotated[date | None, Query(alias="from", description="第一天（市内日期，含）；默认 30 天前")]
 To = Annotated[date | None, Query(alias="to", description="最后一天（市内日期，含）；默认今天")]

@@ -26,9 +26,10 @@ from minhu.org.roles import UNIT_KIND_LABELS
 from minhu.routing import service as routing
 from minhu.web.deps import DB
 from minhu.web.flash import pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 From = Annotated[str, Query(alias="from", max_length=10, description="第一天 YYYY-MM-DD（含）")]
 To = Annotated[str, Query(alias="to", max_length=10, description="最后一天 YYYY-MM-DD（含）")]

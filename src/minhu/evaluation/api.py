@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from minhu.core.errors import Forbidden, NotFound
+from minhu.core.schemas import InputModel
 from minhu.core.text import StorableText
 from minhu.evaluation import policies, rankings, rates, review
 from minhu.evaluation.schemas import (
@@ -30,9 +31,10 @@ from minhu.org.auth import ApiUser
 from minhu.org.models import Unit
 from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["考核评价"])
+router = APIRouter(prefix="/api/v1", tags=["考核评价"], route_class=FormRoute)
 
 PeriodQuery = Annotated[str | None, Query(max_length=40, description=(
     "统计期：2026-10（月）、2026-Q3、2026 或 2026-10-01..2026-10-31；默认上月"))]
@@ -76,7 +78,7 @@ def list_policies(user: ApiUser, db: DB) -> list[PolicyRead]:
         return [policy_read(p) for p in policies.available(session)]
 
 
-class PolicyUpload(BaseModel):
+class PolicyUpload(InputModel):
     source: StorableText = Field(min_length=1, max_length=50_000,
                                  description="考核口径 TOML 全文（见 docs/evaluation.md）")
 

@@ -10,9 +10,10 @@ from minhu.evaluation import bulletin_archive
 from minhu.evaluation.models import BulletinRecord
 from minhu.org.auth import ApiUser
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["考核通报"])
+router = APIRouter(prefix="/api/v1", tags=["考核通报"], route_class=FormRoute)
 
 
 def _brief(record: BulletinRecord) -> dict[str, Any]:

@@ -18,9 +18,10 @@ from minhu.org.roles import Role
 from minhu.web.deps import DB, AppSettings
 from minhu.web.downloads import attachment
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # Everyone signed in reads the bulletin (it is circulated to every unit). The centre makes it: generating again
 # replaces the archived bulletin with the current figures, so leaders, who are judged by it, only read it.
 GENERATORS = frozenset({Role.ADMIN, Role.DISPATCHER})

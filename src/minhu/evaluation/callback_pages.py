@@ -28,10 +28,11 @@ from minhu.org.models import User
 from minhu.org.roles import Role
 from minhu.web.deps import DB, client_address
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.forms import validated
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # Who calls citizens back, and who watches them do it.
 CALLERS = frozenset({Role.REVIEWER, Role.DISPATCHER, Role.ADMIN, Role.LEADER})
 

@@ -31,10 +31,11 @@ from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB
 from minhu.web.downloads import attachment
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.forms import BOOL_TRUE
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 @router.get("/rankings")
 def rankings_page(request: Request, user: PageUser, db: DB,
                   period: Annotated[str | None, Query(max_length=40)] = None,

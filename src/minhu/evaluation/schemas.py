@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minhu.core.schemas import InputModel
 from minhu.core.text import StorableText
 from minhu.evaluation.policies import RatePolicy
 from minhu.evaluation.rankings import Ranking, RankRow, UnitRef
@@ -161,10 +162,8 @@ def reply_quality_read(number: str, quality: ReplyQuality) -> ReplyQualityRead:
 MAX_COMMENT_CHARS = 500
 
 
-class RatingAnswer(BaseModel):
+class RatingAnswer(InputModel):
     """The two questions of 一事一评, and what else the citizen wants to say."""
-
-    model_config = ConfigDict(extra="forbid")
 
     resolution: Resolution
     satisfaction: Satisfaction

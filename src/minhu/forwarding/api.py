@@ -10,9 +10,10 @@ from minhu.forwarding import service
 from minhu.forwarding.schemas import ForwardedCreate, Receipt
 from minhu.orders.states import STATUS_LABELS
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["系统来件"])
+router = APIRouter(prefix="/api/v1", tags=["系统来件"], route_class=FormRoute)
 
 
 @router.post("/intake", response_model=Receipt, status_code=201, responses=ERRORS(401, 409, 413, 422))

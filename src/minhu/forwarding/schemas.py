@@ -15,7 +15,7 @@ class ForwardedCreate(OrderCreate):
     """A request another system forwards: a new order's fields, under the sender's own id. Without ``channel``
     the order counts under the channel the system was registered with."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"example": {
         "external_id": "12345-20261207-000321", "type": "complaint", "title": "小区门口夜间施工噪音扰民",
         "content": "积玉桥街某小区门口连续一周夜间施工到凌晨两点，影响休息。", "citizen_name": "王女士",
         "citizen_phone": "13812345678", "address": "武昌区积玉桥街和平大道"}})

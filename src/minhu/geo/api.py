@@ -12,9 +12,10 @@ from minhu.geo.coords import Crs, point_problem, to_wgs84
 from minhu.geo.schemas import CandidateRead, LocationRead, location_read
 from minhu.org.auth import ApiUser
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["辖区与定位"])
+router = APIRouter(prefix="/api/v1", tags=["辖区与定位"], route_class=FormRoute)
 
 
 def checked_point(lat: float, lon: float) -> tuple[float, float]:

@@ -38,9 +38,10 @@ from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PAGE = "/console"
 CHANNELS = (Channel.HOTLINE, Channel.LEADER_MAILBOX, Channel.WEB_BOARD, Channel.MOBILE)
 CALLER_ORDERS = 8

@@ -20,9 +20,10 @@ from minhu.orders.models import WorkOrder
 from minhu.orders.states import STATUS_LABELS
 from minhu.org.auth import CsrfProtected, csrf_token
 from minhu.web.deps import DB, AppSettings
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PAGE = "/public/mine"
 VERIFIED_HOURS = 2
 SHOWN = 100

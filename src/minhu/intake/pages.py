@@ -31,9 +31,10 @@ from minhu.org.models import Unit
 from minhu.org.roles import Role, UnitKind
 from minhu.web.deps import DB, AppSettings, client_address
 from minhu.web.flash import flash
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 
 

@@ -13,8 +13,9 @@ from minhu.core.errors import NotFound, TooLarge, field_error
 from minhu.intake import photos
 from minhu.org.auth import CsrfProtected
 from minhu.web.deps import AppSettings
+from minhu.web.formdata import FormRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 SESSION_KEY = "held_photos"
 Token = Annotated[str, Path(max_length=40)]
 

@@ -17,9 +17,10 @@ from minhu.org.auth import PageUser, csrf_token
 from minhu.org.models import Unit, User
 from minhu.org.roles import CENTRE_ROLES, Role, UnitKind
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PAGE = "/qr"
 
 

@@ -16,9 +16,10 @@ from minhu.org import queries as org_queries
 from minhu.org.auth import ApiUser
 from minhu.org.roles import UNIT_KIND_LABELS
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["一张图"])
+router = APIRouter(prefix="/api/v1", tags=["一张图"], route_class=FormRoute)
 
 GEOJSON = "application/geo+json"
 

@@ -17,9 +17,10 @@ from minhu.org import queries as org_queries
 from minhu.org.auth import PageUser, csrf_token
 from minhu.org.roles import GRID_KIND_LABELS, UNIT_KIND_LABELS
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 
 @router.get("/map")

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from minhu.config import Settings
 from minhu.core.db import Database
@@ -22,6 +21,7 @@ from minhu.open311 import catalog, feed, intake, keys, mapping
 from minhu.open311.feed import Filters
 from minhu.open311.formats import FORMAT_NAMES, Format, document, errors
 from minhu.open311.params import Open311Error, Params, bad, check_text, page, window
+from minhu.web.formdata import FormRoute, MalformedForm
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -69,19 +69,6 @@ def _decoded(raw: bytes, where: str) -> list[tuple[str, str]]:
         raise bad(f"{where}的百分号编码不是 UTF-8（percent-escapes must be UTF-8）") from None
 
 
-class _Utf8MultiPartParser(MultiPartParser):
-    """Multipart fields read as strict UTF-8, where Starlette's parser falls back to Latin-1 (or follows a
-    declared charset) and stores mojibake."""
-
-    def on_part_end(self) -> None:
-        if self._current_part.file is None:
-            try:
-                bytes(self._current_part.data).decode("utf-8")
-            except UnicodeDecodeError:
-                raise MultiPartException("字段须为 UTF-8 编码（fields must be UTF-8）") from None
-        super().on_part_end()
-
-
 async def _params(request: Request) -> Params:
     items = _decoded(request.scope.get("query_string", b""), "查询参数")
     if request.method == "POST":
@@ -91,11 +78,14 @@ async def _params(request: Request) -> Params:
             raise bad("请求体须为表单编码 application/x-www-form-urlencoded（the body must be form-encoded, "
                       f"not {kind or 'untyped'}）")
         if body and kind == "multipart/form-data":
-            parser = _Utf8MultiPartParser(request.headers, request.stream())
+            # The route's request (web.formdata.FormRequest) reads each field as strict UTF-8.
             try:
-                form = await parser.parse()
-            except Exception as exc:  # a torn or mis-encoded multipart body: the client's, never a 500
-                raise bad(f"无法读取表单：{exc}（the form could not be read）") from None
+                form = await request.form()
+            except MalformedForm as exc:
+                said = "fields must be UTF-8" if exc.code == "not_utf8" else "fields may not hold control characters"
+                raise bad(f"{exc.detail}（{said}）") from None
+            except Exception as exc:  # a torn multipart body: the client's, never a 500
+                raise bad(f"无法读取表单：{getattr(exc, 'detail', exc)}（the form could not be read）") from None
             items += [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]
             await form.close()
         elif body:
@@ -104,7 +94,7 @@ async def _params(request: Request) -> Params:
 
 
 def make_router(settings: Settings) -> APIRouter:
-    router = APIRouter(prefix=settings.open311_base, include_in_schema=False)
+    router = APIRouter(prefix=settings.open311_base, include_in_schema=False, route_class=FormRoute)
 
     @router.api_route("/{path:path}", methods=["GET", "POST"])
     async def open311(request: Request, path: str) -> Response:

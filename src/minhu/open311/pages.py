@@ -19,9 +19,10 @@ from minhu.org.roles import Role
 from minhu.routing.categories import active_choices, category_paths
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PAGE = "/admin/open311"
 KeyId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ServiceCode = Annotated[str, Path(max_length=40)]

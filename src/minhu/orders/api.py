@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from minhu.core.errors import Forbidden, NotFound
@@ -18,17 +18,17 @@ from minhu.orders.queries import OrderFilters
 from minhu.orders.schemas import ActionRequest, EventRead, OrderCreate, OrderPage, OrderRead, PhoneRead
 from minhu.orders.states import TRANSITION_ACTIONS, Action, Status
 from minhu.org.auth import ApiUser
-from minhu.web.deps import DB, AppSettings
+from minhu.web.deps import DB, AppSettings, IdempotencyKey
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["工单"])
+router = APIRouter(prefix="/api/v1", tags=["工单"], route_class=FormRoute)
 
 OrderNumber = Annotated[str, Path(max_length=32, description="工单编号，如 WC20261122000123")]
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201, responses=ERRORS(401, 403, 409, 413, 422))
-def create_order(body: OrderCreate, user: ApiUser, db: DB,
-                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+def create_order(body: OrderCreate, user: ApiUser, db: DB, idempotency_key: IdempotencyKey) -> Response:
     """Register a request. With an ``Idempotency-Key`` a retry returns the first order (200), never a second."""
     registered = order_service.create_order_once(db, body, actor=user, key=idempotency_key,
                                                  scope=f"user:{user.id}")

@@ -31,9 +31,10 @@ from minhu.org.tree import TreeUnit, UnitTree
 from minhu.routing import service as routing
 from minhu.web.deps import DB, AppSettings
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # Actions whose form offers a choice of units.
 TARGET_ACTIONS = frozenset({Action.DISPATCH, Action.WHISTLE, Action.ACCEPT_ESCALATION})
 

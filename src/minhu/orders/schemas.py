@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from minhu.core.schemas import InputModel
 from minhu.core.text import RequiredText, StorableInstant, StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.geo.coords import Crs, point_problem, to_wgs84
@@ -81,10 +82,10 @@ Longitude = Annotated[Annotated[float, Field(ge=-180, le=180)] | None, BeforeVal
 MAX_CONTENT_CHARS = 20_000
 
 
-class OrderCreate(BaseModel):
+class OrderCreate(InputModel):
     """A new request. Coordinates are WGS-84 (GPS); both or neither."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"example": {
         "type": "complaint", "channel": "hotline", "title": "小区门口夜间施工噪音扰民",
         "content": "积玉桥街某小区门口连续一周夜间施工到凌晨两点，影响休息。", "citizen_name": "王女士",
         "citizen_phone": "13812345678", "address": "武昌区积玉桥街和平大道", "latitude": 30.565,
@@ -126,10 +127,8 @@ class OrderCreate(BaseModel):
         return self
 
 
-class ActionRequest(BaseModel):
+class ActionRequest(InputModel):
     """An action on an order. ``expected_version`` is the version the actor saw (optimistic lock)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     expected_version: Annotated[StrictInt, Field(ge=1)]
     note: Annotated[StorableText, Field(max_length=MAX_CONTENT_CHARS)] = ""
@@ -138,7 +137,7 @@ class ActionRequest(BaseModel):
         "dispatch: the category the dispatcher settles on, any active one of the catalog (default: the "
         "order's); another category re-grades the order unless ``grade`` is given"))] = None
     unit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]], Field(
-        max_length=10, description="whistle: the units called onto the order")] = []
+        max_length=10, description="whistle: the units called onto the order")] = Field(default_factory=list)
     return_reason: ReturnReason | None = Field(default=None, description="return: why the unit returns it")
     extend_to: StorableInstant | None = Field(default=None, description=(
         "ask_extension: the finish deadline asked for"))
@@ -160,15 +159,11 @@ class ActionRequest(BaseModel):
         "merge: the number of the order this one repeats"))] = None
 
 
-class UrgeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UrgeRequest(InputModel):
     note: Annotated[StorableText, Field(min_length=1, max_length=MAX_CONTENT_CHARS, description="催办内容")]
 
 
-class SuperviseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SuperviseRequest(InputModel):
     note: Annotated[StorableText, Field(min_length=1, max_length=MAX_CONTENT_CHARS, description="督办事由")]
     due_at: StorableInstant = Field(description="督办时限")
 

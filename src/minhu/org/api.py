@@ -12,9 +12,10 @@ from minhu.org.auth import ApiUser, bearer
 from minhu.org.models import Unit, User
 from minhu.org.schemas import TokenRead, TokenRequest, UnitRead, UserRead
 from minhu.web.deps import DB, AppSettings, client_address
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["组织与认证"])
+router = APIRouter(prefix="/api/v1", tags=["组织与认证"], route_class=FormRoute)
 
 
 def unit_read(unit: Unit) -> UnitRead:

@@ -12,9 +12,10 @@ from minhu.org import access
 from minhu.org.auth import SESSION_SECRET, CsrfProtected, OptionalPageUser, PageUser, csrf_token, session_secret
 from minhu.web.deps import DB, client_address
 from minhu.web.flash import flash
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 
 def _safe_next(target: str | None) -> str:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from minhu.core.schemas import InputModel
 from minhu.core.text import RequiredText
 from minhu.org.roles import Role, UnitKind
 
 
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenRequest(InputModel):
     username: Annotated[RequiredText, Field(max_length=64)]
     password: Annotated[RequiredText, Field(max_length=200)]
 

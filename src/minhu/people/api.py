@@ -10,10 +10,11 @@ from minhu.org.auth import ApiUser
 from minhu.people import figures, permissions, service
 from minhu.people.schemas import PeopleFiguresPage, RoundCreate, RoundRead, figures_page, round_read
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.period import parse_day, period
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["人员"])
+router = APIRouter(prefix="/api/v1", tags=["人员"], route_class=FormRoute)
 
 From = Annotated[str, Query(alias="from", max_length=10, description="第一天 YYYY-MM-DD（含）")]
 To = Annotated[str, Query(alias="to", max_length=10, description="最后一天 YYYY-MM-DD（含）")]

@@ -15,10 +15,11 @@ from minhu.people import figures, permissions, service
 from minhu.people.models import ROUND_KIND_LABELS, RoundKind
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.period import parse_day, period, presets
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # A district has a thousand grids: the page lists those that found the most, the API all of them.
 MAX_GRIDS = 100
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from minhu.core.schemas import InputModel
+from minhu.core.text import StorableText
 from minhu.orders.schemas import UnitBrief
 from minhu.org.models import Unit
 from minhu.people.figures import AreaRow, Counts, PeopleFigures, StaffingRow, WorkerRow
 from minhu.people.models import GridRound, RoundKind
 
 
-class RoundCreate(BaseModel):
+class RoundCreate(InputModel):
     kind: RoundKind = Field(description="patrol 巡查，visit 入户走访")
     at: AwareDatetime | None = Field(default=None, description="发生时间（带时区）；省略为现在；可补记 31 天内")
-    note: str = Field(default="", max_length=500)
+    note: Annotated[StorableText, Field(max_length=500)] = ""
 
 
 class RoundRead(BaseModel):

@@ -32,9 +32,10 @@ from minhu.routing.schemas import (
     ViewsLoadRead,
 )
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["分类目录与责任矩阵"])
+router = APIRouter(prefix="/api/v1", tags=["分类目录与责任矩阵"], route_class=FormRoute)
 
 Code = Annotated[str, Path(pattern=CATEGORY_CODE, description="分类编码，如 090203")]
 ViewCode = Annotated[str, Path(pattern=VIEW_CODE, description="清单编码，如 SGH-A")]

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.core.errors import InvalidInput
-from minhu.core.text import RequiredText, decode_text_file
+from minhu.core.schemas import InputModel
+from minhu.core.text import RequiredText, StorableText, decode_text_file
 from minhu.routing.models import Category, Grade, LimitClass, OwnerKind
 from minhu.web.errors import validation_details
 
@@ -27,16 +28,14 @@ DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.csv"
 COLUMNS = ("code", "parent", "name", "grade", "owner", "limit_class", "keywords")
 
 
-class CatalogRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CatalogRow(InputModel):
     code: str = Field(pattern=r"^(\d{2}){1,3}$")
     parent: str | None = Field(default=None, pattern=r"^(\d{2}){1,2}$")
     name: RequiredText = Field(max_length=100)
     grade: Grade
     owner: OwnerKind
     limit_class: LimitClass
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[StorableText] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ from minhu.routing.console import done, form_of, page, trouble, write
 from minhu.routing.schemas import RuleUpdate
 from minhu.web.deps import DB
 from minhu.web.flash import flash
+from minhu.web.formdata import FormRoute
 from minhu.web.forms import BOOL_TRUE
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 RuleId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 # Filters come from the page's own selects; anything else reads as "no filter".

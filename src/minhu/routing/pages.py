@@ -24,9 +24,10 @@ from minhu.routing.console import done, form_of, page, trouble, write
 from minhu.routing.schemas import CATEGORY_CODE, VIEW_CODE
 from minhu.web.deps import DB
 from minhu.web.flash import flash
+from minhu.web.formdata import FormRoute
 from minhu.web.forms import BOOL_TRUE
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 
 Code = Annotated[str, Path(pattern=CATEGORY_CODE)]
 ViewCode = Annotated[str, Path(pattern=VIEW_CODE)]

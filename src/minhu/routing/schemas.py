@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from minhu.core.schemas import InputModel
 from minhu.core.text import RequiredText, StorableText
 from minhu.core.types import MAX_ROW_ID
 from minhu.org.schemas import UnitRead
@@ -26,8 +27,8 @@ Keywords = Annotated[list[Keyword], Field(max_length=60)]
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(InputModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
 
 # --- the catalog -------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class CategoryCreate(_Input):
     grade: Grade
     owner: OwnerKind
     limit_class: LimitClass
-    keywords: Keywords = []
+    keywords: Keywords = Field(default_factory=list)
 
 
 class CategoryUpdate(_Input):
@@ -88,7 +89,8 @@ class RuleWrite(_Input):
     category_code: Annotated[CategoryCode | None, Field(description="空为所有分类")] = None
     place_unit_id: Annotated[RowId | None, Field(description="区、街道、社区或网格；空为全辖区")] = None
     owner_unit_id: RowId
-    co_handler_ids: Annotated[list[RowId], Field(max_length=10, description="协办单位")] = []
+    co_handler_ids: Annotated[list[RowId], Field(max_length=10, description="协办单位")] = Field(
+        default_factory=list)
     source: Annotated[StorableText, Field(max_length=200, description="依据，如联席会议纪要")] = ""
     decided_on: date | None = None
     note: Annotated[StorableText, Field(max_length=2000)] = ""

@@ -14,9 +14,10 @@ from minhu.org.auth import ApiUser
 from minhu.supervision import alerts, service
 from minhu.supervision.models import SweepAction
 from minhu.web.deps import DB
+from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["时限监管"])
+router = APIRouter(prefix="/api/v1", tags=["时限监管"], route_class=FormRoute)
 
 
 @router.post("/orders/{number}/urge", response_model=OrderRead, responses=ERRORS(401, 403, 404, 422))

@@ -30,9 +30,10 @@ from minhu.supervision import alerts, service, setup
 from minhu.supervision.models import SweepAction
 from minhu.web.deps import DB
 from minhu.web.flash import flash, pop_flashes
+from minhu.web.formdata import FormRoute
 from minhu.web.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # The policy's keys as people read them (the file keeps the stable values).
 KEY_LABELS: dict[str, dict[str, str]] = {
     "type": {k.value: v for k, v in ORDER_TYPE_LABELS.items()},

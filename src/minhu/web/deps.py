@@ -1,12 +1,14 @@
-"""Request-scoped access to the deployment: settings and database (set on ``app.state`` by create_app)."""
+"""Request-scoped access to the deployment (settings and database, set on ``app.state`` by create_app), and
+the request headers every route that takes them reads alike."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from minhu.config import Settings
+from minhu.core import idempotency
 from minhu.core.db import Database
 
 
@@ -29,3 +31,15 @@ def client_address(request: Request) -> str:
 
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+_KEY_HEADER = Header(description=(
+    f"重试同一请求时带上同一个键，只生效一次：1–{idempotency.MAX_KEY_LENGTH} 个可打印字符，UTF-8 编码（可用中文）"))
+
+
+async def idempotency_key(idempotency_key: Annotated[str | None, _KEY_HEADER] = None) -> str | None:
+    """The ``Idempotency-Key`` header read as UTF-8 and checked. Raises InvalidInput (422, naming the header)."""
+    return None if idempotency_key is None else idempotency.key_from_header(idempotency_key)
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minhu.core.db import is_unavailable
 from minhu.core.errors import DomainError, TooManyRequests
+from minhu.web.formdata import MalformedForm
 
 log = logging.getLogger("minhu.web")
 
@@ -214,6 +215,10 @@ def install(app: FastAPI, *, render_html_error: Any = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return reply(request, 422, error_body("invalid_input", "请求内容不合法", validation_details(exc.errors())))
+
+    @app.exception_handler(MalformedForm)
+    async def _malformed_form(request: Request, exc: MalformedForm) -> Response:
+        return reply(request, 422, error_body(exc.code, str(exc.detail), exc.details))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from minhu.core.db import Database
+from minhu.core.schemas import InputModel
 from minhu.core.text import RequiredText, StorableText
 from minhu.geo.checks import Problem
 from minhu.geo.models import (
@@ -30,9 +31,7 @@ from minhu.org.roles import UnitKind
 POST_COLUMNS = ("post", "person", "phone", "username", "unit", "zone", "starts_on", "ends_on")
 
 
-class PostRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PostRow(InputModel):
     post: PostKind
     person: RequiredText = Field(max_length=100)
     phone: StorableText | None = Field(default=None, max_length=32)
