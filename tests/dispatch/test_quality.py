@@ -14,10 +14,12 @@ from minhu.core import clock
 from minhu.dispatch.report import production_report
 from minhu.dispatch.schemas import period
 from minhu.orders.states import Action
+from minhu.org import service as org_service
+from minhu.org.roles import Role
 from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.routing.models import RoutingDecision
-from tests.factories import act, make_order
+from tests.factories import PASSWORD, act, make_order
 from tests.intake.test_pages import login
 
 
@@ -193,3 +195,14 @@ def test_the_calibration_names_the_auto_dispatch_threshold_in_use(client, world,
         assert "自动派单阈值（当前" not in page
     finally:
         routing.configure(models_dir=kept[0], auto_dispatch_confidence=kept[1])
+
+
+def test_a_streets_leader_reads_the_figures_but_not_another_streets_orders(client, db, world, history, token_for):
+    with db.transaction() as s:
+        leader = org_service.create_user(s, username="lead2", password=PASSWORD, full_name="水果湖街 赵",
+                                         role=Role.LEADER, unit=s.merge(world.other_street))
+    theirs = client.get("/api/v1/dispatch/quality", headers=token_for(leader)).json()
+    assert theirs["auto_returned"] == 1
+    assert theirs["auto_returned_orders"] == []
+    district = client.get("/api/v1/dispatch/quality", headers=token_for(world.leader)).json()
+    assert len(district["auto_returned_orders"]) == 1

@@ -157,3 +157,24 @@ def test_the_api_gives_the_same_figures(client, world, history, span, later, tok
     assert client.get("/api/v1/dispatch/units", headers=token_for(world.handler)).json()["error"]["code"] == (
         "figures_forbidden")
     assert client.get("/api/v1/dispatch/units").status_code == 401
+
+
+def test_a_streets_leader_reads_another_streets_figures_but_not_its_orders(client, db, world, history, span, later,
+                                                                           token_for):
+    with db.transaction() as s:
+        leader = org_service.create_user(s, username="lead2", password=PASSWORD, full_name="水果湖街 赵",
+                                         role=Role.LEADER, unit=s.merge(world.other_street))
+    # Of the street's orders, the other street sees those it was called onto (吹哨), no other.
+    called = {history["o8"], history["o10"]}
+    detail = client.get(f"/api/v1/dispatch/units/{world.street.id}?{span.query()}", headers=token_for(leader)).json()
+    assert detail["figures"]["returned"] == 3, "the figures are every leader's"
+    assert detail["figures"]["dispatched"] == 9
+    assert {o["number"] for o in detail["dispatched"]} == called
+    assert detail["returned"] == []
+    assert detail["escalations"] == []
+    login(client, leader)
+    page = client.get(f"/dispatch/units/{world.street.id}?{span.query()}").text
+    assert {number for number in history.values() if number in page} == called
+    district = client.get(f"/api/v1/dispatch/units/{world.street.id}?{span.query()}",
+                          headers=token_for(world.leader)).json()
+    assert {o["number"] for o in district["returned"]} == {history[k] for k in ("o1", "o2", "o3")}

@@ -41,6 +41,35 @@ def test_suggestions_find_the_same_citizens_repeat_and_not_a_strangers(db, world
     assert found[0].similarity > 0.4
 
 
+def test_a_unit_knows_a_matter_by_its_own_order_never_by_another_streets(client, db, world):
+    """A citizen's matter across two streets: each street's handler sees the thread named by the order of
+    theirs, titled and counted by their own orders; the other street's main order stays unnamed."""
+    main = _order(db, world, START, citizen_phone=PHONE, title="湖边夜钓喧哗")
+    act(db, main.number, Action.DISPATCH, world.dispatcher, unit_id=world.other_street.id)
+    theirs = _order(db, world, START + timedelta(days=2), citizen_phone=PHONE, title="桥下夜钓喧哗")
+    act(db, theirs.number, Action.DISPATCH, world.dispatcher, unit_id=world.street.id)
+    with db.transaction() as s:
+        thread = threads.link(s, queries.get_for_update(s, theirs.number, viewer=None),
+                              to=queries.get_for_update(s, main.number, viewer=None), actor=world.dispatcher)
+        thread_id = thread.id
+    login(client, world.handler)
+    listed = client.get("/threads").text.split('id="threads"')[1]
+    assert theirs.number in listed
+    assert "桥下夜钓喧哗" in listed
+    assert main.number not in listed
+    assert "湖边夜钓喧哗" not in listed
+    assert "<td>1</td><td>1</td>" in listed, "one order of theirs, open"
+    page = client.get(f"/threads/{thread_id}").text
+    assert "桥下夜钓喧哗" in page
+    assert main.number not in page
+    assert "湖边夜钓喧哗" not in page
+    login(client, world.dispatcher)
+    listed = client.get("/threads").text.split('id="threads"')[1]
+    assert main.number in listed
+    assert "湖边夜钓喧哗" in listed
+    assert "<td>2</td><td>2</td>" in listed
+
+
 def test_a_near_place_makes_a_candidate_even_in_other_words(db, world):
     first = _order(db, world, START, citizen_phone=PHONE, title="路灯不亮", content="门口路灯坏了",
                    latitude=30.5600, longitude=114.3000)

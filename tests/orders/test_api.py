@@ -9,8 +9,11 @@ import httpx
 import pytest
 
 from minhu.core.idempotency import KEY_RULE
+from minhu.evaluation import threads
+from minhu.orders import queries
 from minhu.orders.states import Action
-from tests.factories import make_order
+from tests.factories import act, make_order
+from tests.intake.test_pages import login
 
 ORDER = {"type": "complaint", "channel": "hotline", "title": "路灯不亮", "content": "和平社区3栋路灯坏了三天。",
          "citizen_name": "刘先生", "citizen_phone": "13907151234"}
@@ -108,6 +111,28 @@ def test_out_of_scope_orders_are_absent(client, world, token_for, db):
     sign = client.post(f"/api/v1/orders/{order.number}/actions/sign", json={"expected_version": order.version},
                        headers=headers)
     assert sign.status_code == 404
+
+
+def test_a_trail_does_not_name_an_order_outside_the_readers_scope(client, world, token_for, db):
+    """The same caller twice: the second order's registration lists the first as a duplicate candidate. Sent
+    to the grid, its trail read by the grid worker names no order of the street, which answers them 404."""
+    street = make_order(db, world, upto=Action.DISPATCH)
+    grid = make_order(db, world)
+    act(db, grid.number, Action.DISPATCH, world.dispatcher, unit_id=world.grid.id)
+    centre = json.dumps(client.get(f"/api/v1/orders/{grid.number}/events", headers=token_for(world.dispatcher)).json())
+    assert street.number in centre, "the centre reads the candidate"
+    trail = client.get(f"/api/v1/orders/{grid.number}/events", headers=token_for(world.gridworker)).json()
+    assert street.number not in json.dumps(trail, ensure_ascii=False)
+    assert [e["action"] for e in trail] == ["create", "dispatch"]
+    assert client.get(f"/api/v1/orders/{street.number}", headers=token_for(world.gridworker)).status_code == 404
+    with db.transaction() as s:
+        threads.link(s, queries.get_for_update(s, grid.number, viewer=None),
+                     to=queries.get_for_update(s, street.number, viewer=None), actor=world.dispatcher)
+    login(client, world.gridworker)
+    page = client.get(f"/orders/{grid.number}").text
+    assert "归入诉求串" in page
+    assert "主工单 范围外的工单" in page
+    assert street.number not in page
 
 
 def test_handler_sees_a_masked_phone_and_revealing_it_is_recorded(client, world, token_for, db):

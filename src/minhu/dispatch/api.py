@@ -81,7 +81,7 @@ def read_quality(user: ApiUser, db: DB, first: From = None, last: To = None) -> 
     permissions.check_figures_viewer(user)
     span = period(first, last)
     with db.read() as session:
-        return quality_read(report.production_report(session, start=span.start, end=span.end), span)
+        return quality_read(report.production_report(session, start=span.start, end=span.end, viewer=user), span)
 
 
 @router.get("/units", response_model=UnitFiguresPage, responses=ERRORS(401, 403, 422))
@@ -101,7 +101,7 @@ def read_unit_figures(unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], user: 
     permissions.check_figures_viewer(user)
     span = period(first, last)
     with db.read() as session:
-        detail = units.get_unit_detail(session, unit_id, span)
+        detail = units.get_unit_detail(session, unit_id, span, viewer=user)
         return UnitDetailRead(period=_period_read(span), figures=unit_figures_read(detail.figures),
                               dispatched=_orders(detail.dispatched), returned=_orders(detail.returned),
                               calls=_orders(detail.calls), escalations=_orders(detail.escalations))

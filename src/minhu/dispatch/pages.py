@@ -76,7 +76,7 @@ def show_quality(request: Request, user: PageUser, db: DB, first: From = "", las
     permissions.check_figures_viewer(user)
     span = _period(first, last)
     with db.read() as session:
-        figures = report.production_report(session, start=span.start, end=span.end)
+        figures = report.production_report(session, start=span.start, end=span.end, viewer=user)
     # The threshold in use: the deployment's setting, else the one derived with the model.
     threshold = routing.dispatch_threshold()
     return _figures_page(request, "dispatch/quality.html", span, user, report=figures,
@@ -101,7 +101,7 @@ def show_unit(request: Request, unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID
     permissions.check_figures_viewer(user)
     span = _period(first, last)
     with db.read() as session:
-        detail = units.get_unit_detail(session, unit_id, span)
+        detail = units.get_unit_detail(session, unit_id, span, viewer=user)
     return _figures_page(request, "dispatch/unit.html", span, user, detail=detail, kind_labels=UNIT_KIND_LABELS)
 
 

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.permissions import visible_clause
 from minhu.orders.states import Action
+from minhu.org.models import User
 from minhu.routing.models import Category, RoutingDecision
 
 # Calibration buckets of the top suggestion's confidence; 0.85, the default auto-dispatch threshold, is an
@@ -198,9 +200,10 @@ def _returned_after(moment: Any) -> ColumnElement[bool]:
                           OrderEvent.action == Action.RETURN, OrderEvent.at >= moment)
 
 
-def production_report(session: Session, *, start: datetime | None = None,
-                      end: datetime | None = None) -> ProductionReport:
-    """The report over decisions settled in [start, end) and orders routed in it (all time when open)."""
+def production_report(session: Session, *, start: datetime | None = None, end: datetime | None = None,
+                      viewer: User | None = None) -> ProductionReport:
+    """The report over decisions settled in [start, end) and orders routed in it (all time when open). The
+    auto-dispatched orders that came back are listed as far as ``viewer`` may see them (all without one)."""
     report = ProductionReport(start=start, end=end)
     report.names = {row.code: row.name for row in session.execute(select(Category.code, Category.name))}
     decided = _within(RoutingDecision.chosen_at, start, end)
@@ -231,7 +234,7 @@ def production_report(session: Session, *, start: datetime | None = None,
     ).group_by(d.suggested_category, d.chosen_category)
     report.confusions = [Confusion(s or "", c or "", int(n)) for s, c, n in session.execute(
         pairs.order_by(func.count().desc(), d.suggested_category, d.chosen_category).limit(FREQUENT_CONFUSIONS))]
-    _auto_dispatch_figures(session, report, start, end)
+    _auto_dispatch_figures(session, report, start, end, viewer)
     return report
 
 
@@ -249,7 +252,7 @@ def _calibration(session: Session, judged: ColumnElement[bool],
 
 
 def _auto_dispatch_figures(session: Session, report: ProductionReport, start: datetime | None,
-                           end: datetime | None) -> None:
+                           end: datetime | None, viewer: User | None) -> None:
     d = RoutingDecision
     routed = _within(d.at, start, end)
     returned = _returned_after(d.at)
@@ -261,7 +264,8 @@ def _auto_dispatch_figures(session: Session, report: ProductionReport, start: da
     (report.routed, report.auto_dispatched, report.auto_returned, report.manual_dispatched,
      report.manual_returned) = (int(v) for v in row)
     if report.auto_returned:
-        report.auto_returns = _auto_returns(session, and_(routed, d.auto_dispatched.is_(True), returned))
+        seen = visible_clause(viewer) if viewer is not None else true()
+        report.auto_returns = _auto_returns(session, and_(routed, d.auto_dispatched.is_(True), returned, seen))
 
 
 def _auto_returns(session: Session, condition: ColumnElement[bool]) -> list[AutoReturn]:

@@ -22,8 +22,9 @@ from minhu.core.errors import NotFound
 from minhu.dispatch.schemas import Period
 from minhu.orders.enums import RETURN_REASON_LABELS, Grade, ReturnReason
 from minhu.orders.models import OrderCall, OrderEscalation, OrderEvent, WorkOrder
+from minhu.orders.permissions import visible_clause
 from minhu.orders.states import STATUS_LABELS, Action
-from minhu.org.models import Unit
+from minhu.org.models import Unit, User
 from minhu.routing.models import Category
 
 # The events that hand an order to a unit, which that unit may then return.
@@ -179,8 +180,10 @@ class UnitDetail:
     escalations: list[UnitOrder]
 
 
-def get_unit_detail(session: Session, unit_id: int, period: Period) -> UnitDetail:
-    """A unit's figures with the orders behind them (the latest ``LISTED_ORDERS`` of each kind).
+def get_unit_detail(session: Session, unit_id: int, period: Period, *, viewer: User | None = None) -> UnitDetail:
+    """A unit's figures with the orders behind them (the latest ``LISTED_ORDERS`` of each kind), of those orders
+    the ones ``viewer`` may see (all without one): a street's leader reads another street's figures, not its
+    orders.
 
     Raises NotFound for a unit that does not exist.
     """
@@ -189,12 +192,14 @@ def get_unit_detail(session: Session, unit_id: int, period: Period) -> UnitDetai
         raise NotFound(f"单位 {unit_id} 不存在", code="unit_not_found")
     found = unit_figures(session, period, unit_id=unit.id)
     figures = found[0] if found else UnitFigures(unit)
+    seen = visible_clause(viewer) if viewer is not None else true()
     status_of = WorkOrder.status
     dispatched = [UnitOrder(number, title, at, f"{_dispatch_label(action)} · 现为{STATUS_LABELS[status]}")
                   for number, title, at, action, status in session.execute(
                       select(WorkOrder.number, WorkOrder.title, OrderEvent.at, OrderEvent.action, status_of)
                       .join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
-                      .where(OrderEvent.action.in_(HAND_OVERS), _in(OrderEvent.at, period), _handed_to() == unit.id)
+                      .where(OrderEvent.action.in_(HAND_OVERS), _in(OrderEvent.at, period), _handed_to() == unit.id,
+                             seen)
                       .order_by(OrderEvent.at.desc()).limit(LISTED_ORDERS))]
     returns = _returns(period, unit.id).subquery()
     returned = [UnitOrder(number, title, at, f"{_reason_label(reason or '')}：{note}" if note else
@@ -202,7 +207,7 @@ def get_unit_detail(session: Session, unit_id: int, period: Period) -> UnitDetai
                 for number, title, at, reason, note in session.execute(
                     select(WorkOrder.number, WorkOrder.title, OrderEvent.at, returns.c.reason, OrderEvent.note)
                     .select_from(returns).join(OrderEvent, OrderEvent.id == returns.c.id)
-                    .join(WorkOrder, WorkOrder.id == returns.c.order_id)
+                    .join(WorkOrder, WorkOrder.id == returns.c.order_id).where(seen)
                     .order_by(OrderEvent.at.desc()).limit(LISTED_ORDERS))]
     now = clock.now()
     late_or_missing = (OrderCall.reported_at > OrderCall.report_due_at) | (
@@ -211,14 +216,15 @@ def get_unit_detail(session: Session, unit_id: int, period: Period) -> UnitDetai
              for number, title, called_at, due, reported in session.execute(
                  select(WorkOrder.number, WorkOrder.title, OrderCall.called_at, OrderCall.report_due_at,
                         OrderCall.reported_at).join(WorkOrder, WorkOrder.id == OrderCall.order_id)
-                 .where(OrderCall.unit_id == unit.id, _in(OrderCall.called_at, period), late_or_missing)
+                 .where(OrderCall.unit_id == unit.id, _in(OrderCall.called_at, period), late_or_missing, seen)
                  .order_by(OrderCall.called_at.desc()).limit(LISTED_ORDERS))]
     escalations = [UnitOrder(number, title, at, _escalation_line(from_grade, to_grade, accepted))
                    for number, title, at, from_grade, to_grade, accepted in session.execute(
                        select(WorkOrder.number, WorkOrder.title, OrderEscalation.requested_at,
                               OrderEscalation.from_grade, OrderEscalation.to_grade, OrderEscalation.accepted)
                        .join(WorkOrder, WorkOrder.id == OrderEscalation.order_id)
-                       .where(OrderEscalation.requested_unit_id == unit.id, _in(OrderEscalation.requested_at, period))
+                       .where(OrderEscalation.requested_unit_id == unit.id, _in(OrderEscalation.requested_at, period),
+                              seen)
                        .order_by(OrderEscalation.requested_at.desc()).limit(LISTED_ORDERS))]
     return UnitDetail(figures, dispatched, returned, calls, escalations)
 

@@ -207,6 +207,7 @@ def thread_page(request: Request, thread_id: ThreadId, user: PageUser, db: DB) -
         reply = threads.latest_reply(session, thread.id)
         histories = dissatisfied.histories_of(session, [o.id for o in members])
     return render(request, "evaluation/thread.html", user=user, csrf=csrf_token(request), thread=thread,
+                  title=threads.title_of(thread, threads.lead_of(thread, members)),
                   members=members, standard_reply=reply, histories=histories,
                   keeper=threads.may_keep_threads(user), flashes=pop_flashes(request))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from types import EllipsisType
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -182,6 +182,16 @@ def visible_members(thread: OrderThread, viewer: User) -> list[WorkOrder]:
     return sorted(members, key=lambda o: (o.created_at, o.id))
 
 
+def lead_of(thread: OrderThread, members: Sequence[WorkOrder]) -> WorkOrder:
+    """The order a viewer knows the thread by: its main order when they may see it, else the first of the
+    ``members`` they see (a unit sees its own orders of a citizen's matter, not another unit's)."""
+    return next((o for o in members if o.id == thread.main_order_id), members[0])
+
+
+def title_of(thread: OrderThread, lead: WorkOrder) -> str:
+    return thread.title if lead.id == thread.main_order_id else lead.title
+
+
 def may_keep_threads(user: User) -> bool:
     return user.role in THREAD_KEEPERS
 
@@ -266,7 +276,11 @@ def write_standard_reply(session: Session, thread: OrderThread, *, text: str, ac
 
 @dataclass(frozen=True)
 class ThreadLine:
+    """A thread as a viewer sees it: named by its lead order (``lead_of``), counting only the viewer's orders."""
+
     thread: OrderThread
+    lead: WorkOrder
+    title: str
     orders: int
     open_orders: int
     has_reply: bool
@@ -274,20 +288,25 @@ class ThreadLine:
 
 def list_threads(session: Session, *, viewer: User, limit: int = 200) -> list[ThreadLine]:
     """Threads with at least one order the viewer may see, newest first."""
-    visible = select(ThreadMember.thread_id).join(WorkOrder, WorkOrder.id == ThreadMember.order_id) \
-        .where(order_permissions.visible_clause(viewer))
-    threads = session.scalars(select(OrderThread).where(OrderThread.id.in_(visible))
+    visible = order_permissions.visible_clause(viewer)
+    theirs = select(ThreadMember.thread_id).join(WorkOrder, WorkOrder.id == ThreadMember.order_id).where(visible)
+    threads = session.scalars(select(OrderThread).where(OrderThread.id.in_(theirs))
                               .order_by(OrderThread.created_at.desc(), OrderThread.id.desc()).limit(limit)).all()
     ids = [t.id for t in threads]
-    counts: dict[int, tuple[int, int]] = {}
+    members: dict[int, list[WorkOrder]] = {}
     if ids:
-        open_values = [s.value for s in OPEN_STATUSES]
-        rows = session.execute(
-            select(ThreadMember.thread_id, func.count(),
-                   func.sum(case((WorkOrder.status.in_(open_values), 1), else_=0)))
-            .join(WorkOrder, WorkOrder.id == ThreadMember.order_id)
-            .where(ThreadMember.thread_id.in_(ids)).group_by(ThreadMember.thread_id)).all()
-        counts = {thread_id: (total, int(open_ or 0)) for thread_id, total, open_ in rows}
+        rows = session.execute(select(ThreadMember.thread_id, WorkOrder)
+                               .join(WorkOrder, WorkOrder.id == ThreadMember.order_id)
+                               .where(ThreadMember.thread_id.in_(ids), visible)
+                               .order_by(WorkOrder.created_at, WorkOrder.id)).all()
+        for thread_id, order in rows:
+            members.setdefault(thread_id, []).append(order)
     replied = set(session.scalars(select(StandardReply.thread_id).where(StandardReply.thread_id.in_(ids)))) \
         if ids else set()
-    return [ThreadLine(t, *counts.get(t.id, (0, 0)), has_reply=t.id in replied) for t in threads]
+    lines = []
+    for thread in threads:
+        mine = members[thread.id]
+        lead = lead_of(thread, mine)
+        lines.append(ThreadLine(thread, lead, title_of(thread, lead), len(mine),
+                                sum(1 for o in mine if o.status in OPEN_STATUSES), has_reply=thread.id in replied))
+    return lines

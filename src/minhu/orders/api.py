@@ -84,10 +84,13 @@ def act_on_order(number: OrderNumber, action: Action, body: ActionRequest, user:
 
 @router.get("/orders/{number}/events", response_model=list[EventRead], responses=ERRORS(401, 404))
 def list_events(number: OrderNumber, user: ApiUser, db: DB) -> list[EventRead]:
-    """The order's whole trail (全留痕), oldest first."""
+    """The order's whole trail (全留痕), oldest first. Another order it names that the caller may not see (a
+    duplicate candidate, a thread's main order) is left unnamed."""
     with db.read() as session:
         order = queries.get_visible(session, number, viewer=user)
-        return [present.event_read(e) for e in queries.events_of(session, order)]
+        events = queries.events_of(session, order)
+        unseen = queries.unseen_in_trail(session, events, viewer=user)
+        return [present.event_read(e, unseen=unseen) for e in events]
 
 
 @router.post("/orders/{number}/phone", response_model=PhoneRead, responses=ERRORS(401, 403, 404, 429))

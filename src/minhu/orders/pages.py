@@ -77,7 +77,8 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         order = queries.get_visible(session, number, viewer=user)
         view = present.order_read(order, user, queries.decision_of(session, order))
         trail = queries.events_of(session, order)
-        events = [present.event_read(e) for e in trail]
+        unseen = queries.unseen_in_trail(session, trail, viewer=user)
+        events = [present.event_read(e, unseen=unseen) for e in trail]
         pickers = _pickers_for(session, user, order, view.allowed_actions)
         people = _people_for(session, order)
         shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions), tuple(trail))

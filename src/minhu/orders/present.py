@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
@@ -11,7 +12,7 @@ from minhu.core.security import mask_phone
 from minhu.orders import permissions
 from minhu.orders.lights import Light, lights_of
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
-from minhu.orders.queries import public_steps
+from minhu.orders.queries import NAMED_NUMBER, public_steps
 from minhu.orders.schemas import (
     AllowedAction,
     AttachmentRead,
@@ -34,6 +35,8 @@ from minhu.routing import service as routing
 from minhu.routing.models import RoutingDecision
 
 HIDDEN_NAME = "（匿名）"
+# In a trail, in place of the number of an order the reader may not see (another unit's): it answers them 404.
+UNSEEN_ORDER = "范围外的工单"
 
 
 def unit_brief(unit: Unit) -> UnitBrief:
@@ -133,12 +136,27 @@ def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None 
     )
 
 
-def event_read(event: OrderEvent) -> EventRead:
+def event_read(event: OrderEvent, *, unseen: frozenset[str] = frozenset()) -> EventRead:
+    """One step of the trail; the ``unseen`` order numbers (``queries.unseen_in_trail``) are not named in it."""
     return EventRead(action=event.action, action_label=ACTION_LABELS[event.action],
                      from_status=event.from_status, to_status=event.to_status, actor_name=event.actor_name,
                      actor_role=event.actor_role.value if event.actor_role else None,
-                     actor_unit_name=event.actor_unit_name, note=event.note, payload=event.payload,
-                     at=event.at)
+                     actor_unit_name=event.actor_unit_name, note=_unnamed(event.note, unseen),
+                     payload=_unnamed(event.payload, unseen), at=event.at)
+
+
+def _unnamed(value: Any, unseen: frozenset[str]) -> Any:
+    """``value`` without the ``unseen`` orders: a candidate entry naming one dropped, a number in a text replaced."""
+    if not unseen:
+        return value
+    if isinstance(value, str):
+        return NAMED_NUMBER.sub(lambda m: UNSEEN_ORDER if m.group(0) in unseen else m.group(0), value)
+    if isinstance(value, dict):
+        return {key: _unnamed(item, unseen) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unnamed(item, unseen) for item in value
+                if not (isinstance(item, dict) and item.get("number") in unseen)]
+    return value
 
 
 # The unit's reply reaches the resident once the centre has reviewed it, not while it may be sent back.

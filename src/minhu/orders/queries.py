@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,13 +15,15 @@ from minhu.core.errors import NotFound
 from minhu.core.pagination import decode_cursor, encode_cursor
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import Attachment, OrderEvent, WorkOrder
-from minhu.orders.permissions import visible_clause
+from minhu.orders.permissions import is_centre, visible_clause
 from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.org.queries import unit_ids_below
 from minhu.routing.models import RoutingDecision
 
 NUMBER_PATTERN = re.compile(r"^[A-Z]{1,8}\d{14}$", re.ASCII)
+# An order number inside a text (a trail note, a payload value).
+NAMED_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,8}\d{14}(?!\d)", re.ASCII)
 MAX_PAGE = 100
 
 
@@ -133,6 +136,19 @@ def decision_of(session: Session, order: WorkOrder) -> RoutingDecision | None:
 def events_of(session: Session, order: WorkOrder) -> Sequence[OrderEvent]:
     return session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
+
+
+def unseen_in_trail(session: Session, events: Sequence[OrderEvent], *, viewer: User) -> frozenset[str]:
+    """The numbers of other orders the trail names (a duplicate candidate, a thread's main order, the order a
+    repeat repeats) that ``viewer`` may not see: none for the centre."""
+    if is_centre(viewer):
+        return frozenset()
+    named = {number for e in events
+             for number in NAMED_NUMBER.findall(f"{e.note} {json.dumps(e.payload, ensure_ascii=False, default=str)}")}
+    if not named:
+        return frozenset()
+    seen = session.scalars(select(WorkOrder.number).where(WorkOrder.number.in_(named), visible_clause(viewer)))
+    return frozenset(named - set(seen))
 
 
 def repeats_unsolved(session: Session, order: WorkOrder) -> bool:
