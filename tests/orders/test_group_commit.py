@@ -97,7 +97,8 @@ def test_a_kill_9_in_a_stream_of_creates_and_moves_loses_nothing_acknowledged_an
     everything they sent. Every acknowledged order and move is on disk, every retry lands exactly once, and no
     order is half-written: each has its key and creation event, one dispatch at most, and the status its trail
     ends in."""
-    env = server_env(db, tmp_path / "home", MINHU_IN_PROCESS_WORKER="false")
+    # Every call here is about one matter from one phone: joined automatically, it could not be dispatched.
+    env = server_env(db, tmp_path / "home", MINHU_IN_PROCESS_WORKER="false", MINHU_DUPLICATES_AUTO_JOIN="false")
     creates: dict[str, dict[str, object]] = {}  # key -> body, recorded before sending
     created: dict[str, str] = {}  # key -> number, for each 201
     moves: dict[str, int] = {}  # number -> the version the dispatcher sent
