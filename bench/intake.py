@@ -491,12 +491,12 @@ class Target:
 LABELLED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "messages_train.csv"
 
 
-def prepare_minhu(env: dict[str, str]) -> None:
+def prepare_minhu(env: dict[str, str], *, timeout: float = 300) -> None:
     """Migrate, load the demo city (units, the operator account, sample orders) and train its classifier
     through the CLI — as ``make run`` does, so that every order is classified, graded and routed."""
     for command in (["db", "upgrade"], ["demo", "load"], ["demo", "train", "--data", str(LABELLED)]):
         done = subprocess.run([sys.executable, "-m", "minhu", *command], env=env, capture_output=True, text=True,
-                              timeout=300, check=False)
+                              timeout=timeout, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"minhu {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 

@@ -143,14 +143,25 @@ def leader(client: httpx.Client, city: City, tally: Tally, rng: random.Random) -
 PARTS = {"operator": operator, "handler": handler, "resident": resident, "leader": leader}
 
 
+def assign_parts(users: int) -> list[str]:
+    """Each user's part, spread so that any number of users holds the shares as nearly as it can."""
+    given = dict.fromkeys(PARTS, 0)
+    parts = []
+    for n in range(1, users + 1):
+        part = max(SHARES, key=lambda item: item[1] * n / 100 - given[item[0]])[0]
+        given[part] += 1
+        parts.append(part)
+    return parts
+
+
 def run_level(server: Server, city: City, users: int, seconds: float, seed: int) -> Tally:
     tally = Tally()
     stop = threading.Event()
-    parts = [name for name, share in SHARES for _ in range(share)]
+    parts = assign_parts(users)
 
     def user(index: int) -> None:
         rng = random.Random(seed * 10_000 + index)
-        part = PARTS[parts[index % len(parts)]]
+        part = PARTS[parts[index]]
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         with httpx.Client(base_url=server.base_url, timeout=TIMEOUT, limits=limits) as client:
             stop.wait(rng.random() * THINK_SECONDS)  # not all at the same instant
@@ -207,7 +218,7 @@ def bench_database(database: str, *, levels: Sequence[int], seconds: float, proc
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("MINHU_")},
                "MINHU_HOME": str(home), "MINHU_DATABASE_URL": url}
         print(f"== {database}: preparing the demo city …", flush=True)
-        prepare_minhu(env)
+        prepare_minhu(env, timeout=1200)
         for level, users in enumerate(levels):
             port = free_port()
             command = [sys.executable, "-m", "minhu", "serve", "--host", HOST, "--port", str(port), "--no-migrate"]

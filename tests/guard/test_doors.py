@@ -1,6 +1,7 @@
-"""The doors' limits, counted in the database: a lock after the allowed attempts, its end, the back-off, the
-cleanup, and the same count seen by every connection (as several server processes would see it)."""
+"""The doors' limits, counted in the database before each attempt: the allowance, the lock and its end, the
+back-off, attempts sent all at once, a count seen by every connection, the cleanup."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -16,10 +17,13 @@ DOOR = guard.Door("test.door", 3, timedelta(minutes=10), "请{wait}后再试")
 BACKING_OFF = guard.Door("test.backoff", 2, timedelta(minutes=10), "请{wait}后再试", backoff=True)
 
 
-def fail(db: Database, door: guard.Door, key: str, times: int = 1) -> None:
-    for _ in range(times):
-        with db.transaction() as session:
-            guard.record(session, door, key)
+def attempt(db: Database, door: guard.Door, key: str) -> bool:
+    """One attempt; whether the door let it through."""
+    try:
+        guard.reserve_all(db, (door, key))
+    except TooManyRequests:
+        return False
+    return True
 
 
 def wait(db: Database, door: guard.Door, key: str) -> int:
@@ -27,67 +31,79 @@ def wait(db: Database, door: guard.Door, key: str) -> int:
         return guard.locked_for(session, door, key)
 
 
-def test_the_attempt_that_reaches_the_limit_locks_the_door_until_its_window_ends(db):
+def test_the_allowance_passes_and_the_next_attempt_locks_the_door_until_its_lock_ends(db):
     start = clock.now()
     with clock.frozen(start):
-        fail(db, DOOR, "13912345678", times=2)
-        assert wait(db, DOOR, "13912345678") == 0
-        fail(db, DOOR, "13912345678")
+        assert [attempt(db, DOOR, "13912345678") for _ in range(4)] == [True, True, True, False]
         assert wait(db, DOOR, "13912345678") == 600
-        assert wait(db, DOOR, "13800000000") == 0  # another key is not affected
+        assert attempt(db, DOOR, "13800000000")  # another key is not affected
     with clock.frozen(start + timedelta(minutes=9, seconds=30)):
-        assert wait(db, DOOR, "13912345678") == 30
-        with db.read() as session, pytest.raises(TooManyRequests) as refused:
-            guard.refuse_if_locked(session, (DOOR, "13800000000"), (DOOR, "13912345678"))
+        with pytest.raises(TooManyRequests) as refused:
+            guard.reserve_all(db, (DOOR, "13912345678"))
         assert refused.value.message == "请 30 秒后再试"
         assert refused.value.retry_after == 30
     with clock.frozen(start + timedelta(minutes=10)):
-        assert wait(db, DOOR, "13912345678") == 0
+        assert attempt(db, DOOR, "13912345678")
 
 
 def test_attempts_spread_beyond_the_window_never_lock(db):
-    # One attempt every six minutes: two at most fall in a ten-minute window, never the three that lock.
+    # One attempt every four minutes: three at most fall in a ten-minute window, never the fourth that locks.
     start = clock.now()
-    for step in range(6):
-        with clock.frozen(start + step * timedelta(minutes=6)):
-            fail(db, DOOR, "spread")
-            assert wait(db, DOOR, "spread") == 0
+    for step in range(8):
+        with clock.frozen(start + step * timedelta(minutes=4)):
+            assert attempt(db, DOOR, "spread")
 
 
 def test_each_lock_in_a_row_lasts_twice_the_last_and_a_quiet_day_forgets(db):
-    start = clock.now()
-    at = start
+    at = clock.now()
     for expected_minutes in (10, 20, 40, 80):
         with clock.frozen(at):
-            fail(db, BACKING_OFF, "admin", times=2)
+            assert [attempt(db, BACKING_OFF, "admin") for _ in range(3)] == [True, True, False]
             assert wait(db, BACKING_OFF, "admin") == expected_minutes * 60
         at += timedelta(minutes=expected_minutes)
     with clock.frozen(at + timedelta(days=1)):
-        fail(db, BACKING_OFF, "admin", times=2)
+        assert [attempt(db, BACKING_OFF, "admin") for _ in range(3)] == [True, True, False]
         assert wait(db, BACKING_OFF, "admin") == 600
 
 
-def test_clear_forgets_the_attempts(db):
-    fail(db, DOOR, "wang", times=2)
+def test_clear_and_release_give_attempts_back(db):
+    assert attempt(db, DOOR, "wang")
+    assert attempt(db, DOOR, "wang")
     with db.transaction() as session:
         guard.clear(session, DOOR, "wang")
-    fail(db, DOOR, "wang", times=2)
-    assert wait(db, DOOR, "wang") == 0
-
-
-def test_take_refuses_without_counting_while_locked(db):
+    assert [attempt(db, DOOR, "wang") for _ in range(3)] == [True, True, True]
     with db.transaction() as session:
-        for _ in range(3):
-            guard.take(session, DOOR, "client")
-    with db.transaction() as session, pytest.raises(TooManyRequests):
-        guard.take(session, DOOR, "client")
-    with db.read() as session:
-        count = session.scalar(select(AttemptCount.count).where(AttemptCount.door == DOOR.name))
-    assert count == 0  # the lock reset the count; the refused attempt added nothing
+        guard.release(session, DOOR, "wang")
+    assert attempt(db, DOOR, "wang")
+    assert not attempt(db, DOOR, "wang")
+
+
+def test_attempts_sent_all_at_once_pass_no_more_than_the_allowance(db):
+    others = [Database(db.url) for _ in range(4)]  # as many server processes
+    passed: list[bool] = []
+    lock = threading.Lock()
+
+    def burst(database: Database) -> None:
+        for _ in range(5):
+            result = attempt(database, DOOR, "burst")
+            with lock:
+                passed.append(result)
+
+    threads = [threading.Thread(target=burst, args=(d,)) for d in others]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for database in others:
+            database.dispose()
+    assert passed.count(True) == DOOR.attempts
+    assert len(passed) == 20
 
 
 def test_keys_are_kept_only_as_digests(db):
-    fail(db, DOOR, "13912345678")
+    attempt(db, DOOR, "13912345678")
     with db.read() as session:
         stored = session.scalars(select(AttemptCount.key)).all()
     assert len(stored) == 1
@@ -95,28 +111,15 @@ def test_keys_are_kept_only_as_digests(db):
     assert len(stored[0]) == 64
 
 
-def test_a_count_made_on_one_connection_locks_for_every_other(db):
-    # Another Database on the same URL stands for another server process.
-    other = Database(db.url)
-    try:
-        fail(db, DOOR, "shared", times=2)
-        fail(other, DOOR, "shared")
-        assert wait(db, DOOR, "shared") > 0
-    finally:
-        other.dispose()
-
-
-def test_stale_counts_are_deleted_and_live_locks_kept(db):
+def test_stale_counts_are_deleted_and_fresh_ones_kept(db):
     start = clock.now()
     with clock.frozen(start):
-        fail(db, DOOR, "old")
-        fail(db, BACKING_OFF, "locked-long", times=2)
+        attempt(db, DOOR, "old")
+        for _ in range(3):
+            attempt(db, BACKING_OFF, "locked")
     with clock.frozen(start + timedelta(days=3)):
+        attempt(db, DOOR, "fresh")
         with db.transaction() as session:
             assert guard.forget_stale(session) == 2
         with db.read() as session:
-            assert session.scalar(select(func.count()).select_from(AttemptCount)) == 0
-    with clock.frozen(start + timedelta(days=3, minutes=1)):
-        fail(db, DOOR, "fresh")
-        with db.transaction() as session:
-            assert guard.forget_stale(session) == 0
+            assert session.scalar(select(func.count()).select_from(AttemptCount)) == 1

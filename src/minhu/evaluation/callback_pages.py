@@ -120,17 +120,16 @@ def _rating_page(request: Request, token: str, found: RatingView, *, status: int
 
 
 def _counted(db: Database, client: str, found: RatingView) -> RatingView:
-    """Count a link that does not exist against the client: the tokens cannot be guessed, trying many is an
-    attack (``guard.RATING_CLIENT``)."""
-    if found.state is LinkState.UNKNOWN:
+    """Only links that do not exist count against the client: the tokens cannot be guessed, trying many is an
+    attack (``guard.RATING_CLIENT``). A real link gives its reserved attempt back."""
+    if found.state is not LinkState.UNKNOWN:
         with db.transaction() as session:
-            guard.record(session, guard.RATING_CLIENT, client)
+            guard.release(session, guard.RATING_CLIENT, client)
     return found
 
 
 def _refuse_if_locked(db: Database, client: str) -> None:
-    with db.read() as session:
-        guard.refuse_if_locked(session, (guard.RATING_CLIENT, client))
+    guard.reserve_all(db, (guard.RATING_CLIENT, client))
 
 
 @router.get("/r/{token}")
@@ -159,7 +158,7 @@ async def rate(request: Request, token: str, db: DB) -> Response:
                                           "comment": form.get("comment", "")}, RATING_LABELS)
     except InvalidInput as exc:
         with db.read() as session:
-            found = rating_links.view(session, token)
+            found = _counted(db, client, rating_links.view(session, token))
         if found.state is not LinkState.OPEN:
             return _rating_page(request, token, found)
         fields = [d["field"] for d in exc.details if isinstance(d, dict) and "field" in d]

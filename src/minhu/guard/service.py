@@ -18,11 +18,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
-from minhu.core.db import conflict_insert, rows_changed
+from minhu.core.db import Database, conflict_insert, rows_changed
 from minhu.core.errors import TooManyRequests
 from minhu.guard.models import AttemptCount
 
@@ -101,44 +101,83 @@ def locked_for(session: Session, door: Door, key: str, *, now: datetime | None =
 
 
 def refuse_if_locked(session: Session, *doors_and_keys: tuple[Door, str]) -> None:
-    """Raises TooManyRequests for the first locked door, its message saying when to try again."""
+    """Raises TooManyRequests for the first locked door, its message saying when to try again (a read: for
+    pages that only show whether a door is open; an attempt goes through ``reserve``)."""
     for door, key in doors_and_keys:
         seconds = locked_for(session, door, key)
         if seconds:
             raise _refusal(door, seconds)
 
 
-def record(session: Session, door: Door, key: str) -> None:
-    """Count one attempt at ``door`` by ``key``; the attempt that reaches the limit locks the door.
-
-    Call it in a write transaction. On PostgreSQL the row is locked while it is counted, so attempts racing in
-    several processes are all counted; SQLite writes one transaction at a time anyway.
-    """
-    now = clock.now()
+def _locked_row(session: Session, door: Door, key: str, now: datetime) -> AttemptCount:
     digest = _digest(door, key)
     session.execute(conflict_insert(session, AttemptCount.__table__)
                     .values(door=door.name, key=digest, count=0, window_start=now, strikes=0, touched_at=now)
                     .on_conflict_do_nothing())
-    row = session.scalars(select(AttemptCount).where(AttemptCount.door == door.name, AttemptCount.key == digest)
-                          .with_for_update()).one()
-    if row.window_start + door.window <= now:
-        row.count, row.window_start = 0, now
-    if row.locked_until is not None and row.locked_until + STRIKES_FORGOTTEN_AFTER <= now:
-        row.strikes = 0
-    row.count += 1
+    # Locked while it is counted: on PostgreSQL attempts racing in several processes wait for each other here;
+    # SQLite writes one transaction at a time anyway.
+    return session.scalars(select(AttemptCount).where(AttemptCount.door == door.name, AttemptCount.key == digest)
+                           .with_for_update()).one()
+
+
+def reserve(session: Session, door: Door, key: str) -> TooManyRequests | None:
+    """Count one attempt at ``door`` by ``key`` before it is made; or refuse it, returning the refusal: while the
+    door is locked, and when the allowance is used up (which locks it, each lock in a row longer with
+    ``backoff``). The caller commits, then raises what is returned, so that the lock is kept.
+
+    Counting first is what makes the limit hold against attempts sent all at once: each waits for the row, so at
+    most ``door.attempts`` pass in a window, however many race. Call it in its own short write transaction,
+    before the slow check (a password hash); an attempt that succeeds gives its count back with ``release`` or
+    ``clear``.
+    """
+    now = clock.now()
+    row = _locked_row(session, door, key, now)
     row.touched_at = now
-    if row.count >= door.attempts:
-        lock = door.window * (2 ** min(row.strikes, 10) if door.backoff else 1)
-        row.locked_until = now + min(lock, LONGEST_LOCK)
-        row.strikes += 1
-        row.count, row.window_start = 0, now
+    refusal = None
+    if row.locked_until is not None and row.locked_until > now:
+        refusal = _refusal(door, max(1, math.ceil((row.locked_until - now).total_seconds())))
+    else:
+        if row.locked_until is not None and row.locked_until + STRIKES_FORGOTTEN_AFTER <= now:
+            row.strikes = 0
+        if row.window_start + door.window <= now:
+            row.count, row.window_start = 0, now
+        if row.count >= door.attempts:
+            lock = min(door.window * (2 ** min(row.strikes, 10) if door.backoff else 1), LONGEST_LOCK)
+            row.locked_until = now + lock
+            row.strikes += 1
+            row.count, row.window_start = 0, now
+            refusal = _refusal(door, math.ceil(lock.total_seconds()))
+        else:
+            row.count += 1
     session.flush()
+    return refusal
+
+
+def reserve_all(db: Database, *doors_and_keys: tuple[Door, str]) -> None:
+    """Reserve an attempt at each door, in one transaction that is committed either way; raises the first
+    refusal. A refused attempt is not counted at the doors after the refusing one."""
+    refusal = None
+    with db.transaction() as session:
+        for door, key in doors_and_keys:
+            refusal = reserve(session, door, key)
+            if refusal is not None:
+                break
+    if refusal is not None:
+        raise refusal
 
 
 def take(session: Session, door: Door, key: str) -> None:
-    """One more attempt at a door where every attempt counts: refused (and not counted) while it is locked."""
-    refuse_if_locked(session, (door, key))
-    record(session, door, key)
+    """Reserve an attempt inside the caller's transaction, raising a refusal at once (the transaction's rollback
+    then loses only a lock, not the count that caused it)."""
+    refusal = reserve(session, door, key)
+    if refusal is not None:
+        raise refusal
+
+
+def release(session: Session, door: Door, key: str) -> None:
+    """Give back the count of an attempt that succeeded (a right password from a shared address)."""
+    session.execute(update(AttemptCount).where(AttemptCount.door == door.name, AttemptCount.key == _digest(door, key),
+                                               AttemptCount.count > 0).values(count=AttemptCount.count - 1))
 
 
 def clear(session: Session, door: Door, key: str) -> None:

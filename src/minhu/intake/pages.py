@@ -134,8 +134,7 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
     missing = 0
     client = client_address(request)
     try:
-        with db.read() as session:
-            guard.refuse_if_locked(session, (guard.REPORT_CLIENT, client))
+        await run_in_threadpool(guard.reserve_all, db, (guard.REPORT_CLIENT, client))
     except TooManyRequests as exc:
         response = render(request, "intake/report.html", status_code=429, csrf=csrf_token(request), form=form,
                           held=chosen, errors={}, message=exc.message,
@@ -163,16 +162,15 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
             with_order=tuple(writes)))
     except (InvalidInput, Conflict) as exc:
         _unlink(root, linked)
+        await run_in_threadpool(_release_report, db, client)  # a form to correct is not another report
         return render(request, "intake/report.html", status_code=exc.status, csrf=csrf_token(request), form=form,
                       held=chosen, **_form_trouble(exc, form))
     except BaseException:
         _unlink(root, linked)
         raise
-    if registered.created:
-        with db.transaction() as session:
-            guard.record(session, guard.REPORT_CLIENT, client)
-    else:  # a retry: the first submission registered the order and its photos
+    if not registered.created:  # a retry: the first submission registered the order and its photos
         _unlink(root, linked)
+        await run_in_threadpool(_release_report, db, client)
     for token in chosen:
         photos.release(root, token)
     photo_pages.forget_tokens(request, chosen)
@@ -180,6 +178,11 @@ async def report(request: Request, db: DB, settings: AppSettings) -> Response:
                   link=tracking.link(registered.order.number, settings.effective_secret_key()),
                   photos=len(linked) if registered.created else 0,
                   missing=missing if registered.created and linked else 0)
+
+
+def _release_report(db: Database, client: str) -> None:
+    with db.transaction() as session:
+        guard.release(session, guard.REPORT_CLIENT, client)
 
 
 def _add_photos(session: Session, order: WorkOrder, *, stored: list[StoredFile]) -> None:
@@ -212,16 +215,14 @@ def track(request: Request, db: DB, settings: AppSettings, number: Annotated[str
                       number=number, track=view, error=error, link=link)
 
     try:
+        guard.reserve_all(db, (guard.TRACK_CLIENT, client), (guard.TRACK_NUMBER, key))
         with db.read() as session:
-            guard.refuse_if_locked(session, (guard.TRACK_CLIENT, client), (guard.TRACK_NUMBER, key))
             order = queries.find_for_resident(session, number, phone_last4.strip())
             view = present.order_track(session, order) if order else None
-        with db.transaction() as session:
-            if view is None:
-                guard.record(session, guard.TRACK_NUMBER, key)
-                guard.record(session, guard.TRACK_CLIENT, client)
-            else:
+        if view is not None:
+            with db.transaction() as session:
                 guard.clear(session, guard.TRACK_NUMBER, key)
+                guard.release(session, guard.TRACK_CLIENT, client)
     except TooManyRequests as exc:
         response = page(429, error=exc.message)
         response.headers["Retry-After"] = str(exc.retry_after)

@@ -38,20 +38,18 @@ def sign_in(db: Database, *, username: str, password: str, client: str) -> User:
     must not learn that it was right), NotAuthenticated for wrong credentials, counted against both.
     """
     account = username.strip().casefold()
+    # Counted before the password is checked, so that guesses sent all at once are limited too.
+    guard.reserve_all(db, (guard.LOGIN_ACCOUNT, account), (guard.LOGIN_CLIENT, client))
     with db.read() as session:
-        guard.refuse_if_locked(session, (guard.LOGIN_ACCOUNT, account), (guard.LOGIN_CLIENT, client))
         try:
             user = service.authenticate(session, username=username.strip(), password=password)
         except NotAuthenticated:
             user = None
-    with db.transaction() as session:
-        if user is None:
-            guard.record(session, guard.LOGIN_ACCOUNT, account)
-            guard.record(session, guard.LOGIN_CLIENT, client)
-        else:
-            guard.clear(session, guard.LOGIN_ACCOUNT, account)
     if user is None:
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+    with db.transaction() as session:
+        guard.clear(session, guard.LOGIN_ACCOUNT, account)
+        guard.release(session, guard.LOGIN_CLIENT, client)
     return user
 
 
