@@ -106,9 +106,16 @@ def serve(host: str = typer.Option("127.0.0.1", help="监听地址"), port: int 
         # Each process builds its own app, connections and worker from the environment (server_app); the
         # worker's exclusive jobs take turns through their database leases.
         uvicorn.run("minhu.cli:server_app", factory=True, workers=workers, host=host, port=port, log_level="info",
-                    proxy_headers=False)
+                    proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=_trusted(settings))
         return
-    uvicorn.run(server_app(settings, db), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(server_app(settings, db), host=host, port=port, log_level="info",
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=_trusted(settings))
+
+
+def _trusted(settings: Settings) -> str | None:
+    """X-Forwarded-For is read only from the proxies we were told to trust (``MINHU_TRUSTED_PROXIES``): every
+    per-client limit counts that address, and nobody else may forge it."""
+    return settings.trusted_proxies or None
 
 
 def server_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

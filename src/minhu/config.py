@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("var"), description="Directory of all runtime state")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite at home/minhu.db")
+    trusted_proxies: str = Field(default="", description=(
+        "Addresses of the reverse proxies whose X-Forwarded-For names the client (comma-separated IPs or "
+        "networks); empty: the connection's own address is the client"))
     citizen_data_days: int = Field(default=1095, ge=30, le=36500, description=(
         "Days after an order is closed that its citizen's personal data is kept; then it is anonymised"))
     database_wait_seconds: float = Field(default=5.0, gt=0, le=120, description=(

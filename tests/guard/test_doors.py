@@ -123,3 +123,16 @@ def test_stale_counts_are_deleted_and_fresh_ones_kept(db):
             assert guard.forget_stale(session) == 2
         with db.read() as session:
             assert session.scalar(select(func.count()).select_from(AttemptCount)) == 1
+
+
+def test_a_client_is_its_address_and_an_ipv6_client_its_64_network():
+    from starlette.requests import Request
+
+    from minhu.web.deps import client_address
+
+    def seen(host: str) -> str:
+        return client_address(Request({"type": "http", "client": (host, 50000), "headers": []}))
+
+    assert seen("203.0.113.9") == "203.0.113.9"
+    assert seen("2001:db8:1:2:aaaa::1") == seen("2001:db8:1:2:bbbb::7") == "2001:db8:1:2::/64"
+    assert seen("2001:db8:1:3::1") != seen("2001:db8:1:2::1")

@@ -22,7 +22,7 @@ from minhu.worker.jobs import default_jobs
 from tests.factories import make_order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-WORDS = "我住和平小区3栋2单元501室，电话13912345678，身份证420106199001011234，车牌鄂A12345 天天堵门。"
+WORDS = "我是王女士，我住和平小区3栋2单元501室，电话13912345678，身份证420106199001011234，车牌鄂A12345 天天堵门。"
 
 
 def a_citizen_order(db, world, *, phone: str = "13812345678", **fields):
@@ -42,7 +42,8 @@ def reload(db, order):
 def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figures_stay(db, world):
     long_ago = datetime(2023, 3, 1, 10, 0, tzinfo=SHANGHAI)
     with clock.frozen(long_ago):
-        old = a_citizen_order(db, world, title="鄂A12345 车辆长期占道")
+        # A title as long as the column: masking the plate lengthens it, and it must still fit.
+        old = a_citizen_order(db, world, title="鄂A12345 车辆长期占道" + "，影响通行" * 37 + "。")
     recent = a_citizen_order(db, world)
     still_open = make_order(db, world, upto=Action.SIGN, content=WORDS)
     period = rates.custom(date(2023, 3, 1), date(2023, 3, 31))
@@ -62,6 +63,9 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
     assert "鄂A·*****" in gone.content
     assert "鄂A·*****" in gone.title
     assert "501" not in gone.content
+    assert "王女士" not in gone.content
+    assert "王**" in gone.content
+    assert len(gone.title) == 200
     assert gone.anonymised_at is not None
     # What the statistics read is untouched.
     assert (gone.category_code, gone.street_id, gone.satisfaction, gone.closed_at) == (
@@ -69,12 +73,15 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
     with db.read() as s:
         assert rates.counts_by_owner(s, policy, period) == figures_before
         trail = s.scalars(select(OrderEvent.action).where(OrderEvent.order_id == old.id)).all()
-        fingerprint_phone = s.scalar(select(OrderFingerprint.citizen_phone)
-                                     .where(OrderFingerprint.order_id == old.id))
+        fingerprints = s.scalar(select(func.count()).select_from(OrderFingerprint)
+                                .where(OrderFingerprint.order_id == old.id))
+        recent_fingerprints = s.scalar(select(func.count()).select_from(OrderFingerprint)
+                                       .where(OrderFingerprint.order_id == recent.id))
         sms = s.scalars(select(OutboxMessage).where(OutboxMessage.order_id == old.id,
                                                     OutboxMessage.channel == NotifyChannel.SMS)).all()
     assert trail[-1] is Action.ANONYMISE
-    assert fingerprint_phone is None
+    assert fingerprints == 0  # its reading held the words themselves
+    assert recent_fingerprints == 1
     assert sms
     assert all(m.recipient == "138****5678" for m in sms)
     for kept in (recent, still_open):

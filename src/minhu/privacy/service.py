@@ -42,6 +42,9 @@ from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from minhu.org.models import User
 
 BATCH = 500
+# The columns' lengths (String(200), String(500)): masking must not make a value the database refuses.
+TITLE_LENGTH = 200
+ADDRESS_LENGTH = 500
 # One-time codes only prove a phone for a few minutes; a day later they are only a record of the number.
 CODES_KEPT = timedelta(days=1)
 
@@ -52,8 +55,15 @@ class Anonymised:
     codes: int
 
 
-def _masked(text: str | None) -> str | None:
-    return mask(text).text if text else text
+def _masked(text: str | None, *, name: str | None = None, length: int | None = None) -> str | None:
+    """``text`` with its personal data masked, and the citizen's own name where it appears; cut to ``length``
+    (masking can lengthen a plate by its separator, and the column holds no more)."""
+    if not text:
+        return text
+    masked = mask(text).text
+    if name and len(name.strip()) >= 2:
+        masked = masked.replace(name.strip(), name.strip()[0] + "*" * (len(name.strip()) - 1))
+    return masked[:length] if length else masked
 
 
 def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | None, reason: str) -> int:
@@ -63,27 +73,27 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
     for order in orders:
         if order.anonymised_at is not None:
             continue
-        phone = order.citizen_phone
+        phone, name = order.citizen_phone, order.citizen_name
         order.citizen_name = None
         order.citizen_phone = None
-        order.title = _masked(order.title) or ""
-        order.content = _masked(order.content) or ""
-        order.address = _masked(order.address)
-        order.reply_text = _masked(order.reply_text)
+        order.title = _masked(order.title, name=name, length=TITLE_LENGTH) or ""
+        order.content = _masked(order.content, name=name) or ""
+        order.address = _masked(order.address, name=name, length=ADDRESS_LENGTH)
+        order.reply_text = _masked(order.reply_text, name=name)
         order.anonymised_at = now
-        session.execute(update(OrderFingerprint).where(OrderFingerprint.order_id == order.id)
-                        .values(citizen_phone=None))
+        # The fingerprint's reading holds the words themselves; an anonymised order is matched with nothing more.
+        session.execute(delete(OrderFingerprint).where(OrderFingerprint.order_id == order.id))
         session.execute(update(OrderThread).where(OrderThread.main_order_id == order.id).values(citizen_phone=None))
         session.execute(update(Open311Request).where(Open311Request.order_id == order.id).values(
             email=None, device_id=None, account_id=None, first_name=None, last_name=None))
-        link = session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)).first()
-        if link is not None and link.comment:
-            link.comment = _masked(link.comment)
+        for link in session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)):
+            link.comment = _masked(link.comment, name=name)
         if phone:
             for message in session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id,
                                                                        OutboxMessage.recipient == phone)):
                 message.recipient = mask_phone(phone) or ""
-                message.body = _masked(message.body) or ""
+                message.subject = _masked(message.subject, name=name) or ""
+                message.body = _masked(message.body, name=name) or ""
         trail.append_event(session, order, Action.ANONYMISE, actor=actor, from_status=order.status, note=reason,
                            anonymous_name="系统")
         done += 1

@@ -3,6 +3,8 @@ the request headers every route that takes them reads alike."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -25,8 +27,14 @@ async def get_settings(request: Request) -> Settings:
 
 
 def client_address(request: Request) -> str:
-    """The address the request came from (the proxy's, unless the server is told to trust its forwarded header)."""
-    return request.client.host if request.client else "?"
+    """The address the request came from, as the per-client limits count it: the proxy's, unless the server is
+    told to trust its forwarded header (``MINHU_TRUSTED_PROXIES``). An IPv6 client is its /64 network, the
+    block one subscriber holds: counting each address would give one attacker 2^64 fresh clients."""
+    host = request.client.host if request.client else "?"
+    if ":" in host:
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_network(f"{host}/64", strict=False))
+    return host
 
 
 DB = Annotated[Database, Depends(get_db)]
