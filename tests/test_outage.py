@@ -6,21 +6,24 @@ On SQLite another process holds the file's write lock; on PostgreSQL the connect
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from minhu.app import create_app
 from minhu.config import Settings
 from minhu.core import clock
+from minhu.core.outages import is_unavailable
 from minhu.notify.delivery import delivery_job
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.notify.senders import InboxSender, SmsGatewaySender
 from minhu.orders.models import WorkOrder
 from minhu.worker.runner import Job, Worker
 from tests.factories import PASSWORD
+from tests.intake.test_pages import login
 from tests.notify.helpers import POLICY, enqueue, give_addresses, messages
 from tests.notify.servers import HttpReceiver
 from tests.outage import WAIT_SECONDS, Outage
@@ -47,6 +50,7 @@ def served(outage, tmp_path) -> Iterator[TestClient]:
 def test_a_request_fails_fast_with_503_and_the_retry_after_the_outage_registers_once(served, outage, world, db):
     token = served.post("/api/v1/auth/token", json={"username": world.operator.username, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}", "Idempotency-Key": "storm-0001"}
+    login(served, world.dispatcher)
     outage.begin()
     try:
         started = time.monotonic()
@@ -57,9 +61,11 @@ def test_a_request_fails_fast_with_503_and_the_retry_after_the_outage_registers_
         assert refused.json()["error"]["message"] == "数据库暂时不可用，请稍后重试"
         assert refused.headers["Retry-After"] == "5"
         assert took < 10  # the wait is bounded by the setting, not by a driver's default of minutes
-        page = served.get("/public/report", headers={"accept": "text/html"})
-        if page.status_code == 503:  # PostgreSQL: even reads need the server; SQLite's readers go on
-            assert "数据库暂时不可用" in page.text
+        for path in ("/public/report", "/orders"):  # a resident's page, a signed-in dispatcher's page
+            page = served.get(path, headers={"accept": "text/html"})
+            assert page.status_code in (200, 503), (path, page.status_code)
+            if page.status_code == 503:  # PostgreSQL: even reads need the server; SQLite's readers go on
+                assert "数据库暂时不可用" in page.text
     finally:
         outage.end()
     with db.read() as session:
@@ -71,6 +77,24 @@ def test_a_request_fails_fast_with_503_and_the_retry_after_the_outage_registers_
     assert served.get("/healthz").status_code == 200
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(WorkOrder)) == 1
+
+
+def test_writes_waiting_together_fail_together_at_once_as_an_outage(outage, world):
+    """Intake's writes share one commit (group commit): when the database is gone the whole batch fails with the
+    outage's own error (a 503), each caller within the wait, not one after another."""
+    database = outage.database
+    database.ping()  # a pooled connection, which the outage leaves stale
+    outage.begin()
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            started = time.monotonic()
+            futures = [pool.submit(database.grouped, lambda s: s.execute(text("SELECT 1")).scalar()) for _ in range(6)]
+            errors = [f.exception(timeout=60) for f in futures]
+            took = time.monotonic() - started
+    finally:
+        outage.end()
+    assert all(is_unavailable(e) for e in errors), [type(e).__name__ for e in errors]
+    assert took < 6 * WAIT_SECONDS + 5
 
 
 def test_the_outbox_resumes_after_the_outage_without_loss_or_doubles(outage, world, db, caplog):

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
@@ -192,8 +193,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     def html_error(request: Request, status: int, message: str) -> Response:
         if status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        # Signed-in people keep their top bar on an error page, so they can find their way back.
-        user = signed_in_user(request, database)
+        # Signed-in people keep their top bar on an error page, so they can find their way back; not when the
+        # error is that the database is gone (finding them would fail again).
+        user = None
+        if status != 503:
+            try:
+                user = signed_in_user(request, database)
+            except DBAPIError:
+                user = None
         return render(request, "error.html", status_code=status, status=status, message=message, user=user,
                       csrf=csrf_token(request) if user else None)
 

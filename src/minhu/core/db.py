@@ -15,8 +15,6 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -64,24 +62,14 @@ def conflict_insert(where: Session | str, table: Any) -> postgresql.Insert | sql
 # A request waits this long for a database that is locked or does not answer, then gets a 503.
 DEFAULT_WAIT_SECONDS = 5.0
 
-# What SQLite says when another process holds the file, or the file cannot be reached; PostgreSQL's connection
-# failures are psycopg OperationalErrors (a missing table is a ProgrammingError there, a bug, not an outage).
-_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file",
-                       "disk i/o error")
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database cannot be reached or used now (a 503 and a retry later), rather than
-    that a statement is wrong (a 500 and a bug)."""
-    if isinstance(exc, PoolTimeoutError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if not isinstance(exc, OperationalError | InterfaceError):
-        return False
-    if exc.orig is not None and type(exc.orig).__module__.startswith("sqlite3"):
-        return any(words in str(exc.orig).lower() for words in _SQLITE_UNAVAILABLE)
-    return True
+def _postgres_connect_args(wait_seconds: float) -> dict[str, int]:
+    """A server that stops answering without closing the connection (a crashed host, a cut network) is noticed
+    in seconds, not in the operating system's quarter of an hour: keep-alives probe an idle connection, and
+    data the server never acknowledges fails the connection after ``tcp_user_timeout``. A long query is not cut:
+    the server acknowledges while it works."""
+    wait = max(int(wait_seconds), 1)
+    return {"connect_timeout": wait, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+            "keepalives_count": 3, "tcp_user_timeout": max(wait, 10) * 1000}
 
 
 def is_sqlite(url: str) -> bool:
@@ -109,7 +97,7 @@ class Database:
             # per transaction; a connection the server dropped fails once and is replaced.
             self.read_engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20,
                                              pool_recycle=1800, pool_timeout=max(wait_seconds, 1),
-                                             connect_args={"connect_timeout": max(int(wait_seconds), 1)})
+                                             connect_args=_postgres_connect_args(wait_seconds))
             self.write_engine = self.read_engine
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)

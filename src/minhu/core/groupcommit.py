@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from minhu.core.outages import is_unavailable
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -105,11 +107,16 @@ class GroupCommitter:
         results: list[tuple[_Work, Any, BaseException | None]] = []
         session = self._sessions()
         try:
+            # Begin once for the batch: a database that is locked or gone fails the batch at once, instead of
+            # each piece waiting its own time-out.
+            session.connection()
             for item in batch:
                 try:
                     with session.begin_nested():
                         value = item.run(session)
                 except Exception as exc:  # this one's savepoint is rolled back; the others go on
+                    if is_unavailable(exc) or not session.is_active:
+                        raise  # the connection itself failed: the whole batch fails with this error
                     results.append((item, None, exc))
                 else:
                     results.append((item, value, None))

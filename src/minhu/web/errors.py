@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minhu.core.db import is_unavailable
 from minhu.core.errors import DomainError, TooManyRequests
+from minhu.core.outages import is_unavailable
 from minhu.web.formdata import MalformedForm
 
 log = logging.getLogger("minhu.web")
