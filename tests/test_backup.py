@@ -87,6 +87,7 @@ def test_a_backup_restores_every_row_and_file_into_an_empty_database(run, db, wo
     made = run("backup", "--output", str(tmp_path / "city.tar.gz"))
     assert made.exit_code == 0, made.output
     assert "已备份到" in made.stdout
+    assert (tmp_path / "city.tar.gz").stat().st_mode & 0o777 == 0o600  # names, phones and the secret key
 
     target = emptied()
     new_home = tmp_path / "new-home"
@@ -170,12 +171,35 @@ def test_a_backup_taken_while_orders_arrive_holds_each_order_whole(db, world, se
     assert summary.rows["work_orders"] == len(order_ids)
 
 
+def test_an_archive_placing_files_outside_the_backups_own_folders_is_refused(run, db, world, tmp_path, emptied):
+    make_order(db, world)
+    assert run("backup", "-o", str(tmp_path / "b.tar.gz")).exit_code == 0
+    crafted = tmp_path / "crafted.tar.gz"
+    with tarfile.open(tmp_path / "b.tar.gz") as source, tarfile.open(crafted, "w:gz") as out:
+        for member in source.getmembers():
+            if member.name == "summary.json":
+                page = b"<script>alert(1)</script>"
+                info = tarfile.TarInfo("files/templates/base.html")
+                info.size = len(page)
+                out.addfile(info, io.BytesIO(page))
+            out.addfile(member, source.extractfile(member))
+    target = emptied()
+    refused = run_on(target, tmp_path / "new-home", "restore", str(crafted))
+    assert refused.exit_code == 1
+    assert "不该有的路径" in refused.output
+    assert not (tmp_path / "new-home" / "templates").exists()
+    with target.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == 0
+
+
 def test_keep_deletes_all_but_the_newest_backups(run, db, world, tmp_path):
     folder = tmp_path / "backups"
     folder.mkdir()
     for stamp in ("20261101-020000", "20261102-020000", "20261103-020000"):
         (folder / f"minhu-{stamp}.tar.gz").write_bytes(b"old")
+    (folder / "minhu-before-upgrade.tar.gz").write_bytes(b"kept by hand")
     made = run("backup", "--keep", "2", "-o", str(folder / "minhu-20261204-020000.tar.gz"))
     assert made.exit_code == 0, made.output
     assert sorted(p.name for p in folder.iterdir()) == ["minhu-20261103-020000.tar.gz",
-                                                         "minhu-20261204-020000.tar.gz"]
+                                                         "minhu-20261204-020000.tar.gz",
+                                                         "minhu-before-upgrade.tar.gz"]

@@ -25,6 +25,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -113,38 +115,48 @@ def backup(db: Database, settings: Settings, output: Path) -> BackupSummary:
     tables = _tables()
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
+    partial.unlink(missing_ok=True)
+    # Readable by its owner only: it holds every citizen's name and phone, and the secret key.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     rows: dict[str, int] = {}
     manifest = {"format": FORMAT, "revision": revision, "database": db.dialect, "created_at": clock.now().isoformat(),
                 "columns": {t.name: [c.name for c in t.columns] for t in tables}}
-    with tarfile.open(partial, "w:gz") as archive, tempfile.TemporaryDirectory() as scratch:
-        # In the order restore reads: the manifest, the tables parents first, the files, the summary last (a copy
-        # cut short has no summary).
-        _add_bytes(archive, MANIFEST, json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
-        with db.read_engine.connect() as connection, connection.begin():
-            _snapshot(connection)
-            for table in tables:
-                spool = Path(scratch) / f"{table.name}.jsonl"
-                count = 0
-                with spool.open("w", encoding="utf-8") as out:
-                    ordered = select(table).order_by(*table.primary_key.columns)
-                    for row in connection.execute(ordered).yield_per(BATCH):
-                        out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
-                        count += 1
-                rows[table.name] = count
-                archive.add(spool, arcname=f"tables/{table.name}.jsonl")
-                spool.unlink()
-        files = 0
-        for directory in FILE_DIRS:
-            root = settings.home / directory
-            for path in sorted(root.rglob("*")) if root.is_dir() else []:
-                if path.is_file() and not path.name.endswith((".partial", ".part")):
-                    archive.add(path, arcname=f"files/{directory}/{path.relative_to(root).as_posix()}")
-                    files += 1
-        secret = settings.home / SECRET_FILE
-        if secret.is_file():
-            archive.add(secret, arcname=f"files/{SECRET_FILE}")
-            files += 1
-        _add_bytes(archive, SUMMARY, json.dumps({"rows": rows, "files": files}).encode("utf-8"))
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive, \
+                tempfile.TemporaryDirectory() as scratch:
+            # In the order restore reads: the manifest, the tables parents first, the files, the summary last (a copy
+            # cut short has no summary).
+            _add_bytes(archive, MANIFEST, json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
+            with db.read_engine.connect() as connection, connection.begin():
+                _snapshot(connection)
+                for table in tables:
+                    spool = Path(scratch) / f"{table.name}.jsonl"
+                    count = 0
+                    with spool.open("w", encoding="utf-8") as out:
+                        ordered = select(table).order_by(*table.primary_key.columns)
+                        # A server-side cursor: the largest tables (the trail, the outbox) are never held whole.
+                        streamed = connection.execution_options(stream_results=True, yield_per=BATCH)
+                        for row in streamed.execute(ordered):
+                            out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
+                            count += 1
+                    rows[table.name] = count
+                    archive.add(spool, arcname=f"tables/{table.name}.jsonl")
+                    spool.unlink()
+            files = 0
+            for directory in FILE_DIRS:
+                root = settings.home / directory
+                for path in sorted(root.rglob("*")) if root.is_dir() else []:
+                    if path.is_file() and not path.name.endswith((".partial", ".part")):
+                        archive.add(path, arcname=f"files/{directory}/{path.relative_to(root).as_posix()}")
+                        files += 1
+            secret = settings.home / SECRET_FILE
+            if secret.is_file():
+                archive.add(secret, arcname=f"files/{SECRET_FILE}")
+                files += 1
+            _add_bytes(archive, SUMMARY, json.dumps({"rows": rows, "files": files}).encode("utf-8"))
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a failed backup leaves nothing that looks like one
+        raise
     partial.replace(output)
     return BackupSummary(output, revision, rows, files)
 
@@ -278,8 +290,11 @@ def _restore_table(connection: Connection, table: Table, names: list[str], lines
 
 def _stage_file(archive: tarfile.TarFile, member: tarfile.TarInfo, staging: Path) -> None:
     relative = Path(member.name[len("files/"):])
-    if relative.is_absolute() or ".." in relative.parts:
-        raise InvalidInput(f"备份文件中有越界路径：{member.name}", code="not_a_backup")
+    # Only what a backup writes: a crafted archive must not place a template or a database file in the home.
+    allowed = relative.parts and ((relative.parts[0] in FILE_DIRS and len(relative.parts) > 1)
+                                  or relative.as_posix() == SECRET_FILE)
+    if relative.is_absolute() or ".." in relative.parts or not allowed:
+        raise InvalidInput(f"备份文件中有不该有的路径：{member.name}", code="not_a_backup")
     target = staging / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     source = archive.extractfile(member)
@@ -299,12 +314,17 @@ def _move_into_place(staging: Path, home: Path) -> int:
     return count
 
 
-def prune(directory: Path, keep: int) -> list[Path]:
-    """Delete all but the ``keep`` newest backups (``minhu-*.tar.gz``) in ``directory``; returns those deleted."""
-    found = sorted(directory.glob("minhu-*.tar.gz"), key=lambda p: p.name, reverse=True)
-    for old in found[keep:]:
+NAMED = re.compile(r"minhu-\d{8}-\d{6}\.tar\.gz")
+
+
+def prune(directory: Path, keep: int, *, never: Path | None = None) -> list[Path]:
+    """Delete all but the ``keep`` newest backups named as ``default_name`` names them (minhu-YYYYmmdd-HHMMSS)
+    in ``directory``, never ``never`` (the one just written); returns those deleted. Other files are left."""
+    found = sorted((p for p in directory.iterdir() if NAMED.fullmatch(p.name)), key=lambda p: p.name, reverse=True)
+    doomed = [p for p in found[keep:] if never is None or p.resolve() != never.resolve()]
+    for old in doomed:
         old.unlink()
-    return found[keep:]
+    return doomed
 
 
 def default_name() -> str:

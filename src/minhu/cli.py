@@ -166,7 +166,7 @@ def backup_command(output: Path | None = typer.Option(None, "--output", "-o",
     typer.echo(f"已备份到 {summary.path}：{sum(summary.rows.values())} 行（{len(summary.rows)} 张表），"
                f"{summary.files} 个文件，数据库版本 {summary.revision}")
     if keep is not None:
-        for old in backup_module.prune(summary.path.parent, keep):
+        for old in backup_module.prune(summary.path.parent, keep, never=summary.path):
             typer.echo(f"已删除较早的备份 {old.name}")
 
 
