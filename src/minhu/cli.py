@@ -276,6 +276,14 @@ def users_disable(username: str) -> None:
     typer.echo(f"已停用用户 {username}，其登录和 API 令牌已全部失效")
 
 
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Lift the lock that wrong passwords put on an account (a password reset lifts it too)."""
+    with deployment_database() as db, db.transaction() as session:
+        org_access.unlock(session, _user_by_name(session, username))
+    typer.echo(f"已解除用户 {username} 的登录锁定")
+
+
 @users_app.command("enable")
 def users_enable(username: str) -> None:
     """Enable a disabled account again (it signs in anew)."""

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from minhu.guard import service as guard
+from minhu.intake import tracking
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Action
 from tests.factories import PASSWORD, act, make_order
@@ -149,7 +150,7 @@ def test_one_client_cannot_walk_the_order_numbers(app, client, world, db):
         assert neighbour.post("/public/track", data=form).status_code == 200
 
 
-def test_the_link_given_at_submission_opens_the_order_and_no_other_link_does(client, world):
+def test_the_link_given_at_submission_opens_the_order_and_no_other_link_does(client, world, db):
     page = client.get("/public/report").text
     submitted = client.post("/public/report", data={
         "csrf_token": csrf_of(page), "idem": "r-link", "type": "complaint", "title": "楼下餐馆油烟扰民",
@@ -163,10 +164,12 @@ def test_the_link_given_at_submission_opens_the_order_and_no_other_link_does(cli
     forged = client.get(f"/public/track/{number}/{'a' * len(code)}")
     assert forged.status_code == 404
     assert "楼下餐馆油烟扰民" not in forged.text
-    # Another order's code does not open this one, and the number alone opens nothing.
-    previous = f"{number[:-1]}{(int(number[-1]) + 9) % 10}"
-    assert client.get(f"/public/track/{previous}/{code}").status_code == 404
-    assert client.get(f"/public/track/{number}/").status_code == 404
+    # Another order's code does not open this one.
+    other = make_order(db, world, title="隔壁工地夜间施工")
+    other_code = tracking.code_for(other.number, "test-secret")
+    assert client.get(f"/public/track/{other.number}/{other_code}").status_code == 200
+    assert client.get(f"/public/track/{number}/{other_code}").status_code == 404
+    assert client.get(f"/public/track/{other.number}/{code}").status_code == 404
 
 
 def test_one_client_cannot_flood_the_public_report_page(client, world, db):

@@ -106,6 +106,24 @@ def test_changing_the_password_ends_every_other_session_and_token(app, client, w
     assert try_login(client, world.handler.username, "a new long secret").status_code == 303
 
 
+def test_wrong_current_passwords_on_the_change_page_count_like_wrong_logins(client, world):
+    login(client, world.reviewer)
+    form = {"csrf_token": csrf_of(client.get("/account/password").text), "current": "not it",
+            "new": "a new long secret", "repeated": "a new long secret"}
+    answers = [client.post("/account/password", data=form).status_code for _ in range(6)]
+    assert answers == [422] * 5 + [429]
+    assert try_login(client, world.reviewer.username, PASSWORD).status_code == 429
+
+
+def test_a_password_reset_by_the_administrator_lifts_the_lock(client, world, db, run):
+    for n in range(6):
+        try_login(client, world.leader.username, f"wrong {n}")
+    assert try_login(client, world.leader.username, PASSWORD).status_code == 429
+    reset = run("users", "password", world.leader.username, input="a fresh secret 1\na fresh secret 1\n")
+    assert reset.exit_code == 0, reset.output
+    assert try_login(client, world.leader.username, "a fresh secret 1").status_code == 303
+
+
 def test_a_password_change_with_the_wrong_current_password_is_refused(client, world, db):
     login(client, world.reviewer)
     form = {"csrf_token": csrf_of(client.get("/account/password").text), "current": "not it",

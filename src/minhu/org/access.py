@@ -98,25 +98,45 @@ def end_everything(session: Session, user: User, *, except_session: str | None =
     token_users.clear_now_and_after(session)
 
 
-def change_password(session: Session, user: User, *, current: str, new: str, repeated: str,
+def change_password(db: Database, user: User, *, current: str, new: str, repeated: str,
                     keep_session: str | None) -> None:
-    """The user's own change: the current password must be right; every other session and token ends."""
-    if not security.verify_password(user.password_hash, current):
-        raise field_error("current", "当前密码不正确", code="wrong_password")
+    """The user's own change: the current password must be right, and a wrong one counts against the account as
+    at the login (a borrowed session must not guess freely); every other session and token ends. The hashes
+    are computed outside the write transaction."""
     if new != repeated:
         raise field_error("repeated", "两次输入的新密码不一致")
     if new == current:
         raise field_error("new", "新密码不能与当前密码相同")
-    set_password(session, user, new, keep_session=keep_session)
+    if len(new) < service.MIN_PASSWORD_LENGTH:
+        raise field_error("new", f"密码至少 {service.MIN_PASSWORD_LENGTH} 位")
+    account = user.username.casefold()
+    guard.reserve_all(db, (guard.LOGIN_ACCOUNT, account))
+    if not security.verify_password(user.password_hash, current):
+        raise field_error("current", "当前密码不正确", code="wrong_password")
+    hashed = security.hash_password(new)
+    with db.transaction() as session:
+        guard.clear(session, guard.LOGIN_ACCOUNT, account)
+        _replace_password(session, session.get_one(User, user.id), hashed, keep_session=keep_session)
 
 
 def set_password(session: Session, user: User, password: str, *, keep_session: str | None = None) -> None:
     """Set a new password (an administrator's reset, or the user's own change) and end the old sessions."""
     if len(password) < service.MIN_PASSWORD_LENGTH:
         raise field_error("new", f"密码至少 {service.MIN_PASSWORD_LENGTH} 位")
-    user.password_hash = security.hash_password(password)
+    _replace_password(session, user, security.hash_password(password), keep_session=keep_session)
+    # An administrator's reset also lifts a lock on the account (the way back for a person locked out).
+    guard.clear(session, guard.LOGIN_ACCOUNT, user.username.casefold())
+
+
+def _replace_password(session: Session, user: User, hashed: str, *, keep_session: str | None) -> None:
+    user.password_hash = hashed
     end_everything(session, user, except_session=keep_session)
     session.flush()
+
+
+def unlock(session: Session, user: User) -> None:
+    """Lift the account's lock after wrong passwords (an administrator's decision: ``minhu users unlock``)."""
+    guard.clear(session, guard.LOGIN_ACCOUNT, user.username.casefold())
 
 
 def set_active(session: Session, user: User, active: bool) -> None:

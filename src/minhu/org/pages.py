@@ -43,7 +43,10 @@ def login(request: Request, db: DB, username: Annotated[str, Form(max_length=64)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    previous = session_secret(request)
     with db.transaction() as session:
+        if previous is not None:  # signing in again ends the session this browser had
+            access.close_session(session, previous)
         secret = access.open_session(session, user)
     request.session.clear()
     request.session[SESSION_SECRET] = secret
@@ -70,13 +73,12 @@ def change_password(request: Request, user: PageUser, db: DB, current: Annotated
                     new: Annotated[str, Form(max_length=200)],
                     repeated: Annotated[str, Form(max_length=200)]) -> Response:
     try:
-        with db.transaction() as session:
-            me = session.merge(user)
-            access.change_password(session, me, current=current, new=new, repeated=repeated,
-                                   keep_session=session_secret(request))
-    except InvalidInput as exc:
-        errors = {d["field"]: d["message"] for d in exc.details if isinstance(d, dict)}
-        return render(request, "org/password.html", status_code=422, user=user, csrf=csrf_token(request),
+        access.change_password(db, user, current=current, new=new, repeated=repeated,
+                               keep_session=session_secret(request))
+    except (InvalidInput, TooManyRequests) as exc:
+        errors = ({d["field"]: d["message"] for d in exc.details if isinstance(d, dict)}
+                  if isinstance(exc.details, list) else {"current": exc.message})
+        return render(request, "org/password.html", status_code=exc.status, user=user, csrf=csrf_token(request),
                       errors=errors)
     flash(request, "密码已修改；其他浏览器和 API 令牌的登录已全部退出")
     return RedirectResponse("/orders", status_code=303)
