@@ -44,6 +44,8 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
     with clock.frozen(long_ago):
         # A title as long as the column: masking the plate lengthens it, and it must still fit.
         old = a_citizen_order(db, world, title="鄂A12345 车辆长期占道" + "，影响通行" * 37 + "。")
+        with db.transaction() as s:
+            phone_codes.send_code(s, "13955554444", client="c", secret="k")
     recent = a_citizen_order(db, world)
     still_open = make_order(db, world, upto=Action.SIGN, content=WORDS)
     period = rates.custom(date(2023, 3, 1), date(2023, 3, 31))
@@ -80,6 +82,11 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
         sms = s.scalars(select(OutboxMessage).where(OutboxMessage.order_id == old.id,
                                                     OutboxMessage.channel == NotifyChannel.SMS)).all()
     assert trail[-1] is Action.ANONYMISE
+    with db.read() as s:
+        code_sms = s.scalars(select(OutboxMessage).where(OutboxMessage.template_key == phone_codes.TEMPLATE)).all()
+        codes_left = s.scalar(select(func.count()).select_from(PhoneCode))
+    assert [m.recipient for m in code_sms] == ["139****4444"]
+    assert codes_left == 0
     assert fingerprints == 0  # its reading held the words themselves
     assert recent_fingerprints == 1
     assert sms

@@ -17,6 +17,7 @@ citizen everything kept about them, and leaves a trail entry on each order it re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from minhu.core.errors import field_error
 from minhu.core.security import mask_phone
 from minhu.duplicates.models import OrderFingerprint
 from minhu.evaluation.models import OrderThread, RatingLink
+from minhu.intake import phone_codes
 from minhu.intake.models import PhoneCode
 from minhu.notify.models import OutboxMessage
 from minhu.notify.service import mobile_number
@@ -83,7 +85,9 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
         order.anonymised_at = now
         # The fingerprint's reading holds the words themselves; an anonymised order is matched with nothing more.
         session.execute(delete(OrderFingerprint).where(OrderFingerprint.order_id == order.id))
-        session.execute(update(OrderThread).where(OrderThread.main_order_id == order.id).values(citizen_phone=None))
+        for thread in session.scalars(select(OrderThread).where(OrderThread.main_order_id == order.id)):
+            thread.citizen_phone = None
+            thread.title = _masked(thread.title, name=name, length=TITLE_LENGTH) or ""
         session.execute(update(Open311Request).where(Open311Request.order_id == order.id).values(
             email=None, device_id=None, account_id=None, first_name=None, last_name=None))
         for link in session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)):
@@ -112,15 +116,27 @@ def anonymise_expired(session: Session, *, days: int) -> Anonymised:
     due = session.scalars(select(WorkOrder).where(WorkOrder.anonymised_at.is_(None), WorkOrder.closed_at < cutoff)
                           .order_by(WorkOrder.closed_at).limit(BATCH)).all()
     done = anonymise(session, due, actor=None, reason=f"保存期满（结案满 {days} 天），个人信息已匿名化")
-    codes = session.execute(delete(PhoneCode).where(PhoneCode.created_at < clock.now() - CODES_KEPT))
+    day_ago = clock.now() - CODES_KEPT
+    codes = session.execute(delete(PhoneCode).where(PhoneCode.created_at < day_ago))
+    # The code's SMS in the outbox names the number too; a day later it has been sent or given up.
+    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.template_key == phone_codes.TEMPLATE,
+                                                               OutboxMessage.created_at < day_ago,
+                                                               OutboxMessage.recipient.not_like("%*%"))):
+        message.recipient = mask_phone(message.recipient) or ""
+        message.body = _masked(message.body) or ""
     return Anonymised(done, int(getattr(codes, "rowcount", 0) or 0))
 
 
 def retention_job(days: int) -> Callable[[Database], None]:
     """The worker's job: one batch of expired orders per run (it runs hourly, so a backlog drains steadily)."""
     def run(db: Database) -> None:
-        with db.transaction() as session:
-            anonymise_expired(session, days=days)
+        # Batch after batch, each its own short transaction, for at most a minute: a first run over years of
+        # history drains over a few hours without holding the database.
+        until = time.monotonic() + 60
+        while time.monotonic() < until:
+            with db.transaction() as session:
+                if anonymise_expired(session, days=days).orders < BATCH:
+                    return
 
     return run
 
