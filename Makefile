@@ -80,6 +80,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/route.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/rates.py
 	$(BIN)/python bench/reply_quality.py
 
