@@ -18,8 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
-from jinja2.exceptions import SecurityError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from minhu.core import clock
@@ -35,6 +34,9 @@ COMMON_VARIABLES: dict[str, str] = {"recipient_name": "收件人姓名", "site_u
 MAX_SMS_LENGTH = 300
 
 _site_url = "http://127.0.0.1:8000"
+# What an administrator's text can raise while it renders: a Jinja fault (an unknown name, a filter given the
+# wrong arguments, the sandbox's refusal), arithmetic gone wrong (1/0, an overflow), a value of the wrong kind.
+RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
 
 
 def configure(*, site_url: str) -> None:
@@ -152,7 +154,7 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
             continue
         try:
             rendered[part] = env.from_string(source).render(template_spec.sample_context())
-        except (UndefinedError, SecurityError, TypeError, ValueError, AttributeError) as exc:
+        except RENDER_ERRORS as exc:
             problems.append({"field": part, "message": f"{label}无法生成：{exc}"})
     if "subject" in rendered and "\n" in rendered["subject"].strip():
         problems.append({"field": "subject", "message": "标题只能有一行"})
@@ -192,7 +194,7 @@ def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str
     values = {"site_url": _site_url, **context}
     try:
         return _render_text(text, values)
-    except (UndefinedError, TemplateSyntaxError, SecurityError, TypeError, ValueError, AttributeError) as exc:
+    except RENDER_ERRORS as exc:
         if text == template_spec.default:
             raise TemplateContextIncomplete(f"通知模板 {template_spec.key} 无法生成：{exc}",
                                             details={"template": template_spec.key}) from exc
@@ -200,6 +202,6 @@ def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str
                   template_spec.key, exc)
     try:
         return _render_text(template_spec.default, values)
-    except (UndefinedError, TypeError, ValueError, AttributeError) as exc:
+    except RENDER_ERRORS as exc:
         raise TemplateContextIncomplete(f"通知模板 {template_spec.key} 无法生成：{exc}",
                                         details={"template": template_spec.key}) from exc
