@@ -33,6 +33,16 @@ def test_a_body_that_fails_while_rendering_is_refused_with_a_reason(body):
     assert refused.value.details[0]["message"].startswith("正文无法生成：")
 
 
+def test_a_filter_jinja_does_not_know_is_named_as_a_syntax_error():
+    # Found when the text compiles, which the check of its variables does: it came out as a 500.
+    with pytest.raises(InvalidInput) as refused:
+        templates.check(URGE, TemplateText(subject="{{ order_number|nofilter }}", body=URGE.default.body,
+                                           sms=URGE.default.sms))
+
+    assert [d["field"] for d in refused.value.details] == ["subject"]
+    assert refused.value.details[0]["message"].startswith("标题第 1 行语法错误：No filter named 'nofilter'")
+
+
 def test_a_saved_text_that_fails_on_a_real_message_falls_back_to_the_packaged_text(caplog):
     # Previewed with the sample title (8 characters), it divides by zero on a title of 4.
     edited = with_body("{{ 100 // (order_title|length - 4) }}")

@@ -144,10 +144,12 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
             continue
         try:
             parsed = env.parse(source)
+            # Finding the variables compiles the text, which is when an unknown filter or test is found.
+            undeclared = meta.find_undeclared_variables(parsed)
         except TemplateSyntaxError as exc:
             problems.append({"field": part, "message": f"{label}第 {exc.lineno} 行语法错误：{exc.message}"})
             continue
-        unknown = sorted(meta.find_undeclared_variables(parsed) - template_spec.allowed)
+        unknown = sorted(undeclared - template_spec.allowed)
         if unknown:
             problems.append({"field": part, "message": f"{label}使用了未知变量 {'、'.join(unknown)}；"
                                                       f"可用变量：{'、'.join(allowed)}"})
