@@ -53,3 +53,39 @@ def test_a_saved_text_that_fails_on_a_real_message_falls_back_to_the_packaged_te
 
     assert sent.body == templates.render(URGE, URGE.default, {**CONTEXT, "order_title": "路灯不亮"}).body
     assert "no longer renders" in caplog.text
+
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("{{ 'x'|center(10**10) }}", "传给过滤器或函数的数不能超过 1000"),
+    ("{{ order_number.center(10**12) }}", "传给过滤器或函数的数不能超过 1000"),
+    ("{{ 'x' * 10**10 }}", "超过 50000 个字符或项"),
+    ("{{ '%999999999d' % 1 }}", "格式的宽度和精度须为不超过 1000 的数字"),
+    ("{{ 2 ** 100000 }}", "数值超过 4096 位"),
+    ("{{ ('x' * 40000)|replace('', 'y' * 40000) }}", "超过 50000 个字符"),
+    ("{% set a = 'xxxxxxxxxx' %}" + "{% set a = a ~ a %}" * 40 + "{{ a }}", "超过 50000 个字符或项"),
+    ("{% for i in 'x' * 40000 %}{% endfor %}", "循环不能超过 1000 次"),
+    ("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}", "循环不能嵌套"),
+    ("{% macro m() %}{% for i in range(1000) %}{% endfor %}{% endmacro %}{{ m() }}", "不能使用宏"),
+])
+def test_a_text_asking_for_too_much_is_refused_before_it_is_built(body, reason):
+    # Each of these stalled the preview, or ate the machine's memory, before it answered.
+    with pytest.raises(InvalidInput) as refused:
+        templates.check(URGE, with_body(body))
+
+    assert reason in refused.value.details[0]["message"]
+
+
+def test_the_bounds_leave_room_for_the_longest_text_an_order_holds():
+    sent = templates.render(URGE, with_body("{{ order_title }}"), {**CONTEXT, "order_title": "长" * 20_000})
+
+    assert sent.body == "长" * 20_000
+
+
+def test_a_saved_text_the_sandbox_now_refuses_falls_back_to_the_packaged_text(caplog):
+    edited = with_body("{% macro m() %}催办{% endmacro %}{{ m() }}")
+
+    with caplog.at_level(logging.ERROR, logger="minhu.notify"):
+        sent = templates.render(URGE, edited, CONTEXT)
+
+    assert sent == templates.render(URGE, URGE.default, CONTEXT)

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 
 from minhu.core import clock
 from minhu.core.errors import DomainError, InvalidInput, NotFound
+from minhu.notify import sandbox
 
 log = logging.getLogger("minhu.notify")
 
@@ -100,9 +100,9 @@ def _city_time(value: datetime | str, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 @cache
-def environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.filters["city_time"] = _city_time
+def environment() -> sandbox.BoundedSandbox:
+    env = sandbox.BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.add_filter("city_time", _city_time)
     return env
 
 
@@ -149,13 +149,17 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
         except TemplateSyntaxError as exc:
             problems.append({"field": part, "message": f"{label}第 {exc.lineno} 行语法错误：{exc.message}"})
             continue
+        structure = sandbox.structure_problem(parsed)
+        if structure:
+            problems.append({"field": part, "message": f"{label}{structure}"})
+            continue
         unknown = sorted(undeclared - template_spec.allowed)
         if unknown:
             problems.append({"field": part, "message": f"{label}使用了未知变量 {'、'.join(unknown)}；"
                                                       f"可用变量：{'、'.join(allowed)}"})
             continue
         try:
-            rendered[part] = env.from_string(source).render(template_spec.sample_context())
+            rendered[part] = sandbox.render(env.compile_checked(parsed), template_spec.sample_context())
         except RENDER_ERRORS as exc:
             problems.append({"field": part, "message": f"{label}无法生成：{exc}"})
     if "subject" in rendered and "\n" in rendered["subject"].strip():
@@ -171,14 +175,20 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
 @lru_cache(maxsize=256)
 def _compiled(source: str) -> Template:
     """A template's source compiled once: compiling costs far more than rendering, and intake renders the
-    same few texts for every order it dispatches. Keyed by the text, so an edited template compiles anew."""
-    return environment().from_string(source)
+    same few texts for every order it dispatches. Keyed by the text, so an edited template compiles anew.
+    Raises TemplateSyntaxError, or SecurityError for a text the sandbox refuses to run."""
+    env = environment()
+    parsed = env.parse(source)
+    structure = sandbox.structure_problem(parsed)
+    if structure:
+        raise sandbox.TemplateTooLarge(structure)
+    return env.compile_checked(parsed)
 
 
 def _render_text(text: TemplateText, values: Mapping[str, Any]) -> Rendered:
-    return Rendered(subject=_compiled(text.subject).render(values).strip(),
-                    body=_compiled(text.body).render(values),
-                    sms=_compiled(text.sms).render(values).strip())
+    return Rendered(subject=sandbox.render(_compiled(text.subject), values).strip(),
+                    body=sandbox.render(_compiled(text.body), values),
+                    sms=sandbox.render(_compiled(text.sms), values).strip())
 
 
 def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str, Any]) -> Rendered:
