@@ -33,6 +33,18 @@ def test_a_body_that_fails_while_rendering_is_refused_with_a_reason(body):
     assert refused.value.details[0]["message"].startswith("正文无法生成：")
 
 
+@pytest.mark.parametrize("body", [
+    "{{ 'x' if (0)[0] else 'y' }}",  # folded while compiling: the undefined test raises there
+    "{{ order_title|truncate(0) }}",  # the filter asserts its length
+    "{{ order_title ~ 1e999 }}", "{{ range(1e308 - -1e308) }}",  # infinity is compiled into the name ``inf``
+])
+def test_a_body_jinja_fails_to_compile_or_to_run_is_refused_with_a_reason(body):
+    with pytest.raises(InvalidInput) as refused:
+        templates.check(URGE, with_body(body))
+
+    assert refused.value.details[0]["message"].startswith("正文无法生成：")
+
+
 def test_a_filter_jinja_does_not_know_is_named_as_a_syntax_error():
     # Found when the text compiles, which the check of its variables does: it came out as a 500.
     with pytest.raises(InvalidInput) as refused:

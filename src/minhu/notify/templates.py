@@ -35,8 +35,11 @@ MAX_SMS_LENGTH = 300
 
 _site_url = "http://127.0.0.1:8000"
 # What an administrator's text can raise while it renders: a Jinja fault (an unknown name, a filter given the
-# wrong arguments, the sandbox's refusal), arithmetic gone wrong (1/0, an overflow), a value of the wrong kind.
-RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
+# wrong arguments, the sandbox's refusal), arithmetic gone wrong (1/0, an overflow), a value of the wrong kind,
+# a filter checking its arguments by assert (truncate(0)), a constant Jinja compiles into a name that does not
+# exist (1e999 and 1e308 - -1e308 become ``inf``).
+RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError, AssertionError,
+                 NameError)
 
 
 def configure(*, site_url: str) -> None:
@@ -148,6 +151,9 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
             undeclared = meta.find_undeclared_variables(parsed)
         except TemplateSyntaxError as exc:
             problems.append({"field": part, "message": f"{label}第 {exc.lineno} 行语法错误：{exc.message}"})
+            continue
+        except RENDER_ERRORS as exc:  # compiling folds constant expressions, which runs parts of the text
+            problems.append({"field": part, "message": f"{label}无法生成：{exc}"})
             continue
         structure = sandbox.structure_problem(parsed)
         if structure:
