@@ -4,11 +4,14 @@ reasons it is refused, and sending falls back to the packaged text when an edite
 from __future__ import annotations
 
 import logging
+from datetime import UTC, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from minhu.core.errors import InvalidInput
-from minhu.notify import templates
+from minhu.notify import sandbox, templates
 from minhu.notify.templates import TemplateText
 
 URGE = templates.spec("order.urge")
@@ -101,3 +104,79 @@ def test_a_saved_text_the_sandbox_now_refuses_falls_back_to_the_packaged_text(ca
         sent = templates.render(URGE, edited, CONTEXT)
 
     assert sent == templates.render(URGE, URGE.default, CONTEXT)
+
+
+# --- whatever an administrator writes -----------------------------------------------------------
+# Texts from a small Jinja grammar: names the template may and may not use, kept and dropped filters, methods
+# (mutating and private ones too), every operator, numbers up to 10**12 and infinities, conditions, loops (nested
+# too), {% set %}, macros and broken tags around arbitrary text; a few hundred characters at most.
+
+NAMES = ("order_number", "order_title", "unit_name", "deadline", "recipient_name", "site_url", "nobody", "loop", "item")
+FILTER_NAMES = (*sorted(sandbox.FILTERS), "city_time", "indent", "map", "tojson", "nofilter")
+METHODS = ("upper", "center", "replace", "join", "format", "split", "ljust", "zfill", "expandtabs", "strftime",
+           "count", "startswith", "items", "append", "__class__")
+OPERATORS = ("+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "==", "<", "in", "is")
+
+numbers = st.one_of(st.integers(-3, 3), st.integers(-10**12, 10**12), st.sampled_from([1000, 1001, 4096, 10**10]),
+                    st.floats())
+atoms = st.one_of(st.sampled_from(NAMES), numbers.map(repr).map(lambda r: r.replace("inf", "1e999")),
+                  st.text(max_size=6).map(repr), st.sampled_from(["none", "true", "[]", "{}", "'%9999d'", "'{:>5}'"]))
+
+
+def _extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    arguments = st.lists(inner, max_size=2).map(", ".join)
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(OPERATORS), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, st.sampled_from(FILTER_NAMES), arguments).map(lambda t: f"({t[0]})|{t[1]}({t[2]})"),
+        st.tuples(inner, st.sampled_from(METHODS), arguments).map(lambda t: f"({t[0]}).{t[1]}({t[2]})"),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
+        st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+        inner.map(lambda e: f"range({e})"), inner.map(lambda e: f"[{e}, {e}]"), inner.map(lambda e: f"-({e})"),
+    )
+
+
+expressions = st.recursive(atoms, _extend, max_leaves=6)
+
+
+def _blocks(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(expressions, inner, inner).map(lambda t: f"{{% if {t[0]} %}}{t[1]}{{% else %}}{t[2]}{{% endif %}}"),
+        st.tuples(expressions, inner).map(lambda t: f"{{% for item in {t[0]} %}}{t[1]}{{% endfor %}}"),
+        st.lists(inner, max_size=3).map("".join),
+    )
+
+
+statements = st.recursive(
+    st.one_of(st.text(max_size=8), expressions.map(lambda e: f"{{{{ {e} }}}}"),
+              expressions.map(lambda e: f"{{% set item = {e} %}}"),
+              st.sampled_from(["{{", "}}", "{%", "%}", "{% endfor %}", "{# x", "{% set a %}x{% endset %}",
+                               "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}"])),
+    _blocks, max_leaves=5)
+values = st.one_of(st.none(), st.text(max_size=30), st.integers(), st.floats(), st.booleans(),
+                   st.datetimes(timezones=st.just(UTC)), st.lists(st.text(max_size=5), max_size=3))
+
+
+def checked(text: TemplateText) -> templates.Rendered | InvalidInput:
+    try:
+        return templates.check(URGE, text)
+    except InvalidInput as refused:
+        return refused
+
+
+@given(subject=statements, body=statements, sms=statements)
+@settings(max_examples=200, deadline=timedelta(seconds=2))
+def test_saving_any_text_gives_a_preview_or_the_reasons_it_is_refused(subject, body, sms):
+    outcome = checked(TemplateText(subject=subject, body=body, sms=sms))
+    if isinstance(outcome, InvalidInput):
+        assert outcome.code == "template_invalid"
+        assert all(d["message"] for d in outcome.details)
+    else:
+        assert len(outcome.body) <= sandbox.MAX_TEXT
+
+
+@given(body=statements, context=st.fixed_dictionaries(dict.fromkeys(URGE.variables, values)))
+@settings(max_examples=150, deadline=timedelta(seconds=2))
+def test_sending_never_fails_on_a_saved_text_whatever_the_values(body, context):
+    # A text that fails on these values is replaced by the packaged one: the sweep that enqueues goes on.
+    sent = templates.render(URGE, with_body(body), {**context, "recipient_name": "张三"})
+    assert isinstance(sent.body, str)
