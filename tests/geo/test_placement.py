@@ -13,6 +13,7 @@ from sqlalchemy.orm import undefer
 from starlette.testclient import TestClient
 
 from minhu.core.db import Database
+from minhu.geo import service as geo_service
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.write import import_map
 from minhu.orders.models import WorkOrder
@@ -119,3 +120,13 @@ def test_requests_matched_to_one_community_stand_apart_inside_it(city, client, w
     assert len(set(points)) == len(titles)
     repeated = stored(city, again["number"])
     assert (repeated.longitude, repeated.latitude) == points[0]  # the same request, the same point
+
+
+
+def test_any_text_draws_a_point_inside_and_always_the_same():
+    # A lone surrogate could not be encoded to draw the point from, and the placement raised.
+    area = mapdata.box(114.30, 30.54, 114.31, 30.56)
+    first = geo_service.point_inside(area, "和平社区\ud800")
+
+    assert first == geo_service.point_inside(area, "和平社区\ud800")
+    assert shape(area).contains(Point(*first))
