@@ -280,6 +280,24 @@ def test_geocode_never_raises_and_stays_in_bounds(text):
     assert [c.confidence for c in result] == sorted((c.confidence for c in result), reverse=True)
 
 
+# Whatever people type around an address: names, numbers, full-width forms, characters NFKC expands or folds (㍿,
+# ﬁ, ⑫), combining marks, emoji, control characters, lone surrogates from a JSON escape, any other character.
+ADDRESS_WORDS = ("湖北省", "武汉市", "武昌区", "武昌", "和平大道", "积玉桥街道", "和平社区", "滨江苑小区", "中南路",
+                 "88号", "３栋", "㍿", "ﬁ", "⑫", "\u0301", "\u200d", "😀", "\x00", "\ud800", "\t", "，", "#")
+messy_addresses = st.lists(st.sampled_from(ADDRESS_WORDS) | st.text(max_size=4), max_size=10).map("".join)
+
+
+@given(messy_addresses)
+@settings(max_examples=300, deadline=None)
+def test_any_typed_address_is_parsed_and_geocoded_without_an_error(text):
+    parsed = parse_admin(text, known=KNOWN)
+    assert normalize(text).endswith(parsed.rest)
+    result = Gazetteer(ENTRIES, known={"洪山": "洪山区"}).geocode(text, limit=3)
+    assert len(result) <= 3
+    assert all(0.0 <= c.confidence <= 1.0 for c in result)
+    assert all(c.matched and c.matched in normalize(text) for c in result)
+
+
 def test_bad_entries_are_refused_when_loading():
     with pytest.raises(ValueError, match="类型"):
         Gazetteer([place("某地", "building", None)])

@@ -225,3 +225,14 @@ def test_the_map_travels_as_csv_with_wkt_and_comes_back_the_same(db, tmp_path):
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(MapImportError, match="不是合法的 WKT"):
         read_map(path)
+
+
+def test_files_with_carriage_return_line_ends_read_like_the_others(tmp_path):
+    # Old Mac tools end lines with a lone carriage return: the csv module refused such a file with a traceback.
+    unix, mac = tmp_path / "map.csv", tmp_path / "mac.csv"
+    text = geojson_to_csv(mapdata.small_city())
+    unix.write_bytes(text.encode("utf-8"))
+    mac.write_bytes(text.replace("\n", "\r").encode("utf-8"))
+
+    assert read_map(mac) == read_map(unix)
+    assert parse_posts(mapdata.POSTS_CSV.replace("\n", "\r")) == parse_posts(mapdata.POSTS_CSV)

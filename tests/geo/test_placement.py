@@ -3,9 +3,12 @@ matched to one community at points of their own inside it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
@@ -13,6 +16,8 @@ from sqlalchemy.orm import undefer
 from starlette.testclient import TestClient
 
 from minhu.core.db import Database
+from minhu.geo import service as geo_service
+from minhu.geo.models import LocationSource
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.write import import_map
 from minhu.orders.models import WorkOrder
@@ -22,6 +27,7 @@ from minhu.org.roles import Role
 from tests.factories import PASSWORD, World
 from tests.geo import mapdata
 from tests.geo.mapdata import C1, G1, G2, G3, S1
+from tests.geo.test_address import messy_addresses
 from tests.intake.test_pages import login
 
 
@@ -119,3 +125,29 @@ def test_requests_matched_to_one_community_stand_apart_inside_it(city, client, w
     assert len(set(points)) == len(titles)
     repeated = stored(city, again["number"])
     assert (repeated.longitude, repeated.latitude) == points[0]  # the same request, the same point
+
+
+
+def test_any_text_draws_a_point_inside_and_always_the_same():
+    # A lone surrogate could not be encoded to draw the point from, and the placement raised.
+    area = mapdata.box(114.30, 30.54, 114.31, 30.56)
+    first = geo_service.point_inside(area, "和平社区\ud800")
+
+    assert first == geo_service.point_inside(area, "和平社区\ud800")
+    assert shape(area).contains(Point(*first))
+
+
+@given(address=messy_addresses, from_g2=st.booleans(), spread=st.text(max_size=8))
+@settings(max_examples=60, deadline=timedelta(seconds=5),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_any_address_places_an_order_inside_the_city_or_nowhere(city, address, from_g2, spread):
+    with city.read() as s:
+        home = s.scalars(select(Unit.id).where(Unit.code == G2)).one() if from_g2 else None
+        placed = geo_service.place(s, lon=None, lat=None, address=address, home_grid_id=home, spread_key=spread)
+    if placed is None:
+        return
+    assert placed.source in (LocationSource.ADDRESS, LocationSource.REPORTER)
+    assert 0.0 < placed.confidence <= 1.0
+    assert 114.30 <= placed.lon <= 114.34
+    assert 30.54 <= placed.lat <= 30.58
+    assert placed.location.inside

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,48 @@ def test_an_unsupported_file_kind_is_refused(db: Database, world: World, tmp_pat
 
     with pytest.raises(DomainError, match=r"\.txt"):
         transfer.import_orders(db, path, actor=None)
+
+
+def damaged_workbook(path: Path, *, rows: int, at: float) -> Path:
+    """A workbook of ``rows`` orders whose sheet's compressed data is overwritten at ``at`` (0–1) of its length."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["title", "content", "type"])
+    for i in range(rows):
+        sheet.append([f"路灯不亮 {i}", f"第 {i} 号路灯不亮", "complaint"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    raw = bytearray(buffer.getvalue())
+    entry = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo("xl/worksheets/sheet1.xml")
+    local = entry.header_offset  # the local header: 30 bytes, then the name and the extra field
+    start = local + 30 + int.from_bytes(raw[local + 26:local + 28], "little") + int.from_bytes(
+        raw[local + 28:local + 30], "little")
+    damage = start + int(entry.compress_size * at)
+    raw[damage:damage + 8] = b"\xff" * 8
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_damaged_workbook_keeps_the_rows_before_the_damage_and_names_where_it_starts(tmp_path: Path) -> None:
+    # Read lazily, a damaged sheet failed inside zlib or the XML parser with a traceback.
+    rows = list(transfer.read_rows(damaged_workbook(tmp_path / "orders.xlsx", rows=300, at=0.6)))
+
+    *good, (line, problem) = rows
+    assert 100 < len(good) < 300
+    assert all(isinstance(row, dict) for _, row in good)
+    assert line == good[-1][0] + 1
+    assert isinstance(problem, str)
+    assert problem.startswith("文件自此行起已损坏，无法读取")
+
+
+def test_a_workbook_damaged_before_its_header_is_refused(db: Database, tmp_path: Path) -> None:
+    path = damaged_workbook(tmp_path / "orders.xlsx", rows=300, at=0.01)
+
+    with pytest.raises(DomainError, match="无法读取 Excel 文件") as caught:
+        transfer.import_orders(db, path, actor=None)
+    assert caught.value.code == "unreadable_file"
+    assert order_count(db) == 0
 
 
 # --- round trip ----------------------------------------------------------------------------------

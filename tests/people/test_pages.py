@@ -53,6 +53,22 @@ def test_a_visit_in_the_future_is_refused_with_a_reason(client, db, world) -> No
     assert round_count(db) == 0
 
 
+def test_a_note_no_database_can_store_is_refused_with_a_reason(client, db, token_for, world) -> None:
+    # PostgreSQL refuses a NUL in text: the write failed with a 500 there, and SQLite stored it.
+    headers = {**token_for(world.gridworker), "Content-Type": "application/json"}
+    # Sent as JSON text: the escapes stand for what a client's JSON can carry.
+    refused = [client.post("/api/v1/grid-rounds", content='{"kind": "patrol", "note": "巡查' + escape + '"}',
+                           headers=headers) for escape in ("\\u0000完毕", "\\ud800")]
+    login(client, world.gridworker)
+    token = csrf_of(client.get("/people").text)
+    page = client.post("/people/rounds", data={"kind": "patrol", "note": "巡查\x00完毕", "csrf_token": token})
+
+    assert [r.status_code for r in refused] == [422, 422]
+    assert [r.json()["error"]["details"][0]["field"] for r in refused] == ["note", "note"]
+    assert "文本不能包含 NUL 字符" in page.text
+    assert round_count(db) == 0
+
+
 def test_only_grid_workers_record_rounds(client, db, world) -> None:
     login(client, world.handler)
     page = client.get("/people")

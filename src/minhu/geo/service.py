@@ -207,7 +207,8 @@ def point_inside(geometry: dict[str, Any], key: str) -> tuple[float, float]:
     """A point inside ``geometry`` drawn from ``key``: the same key gives the same point, others others."""
     area = shape(geometry)
     min_x, min_y, max_x, max_y = area.bounds
-    draw = random.Random(hashlib.sha256(key.encode()).digest())
+    # Any text draws a point, a lone surrogate (a JSON escape no validator refused) too.
+    draw = random.Random(hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest())
     for _ in range(SPREAD_TRIES):
         point = Point(draw.uniform(min_x, max_x), draw.uniform(min_y, max_y))
         if area.contains(point):

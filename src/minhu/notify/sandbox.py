@@ -1,254 +1,264 @@
-"""The Jinja sandbox notification templates render in: it keeps an administrator's text from Python objects
-(Jinja's sandbox) and from the server's time and memory (what is added here).
+"""The sandbox administrators' notification templates run in.
 
-Jinja's sandbox alone lets ``{% for i in range(100000) %}{% for j in range(100000) %}`` run for hours and
-``{{ 'x' * 10**9 }}`` build a gigabyte. A notification is a few lines of text filled with a few values, so
-the language offered is narrowed to what such a text needs, and every step is bounded:
+Jinja's immutable sandbox keeps a template away from Python's internals and from changing the values it is
+given. It does not keep a short text from asking for an enormous string or number, or for a loop in a loop,
+and so from stalling the page that previews it or the sweep that renders it (``{{ 'x'|center(10**10) }}``).
+A notification needs variables, filters, conditions and at most one loop; so, on top of the sandbox:
 
-- ``range()`` gives at most ``MAX_RANGE`` numbers; a part's loops take ``MAX_LOOP_STEPS`` steps in all;
-- text (or a number's digits) built by ``*``, ``+``, ``~``, ``%``, ``**``, ``replace`` or a method call
-  stays under ``MAX_TEXT`` characters, and so does a part's output, counted as it is produced;
-- a part renders within ``DEADLINE_SECONDS``, checked at every loop step and every piece of output;
-- no tag that repeats or buffers output out of sight (macro, call, block, filter and set blocks, include,
-  import, extends, recursive loops), no list or dict but of constants, no list arithmetic, no padding or
-  formatting method of a text (``center``, ``format``…), and only the filters in ``FILTERS``.
+- no number above MAX_COUNT reaches a filter or a function (a width, a count, ``range``), and a loop runs
+  at most MAX_COUNT times;
+- no text or list grows past MAX_TEXT characters or items, whether built by ``*``, ``+``, ``~``, ``%``, a
+  filter or a method, and the rendered text stops there too; no integer grows past MAX_BITS;
+- no loop inside a loop, no recursive loop, no macro, call block, block or ``{% set %}`` block (each a way
+  to run a loop inside another);
+- only the filters a message has use for (FILTERS), and no ``lipsum``.
 
-Each refusal is a SecurityError (or, at parse time, a TemplateSyntaxError) with a zh-CN message that the
-template page shows against the part at fault.
+A template breaking a bound raises TemplateTooLarge, a SecurityError, which the checks report like any other
+fault of the text.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Generator, Iterable, Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
+from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, Undefined, nodes
+from jinja2 import Template, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-MAX_RANGE = 1_000
-MAX_LOOP_STEPS = 10_000
+MAX_COUNT = 1_000
 MAX_TEXT = 50_000
-MAX_INT_BITS = 4_096
-DEADLINE_SECONDS = 1.0
+MAX_BITS = 4_096
 
-# Filters that give back no more than they are given (``replace`` is bounded below).
-# Not ``escape`` (a notification is plain text, and escaping what was escaped grows it fivefold each time),
-# nor ``striptags`` (quadratic in the number of tags).
-FILTERS = ("abs", "capitalize", "count", "d", "default", "first", "float", "int", "last", "length", "lower",
-           "round", "string", "title", "trim", "truncate", "upper", "wordcount")
-# Methods of a text that pad, repeat or format it to a size its arguments choose.
-_PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "format",
-                      "format_map"})
-_UNSUPPORTED: dict[type[nodes.Node], str] = {
-    nodes.Macro: "macro", nodes.CallBlock: "call", nodes.Block: "block", nodes.FilterBlock: "filter",
-    nodes.AssignBlock: "set…endset", nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from…import",
-    nodes.Extends: "extends"}
-_FORMAT_SIZE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-
-
-class TemplateTooCostly(SecurityError):
-    """A template asked for more than a notification may take (time, loop steps, text)."""
+# Those whose result grows at most with their input and the bounded numbers they are given.
+FILTERS = frozenset({
+    "abs", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "filesizeformat",
+    "first", "float", "format", "int", "items", "join", "last", "length", "list", "lower", "max", "min", "random",
+    "replace", "reverse", "round", "slice", "sort", "string", "striptags", "title", "trim", "truncate", "unique",
+    "upper", "wordcount",
+})
+# Filters only the sandbox writes into a template: ``~`` and loops pass through them.
+_BOUNDED = "minhu.bounded"
+_LOOP = "minhu.loop"
+# The widths and precisions of printf-style (%5.2f) and str.format ({:>5}) conversions.
+_PRINTF_SIZES = re.compile(r"%[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FORMAT_SPECS = re.compile(r"\{[^{}:]*:([^{}]*)\}")
 
 
-@dataclass
-class _Budget:
-    steps: int
-    deadline: float
-
-    def step(self) -> None:
-        self.steps -= 1
-        if self.steps < 0:
-            raise TemplateTooCostly(f"循环次数超过 {MAX_LOOP_STEPS} 次")
-        self.check_time()
-
-    def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise TemplateTooCostly(f"生成用时超过 {DEADLINE_SECONDS:g} 秒")
+class TemplateTooLarge(SecurityError):
+    pass
 
 
-_budget: ContextVar[_Budget | None] = ContextVar("notify_template_budget", default=None)
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _current_budget() -> _Budget:
-    budget = _budget.get()
-    if budget is None:  # pragma: no cover - every render goes through render_bounded
-        raise RuntimeError("a notification template rendered outside render_bounded")
-    return budget
+def _size(value: Any, limit: int = MAX_TEXT) -> int:
+    """Characters and items in a value (stops counting past ``limit``)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        total = len(value)
+        for item in value.items() if isinstance(value, dict) else value:
+            if total > limit:
+                break
+            total += _size(item, limit - total)
+        return total
+    return 0
 
 
-def _bounded_text(size: int) -> None:
-    if size > MAX_TEXT:
-        raise TemplateTooCostly(f"生成的文本过长（超过 {MAX_TEXT} 字）")
+def bounded(value: Any) -> Any:
+    if _size(value) > MAX_TEXT:
+        raise TemplateTooLarge(f"模板生成的文字或列表超过 {MAX_TEXT} 个字符或项")
+    if isinstance(value, int) and value.bit_length() > MAX_BITS:
+        raise TemplateTooLarge(f"模板生成的数值超过 {MAX_BITS} 位")
+    return value
 
 
-def _bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    try:
-        fits = len(numbers) <= MAX_RANGE
-    except OverflowError:  # more numbers than an index can count
-        fits = False
-    if not fits:
-        raise TemplateTooCostly(f"range() 最多给出 {MAX_RANGE} 个数")
-    return numbers
+def _check_numbers(values: Iterable[Any]) -> None:
+    for value in values:
+        if _is_number(value) and not abs(value) <= MAX_COUNT:
+            raise TemplateTooLarge(f"传给过滤器或函数的数不能超过 {MAX_COUNT}（而不是 {value}）")
 
 
-def _bounded_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
-    text, old, new = str(value), str(old), str(new)
-    found = text.count(old) if old else len(text) + 1
-    if count is not None and count >= 0:
-        found = min(found, count)
-    _bounded_text(len(text) + found * (len(new) - len(old)))
-    return text.replace(old, new, -1 if count is None else count)
+def _check_format(text: str) -> None:
+    sizes = [size for match in _PRINTF_SIZES.finditer(text) for size in match.groups() if size]
+    sizes += [size for spec in _FORMAT_SPECS.findall(text) for size in re.findall(r"\d+", spec)]
+    if any(size == "*" or int(size) > MAX_COUNT for size in sizes):
+        raise TemplateTooLarge(f"格式的宽度和精度须为不超过 {MAX_COUNT} 的数字")
 
 
-def _sized(value: Any) -> bool:
-    return isinstance(value, str | bytes | bytearray)
+def _check_product(left: Any, right: Any) -> None:
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(times, int) and len(sequence) * times > MAX_TEXT:
+            raise TemplateTooLarge(f"模板生成的文字或列表超过 {MAX_TEXT} 个字符或项")
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_BITS:
+        raise TemplateTooLarge(f"模板生成的数值超过 {MAX_BITS} 位")
 
 
-def _check_binop(op: str, left: Any, right: Any) -> None:
-    if isinstance(left, list | tuple) or isinstance(right, list | tuple):
-        if op in ("+", "*"):
-            raise TemplateTooCostly("通知模板中不能拼接或重复列表")
-        return
-    if op == "*":
-        for text, times in ((left, right), (right, left)):
-            if _sized(text) and isinstance(times, int):
-                _bounded_text(len(text) * max(times, 0))
-        if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise TemplateTooCostly("数字过大")
-    elif op == "+" and _sized(left) and _sized(right):
-        _bounded_text(len(left) + len(right))
-    elif op == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
-            and abs(left).bit_length() * right > MAX_INT_BITS:
-        raise TemplateTooCostly("数字过大")
-    elif op == "%" and _sized(left):
-        pattern = left if isinstance(left, str) else bytes(left).decode("latin-1")
-        for width, precision in _FORMAT_SIZE.findall(pattern):
-            if "*" in (width, precision) or int(width or 0) > MAX_TEXT or int(precision or 0) > MAX_TEXT:
-                raise TemplateTooCostly(f"格式宽度过大（最多 {MAX_TEXT}）")
+def _check_power(base: Any, exponent: Any) -> None:
+    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and (
+            exponent > MAX_BITS or base.bit_length() * exponent > MAX_BITS):
+        raise TemplateTooLarge(f"模板生成的数值超过 {MAX_BITS} 位")
 
 
-class _Narrowed(NodeTransformer):
-    """Refuses what a notification has no use for, and routes loops and ``~`` through the budget."""
+def _check_sum(left: Any, right: Any) -> None:
+    if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple) and (
+            len(left) + len(right) > MAX_TEXT):
+        raise TemplateTooLarge(f"模板生成的文字或列表超过 {MAX_TEXT} 个字符或项")
 
-    def __init__(self, name: str | None, filename: str | None) -> None:
-        self.name, self.filename = name, filename
 
-    def refuse(self, node: nodes.Node, message: str) -> TemplateSyntaxError:
-        return TemplateSyntaxError(message, node.lineno, self.name, self.filename)
+def _listed(items: Any) -> list[Any]:
+    """An iterable's items, refused past MAX_TEXT of them."""
+    listed = list(_take(items, MAX_TEXT + 1))
+    if len(listed) > MAX_TEXT:
+        raise TemplateTooLarge(f"模板生成的文字或列表超过 {MAX_TEXT} 个字符或项")
+    return listed
 
-    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
-        tag = _UNSUPPORTED.get(type(node))
-        if tag is not None:
-            raise self.refuse(node, f"通知模板不支持 {{% {tag} %}}")
-        if isinstance(node, nodes.For):
-            return self._loop(node)
-        if isinstance(node, nodes.Concat):
-            self.generic_visit(node)
-            return nodes.Call(nodes.EnvironmentAttribute("joined"), list(node.nodes), [], None, None,
-                              lineno=node.lineno)
-        if isinstance(node, nodes.List | nodes.Dict) or (isinstance(node, nodes.Tuple) and node.ctx != "store"):
-            try:
-                node.as_const()
-            except nodes.Impossible:
-                raise self.refuse(node, "通知模板中的列表、字典只能由常量组成") from None
-            return node
-        return self.generic_visit(node)
 
-    def _loop(self, node: nodes.For) -> nodes.For:
-        if node.recursive:
-            raise self.refuse(node, "通知模板不支持递归循环（recursive）")
+def _check_join(separator: Any, items: list[Any]) -> None:
+    total = len(str(separator)) * max(len(items) - 1, 0)
+    for item in items:
+        if total > MAX_TEXT:
+            break
+        total += len(str(item))
+    if total > MAX_TEXT:
+        raise TemplateTooLarge(f"模板生成的文字超过 {MAX_TEXT} 个字符")
+
+
+def _check_replace(text: Any, old: Any, new: Any) -> None:
+    text, old, new = str(text), str(old), str(new)
+    if (text.count(old) if old else len(text) + 1) * len(new) > MAX_TEXT:
+        raise TemplateTooLarge(f"模板生成的文字超过 {MAX_TEXT} 个字符")
+
+
+def _loop(items: Any) -> Any:
+    """A loop's sequence, refused when it would run more than MAX_COUNT times."""
+    sized = items if hasattr(items, "__len__") else list(_take(items, MAX_COUNT + 1))
+    if len(sized) > MAX_COUNT:
+        raise TemplateTooLarge(f"循环不能超过 {MAX_COUNT} 次")
+    return sized
+
+
+def _take(items: Iterable[Any], count: int) -> Iterable[Any]:
+    for number, item in enumerate(items):
+        if number >= count:
+            return
+        yield item
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with its arguments' numbers and its result bounded (after the context or environment some
+    filters take, the first argument is the value the filter is applied to)."""
+    value_at = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
+
+    @wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        _check_numbers(args[value_at + 1:])
+        _check_numbers(kwargs.values())
+        given = args[value_at:]
+        if name == "format" and given and isinstance(given[0], str):
+            _check_format(given[0])
+        elif name == "join" and given:
+            items = _listed(given[0])
+            _check_join(given[1] if len(given) > 1 else kwargs.get("d", ""), items)
+            args = (*args[:value_at], items, *given[1:])
+        elif name == "replace" and len(given) >= 3:
+            _check_replace(*given[:3])
+        return bounded(function(*args, **kwargs))
+
+    return run
+
+
+class _Bounds(NodeTransformer):
+    """Passes every ``~`` and every loop's sequence through the sandbox's bounds."""
+
+    # Jinja's visitor finds a method by the node class's name.
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
         self.generic_visit(node)
-        node.iter = nodes.Call(nodes.EnvironmentAttribute("counted"), [node.iter], [], None, None,
-                               lineno=node.lineno)
+        return nodes.Filter(node, _BOUNDED, [], [], None, None, lineno=node.lineno)
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802
+        self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, _LOOP, [], [], None, None, lineno=node.lineno)
         return node
 
 
-class NotificationSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox (no ``list.append`` across loop steps), narrowed and bounded as above."""
+def structure_problem(parsed: nodes.Template) -> str | None:
+    """Why a parsed template is refused before it runs (see the module's docstring), or None."""
+    refused = {nodes.Macro: "宏（macro）", nodes.CallBlock: "调用块（call）", nodes.Block: "块（block）",
+               nodes.AssignBlock: "{% set %} 块"}
+    for kind, label in refused.items():
+        if any(True for _ in parsed.find_all(kind)):
+            return f"不能使用{label}"
+    for loop in parsed.find_all(nodes.For):
+        if loop.recursive:
+            return "不能使用递归循环"
+        if any(True for _ in loop.find_all(nodes.For)):
+            return "循环不能嵌套"
+    return None
 
-    intercepted_binops = frozenset({"*", "+", "%", "**"})
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with the bounds above on operators, calls, filters and loops."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=False, **options)
-        self.globals.clear()
-        self.globals["range"] = _bounded_range
-        self.filters = {name: JINJA_FILTERS[name] for name in FILTERS}
-        self.filters["replace"] = _bounded_replace
+        super().__init__(**options)
+        self.globals.pop("lipsum", None)
+        self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items() if name in FILTERS}
+        self.filters[_BOUNDED] = bounded
+        self.filters[_LOOP] = _loop
 
-    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        # Jinja's one parsing step, behind parse() and compile() alike.
-        tree = super()._parse(source, name, filename)
-        for node in tree.find_all((nodes.Filter, nodes.Test)):
-            known = self.filters if isinstance(node, nodes.Filter) else self.tests
-            if node.name not in known:
-                kind = "过滤器" if isinstance(node, nodes.Filter) else "检验"
-                raise TemplateSyntaxError(f"通知模板不能使用{kind} {node.name}（可用：{'、'.join(sorted(known))}）",
-                                          node.lineno, name, filename)
-        narrowed: nodes.Template = _Narrowed(name, filename).visit(tree)
-        return narrowed
+    def add_filter(self, name: str, function: Callable[..., Any]) -> None:
+        self.filters[name] = _bounded_filter(name, function)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        _check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
+        if operator == "*":
+            _check_product(left, right)
+        elif operator == "**":
+            _check_power(left, right)
+        elif operator == "+":
+            _check_sum(left, right)
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return bounded(super().call_binop(context, operator, left, right))
 
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if (_sized(obj) and attr in _PADDING) or (isinstance(obj, int) and attr == "to_bytes"):
-            return False
-        return super().is_safe_attribute(obj, attr, value)
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _check_numbers(args)
+        _check_numbers(kwargs.values())
+        # The sandbox hands str.format over wrapped; the text it formats is the wrapped method's.
+        unwrapped = getattr(obj, "__wrapped__", obj)
+        owner, method = getattr(unwrapped, "__self__", None), getattr(unwrapped, "__name__", "")
+        if isinstance(owner, str) and method in ("format", "format_map"):
+            _check_format(owner)
+        elif isinstance(owner, str) and method == "join" and args:
+            args = (_listed(args[0]), *args[1:])
+            _check_join(owner, args[0])
+        elif isinstance(owner, str) and method == "replace" and len(args) >= 2:
+            _check_replace(owner, args[0], args[1])
+        elif isinstance(owner, str) and method == "expandtabs":
+            _check_replace(owner, "\t", " " * int(args[0] if args else kwargs.get("tabsize", 8)))
+        return bounded(super().call(context, obj, *args, **kwargs))
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        # Jinja's own naming: the double underscores keep a template's keyword arguments from meeting these.
-        result = super().call(__context, __obj, *args, **kwargs)
-        if _sized(result) or isinstance(result, list | tuple):
-            _bounded_text(len(result))
-        return result
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
-        return self.undefined(f"通知模板不能使用 {type(obj).__name__} 的 {attribute}", name=attribute, obj=obj,
-                              exc=SecurityError)
-
-    def wrap_str_format(self, value: Any) -> None:
-        # str.format is refused outright (is_safe_attribute), not sandboxed: its widths are unbounded.
-        return None
-
-    @staticmethod
-    def counted(iterable: Iterable[Any]) -> Iterator[Any]:
-        budget = _current_budget()
-        for item in iterable:
-            budget.step()
-            yield item
-
-    @staticmethod
-    def joined(*parts: Any) -> str:
-        texts = [str(part) for part in parts]
-        _bounded_text(sum(map(len, texts)))
-        return "".join(texts)
+    def compile_checked(self, parsed: nodes.Template) -> Template:
+        """The template of a parsed text that passed ``structure_problem``, with its bounds in place."""
+        tree = _Bounds().visit(parsed)
+        return self.from_string(tree)
 
 
-def render_bounded(template: Template, values: Mapping[str, Any]) -> str:
-    """``template`` rendered with ``values`` within the budget. Raises TemplateTooCostly, or what rendering
-    raises."""
-    token = _budget.set(_Budget(steps=MAX_LOOP_STEPS, deadline=time.monotonic() + DEADLINE_SECONDS))
-    stream = cast(Generator[str, None, None], template.generate(values))
-    try:
-        pieces: list[str] = []
-        size = 0
-        for piece in stream:
-            size += len(piece)
-            _bounded_text(size)
-            _current_budget().check_time()
-            pieces.append(piece)
-        return "".join(pieces)
-    finally:
-        stream.close()
-        _budget.reset(token)
-
+def render(template: Template, values: Mapping[str, Any]) -> str:
+    """The rendered text, refused once it passes MAX_TEXT characters."""
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(values):
+        size += len(part)
+        if size > MAX_TEXT:
+            raise TemplateTooLarge(f"生成的消息超过 {MAX_TEXT} 个字符")
+        parts.append(part)
+    return "".join(parts)

@@ -1,10 +1,10 @@
 """Notification templates: the packaged defaults, the sandbox that renders them, the checks on saving.
 
-Templates are rendered by a sandboxed Jinja environment (an administrator's text must reach neither
-Python objects nor the server's time and memory: ``notify.sandbox``) with ``StrictUndefined``: a
-variable nobody supplies is an error, never an empty string in a message sent to a leader. Each
-template declares the variables its callers supply; saving a template that uses any other is
-refused, so the error surfaces on the admin page and never in the sweep that enqueues it.
+Templates are rendered by a sandboxed Jinja environment (an administrator's text must not reach
+Python objects) with ``StrictUndefined``: a variable nobody supplies is an error, never an empty
+string in a message sent to a leader. Each template declares the variables its callers supply;
+saving a template that uses any other is refused, so the error surfaces on the admin page and never
+in the sweep that enqueues it.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Template, TemplateError, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
 
 from minhu.core import clock
 from minhu.core.errors import DomainError, InvalidInput, NotFound
-from minhu.notify.sandbox import NotificationSandbox, TemplateTooCostly, render_bounded
+from minhu.notify import sandbox
 
 log = logging.getLogger("minhu.notify")
 
@@ -32,12 +32,14 @@ PART_LABELS = {"subject": "标题", "body": "正文", "sms": "短信"}
 # Supplied by enqueue for every message, whatever the template.
 COMMON_VARIABLES: dict[str, str] = {"recipient_name": "收件人姓名", "site_url": "系统网址"}
 MAX_SMS_LENGTH = 300
-MAX_TIME_FORMAT = 100
-# What rendering an administrator's text may raise: a refusal of the sandbox, an undefined value, an
-# operation its values do not support (``{{ 1 / 0 }}``, ``{{ order_title + 1 }}``), nesting too deep.
-RENDER_ERRORS = (TemplateError, TypeError, ValueError, AttributeError, LookupError, ArithmeticError, RecursionError)
 
 _site_url = "http://127.0.0.1:8000"
+# What an administrator's text can raise while it renders: a Jinja fault (an unknown name, a filter given the
+# wrong arguments, the sandbox's refusal), arithmetic gone wrong (1/0, an overflow), a value of the wrong kind,
+# a filter checking its arguments by assert (truncate(0)), a constant Jinja compiles into a name that does not
+# exist (1e999 and 1e308 - -1e308 become ``inf``).
+RENDER_ERRORS = (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError, AssertionError,
+                 NameError)
 
 
 def configure(*, site_url: str) -> None:
@@ -94,8 +96,6 @@ class Rendered:
 
 
 def _city_time(value: datetime | str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if len(fmt) > MAX_TIME_FORMAT:
-        raise TemplateTooCostly(f"city_time 的格式最长 {MAX_TIME_FORMAT} 个字符")
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=clock.city_tz())).astimezone(
             clock.city_tz()).strftime(fmt)
@@ -103,21 +103,10 @@ def _city_time(value: datetime | str, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 @cache
-def environment() -> NotificationSandbox:
-    env = NotificationSandbox(keep_trailing_newline=True)
-    env.filters["city_time"] = _city_time
+def environment() -> sandbox.BoundedSandbox:
+    env = sandbox.BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.add_filter("city_time", _city_time)
     return env
-
-
-def _failure(exc: BaseException) -> str:
-    """Why a text could not be rendered, in zh-CN where the sandbox speaks it."""
-    if isinstance(exc, RecursionError):
-        return "嵌套过深"
-    if isinstance(exc, ZeroDivisionError):
-        return "除数为零"
-    if isinstance(exc, ArithmeticError):
-        return "数字过大"
-    return str(exc)
 
 
 @cache
@@ -158,24 +147,27 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
             continue
         try:
             parsed = env.parse(source)
+            # Finding the variables compiles the text, which is when an unknown filter or test is found.
+            undeclared = meta.find_undeclared_variables(parsed)
         except TemplateSyntaxError as exc:
             problems.append({"field": part, "message": f"{label}第 {exc.lineno} 行语法错误：{exc.message}"})
             continue
-        except RecursionError:  # brackets nested past Python's stack
-            problems.append({"field": part, "message": f"{label}无法解析：嵌套过深"})
+        except RENDER_ERRORS as exc:  # compiling folds constant expressions, which runs parts of the text
+            problems.append({"field": part, "message": f"{label}无法生成：{exc}"})
             continue
-        except ValueError:  # a number of more digits than Python converts
-            problems.append({"field": part, "message": f"{label}无法解析：数字过大"})
+        structure = sandbox.structure_problem(parsed)
+        if structure:
+            problems.append({"field": part, "message": f"{label}{structure}"})
             continue
-        unknown = sorted(meta.find_undeclared_variables(parsed) - template_spec.allowed)
+        unknown = sorted(undeclared - template_spec.allowed)
         if unknown:
             problems.append({"field": part, "message": f"{label}使用了未知变量 {'、'.join(unknown)}；"
                                                       f"可用变量：{'、'.join(allowed)}"})
             continue
         try:
-            rendered[part] = render_bounded(env.from_string(source), template_spec.sample_context())
+            rendered[part] = sandbox.render(env.compile_checked(parsed), template_spec.sample_context())
         except RENDER_ERRORS as exc:
-            problems.append({"field": part, "message": f"{label}无法生成：{_failure(exc)}"})
+            problems.append({"field": part, "message": f"{label}无法生成：{exc}"})
     if "subject" in rendered and "\n" in rendered["subject"].strip():
         problems.append({"field": "subject", "message": "标题只能有一行"})
     if "sms" in rendered and len(rendered["sms"]) > MAX_SMS_LENGTH:
@@ -189,14 +181,20 @@ def check(template_spec: TemplateSpec, text: TemplateText) -> Rendered:
 @lru_cache(maxsize=256)
 def _compiled(source: str) -> Template:
     """A template's source compiled once: compiling costs far more than rendering, and intake renders the
-    same few texts for every order it dispatches. Keyed by the text, so an edited template compiles anew."""
-    return environment().from_string(source)
+    same few texts for every order it dispatches. Keyed by the text, so an edited template compiles anew.
+    Raises TemplateSyntaxError, or SecurityError for a text the sandbox refuses to run."""
+    env = environment()
+    parsed = env.parse(source)
+    structure = sandbox.structure_problem(parsed)
+    if structure:
+        raise sandbox.TemplateTooLarge(structure)
+    return env.compile_checked(parsed)
 
 
 def _render_text(text: TemplateText, values: Mapping[str, Any]) -> Rendered:
-    return Rendered(subject=render_bounded(_compiled(text.subject), values).strip(),
-                    body=render_bounded(_compiled(text.body), values),
-                    sms=render_bounded(_compiled(text.sms), values).strip())
+    return Rendered(subject=sandbox.render(_compiled(text.subject), values).strip(),
+                    body=sandbox.render(_compiled(text.body), values),
+                    sms=sandbox.render(_compiled(text.sms), values).strip())
 
 
 def render(template_spec: TemplateSpec, text: TemplateText, context: Mapping[str, Any]) -> Rendered:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import ValidationError
 
@@ -127,16 +125,31 @@ def _rows_from_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 
 def _rows_from_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    # A damaged file can fail anywhere in openpyxl, zipfile, zlib or the XML parser, and in read-only mode
+    # rows are read lazily: whatever they raise, the file is unreadable from there on.
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+    except Exception as exc:  # see above: any failure to open is the file's
         raise DomainError(f"无法读取 Excel 文件：{exc}", code="unreadable_file", status=422) from None
     try:
+        if not workbook.worksheets:
+            raise DomainError("Excel 文件没有工作表", code="unreadable_file", status=422)
         sheet = workbook.worksheets[0]
         # Some writers record wrong dimensions; without this, read-only mode would cut columns off.
         sheet.reset_dimensions()
         header: list[str] | None = None
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        line = 0
+        while True:
+            try:
+                line, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # see above: the rows read so far stand, the rest is one problem
+                if header is None:
+                    raise DomainError(f"无法读取 Excel 文件：{exc}", code="unreadable_file", status=422) from None
+                yield line + 1, f"文件自此行起已损坏，无法读取：{exc}"
+                return
             if all(_blank(v) for v in values):
                 continue
             if header is None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.errors import field_error
+from minhu.core.text import check_storable
 from minhu.org.models import User
 from minhu.people import permissions
 from minhu.people.models import GridRound, RoundKind
@@ -22,7 +23,7 @@ def record_round(session: Session, *, actor: User, kind: RoundKind, at: datetime
     """Record a patrol or visit on the actor's grid, at ``at`` (now when None).
 
     Raises Forbidden unless the actor is a grid worker on a grid, InvalidInput for a time in the future or
-    more than 31 days ago.
+    more than 31 days ago, or a note no database can store (a NUL character, a lone surrogate).
     """
     permissions.check_recorder(actor)
     now = clock.now()
@@ -31,7 +32,11 @@ def record_round(session: Session, *, actor: User, kind: RoundKind, at: datetime
         raise field_error("at", "时间不能晚于现在")
     if at < now - BACKFILL:
         raise field_error("at", "只能补记 31 天内的巡查和走访")
-    grid_round = GridRound(worker_id=actor.id, grid_id=actor.unit_id, kind=kind, at=at, note=note.strip())
+    try:
+        note = check_storable(note.strip())
+    except ValueError as exc:
+        raise field_error("note", str(exc)) from None
+    grid_round = GridRound(worker_id=actor.id, grid_id=actor.unit_id, kind=kind, at=at, note=note)
     session.add(grid_round)
     session.flush()
     return grid_round

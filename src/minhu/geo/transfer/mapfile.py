@@ -4,6 +4,8 @@ problem of a refused file.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,3 +118,28 @@ def decode_csv(raw: bytes, *, encoding: str | None = None) -> str:
         return decode_text_file(raw, encoding=encoding)
     except InvalidInput as exc:
         raise MapImportError([Problem("文件", exc.message)]) from None
+
+
+def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The header, the (line, column → text) rows and the lines the csv module cannot read, of a CSV text.
+
+    Every line ending is accepted (a lone carriage return too, as old Mac tools write). The line of a row
+    is the physical line where it ends: the header is line 1.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise MapImportError([Problem("表头", f"无法解析：{exc}")]) from None
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[Problem] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(f"第 {reader.line_num} 行", f"无法解析：{exc}"))
+            continue
+        rows.append((reader.line_num, row))
+    return header, rows, problems

@@ -24,7 +24,7 @@ from minhu.geo.models import (
     PostKind,
     Zone,
 )
-from minhu.geo.transfer.mapfile import MapImportError, pydantic_problems
+from minhu.geo.transfer.mapfile import MapImportError, pydantic_problems, read_csv
 from minhu.org.models import Unit, User
 from minhu.org.roles import UnitKind
 
@@ -44,12 +44,13 @@ class PostRow(InputModel):
 
 
 def parse_posts(text: str) -> list[tuple[int, PostRow]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("post", "person", "starts_on") if c not in (reader.fieldnames or [])]
+    header, rows, problems = read_csv(text)
+    missing = [c for c in ("post", "person", "starts_on") if c not in header]
     if missing:
         raise MapImportError([Problem("表头", f"缺少列 {'、'.join(missing)}（应有 {','.join(POST_COLUMNS)}）")])
-    # DictReader counts physical lines: the header is line 1, so a row's number is its line in the file.
-    return parse_post_rows((reader.line_num, row) for row in reader)
+    if problems:
+        raise MapImportError(problems)
+    return parse_post_rows(rows)
 
 
 def parse_post_rows(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> list[tuple[int, PostRow]]:

@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from minhu.geo.checks import Problem
-from minhu.geo.transfer.mapfile import MapImportError
+from minhu.geo.transfer.mapfile import MapImportError, read_csv
 
 MAP_CSV_COLUMNS = ("layer", "code", "name", "kind", "parent", "number_prefix", "households", "grid_kind",
                    "staff_posts", "staff_filled", "valid_from", "buffer_m", "communities", "aliases", "unit",
@@ -23,14 +23,13 @@ _CSV_NUMBERS = {"households", "staff_posts", "staff_filled", "buffer_m"}
 
 def csv_to_geojson(text: str) -> dict[str, Any]:
     """A map CSV as the FeatureCollection the importer checks. Raises MapImportError for unreadable rows."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("layer", "name", "kind", "geometry") if c not in (reader.fieldnames or [])]
+    header, rows, problems = read_csv(text)
+    missing = [c for c in ("layer", "name", "kind", "geometry") if c not in header]
     if missing:
         raise MapImportError([Problem("表头", f"缺少列 {'、'.join(missing)}（应有 {','.join(MAP_CSV_COLUMNS)}）")])
     features: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for row in reader:
-        where = f"第 {reader.line_num} 行"
+    for line, row in rows:
+        where = f"第 {line} 行"
         props: dict[str, Any] = {}
         for column, value in row.items():
             if column not in MAP_CSV_COLUMNS or column == "geometry" or not isinstance(value, str) or not value.strip():
