@@ -99,10 +99,15 @@ def export_city(
     """Export the orders escalated to the city (上报市级) as one JSON document for the city's system."""
     with deployment_database() as db:
         package = transfer.city_package(db, exported_by=None)
+    write_package(package, output, what="件上报市级工单")
+
+
+def write_package(package: dict[str, Any], output: Path | None, *, what: str) -> None:
+    """A JSON document of orders to ``output``, or to standard output with the count on standard error."""
     data = json.dumps(package, ensure_ascii=False, indent=2)
     if output is None:
         typer.echo(data)
-        typer.echo(f"已导出 {len(package['orders'])} 件上报市级工单", err=True)
+        typer.echo(f"已导出 {len(package['orders'])} {what}", err=True)
     else:
         output.write_text(data + "\n", encoding="utf-8")
-        typer.echo(f"已导出 {len(package['orders'])} 件上报市级工单到 {output}")
+        typer.echo(f"已导出 {len(package['orders'])} {what}到 {output}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from minhu.core.deployment import deployment_database
 from minhu.core.errors import DomainError
+from minhu.orders.cli import write_package
 from minhu.privacy import service
 
 citizens_app = typer.Typer(help="诉求人个人信息（导出、删除）", no_args_is_help=True)
@@ -25,13 +25,7 @@ def export(phone: str = typer.Argument(..., help="诉求人的电话号码"),
     except DomainError as exc:
         typer.echo(f"无法导出：{exc.message}", err=True)
         raise typer.Exit(code=1) from None
-    data = json.dumps(package, ensure_ascii=False, indent=2)
-    if output is None:
-        typer.echo(data)
-        typer.echo(f"已导出 {len(package['orders'])} 件工单", err=True)
-    else:
-        output.write_text(data + "\n", encoding="utf-8")
-        typer.echo(f"已导出 {len(package['orders'])} 件工单到 {output}")
+    write_package(package, output, what="件工单")
 
 
 @citizens_app.command("erase")
