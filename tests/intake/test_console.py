@@ -167,6 +167,7 @@ def test_the_console_counts_the_operators_calls_and_handling_time_today(client, 
     with db.read() as s:
         assert len(s.scalars(select(ConsoleCall)).all()) == 2
     with clock.frozen(NOW + timedelta(days=1)):
+        login(client, world.operator)  # a session lasts twelve hours: the next morning is a new one
         assert "今日受理 <strong>0</strong> 件" in client.get("/console").text
 
 
