@@ -128,14 +128,14 @@ def _counted(db: Database, client: str, found: RatingView) -> RatingView:
     return found
 
 
-def _refuse_if_locked(db: Database, client: str) -> None:
+def _reserve_attempt(db: Database, client: str) -> None:
     guard.reserve_all(db, (guard.RATING_CLIENT, client))
 
 
 @router.get("/r/{token}")
 def rating_page(request: Request, token: str, db: DB) -> Response:
     client = client_address(request)
-    _refuse_if_locked(db, client)
+    _reserve_attempt(db, client)
     with db.read() as session:
         found = rating_links.view(session, token)
     return _rating_page(request, token, _counted(db, client, found))
@@ -150,7 +150,7 @@ def _answer(db: Database, token: str, answer: RatingAnswer) -> RatingView:
 async def rate(request: Request, token: str, db: DB) -> Response:
     """No CSRF token: a forged post would need the link's own token, which is the whole secret."""
     client = client_address(request)
-    await run_in_threadpool(_refuse_if_locked, db, client)
+    await run_in_threadpool(_reserve_attempt, db, client)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         answer = validated(RatingAnswer, {"resolution": form.get("resolution") or None,

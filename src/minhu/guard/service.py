@@ -100,15 +100,6 @@ def locked_for(session: Session, door: Door, key: str, *, now: datetime | None =
     return max(1, math.ceil((until - now).total_seconds()))
 
 
-def refuse_if_locked(session: Session, *doors_and_keys: tuple[Door, str]) -> None:
-    """Raises TooManyRequests for the first locked door, its message saying when to try again (a read: for
-    pages that only show whether a door is open; an attempt goes through ``reserve``)."""
-    for door, key in doors_and_keys:
-        seconds = locked_for(session, door, key)
-        if seconds:
-            raise _refusal(door, seconds)
-
-
 def _locked_row(session: Session, door: Door, key: str, now: datetime) -> AttemptCount:
     digest = _digest(door, key)
     session.execute(conflict_insert(session, AttemptCount.__table__)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from minhu.board.masking import mask
 from minhu.core import clock
-from minhu.core.db import Database
+from minhu.core.db import Database, rows_changed
 from minhu.core.errors import field_error
 from minhu.core.security import mask_phone
 from minhu.duplicates.models import OrderFingerprint
@@ -124,7 +124,7 @@ def anonymise_expired(session: Session, *, days: int) -> Anonymised:
                                                                OutboxMessage.recipient.not_like("%*%"))):
         message.recipient = mask_phone(message.recipient) or ""
         message.body = _masked(message.body) or ""
-    return Anonymised(done, int(getattr(codes, "rowcount", 0) or 0))
+    return Anonymised(done, rows_changed(codes))
 
 
 def retention_job(days: int) -> Callable[[Database], None]:
@@ -156,7 +156,7 @@ def erase_citizen(session: Session, phone: str, *, actor: User | None) -> Anonym
     done = anonymise(session, orders, actor=actor, reason="应诉求人申请删除个人信息，已匿名化")
     number = mobile_number(phone) or phone.strip()
     codes = session.execute(delete(PhoneCode).where(PhoneCode.phone == number))
-    return Anonymised(done, int(getattr(codes, "rowcount", 0) or 0))
+    return Anonymised(done, rows_changed(codes))
 
 
 def export_citizen(session: Session, phone: str, *, actor: User | None) -> dict[str, Any]:
