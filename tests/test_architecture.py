@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from minhu.core.db import Base
+from minhu.migrations.env_names import schema_object
 from minhu.orders.states import mermaid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ def test_lifecycle_state_diagram_is_the_transition_table():
 
 def test_migrations_match_the_models(db):
     with db.write_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(connection, opts={"compare_type": False, "include_name": schema_object})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 

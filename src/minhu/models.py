@@ -8,7 +8,8 @@ MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models
                  "minhu.routing.models", "minhu.deadlines.models", "minhu.orders.models", "minhu.supervision.models",
                  "minhu.notify.models", "minhu.evaluation.models",
                  "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models",
-                 "minhu.intake.models", "minhu.board.models", "minhu.open311.models", "minhu.guard.models")
+                 "minhu.intake.models", "minhu.board.models", "minhu.open311.models", "minhu.guard.models",
+                 "minhu.knowledge.models")
 
 
 def load_all() -> None:

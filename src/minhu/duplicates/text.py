@@ -12,19 +12,15 @@ a paraphrase that keeps the nouns keeps their bigrams.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import jieba
-
+from minhu.core.words import idf_table, segmenter
 from minhu.routing import catalog
 from minhu.routing import service as routing
 
@@ -144,38 +140,11 @@ def topics_in(text: str) -> frozenset[str]:
     return frozenset(code for code in hits if not any(other != code and other.startswith(code) for other in hits))
 
 
-_segmenter_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _segmenter() -> jieba.Tokenizer:
-    """jieba's tokenizer, its dictionary loaded once per process (about a second, the first time)."""
-    with _segmenter_lock:
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        return tokenizer
-
-
-@lru_cache(maxsize=1)
-def _idf() -> tuple[dict[str, float], float]:
-    """jieba's inverse document frequencies of words (from its general corpus) and the value for a word it does
-    not know — the rarest kind, as names of estates and companies are."""
-    table: dict[str, float] = {}
-    path = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        word, _, value = line.partition(" ")
-        if value:
-            table[word] = float(value)
-    values = sorted(table.values())
-    return table, values[len(values) // 2] + 2.0
-
-
 def words_in(text: str) -> dict[str, float]:
     """The words of ``text`` (two characters or more, courtesies left out), each weighted by how often it is said
     (dampened) and how rare it is: two reports that share 晟通牡丹舸 share more than two that share 物业."""
-    table, unknown = _idf()
-    counts = Counter(w for w in _segmenter().lcut(normalise(text)) if len(w) > 1 and w not in _BOILERPLATE_WORDS)
+    table, unknown = idf_table()
+    counts = Counter(w for w in segmenter().lcut(normalise(text)) if len(w) > 1 and w not in _BOILERPLATE_WORDS)
     return {w: round((1 + math.log(n)) * table.get(w, unknown), 3) for w, n in counts.items()}
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from minhu.core.db import Base
+from minhu.migrations.env_names import schema_object
 from minhu.models import load_all
 
 load_all()
@@ -15,7 +16,7 @@ target_metadata = Base.metadata
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=schema_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,229 @@
+"""Writing the knowledge base: articles and their versions, superseding, guiding cases promoted from solved
+orders, and the archive of past cases similar-case search reads.
+
+Every save of an article keeps the whole article as a new version, so what a clerk answered by last spring can
+be read as it stood then. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minhu.board.masking import mask
+from minhu.core import clock
+from minhu.core.errors import Conflict, NotFound, field_error
+from minhu.knowledge import permissions
+from minhu.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion, CaseSource, PastCase
+from minhu.knowledge.schemas import ArticleCreate, ArticleUpdate, CasePromotion
+from minhu.knowledge.terms import document_terms
+from minhu.orders.enums import Resolution, Satisfaction
+from minhu.orders.models import WorkOrder
+from minhu.orders.states import Status
+from minhu.org.models import User
+from minhu.routing.categories import find_category
+
+# What makes an order a case worth following: solved, and its citizen said so (or could not be asked).
+WELL_SOLVED = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
+FIELDS = ("kind", "title", "body", "summary", "source", "issuing_body", "document_number", "effective_from",
+          "expires_on", "category_codes")
+
+
+def today() -> date:
+    return clock.city_now().date()
+
+
+def standing(article: Article, on: date | None = None) -> str:
+    """Where the article stands on ``on`` (today): 有效, 未生效, 已失效, 已被替代, 草稿 or 已废止."""
+    on = on or today()
+    if article.state is ArticleState.DRAFT:
+        return "草稿"
+    if article.state is ArticleState.WITHDRAWN:
+        return "已废止"
+    if article.superseded_by_id is not None:
+        return "已被替代"
+    if article.effective_from is not None and article.effective_from > on:
+        return "未生效"
+    if article.expires_on is not None and article.expires_on < on:
+        return "已失效"
+    return "有效"
+
+
+def _index(article: Article) -> None:
+    terms = document_terms(article.title, article.summary, article.body, article.issuing_body,
+                           article.document_number)
+    article.search_terms = " ".join(terms)
+    article.term_count = len(terms)
+
+
+def _check_categories(session: Session, codes: list[str]) -> list[str]:
+    kept: list[str] = []
+    for index, code in enumerate(codes):
+        if find_category(session, code) is None:
+            raise field_error(f"category_codes.{index}", f"分类代码 {code} 不存在")
+        if code not in kept:
+            kept.append(code)
+    return kept
+
+
+def _snapshot(article: Article) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        value = getattr(article, name)
+        values[name] = value.isoformat() if isinstance(value, date) else (
+            value.value if isinstance(value, ArticleKind) else value)
+    values["state"] = article.state.value
+    return values
+
+
+def _keep_version(session: Session, article: Article, actor: User | None, note: str, at: datetime) -> None:
+    session.add(ArticleVersion(article_id=article.id, version=article.version, fields=_snapshot(article),
+                               note=note[:200], saved_by_id=actor.id if actor else None, saved_at=at))
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"知识条目 {article_id} 不存在", code="article_not_found")
+    return article
+
+
+def create_article(session: Session, data: ArticleCreate, *, actor: User | None, case_order: WorkOrder | None = None,
+                   note: str = "新建") -> Article:
+    """A new article (published unless ``data.publish`` is false); with ``supersedes_id`` the article it replaces
+    is marked superseded in the same transaction, and is never suggested again."""
+    if actor is not None:
+        permissions.check_editor(actor)
+    at = clock.now()
+    values = data.model_dump(include=set(FIELDS))
+    values["category_codes"] = _check_categories(session, data.category_codes)
+    article = Article(**values, state=ArticleState.PUBLISHED if data.publish else ArticleState.DRAFT, version=1,
+                      case_order_id=case_order.id if case_order else None,
+                      created_by_id=actor.id if actor else None, created_at=at,
+                      updated_by_id=actor.id if actor else None, updated_at=at)
+    _index(article)
+    session.add(article)
+    session.flush()
+    _keep_version(session, article, actor, note, at)
+    if data.supersedes_id is not None:
+        supersede(session, data.supersedes_id, by=article, actor=actor)
+    return article
+
+
+def update_article(session: Session, article_id: int, data: ArticleUpdate, *, actor: User) -> Article:
+    """The article as edited, as its next version (nothing changed: no new version)."""
+    permissions.check_editor(actor)
+    article = get_article(session, article_id)
+    values = data.model_dump(include=set(FIELDS))
+    values["category_codes"] = _check_categories(session, data.category_codes)
+    if all(getattr(article, name) == value for name, value in values.items()):
+        return article
+    for name, value in values.items():
+        setattr(article, name, value)
+    _index(article)
+    return _next_version(session, article, actor, data.note or "修改")
+
+
+def _next_version(session: Session, article: Article, actor: User | None, note: str) -> Article:
+    at = clock.now()
+    article.version += 1
+    article.updated_at = at
+    article.updated_by_id = actor.id if actor else None
+    session.flush()
+    _keep_version(session, article, actor, note, at)
+    return article
+
+
+def set_state(session: Session, article_id: int, state: ArticleState, *, actor: User) -> Article:
+    """Publish a draft, withdraw (废止) an article, or restore a withdrawn one."""
+    permissions.check_editor(actor)
+    article = get_article(session, article_id)
+    if article.state is state:
+        return article
+    article.state = state
+    notes = {ArticleState.PUBLISHED: "发布", ArticleState.WITHDRAWN: "废止", ArticleState.DRAFT: "退回草稿"}
+    return _next_version(session, article, actor, notes[state])
+
+
+def supersede(session: Session, old_id: int, *, by: Article, actor: User | None) -> Article:
+    """Mark ``old_id`` as replaced by ``by`` (a new regulation, a revised standard answer)."""
+    old = get_article(session, old_id)
+    if old.id == by.id:
+        raise field_error("supersedes_id", "条目不能替代它自己")
+    if old.superseded_by_id is not None:
+        raise Conflict(f"条目 {old.id} 已被条目 {old.superseded_by_id} 替代", code="already_superseded")
+    old.superseded_by_id = by.id
+    return _next_version(session, old, actor, f"被条目 {by.id} 替代")
+
+
+def promote_case(session: Session, order: WorkOrder, data: CasePromotion, *, actor: User) -> Article:
+    """A well-solved order made a guiding case (指导案例) in one step: the summary the editor writes, the matter as
+    the citizen put it (personal data masked) and how it was settled, under the order's category."""
+    permissions.check_editor(actor)
+    if order.status not in (Status.CALLED_BACK, Status.ARCHIVED) or order.resolution is not Resolution.RESOLVED:
+        raise Conflict("只有已解决并完成回访的工单可以设为指导案例", code="case_not_solved")
+    if order.satisfaction not in WELL_SOLVED:
+        raise Conflict("市民评价为满意或基本满意的工单才能设为指导案例", code="case_not_satisfied")
+    existing = session.scalar(select(Article.id).where(Article.case_order_id == order.id,
+                                                       Article.state != ArticleState.WITHDRAWN))
+    if existing is not None:
+        raise Conflict(f"工单 {order.number} 已是指导案例（条目 {existing}）", code="case_exists")
+    body = (f"【诉求】{mask(order.content).text}\n\n【办理与答复】{mask(order.reply_text or '').text}\n\n"
+            f"【承办单位】{order.owner_unit.name}")
+    data_in = ArticleCreate(kind=ArticleKind.CASE, title=data.title or mask(order.title).text, body=body,
+                            summary=data.summary, source=f"工单 {order.number}", issuing_body=order.owner_unit.name,
+                            category_codes=[order.category_code] if order.category_code else [])
+    return create_article(session, data_in, actor=actor, case_order=order, note=f"由工单 {order.number} 设为指导案例")
+
+
+# --- the archive of past cases -----------------------------------------------------------------------------
+
+def _case_terms(case: PastCase) -> None:
+    terms = document_terms(case.title, case.content)
+    case.search_terms = " ".join(terms)
+    case.term_count = len(terms)
+
+
+def is_past_case(order: WorkOrder) -> bool:
+    """An order that is a settled matter of its own: answered, called back or archived, not a report joined to
+    another (that one's matter is the main order's), not voided."""
+    return order.status in (Status.CALLED_BACK, Status.ARCHIVED) and bool(order.reply_text) \
+        and order.duplicate_of_id is None
+
+
+def remember_order(session: Session, order: WorkOrder) -> PastCase | None:
+    """Write (or refresh) the past case of a settled order; None for an order that is not one."""
+    if not is_past_case(order):
+        return None
+    case = session.scalar(select(PastCase).where(PastCase.order_id == order.id))
+    if case is None:
+        case = PastCase(source=CaseSource.ORDER, external_id=order.number, order_id=order.id)
+        session.add(case)
+    case.title = mask(order.title).text[:200]
+    case.content = mask(order.content).text
+    case.reply = mask(order.reply_text or "").text
+    case.category_code = order.category_code
+    case.resolution = order.resolution.value if order.resolution else None
+    case.satisfaction = order.satisfaction.value if order.satisfaction else None
+    case.asked_at = order.created_at
+    case.closed_at = order.closed_at or order.replied_at
+    _case_terms(case)
+    session.flush()
+    return case
+
+
+def remember_imported(session: Session, *, external_id: str, title: str, content: str, reply: str,
+                      asked_at: datetime | None, closed_at: datetime | None) -> bool:
+    """Add one message and its official reply from another archive; False when that id is already there."""
+    exists = session.scalar(select(PastCase.id).where(PastCase.source == CaseSource.IMPORT,
+                                                      PastCase.external_id == external_id))
+    if exists is not None:
+        return False
+    case = PastCase(source=CaseSource.IMPORT, external_id=external_id, title=mask(title).text[:200],
+                    content=mask(content).text, reply=mask(reply).text, asked_at=asked_at, closed_at=closed_at)
+    _case_terms(case)
+    session.add(case)
+    return True
