@@ -11,6 +11,7 @@ from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
 from minhu.forwarding import listeners as forwarding_listeners
 from minhu.interop import events as interop_events
+from minhu.knowledge import listeners as knowledge_listeners
 from minhu.open311 import listeners as open311_listeners
 
 
@@ -22,3 +23,4 @@ def install() -> None:
     duplicates_listeners.install()  # one matter however many times it arrives (一事多办)
     forwarding_listeners.install()  # the order page names the system that forwarded an order
     open311_listeners.install()  # and the Open311 client, service, answers and follow-ups of a request
+    knowledge_listeners.install()  # settled orders become past cases; the order page's articles and cases

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, Table, select, text
+from sqlalchemy import ColumnElement, Float, FromClause, Integer, Select, select, text
 from sqlalchemy.orm import Session
 
 from minhu.knowledge.terms import Query, term_counts
@@ -28,14 +29,18 @@ K1, B = 1.2, 0.75
 TYPICAL_LENGTH = 200.0
 
 
-def fts_table(table: Table) -> str:
-    return f"{table.name}_fts"
+def fts_table(table: FromClause) -> str:
+    return f"{_name(table)}_fts"
+
+
+def _name(table: FromClause) -> str:
+    return str(getattr(table, "name", table))
 
 
 def is_index_object(name: str | None) -> bool:
     """Whether ``name`` is one of the search indexes the migrations create outside the models (FTS5's tables and
     their shadows, PostgreSQL's GIN indexes): schema comparison leaves them out."""
-    return bool(name) and ("_fts" in name or name.endswith("_search_terms"))  # type: ignore[operator]
+    return name is not None and ("_fts" in name or name.endswith("_search_terms"))
 
 
 def create_index_sql(table: str, dialect: str) -> list[str]:
@@ -72,13 +77,13 @@ class Hit:
     score: float
 
 
-def _candidates(session: Session, table: Table, query: Query) -> Select[tuple[int, str, int]]:
+def _candidates(session: Session, table: FromClause, query: Query) -> Select[Any]:
     """Rows holding any of the terms, those the database's own index ranks best first. The terms are made of
     letters and digits only (``terms.words``), so nothing a user typed reaches the index as its syntax."""
     columns = (table.c.id, table.c.search_terms, table.c.term_count)
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " | ".join("'{}'".format(t.replace("'", "''")) for t in query.terms)
-        vector = f"array_to_tsvector(string_to_array({table.name}.search_terms, ' '))"
+        vector = f"array_to_tsvector(string_to_array({_name(table)}.search_terms, ' '))"
         return (select(*columns)
                 .where(text(f"{vector} @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery))
                 .order_by(text(f"ts_rank({vector}, CAST(:tsq AS tsquery)) DESC").bindparams(tsq=tsquery)))
@@ -89,7 +94,7 @@ def _candidates(session: Session, table: Table, query: Query) -> Select[tuple[in
     return select(*columns).join(found, found.c.id == table.c.id).order_by(found.c.rank)
 
 
-def search(session: Session, table: Table, query: Query, *, where: Sequence[ColumnElement[bool]] = (),
+def search(session: Session, table: FromClause, query: Query, *, where: Sequence[ColumnElement[bool]] = (),
            limit: int = 10, exclude: Sequence[int] = ()) -> list[Hit]:
     """The ``limit`` best rows of ``table`` for ``query`` that satisfy ``where``, best first (ties: older row
     first)."""
@@ -98,7 +103,7 @@ def search(session: Session, table: Table, query: Query, *, where: Sequence[Colu
     statement = _candidates(session, table, query).where(*where).limit(CANDIDATES)
     if exclude:
         statement = statement.where(table.c.id.not_in(list(exclude)))
-    hits = [Hit(row_id, score(query, terms, length)) for row_id, terms, length in session.execute(statement)]
+    hits = [Hit(row.id, score(query, row.search_terms, row.term_count)) for row in session.execute(statement)]
     hits = [h for h in hits if h.score > 0]
     hits.sort(key=lambda h: (-h.score, h.id))
     return hits[:limit]

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from minhu.core.words import runs
 from minhu.knowledge import fulltext
 from minhu.knowledge.models import Article, ArticleKind, ArticleState, PastCase
 from minhu.knowledge.service import standing, today
-from minhu.core.words import runs
-from minhu.knowledge.terms import Query, query_of
+from minhu.knowledge.terms import Query, query_of, words
 from minhu.orders.models import WorkOrder
 from minhu.routing.categories import category_paths
 
@@ -111,7 +111,7 @@ def _listed(session: Session, text: str, where: list[ColumnElement[bool]], categ
     if typed:
         like = f"%{typed}%"
         where = [*where, or_(Article.title.like(like), Article.body.like(like))]
-    statement = select(Article).where(and_(*where) if where else True).order_by(Article.updated_at.desc(),
+    statement = select(Article).where(and_(true(), *where)).order_by(Article.updated_at.desc(),
                                                                                   Article.id.desc())
     rows = session.scalars(statement.limit(limit * 5 if category else limit)).all()
     query = Query({typed: 1.0}) if typed else Query({})
@@ -125,8 +125,7 @@ def suggest_for(session: Session, *, title: str, content: str, category_code: st
     on = today()
     extra: list[str] = []
     if category_code:
-        path = category_paths(session).get(category_code, "")
-        extra = [part for part in re.split(r"[/／>\s]+", path) if part]
+        extra = words(category_paths(session).get(category_code, ""))
     query = query_of(f"{title} {content}"[:MAX_SEARCH_CHARS], extra=extra)
     if not query:
         return []
@@ -151,4 +150,5 @@ def similar_cases(session: Session, order: WorkOrder, *, limit: int = SIMILAR) -
 
 
 def counts_by_kind(session: Session) -> dict[ArticleKind, int]:
-    return {kind: count for kind, count in session.execute(select(Article.kind, func.count()).group_by(Article.kind))}
+    rows = session.execute(select(Article.kind, func.count()).group_by(Article.kind)).tuples()
+    return dict(rows.all())

@@ -10,14 +10,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minhu.board.masking import mask
 from minhu.core import clock
-from minhu.core.errors import Conflict, NotFound, field_error
+from minhu.core.errors import Conflict, InvalidInput, NotFound, field_error
 from minhu.knowledge import permissions
-from minhu.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion, CaseSource, PastCase
+from minhu.knowledge.imports import ReadArticle, read_file
+from minhu.knowledge.models import (
+    ARTICLE_KIND_LABELS,
+    Article,
+    ArticleKind,
+    ArticleState,
+    ArticleVersion,
+    CaseSource,
+    PastCase,
+)
 from minhu.knowledge.schemas import ArticleCreate, ArticleUpdate, CasePromotion
 from minhu.knowledge.terms import document_terms
 from minhu.orders.enums import Resolution, Satisfaction
@@ -25,6 +35,7 @@ from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
 from minhu.org.models import User
 from minhu.routing.categories import find_category
+from minhu.web.errors import validation_details
 
 # What makes an order a case worth following: solved, and its citizen said so (or could not be asked).
 WELL_SOLVED = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
@@ -227,3 +238,49 @@ def remember_imported(session: Session, *, external_id: str, title: str, content
     _case_terms(case)
     session.add(case)
     return True
+
+
+# --- importing files ---------------------------------------------------------------------------------------
+
+KIND_BY_NAME = {**{kind.value: kind for kind in ArticleKind},
+                **{label: kind for kind, label in ARTICLE_KIND_LABELS.items()}}
+
+
+def article_from_file(read: ReadArticle, defaults: dict[str, Any]) -> ArticleCreate:
+    """The article a read file makes: its own front matter first, then ``defaults`` (the importer's choices).
+    Raises InvalidInput naming the file and the field."""
+    values: dict[str, Any] = {key: value for key, value in defaults.items() if value not in (None, "")}
+    own = dict(read.fields)
+    if "kind" in own:
+        kind = KIND_BY_NAME.get(own.pop("kind").strip())
+        if kind is None:
+            raise field_error("kind", f"{read.filename}：类别应为{'、'.join(ARTICLE_KIND_LABELS.values())}之一")
+        values["kind"] = kind
+    if "categories" in own:
+        values["category_codes"] = own.pop("categories").replace("，", " ").replace(",", " ").split()
+    values.update({key: value for key, value in own.items() if value})
+    values.update(title=read.title, body=read.body)
+    values.setdefault("kind", ArticleKind.POLICY)
+    try:
+        return ArticleCreate.model_validate(values)
+    except ValidationError as exc:
+        details = validation_details(exc.errors())
+        message = "；".join(f"{FIELD_LABELS.get(d['field'], d['field'])}：{d['message']}" for d in details)
+        raise InvalidInput(f"{read.filename}：{message}", details=details, code="import_invalid") from exc
+
+
+def import_articles(session: Session, files: list[tuple[str, bytes]], defaults: dict[str, Any], *,
+                    actor: User | None) -> list[Article]:
+    """Every file read and checked first; any problem refuses the whole import (naming the file), so nothing
+    is half imported. Then one article per file."""
+    if actor is not None:
+        permissions.check_editor(actor)
+    if not files:
+        raise field_error("file", "请选择要导入的文件")
+    articles = [article_from_file(read_file(name, raw), defaults) for name, raw in files]
+    return [create_article(session, data, actor=actor, note="从文件导入") for data in articles]
+
+
+FIELD_LABELS = {"kind": "类别", "title": "标题", "body": "正文", "summary": "摘要", "source": "来源",
+                "issuing_body": "发布机关", "document_number": "文号", "effective_from": "生效日期",
+                "expires_on": "失效日期", "category_codes": "适用分类", "supersedes_id": "替代条目"}
