@@ -44,6 +44,8 @@ from minhu.intake import pages as intake_pages
 from minhu.intake import photo_pages as intake_photo_pages
 from minhu.intake import qr_pages as intake_qr_pages
 from minhu.interop import pages as interop_pages
+from minhu.knowledge import api as knowledge_api
+from minhu.knowledge import pages as knowledge_pages
 from minhu.map import api as map_api
 from minhu.map import pages as map_pages
 from minhu.notify import pages as notify_pages
@@ -222,7 +224,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    notify_pages.router, interop_pages.router, evaluation_api.router, callback_pages.router,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
-                   intake_mine_pages.router, intake_console.router,
+                   intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    open311_api.make_router(settings)):
         app.include_router(router)

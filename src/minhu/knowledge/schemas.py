@@ -98,3 +98,8 @@ class SimilarCase(BaseModel):
     satisfaction: str | None
     closed_at: datetime | None
     score: float
+
+
+class OrderKnowledge(BaseModel):
+    articles: list[ArticleHit]
+    similar_cases: list[SimilarCase]
