@@ -21,12 +21,13 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography, rounds, year
+from minhu.demo import geography, knowledge, rounds, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import parse_post_rows, write_posts
 from minhu.geo.transfer.write import write_map
+from minhu.knowledge import service as knowledge_service
 from minhu.open311 import catalog as open311_catalog
 from minhu.open311 import keys as open311_keys
 from minhu.open311.models import Datatype
@@ -480,4 +481,6 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         build_open311(session)
         first, last = year.build_year(session, units, users, staff)
         rounds.build_rounds(session, staff, first=first, last=last)
+        knowledge.seed(session, units, duty_rows=duty_list(), duty_source=DUTY_SOURCE, street_lists=STREET_LISTS)
+        knowledge_service.remember_settled_orders(session)
     return True

@@ -284,3 +284,12 @@ def import_articles(session: Session, files: list[tuple[str, bytes]], defaults: 
 FIELD_LABELS = {"kind": "类别", "title": "标题", "body": "正文", "summary": "摘要", "source": "来源",
                 "issuing_body": "发布机关", "document_number": "文号", "effective_from": "生效日期",
                 "expires_on": "失效日期", "category_codes": "适用分类", "supersedes_id": "替代条目"}
+
+
+def remember_settled_orders(session: Session) -> int:
+    """Write the past case of every settled order that has none (after a load that moved orders without the
+    signals, or on a database older than the archive). Returns how many were written."""
+    known = select(PastCase.order_id).where(PastCase.order_id.is_not(None))
+    orders = session.scalars(select(WorkOrder).where(WorkOrder.status.in_([Status.CALLED_BACK, Status.ARCHIVED]),
+                                                     WorkOrder.id.not_in(known)).order_by(WorkOrder.id))
+    return sum(1 for order in orders if remember_order(session, order) is not None)
