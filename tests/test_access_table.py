@@ -33,6 +33,9 @@ from minhu.core.errors import DomainError
 from minhu.evaluation import bulletin_archive, threads
 from minhu.forwarding import service as forwarding
 from minhu.intake import tracking
+from minhu.knowledge import service as knowledge
+from minhu.knowledge.models import ArticleKind
+from minhu.knowledge.schemas import ArticleCreate
 from minhu.notify import service as notify
 from minhu.notify.delivery import deliver_inbox
 from minhu.notify.enums import NotifyChannel
@@ -189,6 +192,8 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
             "key": open311_keys.add_key(s, name="城市随手拍", key=open311_keys.new_key()).id,
             "attribute": open311_catalog.add_attribute(s, "lamp", code="pole", datatype=Datatype.STRING,
                                                        description="灯杆编号？").id,
+            "article": knowledge.create_article(s, ArticleCreate(kind=ArticleKind.ANSWER, title="低保申请条件",
+                                                                 body="向户籍所在地街道申请。"), actor=None).id,
         }
         inbox = {user_id: message_id for message_id, user_id in s.execute(
             select(OutboxMessage.id, OutboxMessage.user_id)
@@ -211,7 +216,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "period": PERIOD, "system_id": ids["system"], "key_id": ids["key"], "service": "lamp",
         "attribute_id": ids["attribute"], "pending_id": new.id, "board": street.number, "rating": rating.group(1),
         "track": tracking.link(street.number, settings.effective_secret_key()).removeprefix("/public/track/"),
-        "due_at": (clock.now() + timedelta(days=3)).isoformat(),
+        "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (
         ("operator", world.operator), ("dispatcher", world.dispatcher), ("handler", world.handler),

@@ -150,5 +150,7 @@ def similar_cases(session: Session, order: WorkOrder, *, limit: int = SIMILAR) -
 
 
 def counts_by_kind(session: Session) -> dict[ArticleKind, int]:
-    rows = session.execute(select(Article.kind, func.count()).group_by(Article.kind)).tuples()
-    return dict(rows.all())
+    counts: dict[ArticleKind, int] = {}
+    for kind, count in session.execute(select(Article.kind, func.count()).group_by(Article.kind)):
+        counts[kind] = count
+    return counts
