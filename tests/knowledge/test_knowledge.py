@@ -277,3 +277,15 @@ def test_the_api_searches_and_refuses_what_it_does_not_know(client, db, world, s
     assert made.status_code == 201
     old = client.get(f"/api/v1/knowledge/articles/{shelf[PARKING[0]]}", headers=headers).json()
     assert (old["standing"], old["superseded_by_id"]) == ("已被替代", made.json()["id"])
+
+
+def test_the_console_offers_the_article_for_a_consultation_typed_on_the_call(client, db, world, shelf):
+    login(client, world.operator)
+    page = client.get("/console").text
+    live = client.post("/console/preview", data={"csrf_token": csrf_of(page), "type": "consultation",
+                                                 "title": "咨询低保",
+                                                 "content": "想问问低保怎么申请，需要什么条件"}).text
+    knowledge = live.split('id="console-knowledge"', 1)[1]
+    assert BENEFIT[0] in knowledge
+    assert "用作直接答复" in knowledge
+    assert "户籍所在地街道提出申请" in knowledge  # the answer the button fills in

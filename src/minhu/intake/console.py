@@ -26,6 +26,8 @@ from minhu.core import clock
 from minhu.core.db import Base, Database
 from minhu.core.errors import Conflict, Forbidden, InvalidInput, field_error
 from minhu.intake.models import ConsoleCall
+from minhu.knowledge import queries as knowledge
+from minhu.knowledge.models import ARTICLE_KIND_LABELS
 from minhu.notify.service import mobile_number
 from minhu.orders import forms
 from minhu.orders import service as order_service
@@ -45,6 +47,9 @@ router = APIRouter(include_in_schema=False, route_class=FormRoute)
 PAGE = "/console"
 CHANNELS = (Channel.HOTLINE, Channel.LEADER_MAILBOX, Channel.WEB_BOARD, Channel.MOBILE)
 CALLER_ORDERS = 8
+# Articles the console offers for a call; the answer it fills in holds what the answer field holds.
+CONSOLE_ARTICLES = 4
+ANSWER_LIMIT = 2_000
 # A call longer than this was left open (the operator went away): it is not counted as handling time.
 LONGEST_CALL = timedelta(hours=2)
 CLOSED = frozenset({Status.ARCHIVED, Status.VOIDED, Status.JOINED})
@@ -124,10 +129,13 @@ async def preview(request: Request, user: PageUser, db: DB) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     data = _draft(form)
     placed: PlacedOrder | None = None
+    articles: list[knowledge.FoundArticle] = []
     if data is not None:
         placed = await run_in_threadpool(_place, db, data, user)
+        articles = await run_in_threadpool(_articles, db, data, placed)
     return render(request, "intake/_console_live.html", placed=placed, chosen=form.get("join", ""),
-                  status_labels=STATUS_LABELS)
+                  status_labels=STATUS_LABELS, articles=articles, kind_labels=ARTICLE_KIND_LABELS,
+                  answer_limit=ANSWER_LIMIT)
 
 
 def _draft(form: dict[str, str]) -> OrderCreate | None:
@@ -146,6 +154,15 @@ def _draft(form: dict[str, str]) -> OrderCreate | None:
             return forms.order_create({**values, "latitude": "", "longitude": ""})
         except (InvalidInput, ValidationError):
             return None
+
+
+def _articles(db: Database, data: OrderCreate, placed: PlacedOrder) -> list[knowledge.FoundArticle]:
+    """The knowledge base's articles in force for the call as typed, its likeliest category favoured: what the
+    operator answers a consultation from (直接答复)."""
+    category = placed.route.category.code if placed.route and placed.route.category else None
+    with db.read() as session:
+        return knowledge.suggest_for(session, title=data.title, content=data.content, category_code=category,
+                                     limit=CONSOLE_ARTICLES)
 
 
 def _place(db: Database, data: OrderCreate, user: User) -> PlacedOrder:

@@ -74,6 +74,14 @@
   document.getElementById("live").addEventListener("click", function (e) {
     var button = e.target.closest ? e.target.closest(".console-join") : null;
     if (button) { choose(button.getAttribute("data-number")); }
+    // An article's answer, offered for a consultation answered on the call: filled in, ticked, still editable.
+    var cite = e.target.closest ? e.target.closest(".console-cite") : null;
+    if (cite) {
+      form.elements.answer.value = cite.getAttribute("data-answer");
+      form.elements.answer_now.checked = true;
+      form.elements.answer.focus();
+      save();
+    }
   });
 
   document.addEventListener("keydown", function (e) {
