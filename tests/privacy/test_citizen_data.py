@@ -12,6 +12,7 @@ from minhu.duplicates.models import OrderFingerprint
 from minhu.evaluation import policies, rates
 from minhu.intake import phone_codes
 from minhu.intake.models import PhoneCode
+from minhu.knowledge.models import PastCase
 from minhu.notify import service as notify_service
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
@@ -141,3 +142,15 @@ def test_the_worker_runs_the_retention_rule(settings):
     assert jobs["privacy.retention"].exclusive
     assert settings.citizen_data_days == 1095
     assert timedelta(hours=1) == jobs["privacy.retention"].every
+
+
+def test_an_erased_citizen_s_name_leaves_the_past_case_similar_cases_show(db, world, run):
+    order = a_citizen_order(db, world, phone="13655556666", citizen_name="王小红",
+                            title="王小红反映楼下烧烤油烟")
+    with db.read() as s:
+        assert "王小红" in s.scalars(select(PastCase.title).where(PastCase.order_id == order.id)).one()
+    assert run("citizens", "erase", "13655556666", "--yes").exit_code == 0
+    with db.read() as s:
+        case = s.scalars(select(PastCase).where(PastCase.order_id == order.id)).one()
+    assert "王小红" not in case.title + case.content
+    assert "油烟" in case.title  # the matter itself is still found by the next order like it

@@ -35,6 +35,7 @@ from minhu.duplicates.models import OrderFingerprint
 from minhu.evaluation.models import OrderThread, RatingLink
 from minhu.intake import phone_codes
 from minhu.intake.models import PhoneCode
+from minhu.knowledge import service as knowledge
 from minhu.notify.models import OutboxMessage
 from minhu.notify.service import mobile_number
 from minhu.open311.models import Open311Request
@@ -85,6 +86,8 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
         order.anonymised_at = now
         # The fingerprint's reading holds the words themselves; an anonymised order is matched with nothing more.
         session.execute(delete(OrderFingerprint).where(OrderFingerprint.order_id == order.id))
+        # The past case similar-case search shows is written again from the anonymised words.
+        knowledge.remember_order(session, order)
         for thread in session.scalars(select(OrderThread).where(OrderThread.main_order_id == order.id)):
             thread.citizen_phone = None
             thread.title = _masked(thread.title, name=name, length=TITLE_LENGTH) or ""
