@@ -42,6 +42,8 @@ run: $(VENV)/.installed assets browser-deps
 	$(BIN)/minhu demo train  # first: the demo's orders are routed by the trained classifier
 	$(SITE) $(BIN)/minhu demo load --if-empty
 	$(SITE) $(BIN)/minhu bulletin make --if-missing
+	@# Similar cases: the board's messages with their official replies, when the data sits beside the project.
+	@if [ -f ../shared/data/replies.csv ]; then $(BIN)/minhu knowledge import-cases --input ../shared/data/replies.csv; fi
 	$(SITE) $(BIN)/minhu serve --host 127.0.0.1 --port $(PORT) --no-migrate
 
 # Browser tests need Chromium and CJK fonts from Debian, the bulletin's PDF (WeasyPrint) Pango; installed when missing.

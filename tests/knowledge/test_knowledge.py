@@ -289,3 +289,35 @@ def test_the_console_offers_the_article_for_a_consultation_typed_on_the_call(cli
     assert BENEFIT[0] in knowledge
     assert "用作直接答复" in knowledge
     assert "户籍所在地街道提出申请" in knowledge  # the answer the button fills in
+
+
+REPLIES = "\n".join((
+    "id,user,title,time,detail,reply,reply_time",
+    "101,U1,反映A市某小区夜间施工噪音扰民,2019/4/25 9:32:09,工地每晚施工到凌晨，电话13812345678,"
+    "已责令施工单位停止夜间施工,2019/5/6 10:00:00",
+    "102,U2,投诉学校乱收费,2019/3/1 8:00:00,学校收取补课费,已责令学校退还费用,", ""))
+
+
+def test_the_command_line_imports_articles_and_answered_messages_and_searches(db, run, tmp_path):
+    law = tmp_path / "条例.md"
+    law.write_bytes(MARKDOWN)
+    made = run("knowledge", "import", str(law), "--kind", "policy")
+    assert made.exit_code == 0, made.output
+    assert "法律法规\t物业管理条例（节选）" in made.stdout  # the file's own kind wins over --kind
+    found = run("knowledge", "search", "物业服务费用")
+    assert "物业管理条例（节选）" in found.stdout
+    replies = tmp_path / "replies.csv"
+    replies.write_text(REPLIES, encoding="utf-8")
+    first = run("knowledge", "import-cases", "--input", str(replies))
+    again = run("knowledge", "import-cases", "--input", str(replies))
+    assert "已导入 2 条" in first.stdout
+    assert "已导入 0 条历史答复（跳过已有 2 条）" in again.stdout
+    with db.read() as s:
+        noise = s.scalars(select(PastCase).where(PastCase.external_id == "101")).one()
+    assert "13812345678" not in noise.content
+    assert noise.asked_at is not None
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,title,detail,reply,time\n1,标题,内容,答复,昨天下午\n", encoding="utf-8")
+    refused = run("knowledge", "import-cases", "--input", str(bad))
+    assert refused.exit_code == 1
+    assert "第 2 行：time 不是有效时间" in refused.output
