@@ -29,6 +29,7 @@ from sqlalchemy.engine.interfaces import ReflectedColumn, ReflectedForeignKeyCon
 
 from minhu.core import migrate
 from minhu.core.db import Database
+from minhu.knowledge.fulltext import is_index_object
 
 ROWS = 3
 START = datetime(2026, 11, 23, 8, 30, 15, 123456, tzinfo=UTC)
@@ -74,7 +75,7 @@ def reflect(connection: Connection) -> dict[str, Shape]:
     foreign = inspector.get_multi_foreign_keys()
     return {name: Shape(name, {c["name"]: c for c in columns[(schema, name)]},
                         list(keys[(schema, name)]["constrained_columns"]), list(foreign[(schema, name)]))
-            for schema, name in columns if name != "alembic_version"}
+            for schema, name in columns if name != "alembic_version" and not is_index_object(name)}
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Planter:
             target = targets[serial % len(targets)].values
             values.update({c: target[r] for c, r in zip(local, remote, strict=True)})
         for name, column in shape.columns.items():
-            if name in values:
+            if name in values or column.get("computed"):  # a generated column is the database's to fill
                 continue
             if column["nullable"] and index % 3 == 2 and name not in shape.primary_key:
                 values[name] = None

@@ -6,8 +6,9 @@ ranking is therefore the same on both databases (a test holds them to it), and d
 added: a clerk who searched yesterday finds the same order today.
 
 The index is the database's own: on SQLite an external-content FTS5 table per searched table, kept by
-triggers; on PostgreSQL a GIN index over the words as a ``tsvector`` (built from the space-separated words
-directly, so no text-search parser reinterprets them). The migration that creates the tables creates both.
+triggers; on PostgreSQL a generated ``tsvector`` column with a GIN index (built from the space-separated words
+directly, so no text-search parser reinterprets them). The migration that creates the tables creates both;
+the models do not describe them (schema comparison leaves them out).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, FromClause, Integer, Select, select, text
 from sqlalchemy.orm import Session
 
-from minhu.knowledge.terms import Query, term_counts
+from minhu.knowledge.terms import Query
 
 # Rows the database hands over for ranking: enough that the best by BM25 are among them.
-CANDIDATES = 300
+CANDIDATES = 100
 # BM25's usual constants: how fast repeats stop counting, and how much a long text is discounted.
 K1, B = 1.2, 0.75
+# PostgreSQL's generated column of a searched table: its words as a tsvector, kept by the database itself.
+VECTOR = "search_vector"
 # The typical document's length in terms, for the length discount (an article or a case runs to a few hundred).
 TYPICAL_LENGTH = 200.0
 
@@ -40,14 +43,15 @@ def _name(table: FromClause) -> str:
 def is_index_object(name: str | None) -> bool:
     """Whether ``name`` is one of the search indexes the migrations create outside the models (FTS5's tables and
     their shadows, PostgreSQL's GIN indexes): schema comparison leaves them out."""
-    return name is not None and ("_fts" in name or name.endswith("_search_terms"))
+    return name is not None and ("_fts" in name or name.endswith("_search_terms") or name == VECTOR)
 
 
 def create_index_sql(table: str, dialect: str) -> list[str]:
     """The statements that create ``table``'s search index on ``dialect`` (used by the migration)."""
     if dialect == "postgresql":
-        return [f"CREATE INDEX ix_{table}_search_terms ON {table} USING gin "
-                f"(array_to_tsvector(string_to_array(search_terms, ' ')))"]
+        return [f"ALTER TABLE {table} ADD COLUMN {VECTOR} tsvector GENERATED ALWAYS AS "
+                f"(array_to_tsvector(string_to_array(search_terms, ' '))) STORED",
+                f"CREATE INDEX ix_{table}_search_terms ON {table} USING gin ({VECTOR})"]
     fts = f"{table}_fts"
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5(search_terms, content='{table}', content_rowid='id', "
@@ -65,7 +69,7 @@ def create_index_sql(table: str, dialect: str) -> list[str]:
 
 def drop_index_sql(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [f"DROP INDEX IF EXISTS ix_{table}_search_terms"]
+        return [f"DROP INDEX IF EXISTS ix_{table}_search_terms", f"ALTER TABLE {table} DROP COLUMN IF EXISTS {VECTOR}"]
     fts = f"{table}_fts"
     return [f"DROP TRIGGER IF EXISTS {fts}_{what}" for what in ("insert", "delete", "update")] + \
         [f"DROP TABLE IF EXISTS {fts}"]
@@ -83,7 +87,7 @@ def _candidates(session: Session, table: FromClause, query: Query) -> Select[Any
     columns = (table.c.id, table.c.search_terms, table.c.term_count)
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " | ".join("'{}'".format(t.replace("'", "''")) for t in query.terms)
-        vector = f"array_to_tsvector(string_to_array({_name(table)}.search_terms, ' '))"
+        vector = f"{_name(table)}.{VECTOR}"
         return (select(*columns)
                 .where(text(f"{vector} @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery))
                 .order_by(text(f"ts_rank({vector}, CAST(:tsq AS tsquery)) DESC").bindparams(tsq=tsquery)))
@@ -112,11 +116,13 @@ def search(session: Session, table: FromClause, query: Query, *, where: Sequence
 def score(query: Query, search_terms: str, length: int) -> float:
     """BM25 of one document for ``query``: each term's weight, more for repeats (saturating), less in a long
     document."""
-    counts = term_counts(search_terms)
+    # Each term between its own two spaces, so that a term is counted whole (" 物业 " is not inside " 物业费 ")
+    # and repeats side by side are each counted.
+    padded = " " + search_terms.replace(" ", "  ") + " "
     discount = K1 * (1 - B + B * max(length, 1) / TYPICAL_LENGTH)
     total = 0.0
     for term, weight in query.weights.items():
-        tf = counts.get(term, 0)
+        tf = padded.count(f" {term} ")
         if tf:
             total += weight * tf * (K1 + 1) / (tf + discount)
     return round(total, 6)

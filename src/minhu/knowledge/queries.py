@@ -96,11 +96,12 @@ def search_articles(session: Session, text: str, *, kind: ArticleKind | None = N
     query = query_of(text)
     if not query:
         return _listed(session, text, where, category, limit, on)
-    hits = fulltext.search(session, Article.__table__, query, where=where, limit=fulltext.CANDIDATES)
+    # A category filter reads the article's list of categories, so it looks at more to keep ``limit``.
+    hits = fulltext.search(session, Article.__table__, query, where=where,
+                           limit=fulltext.CANDIDATES if category else limit)
     articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([h.id for h in hits])))}
-    found = [_found(articles[h.id], h.score, query, on) for h in hits
-             if category is None or serves(articles[h.id], category)]
-    return found[:limit]
+    kept = [h for h in hits if category is None or serves(articles[h.id], category)][:limit]
+    return [_found(articles[h.id], h.score, query, on) for h in kept]
 
 
 def _listed(session: Session, text: str, where: list[ColumnElement[bool]], category: str | None, limit: int,
@@ -133,7 +134,7 @@ def suggest_for(session: Session, *, title: str, content: str, category_code: st
     articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([h.id for h in hits])))}
     ranked = sorted(((h.score * (CATEGORY_BONUS if serves(articles[h.id], category_code) else 1.0), h.id)
                      for h in hits), key=lambda pair: (-pair[0], pair[1]))
-    return [_found(articles[i], s, query, on) for s, i in ranked[:limit]]
+    return [_found(articles[i], score, query, on) for score, i in ranked[:limit]]
 
 
 def similar_cases(session: Session, order: WorkOrder, *, limit: int = SIMILAR) -> list[FoundCase]:

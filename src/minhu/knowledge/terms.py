@@ -24,8 +24,10 @@ STOP_WORDS = frozenset({
     "我们", "你们", "他们", "这个", "那个", "什么", "怎么", "如何", "是否", "可以", "能否", "一个", "没有", "已经",
     "现在", "请问", "您好", "你好", "谢谢", "希望", "反映", "问题", "情况", "相关", "有关", "关于", "进行",
 })
-# What a search looks for at most: a pasted page of text is read by its rarest words, not all of them.
-MAX_QUERY_TERMS = 32
+# What a search looks for at most: a pasted page of text is read by its rarest words, not all of them; and
+# at most so many character pairs besides (each costs the index a look-up, and they only forgive a typo).
+MAX_QUERY_TERMS = 24
+MAX_QUERY_PAIRS = 8
 # A character pair of what was typed weighs less than a word: it is there to forgive a typo, not to rank.
 PAIR_WEIGHT = 0.4
 
@@ -94,11 +96,12 @@ def query_of(text: str, *, extra: Iterable[str] = ()) -> Query:
         weight = rarity(group[0])  # a miswriting weighs what the word it stands for weighs
         for same in group:
             weights[same] = max(weights.get(same, 0.0), weight)
-    for pair in pairs(text):
-        if pair not in STOP_WORDS:
-            weights.setdefault(pair, PAIR_WEIGHT * rarity(pair))
-    kept = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_QUERY_TERMS]
-    return Query(dict(kept))
+    kept = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_QUERY_TERMS])
+    # A pair inside a word already looked for adds nothing; the others stand in for a word a typo broke.
+    broken = {p: PAIR_WEIGHT * rarity(p) for p in pairs(text)
+              if p not in STOP_WORDS and not any(p in word for word in kept)}
+    kept.update(sorted(broken.items(), key=lambda item: (-item[1], item[0]))[:MAX_QUERY_PAIRS])
+    return Query(kept)
 
 
 def term_counts(search_terms: str) -> Counter[str]:
