@@ -86,13 +86,13 @@ def _candidates(session: Session, table: FromClause, query: Query) -> Select[Any
     letters and digits only (``terms.words``), so nothing a user typed reaches the index as its syntax."""
     columns = (table.c.id, table.c.search_terms, table.c.term_count)
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = " | ".join("'{}'".format(t.replace("'", "''")) for t in query.terms)
+        tsquery = " | ".join("'{}'".format(t.replace("'", "''")) for t in query.rarest)
         vector = f"{_name(table)}.{VECTOR}"
         return (select(*columns)
                 .where(text(f"{vector} @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery))
                 .order_by(text(f"ts_rank({vector}, CAST(:tsq AS tsquery)) DESC").bindparams(tsq=tsquery)))
     fts = fts_table(table)
-    match = " OR ".join('"{}"'.format(t.replace('"', '""')) for t in query.terms)
+    match = " OR ".join('"{}"'.format(t.replace('"', '""')) for t in query.rarest)
     found = (text(f"SELECT rowid AS id, rank FROM {fts} WHERE {fts} MATCH :match").bindparams(match=match)
              .columns(id=Integer, rank=Float).subquery("found"))
     return select(*columns).join(found, found.c.id == table.c.id).order_by(found.c.rank)

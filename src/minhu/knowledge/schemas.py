@@ -26,7 +26,7 @@ class ArticleFields(InputModel):
     document_number: Annotated[StorableText, Field(max_length=100)] = ""
     effective_from: date | None = None
     expires_on: date | None = None
-    category_codes: list[CategoryCode] = Field(default_factory=list, max_length=50)
+    category_codes: list[CategoryCode] = Field(default_factory=list, max_length=500)  # a duty list spans many
 
     @model_validator(mode="after")
     def _in_force_after_it_begins(self) -> ArticleFields:

@@ -28,6 +28,7 @@ STOP_WORDS = frozenset({
 # at most so many character pairs besides (each costs the index a look-up, and they only forgive a typo).
 MAX_QUERY_TERMS = 24
 MAX_QUERY_PAIRS = 8
+CANDIDATE_TERMS = 10
 # A character pair of what was typed weighs less than a word: it is there to forgive a typo, not to rank.
 PAIR_WEIGHT = 0.4
 
@@ -78,6 +79,12 @@ class Query:
     @property
     def terms(self) -> list[str]:
         return sorted(self.weights)
+
+    @property
+    def rarest(self) -> list[str]:
+        """The terms the index looks candidates up by: the rarest few. A document holding only common words of
+        the search (小区, 反映) would rank low anyway, and looking them up would make every row a candidate."""
+        return sorted(sorted(self.weights, key=lambda t: (-self.weights[t], t))[:CANDIDATE_TERMS])
 
     def __bool__(self) -> bool:
         return bool(self.weights)
