@@ -23,6 +23,8 @@ from minhu.demo.staff import Staff
 from minhu.evaluation import dissatisfied
 from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
 from minhu.geo.models import LocationSource
+from minhu.knowledge import queries as knowledge_queries
+from minhu.knowledge.models import PastCase
 from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
@@ -391,3 +393,23 @@ def test_the_demo_board_has_published_messages_with_supports_and_two_waiting(dem
     assert any(p.supports > 0 for p in posts)
     assert any(p.answered and p.reply for p in posts), "some with the reply the centre approved"
     assert not any(re.search(r"1[3-9]\d{9}", p.text + (p.reply or "")) for p in posts), "no phone number shows"
+
+
+def test_the_demo_knowledge_base_answers_its_consultations_and_knows_its_cases(loaded):
+    """知识库 after ``make run``: a consultation about 低保 finds the current answer (never the superseded one), the
+    noise law answers 夜间施工, and every settled order of the year is a past case an order like it is shown."""
+    db, orders, _, _ = loaded
+    with db.read() as s:
+        found = [f.article.title for f in knowledge_queries.suggest_for(
+            s, title="咨询低保", content="家里老人想申请低保，需要什么条件？", category_code="110101")]
+        noise = [f.article.title for f in knowledge_queries.search_articles(s, "夜间施工")]
+        duty = [f.article.title for f in knowledge_queries.search_articles(s, "职责清单", limit=50)]
+        cases = s.scalar(select(func.count()).select_from(PastCase).where(PastCase.order_id.is_not(None)))
+        similar = knowledge_queries.similar_cases(s, orders[0])
+    assert found[0] == "低保申请条件和流程"
+    assert "低保申请条件和流程（2019 年版）" not in found
+    assert noise[0].startswith("中华人民共和国噪声污染防治法")
+    assert "区城管执法局职责清单" in duty
+    assert cases >= len([o for o in orders if o.reply_text and o.duplicate_of_id is None])
+    assert len(similar) == 5
+    assert orders[0].number not in [f.number for f in similar]
