@@ -119,6 +119,15 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/api/v1/orders/{number}/knowledge",            "-    r  r    r    r    r    r   r"),
     row("POST", "/api/v1/orders/{number}/guiding-case",        "-    -  a    -    -    -    -   a",
         json={"summary": "这类诉求的症结和办法"}),
+    # ------------------------------------------------------------------------- the API: problems of the month
+    row("GET", "/api/v1/topics",                               "-    r  r    r    r    r    r   r"),
+    row("POST", "/api/v1/topics",                              "-    -  a    -    -    a    -   a",
+        json={"title": "路灯不亮", "owner_unit_id": "{street_id}", "keywords": ["路灯"]}),
+    row("GET", "/api/v1/topics/{topic_id}",                    "-    r  r    r    r    r    r   r"),
+    row("POST", "/api/v1/topics/{topic_id}/notes",             "-    -  a    a    -    a    -   a",
+        json={"text": "已约谈施工单位"}),
+    row("POST", "/api/v1/topics/{topic_id}/state",             "-    -  a    -    -    a    -   a",
+        json={"state": "done"}),
     # ------------------------------------------------------------------------- the API: place and map
     row("GET", "/api/v1/locate",                               "-    r  r    r    r    r    r   r",
         "/api/v1/locate?lat=30.56&lon=114.30"),
@@ -326,6 +335,16 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/orders/{number}/knowledge",                   "-    r  r    r    r    r    r   r"),
     row("POST", "/orders/{number}/guiding-case",               "-    -  a    -    -    -    -   a",
         form={"summary": "这类诉求的症结和办法"}),
+    # ------------------------------------------------------------------------- pages: problems of the month
+    row("GET", "/topics",                                      "-    r  r    r    r    r    r   r"),
+    row("GET", "/topics/new",                                  "-    -  r    -    -    r    -   r"),
+    row("POST", "/topics",                                     "-    -  a    -    -    a    -   a",
+        form={"title": "路灯不亮", "owner_unit_id": "{street_id}", "keywords": "路灯"}),
+    row("GET", "/topics/{topic_id}",                           "-    r  r    r    r    r    r   r"),
+    row("POST", "/topics/{topic_id}/notes",                    "-    -  a    a    -    a    -   a",
+        form={"text": "已约谈施工单位"}),
+    row("POST", "/topics/{topic_id}/state",                    "-    -  a    -    -    a    -   a",
+        form={"state": "done"}),
     # ------------------------------------------------------------------------- pages: the doors
     row("GET", "/console",                                     "-    r  r    -    -    -    -   -"),
     row("GET", "/console/caller",                              "-    r  r    -    -    -    -   -",

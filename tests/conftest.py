@@ -37,6 +37,7 @@ from minhu.notify.service import forget_subscribers
 from minhu.orders import callbacks as order_callbacks
 from minhu.routing.service import forget_routing
 from minhu.supervision import setup
+from minhu.topics.service import forget_rules as forget_topic_rules
 from tests.factories import PASSWORD, TEST_START, World, make_world
 
 load_all()
@@ -196,6 +197,7 @@ def _fresh_map() -> None:
     forget_routing()
     forget_subscribers()
     forget_deadlines()
+    forget_topic_rules()
 
 
 @pytest.fixture

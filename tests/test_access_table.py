@@ -53,6 +53,8 @@ from minhu.org.roles import Role
 from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.routing.models import CatalogView, CatalogViewItem, Grade, RoutingRule
+from minhu.topics import service as topics
+from minhu.topics.schemas import TopicCreate
 from tests.access_table import ACT, NONE, READ, ROLES, TABLE, Row
 from tests.factories import PASSWORD, World, act, make_order
 
@@ -194,6 +196,8 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
                                                        description="灯杆编号？").id,
             "article": knowledge.create_article(s, ArticleCreate(kind=ArticleKind.ANSWER, title="低保申请条件",
                                                                  body="向户籍所在地街道申请。"), actor=None).id,
+            "topic": topics.create_topic(s, TopicCreate(title="和平社区路灯", owner_unit_id=world.street.id,
+                                                        keywords=["路灯"]), actor=world.dispatcher).id,
         }
         inbox = {user_id: message_id for message_id, user_id in s.execute(
             select(OutboxMessage.id, OutboxMessage.user_id)
@@ -217,6 +221,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "attribute_id": ids["attribute"], "pending_id": new.id, "board": street.number, "rating": rating.group(1),
         "track": tracking.link(street.number, settings.effective_secret_key()).removeprefix("/public/track/"),
         "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
+        "topic_id": ids["topic"],
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (
         ("operator", world.operator), ("dispatcher", world.dispatcher), ("handler", world.handler),

@@ -321,3 +321,14 @@ def test_the_command_line_imports_articles_and_answered_messages_and_searches(db
     refused = run("knowledge", "import-cases", "--input", str(bad))
     assert refused.exit_code == 1
     assert "第 2 行：time 不是有效时间" in refused.output
+
+
+def test_a_similar_case_of_another_street_shows_its_answer_but_not_its_order(db, world):
+    theirs = make_order(db, world, upto=Action.ARCHIVE, title="水果湖街夜间施工噪音", content="工地夜间施工噪音。")
+    mine = make_order(db, world, title="夜间施工噪音", content="工地夜间施工噪音扰民。")
+    with db.read() as s:
+        order = s.get_one(type(mine), mine.id)
+        for_centre = queries.similar_cases(s, order, viewer=world.dispatcher)
+        for_other_street = queries.similar_cases(s, order, viewer=world.other_handler)
+    assert [f.number for f in for_centre] == [theirs.number]
+    assert [(f.number, f.case.reply) for f in for_other_street] == [(None, "已处理完毕")]

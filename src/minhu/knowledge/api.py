@@ -102,7 +102,7 @@ def order_knowledge(number: OrderNumber, user: ApiUser, db: DB) -> OrderKnowledg
         order = order_queries.get_visible(session, number, viewer=user)
         articles = queries.suggest_for(session, title=order.title, content=order.content,
                                        category_code=order.category_code)
-        cases = queries.similar_cases(session, order)
+        cases = queries.similar_cases(session, order, viewer=user)
     return OrderKnowledge(articles=[_hit(f) for f in articles], similar_cases=[
         SimilarCase(source=f.case.source.value, number=f.number, title=f.case.title, content=f.case.content,
                     reply=f.case.reply, resolution=f.case.resolution, satisfaction=f.case.satisfaction,

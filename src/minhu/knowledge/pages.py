@@ -219,7 +219,7 @@ def order_knowledge(request: Request, user: PageUser, db: DB,
         order = order_queries.get_visible(session, number, viewer=user)
         articles = queries.suggest_for(session, title=order.title, content=order.content,
                                        category_code=order.category_code)
-        cases = queries.similar_cases(session, order)
+        cases = queries.similar_cases(session, order, viewer=user)
         existing_case = session.scalar(select(Article.id).where(Article.case_order_id == order.id,
                                                                 Article.state != ArticleState.WITHDRAWN))
     promotable = (permissions.may_edit(user) and existing_case is None and order.resolution is Resolution.RESOLVED

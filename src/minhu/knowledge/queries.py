@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from minhu.core.words import runs
@@ -17,6 +17,8 @@ from minhu.knowledge.models import Article, ArticleKind, ArticleState, PastCase
 from minhu.knowledge.service import standing, today
 from minhu.knowledge.terms import Query, query_of, words
 from minhu.orders.models import WorkOrder
+from minhu.orders.permissions import visible_clause
+from minhu.org.models import User
 from minhu.routing.categories import category_paths
 
 # What a search reads at most: a pasted page is enough to find its articles.
@@ -137,16 +139,20 @@ def suggest_for(session: Session, *, title: str, content: str, category_code: st
     return [_found(articles[i], score, query, on) for score, i in ranked[:limit]]
 
 
-def similar_cases(session: Session, order: WorkOrder, *, limit: int = SIMILAR) -> list[FoundCase]:
-    """The settled cases most like ``order`` (its own and its joined reports' left out), best first."""
+def similar_cases(session: Session, order: WorkOrder, *, viewer: User | None = None,
+                  limit: int = SIMILAR) -> list[FoundCase]:
+    """The settled cases most like ``order`` (its own left out), best first. A case is shown to anyone who reads
+    the order (its words are masked: that is what cases are for), but its order's number only to a ``viewer``
+    who may see that order."""
     query = query_of(f"{order.title} {order.content}"[:MAX_SEARCH_CHARS])
     own = list(session.scalars(select(PastCase.id).where(PastCase.order_id == order.id)))
     hits = fulltext.search(session, PastCase.__table__, query, limit=limit, exclude=own)
     if not hits:
         return []
-    rows = session.execute(select(PastCase, WorkOrder.number).outerjoin(WorkOrder, WorkOrder.id == PastCase.order_id)
+    number = WorkOrder.number if viewer is None else case((visible_clause(viewer), WorkOrder.number), else_=None)
+    rows = session.execute(select(PastCase, number).outerjoin(WorkOrder, WorkOrder.id == PastCase.order_id)
                            .where(PastCase.id.in_([h.id for h in hits]))).all()
-    by_id = {case.id: (case, number) for case, number in rows}
+    by_id = {past.id: (past, number) for past, number in rows}
     return [FoundCase(by_id[h.id][0], by_id[h.id][1], h.score) for h in hits]
 
 
