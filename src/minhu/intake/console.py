@@ -162,7 +162,7 @@ def _articles(db: Database, data: OrderCreate, placed: PlacedOrder) -> list[know
     category = placed.route.category.code if placed.route and placed.route.category else None
     with db.read() as session:
         return knowledge.suggest_for(session, title=data.title, content=data.content, category_code=category,
-                                     limit=CONSOLE_ARTICLES)
+                                     prefer=knowledge.kind_for(data.type), limit=CONSOLE_ARTICLES)
 
 
 def _place(db: Database, data: OrderCreate, user: User) -> PlacedOrder:

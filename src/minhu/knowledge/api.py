@@ -101,7 +101,7 @@ def order_knowledge(number: OrderNumber, user: ApiUser, db: DB) -> OrderKnowledg
     with db.read() as session:
         order = order_queries.get_visible(session, number, viewer=user)
         articles = queries.suggest_for(session, title=order.title, content=order.content,
-                                       category_code=order.category_code)
+                                       category_code=order.category_code, prefer=queries.kind_for(order.type))
         cases = queries.similar_cases(session, order, viewer=user)
     return OrderKnowledge(articles=[_hit(f) for f in articles], similar_cases=[
         SimilarCase(source=f.case.source.value, number=f.number, title=f.case.title, content=f.case.content,

@@ -218,7 +218,7 @@ def order_knowledge(request: Request, user: PageUser, db: DB,
     with db.read() as session:
         order = order_queries.get_visible(session, number, viewer=user)
         articles = queries.suggest_for(session, title=order.title, content=order.content,
-                                       category_code=order.category_code)
+                                       category_code=order.category_code, prefer=queries.kind_for(order.type))
         cases = queries.similar_cases(session, order, viewer=user)
         existing_case = session.scalar(select(Article.id).where(Article.case_order_id == order.id,
                                                                 Article.state != ArticleState.WITHDRAWN))

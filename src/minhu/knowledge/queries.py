@@ -16,6 +16,7 @@ from minhu.knowledge import fulltext
 from minhu.knowledge.models import Article, ArticleKind, ArticleState, PastCase
 from minhu.knowledge.service import standing, today
 from minhu.knowledge.terms import Query, query_of, words
+from minhu.orders.enums import OrderType
 from minhu.orders.models import WorkOrder
 from minhu.orders.permissions import visible_clause
 from minhu.org.models import User
@@ -28,6 +29,8 @@ SIMILAR = 5
 SNIPPET_CHARS = 60
 # An article that serves the order's category ranks as if it matched this much better.
 CATEGORY_BONUS = 1.5
+# And one of the kind the order calls for (a standard answer for a consultation) as if this much better.
+KIND_BONUS = 1.5
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,10 @@ def _listed(session: Session, text: str, where: list[ColumnElement[bool]], categ
 
 
 def suggest_for(session: Session, *, title: str, content: str, category_code: str | None,
-                limit: int = SUGGESTED) -> list[FoundArticle]:
+                prefer: ArticleKind | None = None, limit: int = SUGGESTED) -> list[FoundArticle]:
     """The articles in force an order (or a call being typed) calls for: its words, its category's name, and a
-    bonus for the articles that serve its category. Never one expired, superseded, withdrawn or a draft."""
+    bonus for the articles that serve its category and for those of the kind ``prefer`` (a consultation is
+    answered from a standard answer before a duty list). Never one expired, superseded, withdrawn or a draft."""
     on = today()
     extra: list[str] = []
     if category_code:
@@ -134,9 +138,18 @@ def suggest_for(session: Session, *, title: str, content: str, category_code: st
         return []
     hits = fulltext.search(session, Article.__table__, query, where=in_force(on), limit=fulltext.CANDIDATES)
     articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([h.id for h in hits])))}
-    ranked = sorted(((h.score * (CATEGORY_BONUS if serves(articles[h.id], category_code) else 1.0), h.id)
-                     for h in hits), key=lambda pair: (-pair[0], pair[1]))
+    def weighed(hit: fulltext.Hit) -> float:
+        article = articles[hit.id]
+        return hit.score * (CATEGORY_BONUS if serves(article, category_code) else 1.0) \
+            * (KIND_BONUS if article.kind is prefer else 1.0)
+
+    ranked = sorted(((weighed(h), h.id) for h in hits), key=lambda pair: (-pair[0], pair[1]))
     return [_found(articles[i], score, query, on) for score, i in ranked[:limit]]
+
+
+def kind_for(order_type: OrderType) -> ArticleKind | None:
+    """The kind of article an order of ``order_type`` is answered from first: a consultation, a standard answer."""
+    return ArticleKind.ANSWER if order_type is OrderType.CONSULTATION else None
 
 
 def similar_cases(session: Session, order: WorkOrder, *, viewer: User | None = None,

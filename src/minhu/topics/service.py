@@ -157,7 +157,7 @@ def link_orders(session: Session, topic_id: int, numbers: list[str], *, actor: U
 
 def active_rules(session: Session) -> tuple[Rule, ...]:
     # Keyed by the database: a process that serves one database has one entry.
-    return _rules.get_or_load(str(session.get_bind().url), lambda: tuple(
+    return _rules.get_or_load(str(session.get_bind().engine.url), lambda: tuple(
         rule_of(t) for t in session.scalars(select(Topic).where(Topic.state == TopicState.ACTIVE))))
 
 
