@@ -23,6 +23,7 @@ from minhu.evaluation.rankings import RANKED_KINDS, Ranking, RankRow
 from minhu.evaluation.rates import Period, UnitRates
 from minhu.org.models import Unit
 from minhu.org.roles import UnitKind
+from minhu.topics import queries as topics
 
 TREND_PERIODS = 12
 RED_LIST_PLACES = 3
@@ -192,7 +193,15 @@ def build(session: Session, policy: RatePolicy, period: Period) -> Document:
         "bottom": [{"label": t["label"], "units": t["bottom"]} for t in tables if t["bottom"]],
         "bottom_text": bottom_text(tables),
         "remarks": remarks(policy, period, current, previous, last_year, listed),
+        "topics": _topics(session, period),
     }
+
+
+def _topics(session: Session, period: Period) -> list[Document]:
+    """每月一题: the problems of the month under way in ``period``, with their orders in it and the month before."""
+    first, end = period.bounds()
+    previous_first, _ = period.previous().bounds()
+    return topics.for_bulletin(session, first=first, end=end, previous_first=previous_first)
 
 
 def bottom_text(tables: list[Document]) -> str:

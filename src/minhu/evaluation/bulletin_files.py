@@ -89,7 +89,10 @@ def _summary_sheet(sheet: Worksheet, b: Document) -> None:
     line += 3 + len(b["trend"])
     for title, paragraphs in (("情况说明", b["remarks"]),
                               ("红榜", [f"{g['label']}：{'、'.join(g['units'])}" for g in b["red_list"]]),
-                              ("末位汇报", [b["bottom_text"]])):
+                              ("末位汇报", [b["bottom_text"]]),
+                              ("每月一题", [f"{t['title']}（牵头：{t['owner']}，{t['state']}）："
+                                          f"本期 {t['in_period']} 件，上期 {t['before']} 件"
+                                          for t in b.get("topics", [])])):
         sheet.cell(row=line, column=1, value=title).font = BOLD
         for offset, text in enumerate(paragraphs, start=1):
             sheet.cell(row=line + offset, column=1, value=text)

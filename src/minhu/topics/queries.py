@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -105,6 +106,23 @@ def read_topic(session: Session, topic_id: int, *, viewer: User) -> TopicRead:
                              for number, title, status, source, at in linked])
 
 
-def of_month(session: Session, month: str) -> list[TopicBrief]:
-    """The topics the monthly bulletin reports: those taken up in ``month`` or still active."""
-    return [t for t in list_topics(session) if t.month == month or t.state.value == "active"]
+def for_bulletin(session: Session, *, first: datetime, end: datetime, previous_first: datetime) -> list[dict[str, Any]]:
+    """The topics a monthly bulletin reports: those taken up before the month ended and not closed before it
+    began; for each, the orders meeting its rule in the month and in the month before."""
+    topics = session.scalars(select(Topic).where(Topic.created_at < end, or_(Topic.closed_at.is_(None),
+                                                                             Topic.closed_at >= first))
+                             .order_by(Topic.created_at, Topic.id)).all()
+    reported = []
+    for topic in topics:
+        clauses = rule_clauses(rule_of(topic))
+
+        def count(start: datetime, stop: datetime, clauses: list[Any] = clauses) -> int:
+            return int(session.scalar(select(func.count()).select_from(WorkOrder).where(
+                *clauses, WorkOrder.created_at >= start, WorkOrder.created_at < stop)) or 0)
+
+        owner = session.get_one(Unit, topic.owner_unit_id).name
+        reported.append({"title": topic.title, "owner": owner, "target": topic.target, "month": topic.month,
+                         "deadline": topic.deadline.isoformat() if topic.deadline else None,
+                         "state": TOPIC_STATE_LABELS[topic.state], "in_period": count(first, end),
+                         "before": count(previous_first, first)})
+    return reported
