@@ -34,6 +34,7 @@ from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
+from minhu.topics import queries as topic_queries
 from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
@@ -413,3 +414,15 @@ def test_the_demo_knowledge_base_answers_its_consultations_and_knows_its_cases(l
     assert cases >= len([o for o in orders if o.reply_text and o.duplicate_of_id is None])
     assert len(similar) == 5
     assert orders[0].number not in [f.number for f in similar]
+
+
+def test_the_demo_takes_up_construction_noise_as_its_problem_of_the_month(loaded):
+    db, _, _, _ = loaded
+    with db.read() as s:
+        leader = s.scalars(select(User).where(User.username == "leader")).one()
+        [topic] = topic_queries.list_topics(s)
+        read = topic_queries.read_topic(s, topic.id, viewer=leader)
+    assert (topic.title, topic.owner) == ("建筑施工噪音扰民", "区生态环境分局")
+    assert topic.orders > 0  # the last month's noise complaints joined it
+    assert sum(w.orders for w in read.weekly if not w.after) > 0  # the weeks before it show the problem
+    assert len(read.notes) == 2

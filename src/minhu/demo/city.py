@@ -21,7 +21,7 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography, knowledge, rounds, year
+from minhu.demo import geography, knowledge, rounds, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
@@ -483,4 +483,5 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         rounds.build_rounds(session, staff, first=first, last=last)
         knowledge.seed(session, units, duty_rows=duty_list(), duty_source=DUTY_SOURCE, street_lists=STREET_LISTS)
         knowledge_service.remember_settled_orders(session)
+        topics.seed(session, units, users[Role.LEADER])
     return True
