@@ -128,6 +128,7 @@ TABLE: tuple[Row, ...] = (
         json={"text": "已约谈施工单位"}),
     row("POST", "/api/v1/topics/{topic_id}/state",             "-    -  a    -    -    a    -   a",
         json={"state": "done"}),
+    row("GET", "/api/v1/dashboard",                            "-    r  r    r    r    r    r   r"),
     # ------------------------------------------------------------------------- the API: place and map
     row("GET", "/api/v1/locate",                               "-    r  r    r    r    r    r   r",
         "/api/v1/locate?lat=30.56&lon=114.30"),
@@ -345,6 +346,11 @@ TABLE: tuple[Row, ...] = (
         form={"text": "已约谈施工单位"}),
     row("POST", "/topics/{topic_id}/state",                    "-    -  a    -    -    a    -   a",
         form={"state": "done"}),
+    # ------------------------------------------------------------------------- pages: the dashboard
+    row("GET", "/dashboard",                                   "-    r  r    r    r    r    r   r"),
+    row("GET", "/dashboard/wall",                              "-    r  r    r    r    r    r   r"),
+    row("GET", "/dashboard/export",                            "-    r  r    r    r    r    r   r",
+        "/dashboard/export?section=category"),
     # ------------------------------------------------------------------------- pages: the doors
     row("GET", "/console",                                     "-    r  r    -    -    -    -   -"),
     row("GET", "/console/caller",                              "-    r  r    -    -    -    -   -",

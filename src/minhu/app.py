@@ -19,6 +19,7 @@ from minhu.board import pages as board_pages
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.dashboard import pages as dashboard_pages
 from minhu.deadlines import service as deadlines
 from minhu.deadlines.models import LIMIT_LABELS
 from minhu.deadlines.models import UNIT_LABELS as LIMIT_UNIT_LABELS
@@ -227,7 +228,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
-                   topics_api.router, topics_pages.router,
+                   topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    open311_api.make_router(settings)):
         app.include_router(router)

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -34,6 +34,8 @@ from minhu.evaluation.policies import RatePolicy
 from minhu.orders.enums import Resolution, Satisfaction
 from minhu.orders.models import OrderCall, WorkOrder
 from minhu.orders.states import Status
+
+K = TypeVar("K")
 
 # ---------------------------------------------------------------------------------------------- periods
 
@@ -198,15 +200,21 @@ def _count_columns(policy: RatePolicy, *, overdue_open: bool = False) -> dict[st
 
 def counts_by_owner(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
     """Per owning unit, the counts of its orders counted in the period under the policy."""
+    return counts_by(session, policy, period, WorkOrder.owner_unit_id)
+
+
+def counts_by(session: Session, policy: RatePolicy, period: Period, key: SQLColumnExpression[K],
+              where: Sequence[ColumnElement[bool]] = ()) -> dict[K, Counter[str]]:
+    """Per value of ``key`` (the owner, a category's first level …), the counts of the orders counted in the
+    period under the policy (and meeting ``where``)."""
     start, end = period.bounds()
-    result: dict[int, Counter[str]] = {}
-    for overdue_open, where in _scopes(policy, start, end):
+    result: dict[K, Counter[str]] = {}
+    for overdue_open, scope in _scopes(policy, start, end):
         columns = _count_columns(policy, overdue_open=overdue_open)
-        query = (select(WorkOrder.owner_unit_id, *(c.label(k) for k, c in columns.items()))
-                 .where(*where).group_by(WorkOrder.owner_unit_id))
+        query = (select(key, *(c.label(k) for k, c in columns.items())).where(*scope, *where).group_by(key))
         for row in session.execute(query):
             result.setdefault(row[0], Counter()).update(
-                {key: int(value) for key, value in zip(columns, row[1:], strict=True)})
+                {name: int(value) for name, value in zip(columns, row[1:], strict=True)})
     return result
 
 
