@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -17,7 +18,7 @@ from minhu.core.errors import Conflict, Forbidden, InvalidInput
 from minhu.knowledge import queries, service
 from minhu.knowledge.models import ArticleKind, ArticleState, ArticleVersion, PastCase
 from minhu.knowledge.schemas import ArticleCreate, ArticleUpdate, CasePromotion
-from minhu.orders.states import Action
+from minhu.orders.states import Action, Status
 from minhu.routing import catalog
 from tests.factories import make_order
 from tests.intake.test_pages import csrf_of, login
@@ -332,3 +333,59 @@ def test_a_similar_case_of_another_street_shows_its_answer_but_not_its_order(db,
         for_other_street = queries.similar_cases(s, order, viewer=world.other_handler)
     assert [f.number for f in for_centre] == [theirs.number]
     assert [(f.number, f.case.reply) for f in for_other_street] == [(None, "已处理完毕")]
+
+
+def test_a_pasted_run_of_digits_or_a_hash_neither_breaks_search_nor_the_archive(db, world, shelf):
+    """jieba keeps a run of letters and digits whole; PostgreSQL refuses a word of over 2,047 bytes."""
+    run = "a1" * 1500
+    add(db, "哈希值说明", f"文件校验值 {run} 以此为准。")
+    assert titles(db, "x" * 3000) == []
+    assert titles(db, f"校验值 {run}")[0] == "哈希值说明"
+    settled = make_order(db, world, upto=Action.ARCHIVE, content=f"工地夜间施工，编号 {'9' * 3000}。")
+    with db.read() as s:
+        assert s.scalar(select(PastCase.id).where(PastCase.order_id == settled.id)) is not None
+
+
+def test_a_past_case_masks_the_citizen_s_name_and_keeps_confidential_orders_out(db, world):
+    named = make_order(db, world, upto=Action.ARCHIVE, citizen_name="王小红", title="王小红反映楼下烧烤油烟",
+                       content="我是王小红，楼下烧烤店油烟很大。")
+    secret = make_order(db, world, upto=Action.ARCHIVE, confidential=True, title="举报楼下赌博")
+    with db.read() as s:
+        case = s.scalars(select(PastCase).where(PastCase.order_id == named.id)).one()
+        hidden = s.scalar(select(PastCase.id).where(PastCase.order_id == secret.id))
+    assert "王小红" not in case.title + case.content
+    assert "王**" in case.title
+    assert hidden is None
+    with db.transaction() as s:
+        order = s.get_one(type(named), named.id)
+        with pytest.raises(Conflict, match="保密"):
+            service.promote_case(s, s.get_one(type(secret), secret.id), CasePromotion(summary="保密工单不能公开"),
+                                 actor=world.dispatcher)
+        made = service.promote_case(s, order, CasePromotion(summary="油烟净化器限期安装"), actor=world.dispatcher)
+        assert "王小红" not in made.title + made.body
+
+
+def test_a_reopened_order_is_no_past_case_any_more(db, world):
+    settled = make_order(db, world, upto=Action.CALLBACK)
+    with db.transaction() as s:
+        order = s.get_one(type(settled), settled.id)
+        order.status = Status.HANDLING  # as a reopening leaves it
+        service.remember_order(s, order)
+    with db.read() as s:
+        assert s.scalar(select(PastCase.id).where(PastCase.order_id == settled.id)) is None
+
+
+def test_a_broken_word_file_and_a_draft_that_would_supersede_are_refused(db, world):
+    good = io.BytesIO(_docx("标题", "正文"))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, b"<w:document><broken" if item.filename == "word/document.xml"
+                            else source.read(item.filename))
+    with db.transaction() as s, pytest.raises(InvalidInput, match=r"坏的\.docx：不是有效的 Word"):
+        service.import_articles(s, [("坏的.docx", broken.getvalue())], {}, actor=world.dispatcher)
+    old = add(db, *GARBAGE)
+    with db.transaction() as s, pytest.raises(InvalidInput, match="草稿不能替代"):
+        service.create_article(s, ArticleCreate(kind=ArticleKind.ANSWER, title="新版", body="新版正文",
+                                                publish=False, supersedes_id=old), actor=world.dispatcher)
+    assert titles(db, "垃圾分类")[0] == GARBAGE[0]  # still in force

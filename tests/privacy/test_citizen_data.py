@@ -12,7 +12,9 @@ from minhu.duplicates.models import OrderFingerprint
 from minhu.evaluation import policies, rates
 from minhu.intake import phone_codes
 from minhu.intake.models import PhoneCode
-from minhu.knowledge.models import PastCase
+from minhu.knowledge import service as knowledge
+from minhu.knowledge.models import Article, ArticleVersion, PastCase
+from minhu.knowledge.schemas import CasePromotion
 from minhu.notify import service as notify_service
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
@@ -144,13 +146,19 @@ def test_the_worker_runs_the_retention_rule(settings):
     assert timedelta(hours=1) == jobs["privacy.retention"].every
 
 
-def test_an_erased_citizen_s_name_leaves_the_past_case_similar_cases_show(db, world, run):
+def test_an_erased_citizen_s_name_leaves_the_cases_similar_cases_and_guiding_cases_show(db, world, run):
     order = a_citizen_order(db, world, phone="13655556666", citizen_name="王小红",
                             title="王小红反映楼下烧烤油烟")
-    with db.read() as s:
-        assert "王小红" in s.scalars(select(PastCase.title).where(PastCase.order_id == order.id)).one()
+    with db.transaction() as s:
+        summary = CasePromotion(summary="王小红家楼下烧烤：限期安装油烟净化器")
+        case = knowledge.promote_case(s, s.get_one(WorkOrder, order.id), summary, actor=world.dispatcher)
+        article_id = case.id
     assert run("citizens", "erase", "13655556666", "--yes").exit_code == 0
     with db.read() as s:
-        case = s.scalars(select(PastCase).where(PastCase.order_id == order.id)).one()
-    assert "王小红" not in case.title + case.content
-    assert "油烟" in case.title  # the matter itself is still found by the next order like it
+        past = s.scalars(select(PastCase).where(PastCase.order_id == order.id)).one()
+        article = s.get_one(Article, article_id)
+        versions = s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)).all()
+    assert "王小红" not in past.title + past.content
+    assert "油烟" in past.title  # the matter itself is still found by the next order like it
+    assert "王小红" not in article.title + article.summary + article.body
+    assert all("王小红" not in json.dumps(v.fields, ensure_ascii=False) for v in versions)

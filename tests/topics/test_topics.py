@@ -124,3 +124,12 @@ def test_the_topic_page_shows_only_the_orders_the_reader_may_see(client, db, wor
                                            "owner_unit_id": str(world.street.id)})
     assert refused.status_code == 422
     assert "至少填写一个关键词或一个分类" in refused.text
+
+
+def test_a_keyword_is_one_word_whatever_its_letters_case(db, world):
+    topic_id = take_up(db, world, keywords=["KTV"], link_recent=False)
+    loud = make_order(db, world, title="楼下ktv太吵", content="每晚唱到凌晨。")
+    assert linked(db, topic_id) == {loud.id}
+    with db.read() as s:
+        weeks = queries.read_topic(s, topic_id, viewer=world.leader).weekly
+    assert sum(w.orders for w in weeks) == 1  # the counts read the rule as intake does

@@ -25,6 +25,9 @@ class TTLCache(Generic[K, V]):
         self.max_entries = max_entries
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
+        # Bumped by clear(): a value loaded before a clear is not stored after it (the load may have read the
+        # rows the commit that cleared it replaced).
+        self._generation = 0
 
     def lookup(self, key: K) -> tuple[bool, V | None]:
         """(True, the value) while ``key`` is cached and fresh, else (False, None): for callers that must load
@@ -41,8 +44,11 @@ class TTLCache(Generic[K, V]):
             hit = self._entries.get(key)
             if hit is not None and hit[0] > now:
                 return hit[1]
+            generation = self._generation
         value = load()
         with self._lock:
+            if generation != self._generation:
+                return value
             self._entries[key] = (now + self.ttl, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
@@ -52,6 +58,7 @@ class TTLCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._generation += 1
 
     def clear_now_and_after(self, session: Session) -> None:
         """Clear now and again once ``session`` commits: a request between the two would otherwise cache the row

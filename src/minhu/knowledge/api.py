@@ -22,7 +22,9 @@ from minhu.knowledge.schemas import (
 )
 from minhu.orders import queries as order_queries
 from minhu.orders.models import WorkOrder
+from minhu.orders.permissions import visible_clause
 from minhu.org.auth import ApiUser
+from minhu.org.models import User
 from minhu.web.deps import DB
 from minhu.web.formdata import FormRoute
 from minhu.web.responses import ERRORS
@@ -50,10 +52,12 @@ def _read(article: Article, case_number: str | None) -> ArticleRead:
                        case_order_number=case_number, version=article.version, updated_at=article.updated_at)
 
 
-def _case_number(session: Session, article: Article) -> str | None:
+def _case_number(session: Session, article: Article, viewer: User) -> str | None:
+    """The number of the order a guiding case was made of, for a viewer who may see that order."""
     if article.case_order_id is None:
         return None
-    return session.scalar(select(WorkOrder.number).where(WorkOrder.id == article.case_order_id))
+    return session.scalar(select(WorkOrder.number).where(WorkOrder.id == article.case_order_id,
+                                                         visible_clause(viewer)))
 
 
 @router.get("/knowledge/search", response_model=ArticleSearchPage, responses=ERRORS(401, 403, 422))
@@ -75,7 +79,7 @@ def get_article(article_id: ArticleId, user: ApiUser, db: DB) -> ArticleRead:
     permissions.check_reader(user)
     with db.read() as session:
         article = service.get_article(session, article_id)
-        return _read(article, _case_number(session, article))
+        return _read(article, _case_number(session, article, user))
 
 
 @router.post("/knowledge/articles", response_model=ArticleRead, status_code=201,
@@ -91,7 +95,7 @@ def update_article(article_id: ArticleId, body: ArticleUpdate, user: ApiUser, db
     """The article as edited, kept as its next version."""
     with db.transaction() as session:
         article = service.update_article(session, article_id, body, actor=user)
-        return _read(article, _case_number(session, article))
+        return _read(article, _case_number(session, article, user))
 
 
 @router.get("/orders/{number}/knowledge", response_model=OrderKnowledge, responses=ERRORS(401, 403, 404, 422))
@@ -114,5 +118,5 @@ def order_knowledge(number: OrderNumber, user: ApiUser, db: DB) -> OrderKnowledg
 def promote_case(number: OrderNumber, body: CasePromotion, user: ApiUser, db: DB) -> ArticleRead:
     """Make a solved order, rated satisfied, a guiding case (指导案例) with the summary given."""
     with db.transaction() as session:
-        order = order_queries.get_visible(session, number, viewer=user)
+        order = order_queries.get_for_update(session, number, viewer=user)  # one promotion at a time
         return _read(service.promote_case(session, order, body, actor=user), order.number)

@@ -18,6 +18,7 @@ from minhu.core.errors import InvalidInput
 from minhu.core.text import control_problem, decode_text_file
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 FRONT_MATTER_KEYS = {"kind", "source", "issuing_body", "document_number", "effective_from", "expires_on",
                      "categories", "title"}
 
@@ -63,10 +64,18 @@ def read_file(filename: str, raw: bytes) -> ReadArticle:
 def _read_docx(name: str, raw: bytes) -> ReadArticle:
     import docx  # python-docx: loaded only when a Word file is imported
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+    except zipfile.BadZipFile as exc:
+        raise _refuse(name, "不是有效的 Word（.docx）文件") from exc
+    if unpacked > MAX_UNPACKED_BYTES:  # a small file that unpacks to gigabytes
+        raise _refuse(name, "文件解压后超过 50 MB")
+    try:
         document = docx.Document(io.BytesIO(raw))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise _refuse(name, "不是有效的 Word（.docx）文件") from exc
     title = ""
     lines: list[str] = []

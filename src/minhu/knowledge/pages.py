@@ -24,6 +24,7 @@ from minhu.knowledge.schemas import ArticleCreate, ArticleUpdate, CasePromotion
 from minhu.orders import queries as order_queries
 from minhu.orders.enums import RESOLUTION_LABELS, SATISFACTION_LABELS, Resolution, Satisfaction
 from minhu.orders.models import WorkOrder
+from minhu.orders.permissions import visible_clause
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
 from minhu.routing.categories import active_choices, category_paths
@@ -86,7 +87,7 @@ def _editor(request: Request, user: User, db: DB, *, article: Article | None, fo
 def new_article(request: Request, user: PageUser, db: DB,
                 kind: Annotated[str, Query(max_length=16)] = "answer") -> Response:
     permissions.check_editor(user)
-    return _editor(request, user, db, article=None, form={"kind": kind})
+    return _editor(request, user, db, article=None, form={"kind": kind, "publish": "on"})
 
 
 @router.post("/knowledge", dependencies=[CsrfProtected])
@@ -154,8 +155,9 @@ def article_page(request: Request, user: PageUser, db: DB, article_id: ArticleId
         replaced_by = session.get(Article, article.superseded_by_id) if article.superseded_by_id else None
         replaces = list(session.scalars(select(Article).where(Article.superseded_by_id == article.id)))
         case_number = None
-        if article.case_order_id is not None:
-            case_number = session.scalar(select(WorkOrder.number).where(WorkOrder.id == article.case_order_id))
+        if article.case_order_id is not None:  # named only to those who may see the order
+            case_number = session.scalar(select(WorkOrder.number).where(WorkOrder.id == article.case_order_id,
+                                                                        visible_clause(user)))
     return render(request, "knowledge/article.html", user=user, csrf=csrf_token(request), article=article,
                   standing=service.standing(article), versions=versions, paths=paths, replaced_by=replaced_by,
                   replaces=replaces, case_number=case_number, may_edit=permissions.may_edit(user),
@@ -238,7 +240,7 @@ async def promote_case(request: Request, user: PageUser, db: DB,
         data = validated(CasePromotion, {"summary": form.get("summary", ""), "title": form.get("title", "")},
                          {"summary": "案例摘要", "title": "标题"})
         with db.transaction() as session:
-            order = order_queries.get_visible(session, number, viewer=user)
+            order = order_queries.get_for_update(session, number, viewer=user)  # one promotion at a time
             article = service.promote_case(session, order, data, actor=user)
             article_id = article.id
     except DomainError as exc:

@@ -95,8 +95,10 @@ def _keep_version(session: Session, article: Article, actor: User | None, note: 
                                note=note[:200], saved_by_id=actor.id if actor else None, saved_at=at))
 
 
-def get_article(session: Session, article_id: int) -> Article:
-    article = session.get(Article, article_id)
+def get_article(session: Session, article_id: int, *, for_update: bool = False) -> Article:
+    """The article; ``for_update`` locks its row, so two editors saving at once make versions one after the
+    other."""
+    article = session.get(Article, article_id, with_for_update=for_update)
     if article is None:
         raise NotFound(f"知识条目 {article_id} 不存在", code="article_not_found")
     return article
@@ -108,6 +110,9 @@ def create_article(session: Session, data: ArticleCreate, *, actor: User | None,
     is marked superseded in the same transaction, and is never suggested again."""
     if actor is not None:
         permissions.check_editor(actor)
+    if data.supersedes_id is not None and not data.publish:
+        # A draft would take the article it replaces out of service before anyone approved the new one.
+        raise field_error("supersedes_id", "草稿不能替代现行条目：请勾选“立即发布”，或先存草稿、发布后再替代")
     at = clock.now()
     values = data.model_dump(include=set(FIELDS))
     values["category_codes"] = _check_categories(session, data.category_codes)
@@ -127,7 +132,7 @@ def create_article(session: Session, data: ArticleCreate, *, actor: User | None,
 def update_article(session: Session, article_id: int, data: ArticleUpdate, *, actor: User) -> Article:
     """The article as edited, as its next version (nothing changed: no new version)."""
     permissions.check_editor(actor)
-    article = get_article(session, article_id)
+    article = get_article(session, article_id, for_update=True)
     values = data.model_dump(include=set(FIELDS))
     values["category_codes"] = _check_categories(session, data.category_codes)
     if all(getattr(article, name) == value for name, value in values.items()):
@@ -151,7 +156,7 @@ def _next_version(session: Session, article: Article, actor: User | None, note: 
 def set_state(session: Session, article_id: int, state: ArticleState, *, actor: User) -> Article:
     """Publish a draft, withdraw (废止) an article, or restore a withdrawn one."""
     permissions.check_editor(actor)
-    article = get_article(session, article_id)
+    article = get_article(session, article_id, for_update=True)
     if article.state is state:
         return article
     article.state = state
@@ -161,7 +166,7 @@ def set_state(session: Session, article_id: int, state: ArticleState, *, actor: 
 
 def supersede(session: Session, old_id: int, *, by: Article, actor: User | None) -> Article:
     """Mark ``old_id`` as replaced by ``by`` (a new regulation, a revised standard answer)."""
-    old = get_article(session, old_id)
+    old = get_article(session, old_id, for_update=True)
     if old.id == by.id:
         raise field_error("supersedes_id", "条目不能替代它自己")
     if old.superseded_by_id is not None:
@@ -178,16 +183,39 @@ def promote_case(session: Session, order: WorkOrder, data: CasePromotion, *, act
         raise Conflict("只有已解决并完成回访的工单可以设为指导案例", code="case_not_solved")
     if order.satisfaction not in WELL_SOLVED:
         raise Conflict("市民评价为满意或基本满意的工单才能设为指导案例", code="case_not_satisfied")
+    if order.confidential:
+        raise Conflict("要求保密的工单不能设为指导案例", code="case_confidential")
     existing = session.scalar(select(Article.id).where(Article.case_order_id == order.id,
                                                        Article.state != ArticleState.WITHDRAWN))
     if existing is not None:
         raise Conflict(f"工单 {order.number} 已是指导案例（条目 {existing}）", code="case_exists")
-    body = (f"【诉求】{mask(order.content).text}\n\n【办理与答复】{mask(order.reply_text or '').text}\n\n"
-            f"【承办单位】{order.owner_unit.name}")
-    data_in = ArticleCreate(kind=ArticleKind.CASE, title=data.title or mask(order.title).text, body=body,
-                            summary=data.summary, source=f"工单 {order.number}", issuing_body=order.owner_unit.name,
+    data_in = ArticleCreate(kind=ArticleKind.CASE, title=data.title or masked(order.title, name=order.citizen_name),
+                            body=case_body(order), summary=data.summary, source="本区已办结工单",
+                            issuing_body=order.owner_unit.name,
                             category_codes=[order.category_code] if order.category_code else [])
     return create_article(session, data_in, actor=actor, case_order=order, note=f"由工单 {order.number} 设为指导案例")
+
+
+def case_body(order: WorkOrder) -> str:
+    """A guiding case's text: the matter as the citizen put it and how it was settled, personal data masked."""
+    name = order.citizen_name
+    return (f"【诉求】{masked(order.content, name=name)}\n\n【办理与答复】{masked(order.reply_text, name=name)}\n\n"
+            f"【承办单位】{order.owner_unit.name}")
+
+
+def forget_citizen_in_cases(session: Session, order: WorkOrder, *, name: str | None) -> None:
+    """After ``order`` was anonymised: its guiding case, and every version kept of it, masks the citizen's name
+    too, and its past case is written again from the anonymised words."""
+    remember_order(session, order)
+    for article in session.scalars(select(Article).where(Article.case_order_id == order.id)):
+        article.title = masked(article.title, name=name)[:200]
+        article.body = masked(article.body, name=name)
+        article.summary = masked(article.summary, name=name)
+        _index(article)
+        for version in session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article.id)):
+            version.fields = {**version.fields, **{key: masked(str(version.fields.get(key) or ""), name=name)
+                                                   for key in ("title", "body", "summary")}}
+    session.flush()
 
 
 # --- the archive of past cases -----------------------------------------------------------------------------
@@ -199,23 +227,39 @@ def _case_terms(case: PastCase) -> None:
 
 
 def is_past_case(order: WorkOrder) -> bool:
-    """An order that is a settled matter of its own: answered, called back or archived, not a report joined to
-    another (that one's matter is the main order's), not voided."""
+    """An order that is a settled matter of its own: called back or archived with its reply, not a report joined
+    to another (that one's matter is the main order's), and not confidential (its words are for its handlers
+    only)."""
     return order.status in (Status.CALLED_BACK, Status.ARCHIVED) and bool(order.reply_text) \
-        and order.duplicate_of_id is None
+        and order.duplicate_of_id is None and not order.confidential
+
+
+def masked(text: str | None, *, name: str | None) -> str:
+    """``text`` as a case may show it to anyone who handles orders: phone, ID and plate numbers and door numbers
+    masked (``board.masking``), and the citizen's own name (王小红 → 王**)."""
+    out = mask(text or "").text
+    name = (name or "").strip()
+    if len(name) >= 2:
+        out = out.replace(name, name[0] + "*" * (len(name) - 1))
+    return out
 
 
 def remember_order(session: Session, order: WorkOrder) -> PastCase | None:
-    """Write (or refresh) the past case of a settled order; None for an order that is not one."""
-    if not is_past_case(order):
-        return None
+    """Write (or refresh) the past case of a settled order; an order that is not one (any more: reopened,
+    merged, made confidential) has none, and its old case goes."""
     case = session.scalar(select(PastCase).where(PastCase.order_id == order.id))
+    if not is_past_case(order):
+        if case is not None:
+            session.delete(case)
+            session.flush()
+        return None
     if case is None:
         case = PastCase(source=CaseSource.ORDER, external_id=order.number, order_id=order.id)
         session.add(case)
-    case.title = mask(order.title).text[:200]
-    case.content = mask(order.content).text
-    case.reply = mask(order.reply_text or "").text
+    name = order.citizen_name
+    case.title = masked(order.title, name=name)[:200]
+    case.content = masked(order.content, name=name)
+    case.reply = masked(order.reply_text, name=name)
     case.category_code = order.category_code
     case.resolution = order.resolution.value if order.resolution else None
     case.satisfaction = order.satisfaction.value if order.satisfaction else None

@@ -33,11 +33,16 @@ CANDIDATE_TERMS = 10
 PAIR_WEIGHT = 0.4
 
 
+# No word is longer: jieba keeps a run of Latin letters and digits whole (a pasted hash, a line of digits), and
+# PostgreSQL refuses a tsvector word over 2,047 bytes — an order holding one could not be archived.
+MAX_WORD = 32
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` in order, repeated as often as said: two characters or more (a Latin word or a
-    number too), stop words left out."""
+    number too, cut at 32 characters), stop words left out."""
     cut = segmenter().cut_for_search
-    return [w for run in runs(text) for w in cut(run) if len(w) > 1 and w not in STOP_WORDS]
+    return [w[:MAX_WORD] for run in runs(text) for w in cut(run) if len(w) > 1 and w not in STOP_WORDS]
 
 
 def pairs(text: str) -> list[str]:

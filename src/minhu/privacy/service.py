@@ -86,8 +86,9 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
         order.anonymised_at = now
         # The fingerprint's reading holds the words themselves; an anonymised order is matched with nothing more.
         session.execute(delete(OrderFingerprint).where(OrderFingerprint.order_id == order.id))
-        # The past case similar-case search shows is written again from the anonymised words.
-        knowledge.remember_order(session, order)
+        # The past case similar-case search shows is written again from the anonymised words; a guiding case
+        # made of the order (and its kept versions) masks the name too.
+        knowledge.forget_citizen_in_cases(session, order, name=name)
         for thread in session.scalars(select(OrderThread).where(OrderThread.main_order_id == order.id)):
             thread.citizen_phone = None
             thread.title = _masked(thread.title, name=name, length=TITLE_LENGTH) or ""

@@ -130,5 +130,5 @@ async def change_state(request: Request, user: PageUser, db: DB, topic_id: Topic
             raise
         flash(request, exc.message, "error")
     else:
-        flash(request, f"此题{service.STATE_NOTES[TopicState(wanted)]}")
+        flash(request, {"done": "此题已完成", "dropped": "此题已撤销", "active": "此题已重新推进"}[wanted])
     return RedirectResponse(f"/topics/{topic_id}", status_code=303)

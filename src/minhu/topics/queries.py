@@ -15,7 +15,7 @@ from minhu.orders.models import WorkOrder
 from minhu.orders.permissions import visible_clause
 from minhu.orders.states import STATUS_LABELS, Status
 from minhu.org.models import Unit, User
-from minhu.topics.models import TOPIC_STATE_LABELS, Topic, TopicNote, TopicOrder
+from minhu.topics.models import TOPIC_STATE_LABELS, Topic, TopicNote, TopicOrder, TopicState
 from minhu.topics.schemas import TopicBrief, TopicNoteRead, TopicOrderRead, TopicRead, WeeklyCount
 from minhu.topics.service import get_topic, rule_clauses, rule_of
 
@@ -109,8 +109,9 @@ def read_topic(session: Session, topic_id: int, *, viewer: User) -> TopicRead:
 def for_bulletin(session: Session, *, first: datetime, end: datetime, previous_first: datetime) -> list[dict[str, Any]]:
     """The topics a monthly bulletin reports: those taken up before the month ended and not closed before it
     began; for each, the orders meeting its rule in the month and in the month before."""
-    topics = session.scalars(select(Topic).where(Topic.created_at < end, or_(Topic.closed_at.is_(None),
-                                                                             Topic.closed_at >= first))
+    # A dropped topic was not pursued: the bulletin leaves it out.
+    topics = session.scalars(select(Topic).where(Topic.created_at < end, Topic.state != TopicState.DROPPED,
+                                                 or_(Topic.closed_at.is_(None), Topic.closed_at >= first))
                              .order_by(Topic.created_at, Topic.id)).all()
     reported = []
     for topic in topics:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -18,7 +18,7 @@ from minhu.orders.states import Status
 from minhu.org.models import Unit, User
 from minhu.routing.categories import find_category
 from minhu.topics import permissions
-from minhu.topics.models import LinkSource, Topic, TopicNote, TopicOrder, TopicState
+from minhu.topics.models import TOPIC_STATE_LABELS, LinkSource, Topic, TopicNote, TopicOrder, TopicState
 from minhu.topics.schemas import TopicCreate
 
 # The orders of how many days before a topic is taken up it gathers at once (link_recent).
@@ -42,8 +42,9 @@ class Rule:
         if self.place_unit_id is not None and self.place_unit_id not in (
                 order.street_id, order.community_id, order.grid_id, order.place_unit_id):
             return False
-        text = f"{order.title}\n{order.content}"
-        return not self.keywords or any(k in text for k in self.keywords)
+        # Case folded, as the counts' LIKE is on SQLite (KTV, ktv and Ktv are one word to a citizen).
+        text = f"{order.title}\n{order.content}".casefold()
+        return not self.keywords or any(k.casefold() in text for k in self.keywords)
 
 
 def rule_of(topic: Topic) -> Rule:
@@ -60,8 +61,9 @@ def rule_clauses(rule: Rule) -> list[ColumnElement[bool]]:
         clauses.append(or_(WorkOrder.street_id == p, WorkOrder.community_id == p, WorkOrder.grid_id == p,
                            WorkOrder.place_unit_id == p))
     if rule.keywords:
-        clauses.append(or_(*(or_(WorkOrder.title.contains(k, autoescape=True),
-                                 WorkOrder.content.contains(k, autoescape=True)) for k in rule.keywords)))
+        clauses.append(or_(*(or_(func.lower(WorkOrder.title).contains(k.lower(), autoescape=True),
+                                 func.lower(WorkOrder.content).contains(k.lower(), autoescape=True))
+                             for k in rule.keywords)))
     return clauses
 
 
@@ -133,7 +135,7 @@ def set_state(session: Session, topic_id: int, state: TopicState, *, actor: User
     permissions.check_keeper(actor)
     topic = get_topic(session, topic_id)
     if topic.state is state:
-        raise Conflict(f"此题已是{state.value}状态", code="topic_state_unchanged")
+        raise Conflict(f"此题已是“{TOPIC_STATE_LABELS[state]}”", code="topic_state_unchanged")
     topic.state = state
     topic.closed_at = None if state is TopicState.ACTIVE else clock.now()
     session.add(TopicNote(topic_id=topic.id, text=STATE_NOTES[state], author_id=actor.id, at=clock.now()))
