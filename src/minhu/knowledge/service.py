@@ -321,8 +321,14 @@ def import_articles(session: Session, files: list[tuple[str, bytes]], defaults: 
         permissions.check_editor(actor)
     if not files:
         raise field_error("file", "请选择要导入的文件")
-    articles = [article_from_file(read_file(name, raw), defaults) for name, raw in files]
-    return [create_article(session, data, actor=actor, note="从文件导入") for data in articles]
+    articles = [(name, article_from_file(read_file(name, raw), defaults)) for name, raw in files]
+    made = []
+    for name, data in articles:
+        try:
+            made.append(create_article(session, data, actor=actor, note="从文件导入"))
+        except InvalidInput as exc:  # an unknown category, a draft that would supersede: named with its file
+            raise InvalidInput(f"{name}：{exc.message}", details=exc.details, code="import_invalid") from exc
+    return made
 
 
 FIELD_LABELS = {"kind": "类别", "title": "标题", "body": "正文", "summary": "摘要", "source": "来源",
