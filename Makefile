@@ -86,6 +86,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/rates.py
 	$(BIN)/python bench/reply_quality.py
 	$(BIN)/python bench/knowledge.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
