@@ -1,0 +1,419 @@
+"""Hot issues (热点问题): clusters of reports of one matter in one place and one period, ranked by heat.
+
+The method, in the order it runs (``docs/insight.md`` says it for readers):
+
+1. Each report is read into words weighted by rarity (``duplicates.text.words_in``: jieba, the hotline's
+   courtesies left out, a word's weight its dampened count times its inverse document frequency), its heaviest
+   ``KEPT_WORDS`` kept; the places it names (``duplicates.text.places_in``: 魅力之城小区, 汇金路), without the
+   wide ones (a street office, a town); the unit it was located in, when known; and a coarse area (a district,
+   a street). Two vectors per report, each normalised to length one: the *whole* words, and the *matter* — the
+   words left once the names of its places are taken out (魅力, 东路 of 劳动东路魅力之城).
+2. Two reports are linked when they came within ``window_days`` of each other, their areas do not contradict
+   each other, and either their matters are alike (cosine ≥ ``near``) at one place, or their whole texts are
+   alike (≥ ``far``) and they are not placed at two different places — a matter that names no place (a fraud
+   case, a city policy) must be said almost the same way; the same words at two estates are two matters.
+3. Connected components of the links would chain matters through one report that mentions two; each
+   component is cut by average linkage so that its reports keep a mean affinity of ``cohesion``.
+4. Two clusters in periods within the window of each other and areas that agree merge when their mean
+   vectors are alike: the whole texts' (≥ ``merge``), or the matters' (≥ ``merge_near``) at a place both name —
+   one matter worded two ways is one issue.
+5. A cluster needs two reports from two citizens at least: one person repeating himself is one voice.
+6. Heat (热度) = 10 × (ln(1 + reports) + ln(1 + citizens) + ½·ln(1 + likes)) × (1 + ½·growth), where growth =
+   (later − earlier) / reports counts the reports in the later and the earlier half of the cluster's span (−1
+   all early, 0 steady, +1 all late). Reports and voices weigh alike; support is log-damped so one message
+   with two thousand likes does not outrank a street-wide outage; a rising matter counts up to 1.5 times a
+   steady one, a fading one half.
+7. The title is the medoid's (the report most like the others); the place is the name most of its reports
+   give, preferring one a title names.
+
+Everything is pure and deterministic: ties break by report id, the same reports give the same list.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+
+import numpy as np
+from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
+
+from minhu.duplicates.text import core, normalise, places_in, words_in
+
+# Cosine of two reports' word vectors that links them: at one place, and without a shared place. Read off the
+# board's messages: at 0.3 two messages about one estate talk of the same thing (油烟, 噪音 and the shop); below,
+# of the estate only. Without a place, 0.5 keeps reposts and one case retold, not two complaints of one kind.
+NEAR = 0.20
+FAR = 0.50
+# Mean vectors of two clusters this alike are one matter.
+MERGE = 0.40
+MERGE_NEAR = 0.40
+# The mean affinity a cluster's reports keep among themselves once chains are cut.
+COHESION = 0.15
+WINDOW_DAYS = 60
+# The words of a report that take part: its heaviest ones. A long complaint keeps its matter in its first
+# few dozen words; the rest is story and makes every pair a little alike.
+KEPT_WORDS = 40
+# Words said in more than this share of the reports say nothing of a matter (小区, 问题 after the courtesies).
+COMMON_SHARE = 0.05
+# Characters two place names share, at least, to name one place.
+SHARED_RUN = 3
+# Names of places too wide to gather one matter's reports by.
+BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
+_BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
+# Rows compared at once: a block of the similarity matrix stays a few megabytes.
+BLOCK_ROWS = 512
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report as the clustering sees it. ``words`` are weighted words (``duplicates.text.words_in``);
+    ``places`` the place names its text gives; ``unit`` the finest unit it was located in (a community), when
+    known; ``area`` a coarse place key (a district, a street) two reports of one matter never differ in; and
+    ``area_label`` the name of the place to show when the text names none."""
+
+    id: str
+    title: str
+    at: datetime
+    words: Mapping[str, float]
+    places: frozenset[str] = frozenset()
+    citizen: str | None = None
+    likes: int = 0
+    unit: str | None = None
+    area: str | None = None
+    area_label: str | None = None
+
+
+@dataclass(frozen=True)
+class HotIssue:
+    """A ranked cluster: its heat and the evidence for it, and its reports (earliest first)."""
+
+    rank: int
+    heat: float
+    title: str
+    place: str
+    first: datetime
+    last: datetime
+    count: int
+    citizens: int
+    likes: int
+    growth: float
+    report_ids: tuple[str, ...]
+    representative_id: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The thresholds of the method (defaults above); the CLI and the tests may choose others."""
+
+    near: float = NEAR
+    far: float = FAR
+    merge: float = MERGE
+    merge_near: float = MERGE_NEAR
+    cohesion: float = COHESION
+    window_days: int = WINDOW_DAYS
+    min_reports: int = 2
+    min_citizens: int = 2
+
+
+def read_report(id: str, title: str, text: str, at: datetime, *, citizen: str | None = None, likes: int = 0,
+                unit: str | None = None, area: str | None = None, area_label: str | None = None) -> Report:
+    """A report read from its words: the title counted twice (it names the matter and the place with less
+    noise than the story), the places of title and text."""
+    words = words_in(f"{title}。{title}。{text}")
+    places = fine_places(frozenset(places_in(f"{title}。{text}")))
+    return Report(id=id, title=title, at=at, words=words, places=places, citizen=citizen, likes=likes, unit=unit,
+                  area=area, area_label=area_label)
+
+
+def _kept(report: Report) -> dict[str, float]:
+    return dict(sorted(report.words.items(), key=lambda item: (-item[1], item[0]))[:KEPT_WORDS])
+
+
+def _matter(report: Report, words: dict[str, float]) -> dict[str, float]:
+    """The words that are not part of a place the report names (魅力, 东路, a5 of 劳动东路魅力之城小区, A5区): what
+    it says happens there."""
+    names = [name.lower() for name in report.places] + ([report.area.lower()] if report.area else [])
+    return {w: v for w, v in words.items() if not any(w in name for name in names)}
+
+
+def _vectors(rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
+    """Rows of words, L2-normalised; words too common to say a matter are dropped, and so are words no other
+    row says (they link nothing)."""
+    frequency = Counter(word for words in rows for word in words)
+    ceiling = max(3, int(COMMON_SHARE * len(rows)))
+    vocabulary: dict[str, int] = {}
+    indices, columns, values = [], [], []
+    for row, words in enumerate(rows):
+        for word, weight in words.items():
+            if frequency[word] > ceiling or frequency[word] < 2:
+                continue
+            indices.append(row)
+            columns.append(vocabulary.setdefault(word, len(vocabulary)))
+            values.append(weight)
+    matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float64), (indices, columns)),
+                               shape=(len(rows), max(1, len(vocabulary))))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+def fine_places(names: frozenset[str]) -> frozenset[str]:
+    """The names that place a matter finely enough to gather reports by, without the wider place they start
+    with (泉塘街道橄榄城 → 橄榄城): a street office's, a town's or a community's name alone (星沙街道, 北山镇) covers a
+    hundred matters at once."""
+    fine = set()
+    for name in names:
+        narrowed = _BROAD_PREFIX.sub("", name)
+        if narrowed and not narrowed.endswith(BROAD_SUFFIXES):
+            fine.add(narrowed)
+    return frozenset(fine)
+
+
+def same_place(a: Report, b: Report) -> bool:
+    """One place: the same unit, or a place both name (``places_meet``)."""
+    if a.unit is not None and a.unit == b.unit:
+        return True
+    return bool(a.places and b.places and places_meet(a.places, b.places))
+
+
+def places_meet(left: frozenset[str], right: frozenset[str]) -> bool:
+    """A place both sets name: two names sharing a run of ``SHARED_RUN`` characters or more that still names a
+    place once its kind is taken out (``duplicates.text.core``: at least two characters). 劳动东路魅力之城 and
+    万科魅力之城 share 魅力之城, 伊景园滨河苑 and 伊景园 share 伊景园; 星沙大道 and 星沙时代星城 share only 星沙, and
+    阳光花园小区 and 和平花园小区 share 花园小区, which names a kind of place, not one."""
+    for left_name in left:
+        for right_name in right:
+            match = SequenceMatcher(None, left_name, right_name, autojunk=False).find_longest_match()
+            if match.size >= SHARED_RUN and len(core(left_name[match.a:match.a + match.size])) >= 2:
+                return True
+    return False
+
+
+def _places_differ(a: Report, b: Report) -> bool:
+    """Both reports are placed (by unit or by name) and not at one place: the same words at two estates are two
+    matters."""
+    placed_a, placed_b = bool(a.unit or a.places), bool(b.unit or b.places)
+    return placed_a and placed_b and not same_place(a, b)
+
+
+def _areas_agree(a: Report, b: Report) -> bool:
+    return a.area is None or b.area is None or a.area == b.area
+
+
+def _links(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
+           settings: Settings) -> set[tuple[int, int]]:
+    """Pairs (i, j), i < j in time order, that are linked: their matters alike at one place, or their whole
+    texts alike. Reports are compared only with those of the next ``window_days`` (they are in time order),
+    block by block, so the work grows with the reports of a window, not with the square of all."""
+    window = timedelta(days=settings.window_days)
+    times = [r.at for r in reports]
+    found: set[tuple[int, int]] = set()
+    count = len(reports)
+    whole_t, matter_t = whole.T.tocsc(), matter.T.tocsc()
+    start = 0
+    while start < count:
+        stop = min(count, start + BLOCK_ROWS)
+        reach = stop
+        while reach < count and times[reach] - times[stop - 1] <= window:
+            reach += 1
+        for vectors, transposed, floor, needs_place in ((matter, matter_t, settings.near, True),
+                                                        (whole, whole_t, settings.far, False)):
+            block = (vectors[start:stop] @ transposed[:, start:reach]).tocoo()
+            alike = (block.data >= floor) & (block.col > block.row)
+            for i, j in zip(block.row[alike], block.col[alike], strict=True):
+                left, right = start + int(i), start + int(j)
+                if times[right] - times[left] > window:
+                    continue
+                a, b = reports[left], reports[right]
+                if not _areas_agree(a, b):
+                    continue
+                if same_place(a, b) if needs_place else not _places_differ(a, b):
+                    found.add((left, right))
+        start = stop
+    return found
+
+
+def _components(count: int, links: set[tuple[int, int]]) -> list[list[int]]:
+    if not links:
+        return [[i] for i in range(count)]
+    left, right = zip(*sorted(links), strict=True)
+    graph = sparse.coo_matrix((np.ones(len(links)), (left, right)), shape=(count, count))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    return list(groups.values())
+
+
+def _centroid(vectors: sparse.csr_matrix, members: list[int]) -> np.ndarray:
+    mean = np.asarray(vectors[members].mean(axis=0)).ravel()
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else mean
+
+
+def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
+           groups: list[list[int]], settings: Settings) -> list[list[int]]:
+    """Candidates that are one matter worded two ways become one: their mean vectors alike (the matters' at a
+    place both name, the whole texts' otherwise), their periods within the window of each other, their areas
+    agreeing. Only candidates of two or more reports take part: a lone report that belonged would have been
+    linked."""
+    window = timedelta(days=settings.window_days)
+    big = [g for g in groups if len(g) >= 2]
+    small = [g for g in groups if len(g) < 2]
+    if len(big) < 2:
+        return groups
+    matter_similarity = _centroids(matter, big) @ _centroids(matter, big).T
+    whole_similarity = _centroids(whole, big) @ _centroids(whole, big).T
+    parent = list(range(len(big)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    spans = [(min(reports[i].at for i in g), max(reports[i].at for i in g)) for g in big]
+    areas = [{reports[i].area for i in g} - {None} for g in big]
+    places = [frozenset().union(*(reports[i].places for i in g)) for g in big]
+    units = [{reports[i].unit for i in g} - {None} for g in big]
+    for a in range(len(big)):
+        for b in range(a + 1, len(big)):
+            if matter_similarity[a, b] < settings.merge_near and whole_similarity[a, b] < settings.merge:
+                continue
+            if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:
+                continue
+            if areas[a] and areas[b] and not areas[a] & areas[b]:
+                continue
+            one_place = bool(units[a] & units[b]) or places_meet(places[a], places[b])
+            alike_there = one_place and matter_similarity[a, b] >= settings.merge_near
+            if whole_similarity[a, b] >= settings.merge or alike_there:
+                parent[root(b)] = root(a)
+    merged: dict[int, list[int]] = {}
+    for index, group in enumerate(big):
+        merged.setdefault(root(index), []).extend(group)
+    return [sorted(g) for g in merged.values()] + small
+
+
+def _split(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
+           groups: list[list[int]], settings: Settings) -> list[list[int]]:
+    """Components cut where a chain of links joins two matters (油烟 at an estate, and the estate's road works
+    through one report that mentions both): average linkage over the pairs' affinity — the matters'
+    similarity at one place, the whole texts' elsewhere — keeps together only reports whose mean affinity
+    reaches ``cohesion``."""
+    result: list[list[int]] = []
+    for group in groups:
+        if len(group) < 3:
+            result.append(group)
+            continue
+        whole_block = (whole[group] @ whole[group].T).toarray()
+        matter_block = (matter[group] @ matter[group].T).toarray()
+        size = len(group)
+        affinity = whole_block.copy()
+        for x in range(size):
+            for y in range(x + 1, size):
+                if same_place(reports[group[x]], reports[group[y]]):
+                    affinity[x, y] = affinity[y, x] = max(whole_block[x, y], matter_block[x, y])
+        distance = np.clip(1.0 - affinity, 0.0, None)
+        np.fill_diagonal(distance, 0.0)
+        tree = linkage(squareform(distance, checks=False), method="average")
+        labels = fcluster(tree, t=1.0 - settings.cohesion, criterion="distance")
+        parts: dict[int, list[int]] = {}
+        for index, label in zip(group, labels, strict=True):
+            parts.setdefault(int(label), []).append(index)
+        result.extend(parts.values())
+    return result
+
+
+def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> np.ndarray:
+    return np.vstack([_centroid(vectors, g) for g in groups])
+
+
+def heat_of(count: int, citizens: int, likes: int, growth: float) -> float:
+    """The heat index (module docstring, step 5)."""
+    base = math.log1p(count) + math.log1p(citizens) + 0.5 * math.log1p(max(0, likes))
+    return round(10 * base * (1 + 0.5 * growth), 1)
+
+
+def growth_of(times: Sequence[datetime]) -> float:
+    """(later − earlier) / (later + earlier) over the two halves of the span; 0 for reports at one instant."""
+    first, last = min(times), max(times)
+    if first == last:
+        return 0.0
+    middle = first + (last - first) / 2
+    later = sum(1 for t in times if t > middle)
+    earlier = len(times) - later
+    return (later - earlier) / len(times)
+
+
+def _place_of(members: Sequence[Report]) -> str:
+    """The place most of the cluster's reports name: of the names' cores (魅力之城 of 劳动东路魅力之城小区), the one
+    the most reports name within one of theirs (the longer on a tie: the more specific), shown in its most used
+    wording; else the most common area label. A name one report gives alone is not the cluster's place."""
+    cores_of = [{core(name) for name in r.places} for r in members]
+    candidates = sorted({c for cores in cores_of for c in cores if len(c) >= 2})
+    titled = [c for c in candidates if any(c in normalise(r.title) for r in members)]
+    candidates = titled or candidates  # a place a title names is what the reports are about, not passed by
+    support = {c: sum(1 for cores in cores_of if any(c in other for other in cores)) for c in candidates}
+    if support:
+        best = min(candidates, key=lambda c: (-support[c], -len(c), c))
+        if support[best] >= 2:
+            wordings = Counter(name for r in members for name in r.places if core(name) == best)
+            return min(wordings.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+    labels = Counter(r.area_label for r in members if r.area_label)
+    if labels:
+        return min(labels.items(), key=lambda item: (-item[1], item[0]))[0]
+    return ""
+
+
+def _medoid(vectors: sparse.csr_matrix, members: list[int]) -> int:
+    block = vectors[members]
+    totals = np.asarray((block @ block.T).sum(axis=1)).ravel()
+    best = max(range(len(members)), key=lambda k: (round(float(totals[k]), 9), -members[k]))
+    return members[best]
+
+
+def _citizens(members: Sequence[Report]) -> int:
+    """Distinct citizens; a report whose citizen is unknown counts as its own."""
+    known = {r.citizen for r in members if r.citizen}
+    return len(known) + sum(1 for r in members if not r.citizen)
+
+
+def find_hot_issues(reports: Sequence[Report], settings: Settings | None = None, *,
+                    limit: int | None = None) -> list[HotIssue]:
+    """The hot issues among ``reports``, hottest first (ties: more reports, then earlier first report)."""
+    chosen = settings or Settings()
+    ordered = sorted(reports, key=lambda r: (r.at, r.id))
+    if len(ordered) < 2:
+        return []
+    kept = [_kept(r) for r in ordered]
+    whole = _vectors(kept)
+    matter = _vectors([_matter(r, words) for r, words in zip(ordered, kept, strict=True)])
+    links = _links(ordered, whole, matter, chosen)
+    groups = _split(ordered, whole, matter, _components(len(ordered), links), chosen)
+    groups = _merge(ordered, whole, matter, groups, chosen)
+    found = []
+    for group in groups:
+        members = [ordered[i] for i in group]
+        citizens = _citizens(members)
+        if len(members) < chosen.min_reports or citizens < chosen.min_citizens:
+            continue
+        times = [r.at for r in members]
+        growth = growth_of(times)
+        likes = sum(max(0, r.likes) for r in members)
+        representative = ordered[_medoid(whole, group)]
+        found.append(HotIssue(rank=0, heat=heat_of(len(members), citizens, likes, growth),
+                              title=representative.title, place=_place_of(members), first=min(times),
+                              last=max(times), count=len(members), citizens=citizens, likes=likes,
+                              growth=round(growth, 3), report_ids=tuple(r.id for r in members),
+                              representative_id=representative.id))
+    found.sort(key=lambda h: (-h.heat, -h.count, h.first, h.report_ids[0]))
+    ranked = [HotIssue(**{**h.__dict__, "rank": n}) for n, h in enumerate(found, start=1)]
+    return ranked[:limit] if limit is not None else ranked
