@@ -12,12 +12,13 @@ from minhu.insight import hot, messages
 
 insight_app = typer.Typer(help="热点问题与数据洞察", no_args_is_help=True)
 
+_OUTPUT_HELP = "写出 " + ",".join(messages.ISSUE_COLUMNS)
 _INPUT_HELP = "留言 CSV（UTF-8），列 " + ",".join(messages.MESSAGE_COLUMNS) + "（dislikes 等其他列忽略）"
 
 
 @insight_app.command("hot")
 def hot_issues(input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help=_INPUT_HELP),
-               output: Path = typer.Option(..., "--output", help="写出 " + ",".join(messages.ISSUE_COLUMNS)),
+               output: Path = typer.Option(..., "--output", help=_OUTPUT_HELP),
                window_days: int = typer.Option(hot.WINDOW_DAYS, "--window-days", min=1, max=365,
                                                help="两条留言相隔多少天以内才可能是同一事项"),
                limit: int = typer.Option(0, "--limit", min=0, help="只写出前若干个（0：全部）")) -> None:

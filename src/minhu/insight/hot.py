@@ -63,10 +63,14 @@ WINDOW_DAYS = 60
 KEPT_WORDS = 40
 # Words said in more than this share of the reports say nothing of a matter (小区, 问题 after the courtesies).
 COMMON_SHARE = 0.05
+# ... but in a few hundred reports no word is common by that measure: a matter's own words recur in its reports.
+COMMON_FLOOR = 50
 # Characters two place names share, at least, to name one place.
 SHARED_RUN = 3
 # Names of places too wide to gather one matter's reports by.
 BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
+# ... except an estate (小区), a park or a campus, which end in 区 and place a matter finely.
+FINE_SUFFIXES = ("小区", "园区", "校区", "景区", "厂区", "营区")
 _BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
 # Rows compared at once: a block of the similarity matrix stays a few megabytes.
 BLOCK_ROWS = 512
@@ -148,7 +152,7 @@ def _vectors(rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
     """Rows of words, L2-normalised; words too common to say a matter are dropped, and so are words no other
     row says (they link nothing)."""
     frequency = Counter(word for words in rows for word in words)
-    ceiling = max(3, int(COMMON_SHARE * len(rows)))
+    ceiling = max(COMMON_FLOOR, int(COMMON_SHARE * len(rows)))
     vocabulary: dict[str, int] = {}
     indices, columns, values = [], [], []
     for row, words in enumerate(rows):
@@ -172,7 +176,7 @@ def fine_places(names: frozenset[str]) -> frozenset[str]:
     fine = set()
     for name in names:
         narrowed = _BROAD_PREFIX.sub("", name)
-        if narrowed and not narrowed.endswith(BROAD_SUFFIXES):
+        if narrowed and (narrowed.endswith(FINE_SUFFIXES) or not narrowed.endswith(BROAD_SUFFIXES)):
             fine.add(narrowed)
     return frozenset(fine)
 
@@ -337,7 +341,7 @@ def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> np.ndarra
 
 
 def heat_of(count: int, citizens: int, likes: int, growth: float) -> float:
-    """The heat index (module docstring, step 5)."""
+    """The heat index (module docstring, step 6)."""
     base = math.log1p(count) + math.log1p(citizens) + 0.5 * math.log1p(max(0, likes))
     return round(10 * base * (1 + 0.5 * growth), 1)
 
