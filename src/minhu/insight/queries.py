@@ -82,7 +82,7 @@ def reports_of(session: Session, start: datetime, end: datetime) -> tuple[list[R
     """The orders created in [start, end) as reports. Words and places come from the order's fingerprint (read
     by intake with the same reader); an order without one is read here. The citizen is the caller's phone;
     the place unit its community, the area its street; support the board's likes."""
-    names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    names = {row.id: row.name for row in session.execute(select(Unit.id, Unit.name))}
     rows = session.execute(_ROWS.where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
                            .order_by(WorkOrder.created_at, WorkOrder.id)).all()
     reports, orders = [], {}
