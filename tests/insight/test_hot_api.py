@@ -9,7 +9,9 @@ import pytest
 
 from minhu.core import clock
 from minhu.insight import queries
-from tests.factories import make_order
+from minhu.org import service as org_service
+from minhu.org.roles import Role
+from tests.factories import PASSWORD, make_order
 from tests.intake.test_pages import login
 
 # Three neighbours about one building site at night, and two matters said once.
@@ -153,3 +155,16 @@ def test_a_new_order_of_the_matter_shows_at_once_despite_the_cache(client, token
                citizen_phone="13600000009", address="锦绣花园")
 
     assert client.get("/api/v1/insight/hot", headers=headers).json()["issues"][0]["count"] == 4
+
+
+def test_a_street_leader_sees_only_the_issues_of_orders_in_the_street_scope(client, token_for, db, world,
+                                                                         planted) -> None:
+    with db.transaction() as s:
+        street_leader = org_service.create_user(s, username="lead-s2", password=PASSWORD, full_name="街道 领导",
+                                                role=Role.LEADER, unit=s.merge(world.other_street))
+
+    response = client.get("/api/v1/insight/hot", headers=token_for(street_leader))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "no_orders"
+    assert not any(number in response.text for number in planted)

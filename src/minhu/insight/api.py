@@ -37,4 +37,4 @@ def list_hot_issues(user: ApiUser, db: DB, days: Days = queries.DEFAULT_DAYS) ->
     no order."""
     permissions.check_hot_viewer(user)
     with db.read() as session:
-        return hot_list_read(queries.hot_list(session, days=days))
+        return hot_list_read(queries.hot_list(session, viewer=user, days=days))

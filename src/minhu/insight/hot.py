@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -188,6 +189,7 @@ def same_place(a: Report, b: Report) -> bool:
     return bool(a.places and b.places and places_meet(a.places, b.places))
 
 
+@lru_cache(maxsize=262_144)  # a city names the same estates again and again
 def places_meet(left: frozenset[str], right: frozenset[str]) -> bool:
     """A place both sets name: two names sharing a run of ``SHARED_RUN`` characters or more that still names a
     place once its kind is taken out (``duplicates.text.core``: at least two characters). 劳动东路魅力之城 and
@@ -290,7 +292,7 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     units = [{reports[i].unit for i in g} - {None} for g in big]
     for a in range(len(big)):
         for b in range(a + 1, len(big)):
-            if matter_similarity[a, b] < settings.merge_near and whole_similarity[a, b] < settings.merge:
+            if whole_similarity[a, b] < settings.merge and matter_similarity[a, b] < settings.merge_near:
                 continue
             if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:
                 continue
@@ -319,12 +321,8 @@ def _split(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
             continue
         whole_block = (whole[group] @ whole[group].T).toarray()
         matter_block = (matter[group] @ matter[group].T).toarray()
-        size = len(group)
-        affinity = whole_block.copy()
-        for x in range(size):
-            for y in range(x + 1, size):
-                if same_place(reports[group[x]], reports[group[y]]):
-                    affinity[x, y] = affinity[y, x] = max(whole_block[x, y], matter_block[x, y])
+        at_one_place = _same_place_matrix([reports[i] for i in group])
+        affinity = np.where(at_one_place, np.maximum(whole_block, matter_block), whole_block)
         distance = np.clip(1.0 - affinity, 0.0, None)
         np.fill_diagonal(distance, 0.0)
         tree = linkage(squareform(distance, checks=False), method="average")
@@ -334,6 +332,22 @@ def _split(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
             parts.setdefault(int(label), []).append(index)
         result.extend(parts.values())
     return result
+
+
+def _same_place_matrix(members: Sequence[Report]) -> np.ndarray:
+    """Whether each two of ``members`` are at one place, computed once per distinct (unit, places) pair of
+    signatures: a cluster of a hundred reports names a handful of places."""
+    signatures: dict[tuple[str | None, frozenset[str]], int] = {}
+    index = np.array([signatures.setdefault((r.unit, r.places), len(signatures)) for r in members])
+    keys = list(signatures)
+    meets = np.zeros((len(keys), len(keys)), dtype=bool)
+    for x, (unit_x, places_x) in enumerate(keys):
+        for y in range(x, len(keys)):
+            unit_y, places_y = keys[y]
+            meets[x, y] = meets[y, x] = (unit_x is not None and unit_x == unit_y) or (
+                bool(places_x and places_y) and places_meet(places_x, places_y))
+    same: np.ndarray = meets[np.ix_(index, index)]
+    return same
 
 
 def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> np.ndarray:

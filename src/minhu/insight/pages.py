@@ -42,7 +42,7 @@ def show_hot_issues(request: Request, user: PageUser, db: DB,
     found, empty = None, None
     with db.read() as session:
         try:
-            found = queries.hot_list(session, days=chosen)
+            found = queries.hot_list(session, viewer=user, days=chosen)
         except NotFound as error:
             empty = error.message
     return render(request, "insight/hot.html", user=user, csrf=csrf_token(request), found=found, empty=empty,

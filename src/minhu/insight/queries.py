@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from minhu.board.models import BoardPost
@@ -20,8 +20,9 @@ from minhu.core import clock
 from minhu.core.errors import InvalidInput, NotFound
 from minhu.duplicates.models import OrderFingerprint
 from minhu.insight.hot import HotIssue, Report, Settings, find_hot_issues, fine_places, read_report
+from minhu.orders import permissions
 from minhu.orders.models import WorkOrder
-from minhu.org.models import Unit
+from minhu.org.models import Unit, User
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -72,25 +73,36 @@ def _window(days: int) -> tuple[date, date, datetime]:
 
 
 _ROWS = (select(WorkOrder.id, WorkOrder.number, WorkOrder.title, WorkOrder.content, WorkOrder.created_at,
-                WorkOrder.citizen_phone, WorkOrder.community_id, WorkOrder.street_id, BoardPost.supports,
-                OrderFingerprint.reading)
+                WorkOrder.citizen_phone, WorkOrder.grid_id, WorkOrder.community_id, WorkOrder.street_id,
+                BoardPost.supports, OrderFingerprint.reading)
          .outerjoin(BoardPost, BoardPost.order_id == WorkOrder.id)
          .outerjoin(OrderFingerprint, OrderFingerprint.order_id == WorkOrder.id))
 
 
-def reports_of(session: Session, start: datetime, end: datetime) -> tuple[list[Report], dict[str, IssueOrder]]:
-    """The orders created in [start, end) as reports. Words and places come from the order's fingerprint (read
-    by intake with the same reader); an order without one is read here. The citizen is the caller's phone;
-    the place unit its community, the area its street; support the board's likes."""
+def _in_window(start: datetime, end: datetime, viewer: User | None) -> list[ColumnElement[bool]]:
+    """The orders created in [start, end) that ``viewer`` may see (every order for None: a command line)."""
+    clauses = [WorkOrder.created_at >= start, WorkOrder.created_at < end]
+    if viewer is not None:
+        clauses.append(permissions.visible_clause(viewer))
+    return clauses
+
+
+def reports_of(session: Session, start: datetime, end: datetime, *,
+               viewer: User | None = None) -> tuple[list[Report], dict[str, IssueOrder]]:
+    """The orders created in [start, end) that ``viewer`` may see, as reports. Words and places come from the
+    order's fingerprint (read by intake with the same reader); an order without one is read here. The citizen
+    is the caller's phone; the place unit its grid (about one estate; its community when it has no grid), the
+    area its street; support the board's likes."""
     names = {row.id: row.name for row in session.execute(select(Unit.id, Unit.name))}
-    rows = session.execute(_ROWS.where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+    rows = session.execute(_ROWS.where(*_in_window(start, end, viewer))
                            .order_by(WorkOrder.created_at, WorkOrder.id)).all()
     reports, orders = [], {}
     for row in rows:
         label = names.get(row.community_id) or names.get(row.street_id)
         common: dict[str, Any] = {
             "citizen": row.citizen_phone or None, "likes": row.supports or 0,
-            "unit": f"community:{row.community_id}" if row.community_id else None,
+            "unit": f"grid:{row.grid_id}" if row.grid_id else (
+                f"community:{row.community_id}" if row.community_id else None),
             "area": f"street:{row.street_id}" if row.street_id else None, "area_label": label}
         reading = row.reading
         if reading and reading.get("words"):
@@ -107,32 +119,34 @@ _cache: dict[tuple[Any, ...], tuple[float, HotList]] = {}
 _cache_lock = threading.Lock()
 
 
-def _state(session: Session, start: datetime, end: datetime) -> str:
+def _state(session: Session, start: datetime, end: datetime, viewer: User | None) -> str:
     """What the answer depends on, cheaply: the window's orders and their supports. A new order, a deleted
     one or a new 点赞 makes a new key, so a cached list is never older than its data for long."""
-    ids = session.scalars(select(WorkOrder.id).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
-                          .order_by(WorkOrder.id)).all()
+    window = _in_window(start, end, viewer)
+    ids = session.scalars(select(WorkOrder.id).where(*window).order_by(WorkOrder.id)).all()
     supports = session.scalar(select(func.coalesce(func.sum(BoardPost.supports), 0)).join(
-        WorkOrder, WorkOrder.id == BoardPost.order_id).where(WorkOrder.created_at >= start,
-                                                             WorkOrder.created_at < end))
+        WorkOrder, WorkOrder.id == BoardPost.order_id).where(*window))
     digest = hashlib.blake2b(digest_size=16)
     digest.update(",".join(map(str, ids)).encode())
     digest.update(f"|{supports}".encode())
     return digest.hexdigest()
 
 
-def hot_list(session: Session, *, days: int = DEFAULT_DAYS, settings: Settings | None = None) -> HotList:
-    """The hot issues of the last ``days`` city days (today included), from a cache of ``CACHE_SECONDS``.
-    Raises InvalidInput for a bad ``days``, NotFound (code ``no_orders``) when the window holds no order."""
+def hot_list(session: Session, *, viewer: User | None, days: int = DEFAULT_DAYS,
+             settings: Settings | None = None) -> HotList:
+    """The hot issues of the last ``days`` city days (today included) among the orders ``viewer`` may see (a
+    street's leader, the street's; the centre, all), from a cache of ``CACHE_SECONDS``. Raises InvalidInput
+    for a bad ``days``, NotFound (code ``no_orders``) when the window holds no order the viewer may see."""
     check_days(days)
     first, last, start = _window(days)
     end = clock.now() + timedelta(seconds=1)
-    key = (str(session.get_bind().engine.url), days, first, _state(session, start, end), settings)
+    scope = "centre" if viewer is None or permissions.is_centre(viewer) else f"user:{viewer.id}"
+    key = (str(session.get_bind().engine.url), scope, days, first, _state(session, start, end, viewer), settings)
     with _cache_lock:
         kept = _cache.get(key)
         if kept is not None and monotonic() - kept[0] < CACHE_SECONDS:
             return kept[1]
-    reports, orders = reports_of(session, start, end)
+    reports, orders = reports_of(session, start, end, viewer=viewer)
     if not reports:
         raise NotFound(f"近 {days} 天（{first} 至 {last}）没有工单，无从发现热点问题", code="no_orders",
                        details={"first": first.isoformat(), "last": last.isoformat(), "days": days})
