@@ -65,7 +65,7 @@ KEPT_WORDS = 40
 # Words said in more than this share of the reports say nothing of a matter (小区, 问题 after the courtesies).
 COMMON_SHARE = 0.05
 # ... but in a few hundred reports no word is common by that measure: a matter's own words recur in its reports.
-COMMON_FLOOR = 50
+COMMON_FLOOR = 10
 # Characters two place names share, at least, to name one place.
 SHARED_RUN = 3
 # Names of places too wide to gather one matter's reports by.
@@ -73,6 +73,12 @@ BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
 # ... except an estate (小区), a park or a campus, which end in 区 and place a matter finely.
 FINE_SUFFIXES = ("小区", "园区", "校区", "景区", "厂区", "营区")
 _BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
+# How a request is put, beyond the courtesies ``duplicates.text`` leaves out: said of every matter alike.
+REQUEST_WORDS = frozenset({
+    "求助", "紧急", "一带", "附近", "周边", "周围", "门口", "请求", "协调", "查处", "核实", "处置", "派人", "马上",
+    "立即", "建议", "投诉", "咨询", "反应", "来电", "市民", "住户", "相关", "有关", "帮忙", "长期", "得不到",
+    "明确", "答复", "说法", "存在", "加强", "管理", "监管", "现场", "到场", "督促", "落实",
+})
 # Rows compared at once: a block of the similarity matrix stays a few megabytes.
 BLOCK_ROWS = 512
 
@@ -94,6 +100,8 @@ class Report:
     unit: str | None = None
     area: str | None = None
     area_label: str | None = None
+    # The wide places it names (沙湖社区, 星沙街道): they place nothing finely, but their words are no matter.
+    wide_places: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -133,9 +141,10 @@ def read_report(id: str, title: str, text: str, at: datetime, *, citizen: str | 
     """A report read from its words: the title counted twice (it names the matter and the place with less
     noise than the story), the places of title and text."""
     words = words_in(f"{title}。{title}。{text}")
-    places = fine_places(frozenset(places_in(f"{title}。{text}")))
+    named = frozenset(places_in(f"{title}。{text}"))
+    places = fine_places(named)
     return Report(id=id, title=title, at=at, words=words, places=places, citizen=citizen, likes=likes, unit=unit,
-                  area=area, area_label=area_label)
+                  area=area, area_label=area_label, wide_places=named - places)
 
 
 def _kept(report: Report) -> dict[str, float]:
@@ -143,10 +152,10 @@ def _kept(report: Report) -> dict[str, float]:
 
 
 def _matter(report: Report, words: dict[str, float]) -> dict[str, float]:
-    """The words that are not part of a place the report names (魅力, 东路, a5 of 劳动东路魅力之城小区, A5区): what
-    it says happens there."""
-    names = [name.lower() for name in report.places] + ([report.area.lower()] if report.area else [])
-    return {w: v for w, v in words.items() if not any(w in name for name in names)}
+    """The words that are not part of a place the report names (魅力, 东路, a5 of 劳动东路魅力之城小区, A5区) nor
+    of how a request is put (求助, 附近, 请查处): what it says happens there."""
+    names = [name.lower() for name in (*report.places, *report.wide_places, report.area, report.area_label) if name]
+    return {w: v for w, v in words.items() if w not in REQUEST_WORDS and not any(w in name for name in names)}
 
 
 def _vectors(rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
@@ -216,33 +225,36 @@ def _areas_agree(a: Report, b: Report) -> bool:
 
 def _links(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
            settings: Settings) -> set[tuple[int, int]]:
-    """Pairs (i, j), i < j in time order, that are linked: their matters alike at one place, or their whole
-    texts alike. Reports are compared only with those of the next ``window_days`` (they are in time order),
-    block by block, so the work grows with the reports of a window, not with the square of all."""
+    """Pairs (i, j), i < j in time order, that are linked: their matters alike (≥ ``near``), and either at one
+    place or with whole texts alike (≥ ``far``) and not at two places. Reports are compared only with those of
+    the next ``window_days`` (they are in time order), block by block, so the work grows with the reports of a
+    window, not with the square of all."""
     window = timedelta(days=settings.window_days)
     times = [r.at for r in reports]
     found: set[tuple[int, int]] = set()
     count = len(reports)
-    whole_t, matter_t = whole.T.tocsc(), matter.T.tocsc()
+    matter_t = matter.T.tocsc()
     start = 0
     while start < count:
         stop = min(count, start + BLOCK_ROWS)
         reach = stop
         while reach < count and times[reach] - times[stop - 1] <= window:
             reach += 1
-        for vectors, transposed, floor, needs_place in ((matter, matter_t, settings.near, True),
-                                                        (whole, whole_t, settings.far, False)):
-            block = (vectors[start:stop] @ transposed[:, start:reach]).tocoo()
-            alike = (block.data >= floor) & (block.col > block.row)
-            for i, j in zip(block.row[alike], block.col[alike], strict=True):
-                left, right = start + int(i), start + int(j)
-                if times[right] - times[left] > window:
-                    continue
-                a, b = reports[left], reports[right]
-                if not _areas_agree(a, b):
-                    continue
-                if same_place(a, b) if needs_place else not _places_differ(a, b):
-                    found.add((left, right))
+        block = (matter[start:stop] @ matter_t[:, start:reach]).tocoo()
+        alike = (block.data >= settings.near) & (block.col > block.row)
+        lefts, rights = block.row[alike] + start, block.col[alike] + start
+        # The whole texts' similarity of just these pairs: a place said in both is no matter, but two reports
+        # that name no place must be told alike over everything they say.
+        wholes: np.ndarray = (np.asarray(whole[lefts].multiply(whole[rights]).sum(axis=1)).ravel() if len(lefts)
+                              else np.zeros(0))
+        for left, right, whole_similarity in zip(lefts.tolist(), rights.tolist(), wholes, strict=True):
+            if times[right] - times[left] > window:
+                continue
+            a, b = reports[left], reports[right]
+            if not _areas_agree(a, b):
+                continue
+            if same_place(a, b) or (whole_similarity >= settings.far and not _places_differ(a, b)):
+                found.add((left, right))
         start = stop
     return found
 

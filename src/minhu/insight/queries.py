@@ -106,8 +106,9 @@ def reports_of(session: Session, start: datetime, end: datetime, *,
             "area": f"street:{row.street_id}" if row.street_id else None, "area_label": label}
         reading = row.reading
         if reading and reading.get("words"):
+            named = frozenset(reading.get("places") or ())
             report = Report(id=row.number, title=row.title, at=row.created_at, words=dict(reading["words"]),
-                            places=fine_places(frozenset(reading.get("places") or ())), **common)
+                            places=fine_places(named), wide_places=named - fine_places(named), **common)
         else:
             report = read_report(row.number, row.title, row.content, row.created_at, **common)
         reports.append(report)
