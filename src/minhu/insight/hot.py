@@ -312,7 +312,10 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
                 continue
             one_place = bool(units[a] & units[b]) or places_meet(places[a], places[b])
             alike_there = one_place and matter_similarity[a, b] >= settings.merge_near
-            if whole_similarity[a, b] >= settings.merge or alike_there:
+            # Whole texts alike count only when their matters are too: two matters of one street are alike
+            # over the street's name.
+            alike_anywhere = whole_similarity[a, b] >= settings.merge and matter_similarity[a, b] >= settings.near
+            if alike_anywhere or alike_there:
                 parent[root(b)] = root(a)
     merged: dict[int, list[int]] = {}
     for index, group in enumerate(big):
