@@ -83,6 +83,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/rates.py
 	$(BIN)/python bench/reply_quality.py
+	$(BIN)/python bench/insight_hot.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
