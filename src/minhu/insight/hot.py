@@ -271,10 +271,24 @@ def _components(count: int, links: set[tuple[int, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _centroid(vectors: sparse.csr_matrix, members: list[int]) -> np.ndarray:
-    mean = np.asarray(vectors[members].mean(axis=0)).ravel()
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm else mean
+def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> sparse.csr_matrix:
+    """Each group's mean vector, normalised to length one (the direction of its sum), one row per group."""
+    sizes = [len(g) for g in groups]
+    rows = np.repeat(np.arange(len(groups)), sizes)
+    columns = np.fromiter((i for g in groups for i in g), dtype=np.int64, count=sum(sizes))
+    indicator = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=(len(groups), vectors.shape[0]))
+    sums = sparse.csr_matrix(indicator @ vectors)
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ sums)
+
+
+def _similarities(centroids: sparse.csr_matrix, floor: float) -> dict[tuple[int, int], float]:
+    """The cosines ≥ ``floor`` between different rows, as {(a, b): cosine} with a < b."""
+    product = (centroids @ centroids.T).tocoo()
+    keep = (product.data >= floor) & (product.row < product.col)
+    return {(int(a), int(b)): float(v) for a, b, v in zip(product.row[keep], product.col[keep], product.data[keep],
+                                                           strict=True)}
 
 
 def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
@@ -288,8 +302,8 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     small = [g for g in groups if len(g) < 2]
     if len(big) < 2:
         return groups
-    matter_similarity = _centroids(matter, big) @ _centroids(matter, big).T
-    whole_similarity = _centroids(whole, big) @ _centroids(whole, big).T
+    matter_similarity = _similarities(_centroids(matter, big), min(settings.near, settings.merge_near))
+    whole_similarity = _similarities(_centroids(whole, big), settings.merge)
     parent = list(range(len(big)))
 
     def root(i: int) -> int:
@@ -302,21 +316,19 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     areas = [{reports[i].area for i in g} - {None} for g in big]
     places = [frozenset().union(*(reports[i].places for i in g)) for g in big]
     units = [{reports[i].unit for i in g} - {None} for g in big]
-    for a in range(len(big)):
-        for b in range(a + 1, len(big)):
-            if whole_similarity[a, b] < settings.merge and matter_similarity[a, b] < settings.merge_near:
-                continue
-            if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:
-                continue
-            if areas[a] and areas[b] and not areas[a] & areas[b]:
-                continue
-            one_place = bool(units[a] & units[b]) or places_meet(places[a], places[b])
-            alike_there = one_place and matter_similarity[a, b] >= settings.merge_near
-            # Whole texts alike count only when their matters are too: two matters of one street are alike
-            # over the street's name.
-            alike_anywhere = whole_similarity[a, b] >= settings.merge and matter_similarity[a, b] >= settings.near
-            if alike_anywhere or alike_there:
-                parent[root(b)] = root(a)
+    for a, b in sorted(matter_similarity.keys() | whole_similarity.keys()):
+        matter_alike, whole_alike = matter_similarity.get((a, b), 0.0), whole_similarity.get((a, b), 0.0)
+        if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:
+            continue
+        if areas[a] and areas[b] and not areas[a] & areas[b]:
+            continue
+        # Whole texts alike count only when their matters are too: two matters of one street are alike over the
+        # street's name.
+        alike_anywhere = whole_alike >= settings.merge and matter_alike >= settings.near
+        alike_there = matter_alike >= settings.merge_near and (
+            bool(units[a] & units[b]) or places_meet(places[a], places[b]))
+        if alike_anywhere or alike_there:
+            parent[root(b)] = root(a)
     merged: dict[int, list[int]] = {}
     for index, group in enumerate(big):
         merged.setdefault(root(index), []).extend(group)
@@ -363,10 +375,6 @@ def _same_place_matrix(members: Sequence[Report]) -> np.ndarray:
                 bool(places_x and places_y) and places_meet(places_x, places_y))
     same: np.ndarray = meets[np.ix_(index, index)]
     return same
-
-
-def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> np.ndarray:
-    return np.vstack([_centroid(vectors, g) for g in groups])
 
 
 def heat_of(count: int, citizens: int, likes: int, growth: float) -> float:
