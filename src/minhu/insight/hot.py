@@ -37,7 +37,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 import numpy as np
@@ -201,61 +200,90 @@ def same_place(a: Report, b: Report) -> bool:
 
 @lru_cache(maxsize=262_144)  # a city names the same estates again and again
 def places_meet(left: frozenset[str], right: frozenset[str]) -> bool:
-    """A place both sets name: two names sharing a run of ``SHARED_RUN`` characters or more that still names a
-    place once its kind is taken out (``duplicates.text.core``: at least two characters). 劳动东路魅力之城 and
-    万科魅力之城 share 魅力之城, 伊景园滨河苑 and 伊景园 share 伊景园; 星沙大道 and 星沙时代星城 share only 星沙, and
-    阳光花园小区 and 和平花园小区 share 花园小区, which names a kind of place, not one."""
-    for left_name in left:
-        for right_name in right:
-            match = SequenceMatcher(None, left_name, right_name, autojunk=False).find_longest_match()
-            if match.size >= SHARED_RUN and len(core(left_name[match.a:match.a + match.size])) >= 2:
-                return True
-    return False
+    """A place both sets name: two names sharing a run of ``SHARED_RUN`` characters that still names a place
+    once its kind is taken out (``duplicates.text.core``: at least two characters). 劳动东路魅力之城 and 万科魅力之城
+    share 魅力之城, 伊景园滨河苑 and 伊景园 share 伊景园; 星沙大道 and 星沙时代星城 share only 星沙, and 阳光花园小区
+    and 和平花园小区 share 花园小区, which names a kind of place, not one."""
+    shared = frozenset().union(*map(_runs, left)) & frozenset().union(*map(_runs, right))
+    return any(_names_a_place(run) for run in shared)
 
 
-def _places_differ(a: Report, b: Report) -> bool:
-    """Both reports are placed (by unit or by name) and not at one place: the same words at two estates are two
-    matters."""
-    placed_a, placed_b = bool(a.unit or a.places), bool(b.unit or b.places)
-    return placed_a and placed_b and not same_place(a, b)
+@lru_cache(maxsize=65_536)
+def _runs(name: str) -> frozenset[str]:
+    return frozenset(name[i:i + SHARED_RUN] for i in range(len(name) - SHARED_RUN + 1))
 
 
-def _areas_agree(a: Report, b: Report) -> bool:
-    return a.area is None or b.area is None or a.area == b.area
+@lru_cache(maxsize=65_536)
+def _names_a_place(run: str) -> bool:
+    return len(core(run)) >= 2
+
+
+def _place_keys(reports: Sequence[Report]) -> sparse.csr_matrix:
+    """One row per report, a column per key that two reports at one place share: the unit, and each run of
+    ``SHARED_RUN`` characters of its place names. Two reports with no key in common are not at one place
+    (``places_meet`` decides among those that have one), so the keys' product finds the candidates at once."""
+    keys: dict[str, int] = {}
+    rows, columns = [], []
+    for row, report in enumerate(reports):
+        found = {f"unit:{report.unit}"} if report.unit is not None else set()
+        for name in report.places:
+            found.update(run for run in _runs(name) if _names_a_place(run))
+        for key in sorted(found):
+            rows.append(row)
+            columns.append(keys.setdefault(key, len(keys)))
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(reports), max(1, len(keys))))
+
+
+def _pairs(block: sparse.spmatrix, floor: float, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (left, right) report indices of a block's entries ≥ ``floor`` above its diagonal."""
+    entries = sparse.coo_matrix(block)
+    keep = (entries.data >= floor) & (entries.col > entries.row)
+    return entries.row[keep] + start, entries.col[keep] + start
 
 
 def _links(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
            settings: Settings) -> set[tuple[int, int]]:
     """Pairs (i, j), i < j in time order, that are linked: their matters alike (≥ ``near``), and either at one
     place or with whole texts alike (≥ ``far``) and not at two places. Reports are compared only with those of
-    the next ``window_days`` (they are in time order), block by block, so the work grows with the reports of a
-    window, not with the square of all."""
+    the next ``window_days`` (they are in time order), block by block, and the conditions are sparse products
+    and masks before any pair is looked at one by one: a month of a district holds millions of pairs of one
+    kind of matter (路灯, 噪音) at different places."""
     window = timedelta(days=settings.window_days)
     times = [r.at for r in reports]
+    seconds = np.array([(t - times[0]).total_seconds() for t in times])
+    area_codes: dict[str, int] = {}
+    areas = np.array([area_codes.setdefault(r.area, len(area_codes)) if r.area is not None else -1
+                      for r in reports])
+    placed = np.array([r.unit is not None or bool(r.places) for r in reports], dtype=bool)
     found: set[tuple[int, int]] = set()
     count = len(reports)
-    matter_t = matter.T.tocsc()
+    places = _place_keys(reports)
+    whole_t, matter_t, places_t = whole.T.tocsc(), matter.T.tocsc(), places.T.tocsc()
     start = 0
     while start < count:
         stop = min(count, start + BLOCK_ROWS)
         reach = stop
         while reach < count and times[reach] - times[stop - 1] <= window:
             reach += 1
-        block = (matter[start:stop] @ matter_t[:, start:reach]).tocoo()
-        alike = (block.data >= settings.near) & (block.col > block.row)
-        lefts, rights = block.row[alike] + start, block.col[alike] + start
-        # The whole texts' similarity of just these pairs: a place said in both is no matter, but two reports
-        # that name no place must be told alike over everything they say.
-        wholes: np.ndarray = (np.asarray(whole[lefts].multiply(whole[rights]).sum(axis=1)).ravel() if len(lefts)
-                              else np.zeros(0))
-        for left, right, whole_similarity in zip(lefts.tolist(), rights.tolist(), wholes, strict=True):
-            if times[right] - times[left] > window:
+        matters = sparse.csr_matrix(matter[start:stop] @ matter_t[:, start:reach])
+        matters.data[matters.data < settings.near] = 0.0
+        matters.eliminate_zeros()
+        near_place = sparse.csr_matrix(places[start:stop] @ places_t[:, start:reach])
+        wholes = sparse.csr_matrix(whole[start:stop] @ whole_t[:, start:reach])
+        wholes.data[wholes.data < settings.far] = 0.0
+        wholes.eliminate_zeros()
+        for mask, needs_place in ((near_place, True), (wholes, False)):
+            lefts, rights = _pairs(matters.multiply(mask > 0), settings.near, start)
+            agree = (areas[lefts] < 0) | (areas[rights] < 0) | (areas[lefts] == areas[rights])
+            keep = agree & (seconds[rights] - seconds[lefts] <= window.total_seconds())
+            if not needs_place:
+                # Two placed reports alike over their whole texts are linked at one place (above) or not at all.
+                keep &= ~(placed[lefts] & placed[rights])
+                found.update(zip(lefts[keep].tolist(), rights[keep].tolist(), strict=True))
                 continue
-            a, b = reports[left], reports[right]
-            if not _areas_agree(a, b):
-                continue
-            if same_place(a, b) or (whole_similarity >= settings.far and not _places_differ(a, b)):
-                found.add((left, right))
+            for left, right in zip(lefts[keep].tolist(), rights[keep].tolist(), strict=True):
+                if same_place(reports[left], reports[right]):
+                    found.add((left, right))
         start = stop
     return found
 
