@@ -32,12 +32,10 @@ Everything is pure and deterministic: ties break by report id, the same reports 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +44,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from minhu.duplicates.text import core, normalise, places_in, words_in
+from minhu.insight.places import fine_places, place_keys, places_meet
 
 # Cosine of two reports' word vectors that links them: at one place, and without a shared place. Read off the
 # board's messages: at 0.3 two messages about one estate talk of the same thing (油烟, 噪音 and the shop); below,
@@ -66,13 +65,6 @@ KEPT_WORDS = 40
 COMMON_SHARE = 0.15
 # ... but in a few hundred reports no word is common by that measure: a matter's own words recur in its reports.
 COMMON_FLOOR = 10
-# Characters two place names share, at least, to name one place.
-SHARED_RUN = 3
-# Names of places too wide to gather one matter's reports by.
-BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
-# ... except an estate (小区), a park or a campus, which end in 区 and place a matter finely.
-FINE_SUFFIXES = ("小区", "园区", "校区", "景区", "厂区", "营区")
-_BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
 # How a request is put, beyond the courtesies ``duplicates.text`` leaves out: said of every matter alike.
 REQUEST_WORDS = frozenset({
     "求助", "紧急", "一带", "附近", "周边", "周围", "门口", "请求", "协调", "查处", "核实", "处置", "派人", "马上",
@@ -179,59 +171,11 @@ def _vectors(rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
 
 
-def fine_places(names: frozenset[str]) -> frozenset[str]:
-    """The names that place a matter finely enough to gather reports by, without the wider place they start
-    with (泉塘街道橄榄城 → 橄榄城): a street office's, a town's or a community's name alone (星沙街道, 北山镇) covers a
-    hundred matters at once."""
-    fine = set()
-    for name in names:
-        narrowed = _BROAD_PREFIX.sub("", name)
-        if narrowed and (narrowed.endswith(FINE_SUFFIXES) or not narrowed.endswith(BROAD_SUFFIXES)):
-            fine.add(narrowed)
-    return frozenset(fine)
-
-
 def same_place(a: Report, b: Report) -> bool:
     """One place: the same unit, or a place both name (``places_meet``)."""
     if a.unit is not None and a.unit == b.unit:
         return True
     return bool(a.places and b.places and places_meet(a.places, b.places))
-
-
-@lru_cache(maxsize=262_144)  # a city names the same estates again and again
-def places_meet(left: frozenset[str], right: frozenset[str]) -> bool:
-    """A place both sets name: two names sharing a run of ``SHARED_RUN`` characters that still names a place
-    once its kind is taken out (``duplicates.text.core``: at least two characters). 劳动东路魅力之城 and 万科魅力之城
-    share 魅力之城, 伊景园滨河苑 and 伊景园 share 伊景园; 星沙大道 and 星沙时代星城 share only 星沙, and 阳光花园小区
-    and 和平花园小区 share 花园小区, which names a kind of place, not one."""
-    shared = frozenset().union(*map(_runs, left)) & frozenset().union(*map(_runs, right))
-    return any(_names_a_place(run) for run in shared)
-
-
-@lru_cache(maxsize=65_536)
-def _runs(name: str) -> frozenset[str]:
-    return frozenset(name[i:i + SHARED_RUN] for i in range(len(name) - SHARED_RUN + 1))
-
-
-@lru_cache(maxsize=65_536)
-def _names_a_place(run: str) -> bool:
-    return len(core(run)) >= 2
-
-
-def _place_keys(reports: Sequence[Report]) -> sparse.csr_matrix:
-    """One row per report, a column per key that two reports at one place share: the unit, and each run of
-    ``SHARED_RUN`` characters of its place names. Two reports with no key in common are not at one place
-    (``places_meet`` decides among those that have one), so the keys' product finds the candidates at once."""
-    keys: dict[str, int] = {}
-    rows, columns = [], []
-    for row, report in enumerate(reports):
-        found = {f"unit:{report.unit}"} if report.unit is not None else set()
-        for name in report.places:
-            found.update(run for run in _runs(name) if _names_a_place(run))
-        for key in sorted(found):
-            rows.append(row)
-            columns.append(keys.setdefault(key, len(keys)))
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(reports), max(1, len(keys))))
 
 
 def _pairs(block: sparse.spmatrix, floor: float, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +201,7 @@ def _links(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     placed = np.array([r.unit is not None or bool(r.places) for r in reports], dtype=bool)
     found: set[tuple[int, int]] = set()
     count = len(reports)
-    places = _place_keys(reports)
+    places = place_keys([(r.unit, r.places) for r in reports])
     whole_t, matter_t, places_t = whole.T.tocsc(), matter.T.tocsc(), places.T.tocsc()
     start = 0
     while start < count:

@@ -19,7 +19,8 @@ from minhu.board.models import BoardPost
 from minhu.core import clock
 from minhu.core.errors import InvalidInput, NotFound
 from minhu.duplicates.models import OrderFingerprint
-from minhu.insight.hot import HotIssue, Report, Settings, find_hot_issues, fine_places, read_report
+from minhu.insight.hot import HotIssue, Report, Settings, find_hot_issues, read_report
+from minhu.insight.places import fine_places
 from minhu.orders import permissions
 from minhu.orders.models import WorkOrder
 from minhu.org.models import Unit, User
