@@ -244,6 +244,13 @@ def _components(count: int, links: set[tuple[int, int]]) -> list[list[int]]:
     return list(groups.values())
 
 
+def _mostly_placed(members: Sequence[Report]) -> bool:
+    """Whether more than half of ``members`` name one place (by its core): a fraud case whose messages mention
+    a bank or a company here and there names no place."""
+    cores = Counter(c for r in members for c in {core(name) for name in r.places} if len(c) >= 2)
+    return bool(cores) and max(cores.values()) * 2 > len(members)
+
+
 def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> sparse.csr_matrix:
     """Each group's mean vector, normalised to length one (the direction of its sum), one row per group."""
     sizes = [len(g) for g in groups]
@@ -289,15 +296,17 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     areas = [{reports[i].area for i in g} - {None} for g in big]
     places = [frozenset().union(*(reports[i].places for i in g)) for g in big]
     units = [{reports[i].unit for i in g} - {None} for g in big]
+    placed = [bool(units[n]) or _mostly_placed([reports[i] for i in g]) for n, g in enumerate(big)]
     for a, b in sorted(matter_similarity.keys() | whole_similarity.keys()):
         matter_alike, whole_alike = matter_similarity.get((a, b), 0.0), whole_similarity.get((a, b), 0.0)
         if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:
             continue
         if areas[a] and areas[b] and not areas[a] & areas[b]:
             continue
-        # Whole texts alike count only when their matters are too: two matters of one street are alike over the
-        # street's name.
-        alike_anywhere = whole_alike >= settings.merge and matter_alike >= settings.near
+        # Whole texts alike count only when their matters are too (two matters of one street are alike over the
+        # street's name), and only for a cluster that names no place: one kind of matter at two estates is two.
+        unplaced = not placed[a] or not placed[b]
+        alike_anywhere = unplaced and whole_alike >= settings.merge and matter_alike >= settings.near
         alike_there = matter_alike >= settings.merge_near and (
             bool(units[a] & units[b]) or places_meet(places[a], places[b]))
         if alike_anywhere or alike_there:

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from minhu.duplicates.text import core
+from minhu.duplicates.text import GENERIC_CORES, PLACE_SUFFIXES, core
 
 # Characters two place names share, at least, to name one place.
 SHARED_RUN = 3
@@ -20,6 +20,8 @@ SHARED_RUN = 3
 BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
 # ... except an estate (小区), a park or a campus, which end in 区 and place a matter finely.
 FINE_SUFFIXES = ("小区", "园区", "校区", "景区", "厂区", "营区")
+# An estate's property company names the estate: 翠兰盛华府物业公司 is at 翠兰盛华府.
+_COMPANY = re.compile(r"(?:物业(?:服务|管理)?(?:有限)?(?:公司|中心|处)?|(?:有限)?公司)$")
 _BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
 
 
@@ -47,14 +49,23 @@ def places_meet(left: frozenset[str], right: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=65_536)
 def runs(name: str) -> frozenset[str]:
-    """The name's runs of ``SHARED_RUN`` characters."""
+    """The runs of ``SHARED_RUN`` characters of the name without its property company and the kind it ends
+    with, when three characters or more are left (金桂雅小区 → 金桂雅, 伊景园 stays): two estates of one kind
+    share runs across the kind's first character (桂雅小 of 金桂雅小区 and 银桂雅小区) but are not one place."""
+    name = _COMPANY.sub("", name)
+    for kind in PLACE_SUFFIXES:
+        if name.endswith(kind) and len(name) - len(kind) >= SHARED_RUN:
+            name = name[:-len(kind)]
+            break
     return frozenset(name[i:i + SHARED_RUN] for i in range(len(name) - SHARED_RUN + 1))
 
 
 @lru_cache(maxsize=65_536)
 def names_a_place(run: str) -> bool:
-    """Whether a run still names a place once its kind is taken out (花园小 does not, 魅力之 does)."""
-    return len(core(run)) >= 2
+    """Whether a run still names a place once its kind is taken out (花园小 does not, 魅力之 does), and not a
+    kind of place or company every estate has (府物业 of 华府物业公司)."""
+    rest = core(run)
+    return len(rest) >= 2 and rest not in GENERIC_CORES
 
 
 def place_keys(placed: Sequence[tuple[str | None, frozenset[str]]]) -> sparse.csr_matrix:
