@@ -201,7 +201,7 @@ def _links(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     placed = np.array([r.unit is not None or bool(r.places) for r in reports], dtype=bool)
     found: set[tuple[int, int]] = set()
     count = len(reports)
-    places = place_keys([(r.unit, r.places) for r in reports])
+    places = place_keys([((r.unit,) if r.unit is not None else (), r.places) for r in reports])
     whole_t, matter_t, places_t = whole.T.tocsc(), matter.T.tocsc(), places.T.tocsc()
     start = 0
     while start < count:
@@ -263,12 +263,41 @@ def _centroids(vectors: sparse.csr_matrix, groups: list[list[int]]) -> sparse.cs
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ sums)
 
 
-def _similarities(centroids: sparse.csr_matrix, floor: float) -> dict[tuple[int, int], float]:
-    """The cosines ≥ ``floor`` between different rows, as {(a, b): cosine} with a < b."""
-    product = (centroids @ centroids.T).tocoo()
-    keep = (product.data >= floor) & (product.row < product.col)
-    return {(int(a), int(b)): float(v) for a, b, v in zip(product.row[keep], product.col[keep], product.data[keep],
-                                                           strict=True)}
+def _merge_candidates(matter: sparse.csr_matrix, whole: sparse.csr_matrix, keys: sparse.csr_matrix,
+                      placed: np.ndarray, settings: Settings) -> tuple[dict[tuple[int, int], float],
+                                                                       dict[tuple[int, int], float]]:
+    """The pairs of clusters (a < b) worth a look, with their matters' and whole texts' cosines: matters alike
+    (≥ ``merge_near``) with a place key in common, or — when one of the two names no place — whole texts alike
+    (≥ ``merge``) and matters as alike as a link needs. Block by block, as sparse products and masks: a month
+    holds thousands of clusters, most of one kind of matter at different places."""
+    matter_found: dict[tuple[int, int], float] = {}
+    whole_found: dict[tuple[int, int], float] = {}
+    matter_t, whole_t, keys_t = matter.T.tocsc(), whole.T.tocsc(), keys.T.tocsc()
+    unplaced_columns = sparse.diags((~placed).astype(np.float64))
+    for start in range(0, matter.shape[0], BLOCK_ROWS):
+        stop = min(matter.shape[0], start + BLOCK_ROWS)
+        matters = sparse.csr_matrix(matter[start:stop] @ matter_t)
+        shared = sparse.csr_matrix(keys[start:stop] @ keys_t) > 0
+        there = sparse.coo_matrix(matters.multiply(shared))
+        keep = (there.data >= settings.merge_near) & (there.col > there.row + start)
+        for a, b, value in zip(there.row[keep] + start, there.col[keep], there.data[keep], strict=True):
+            matter_found[(int(a), int(b))] = float(value)
+        # Whole texts only where one of the two names no place: unplaced rows against all, all against
+        # unplaced columns.
+        wholes = sparse.csr_matrix(whole[start:stop] @ whole_t)
+        rows_unplaced = sparse.diags((~placed[start:stop]).astype(np.float64))
+        either = sparse.csr_matrix(rows_unplaced @ wholes) + sparse.csr_matrix(wholes @ unplaced_columns)
+        anywhere = sparse.coo_matrix(either.multiply(either >= settings.merge))
+        for a, b in zip(anywhere.row + start, anywhere.col, strict=True):
+            a, b = int(a), int(b)
+            if b <= a:
+                continue
+            matter_alike = float(matters[a - start, b])
+            whole_alike = float(wholes[a - start, b])
+            if whole_alike >= settings.merge and matter_alike >= settings.near:
+                whole_found[(a, b)] = whole_alike
+                matter_found.setdefault((a, b), matter_alike)
+    return matter_found, whole_found
 
 
 def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
@@ -282,8 +311,6 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     small = [g for g in groups if len(g) < 2]
     if len(big) < 2:
         return groups
-    matter_similarity = _similarities(_centroids(matter, big), min(settings.near, settings.merge_near))
-    whole_similarity = _similarities(_centroids(whole, big), settings.merge)
     parent = list(range(len(big)))
 
     def root(i: int) -> int:
@@ -295,8 +322,12 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
     spans = [(min(reports[i].at for i in g), max(reports[i].at for i in g)) for g in big]
     areas = [{reports[i].area for i in g} - {None} for g in big]
     places = [frozenset().union(*(reports[i].places for i in g)) for g in big]
-    units = [{reports[i].unit for i in g} - {None} for g in big]
+    units = [{u for i in g if (u := reports[i].unit) is not None} for g in big]
     placed = [bool(units[n]) or _mostly_placed([reports[i] for i in g]) for n, g in enumerate(big)]
+    matter_similarity, whole_similarity = _merge_candidates(
+        _centroids(matter, big), _centroids(whole, big),
+        place_keys([(group_units, names) for group_units, names in zip(units, places, strict=True)]),
+        np.array(placed, dtype=bool), settings)
     for a, b in sorted(matter_similarity.keys() | whole_similarity.keys()):
         matter_alike, whole_alike = matter_similarity.get((a, b), 0.0), whole_similarity.get((a, b), 0.0)
         if spans[b][0] - spans[a][1] > window or spans[a][0] - spans[b][1] > window:

@@ -6,7 +6,7 @@ comparison of names as citizens write them, prefixed by a road, a developer or a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -22,6 +22,8 @@ BROAD_SUFFIXES = ("街道", "镇", "乡", "社区", "县", "区")
 FINE_SUFFIXES = ("小区", "园区", "校区", "景区", "厂区", "营区")
 # An estate's property company names the estate: 翠兰盛华府物业公司 is at 翠兰盛华府.
 _COMPANY = re.compile(r"(?:物业(?:服务|管理)?(?:有限)?(?:公司|中心|处)?|(?:有限)?公司)$")
+# A building of an estate is at the estate: 新梅晖华府5号楼 is at 新梅晖华府.
+_BUILDING = re.compile(r"[0-9一二三四五六七八九十]+(?:号楼|栋|幢|单元|号|楼|期)$")
 _BROAD_PREFIX = re.compile(r"^.*(?:街道|镇|乡|社区)(?=.)")
 
 
@@ -52,7 +54,7 @@ def runs(name: str) -> frozenset[str]:
     """The runs of ``SHARED_RUN`` characters of the name without its property company and the kind it ends
     with, when three characters or more are left (金桂雅小区 → 金桂雅, 伊景园 stays): two estates of one kind
     share runs across the kind's first character (桂雅小 of 金桂雅小区 and 银桂雅小区) but are not one place."""
-    name = _COMPANY.sub("", name)
+    name = _COMPANY.sub("", _BUILDING.sub("", name))
     for kind in PLACE_SUFFIXES:
         if name.endswith(kind) and len(name) - len(kind) >= SHARED_RUN:
             name = name[:-len(kind)]
@@ -68,15 +70,15 @@ def names_a_place(run: str) -> bool:
     return len(rest) >= 2 and rest not in GENERIC_CORES
 
 
-def place_keys(placed: Sequence[tuple[str | None, frozenset[str]]]) -> sparse.csr_matrix:
-    """One row per (unit, place names), a column per key that two reports at one place share: the unit, and
-    each run of ``SHARED_RUN`` characters of the names that names a place. Two reports with no key in common
-    are not at one place (``places_meet`` decides among those that have one), so the keys' product finds the
-    candidates at once."""
+def place_keys(placed: Sequence[tuple[Collection[str], frozenset[str]]]) -> sparse.csr_matrix:
+    """One row per (units, place names) — a report's, or a cluster's —, a column per key that two at one place
+    share: a unit, and each run of ``SHARED_RUN`` characters of the names that names a place. Two with no key
+    in common are not at one place (``places_meet`` decides among those that have one), so the keys' product
+    finds the candidates at once."""
     keys: dict[str, int] = {}
     rows, columns = [], []
-    for row, (unit, names) in enumerate(placed):
-        found = {f"unit:{unit}"} if unit is not None else set()
+    for row, (units, names) in enumerate(placed):
+        found = {f"unit:{unit}" for unit in units}
         for name in names:
             found.update(run for run in runs(name) if names_a_place(run))
         for key in sorted(found):
