@@ -349,14 +349,18 @@ def _merge(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.c
 
 
 def _split(reports: Sequence[Report], whole: sparse.csr_matrix, matter: sparse.csr_matrix,
-           groups: list[list[int]], settings: Settings) -> list[list[int]]:
+           groups: list[list[int]], links: set[tuple[int, int]], settings: Settings) -> list[list[int]]:
     """Components cut where a chain of links joins two matters (油烟 at an estate, and the estate's road works
     through one report that mentions both): average linkage over the pairs' affinity — the matters'
     similarity at one place, the whole texts' elsewhere — keeps together only reports whose mean affinity
-    reaches ``cohesion``."""
+    reaches ``cohesion``. A component whose reports are all linked to each other is left whole: every link's
+    affinity reaches ``near`` or ``far``, both above ``cohesion``, so no cut would come."""
     result: list[list[int]] = []
-    for group in groups:
-        if len(group) < 3:
+    component_of = {index: n for n, group in enumerate(groups) for index in group}
+    links_in = Counter(component_of[left] for left, _ in links)
+    for n, group in enumerate(groups):
+        size = len(group)
+        if size < 3 or (links_in[n] == size * (size - 1) // 2 and settings.cohesion <= settings.near):
             result.append(group)
             continue
         whole_block = (whole[group] @ whole[group].T).toarray()
@@ -428,6 +432,8 @@ def _place_of(members: Sequence[Report]) -> str:
 
 
 def _medoid(vectors: sparse.csr_matrix, members: list[int]) -> int:
+    if len(members) <= 2:
+        return min(members)  # two reports are equally like each other: the earlier, as the tie-break says
     block = vectors[members]
     totals = np.asarray((block @ block.T).sum(axis=1)).ravel()
     best = max(range(len(members)), key=lambda k: (round(float(totals[k]), 9), -members[k]))
@@ -451,7 +457,7 @@ def find_hot_issues(reports: Sequence[Report], settings: Settings | None = None,
     whole = _vectors(kept)
     matter = _vectors([_matter(r, words) for r, words in zip(ordered, kept, strict=True)])
     links = _links(ordered, whole, matter, chosen)
-    groups = _split(ordered, whole, matter, _components(len(ordered), links), chosen)
+    groups = _split(ordered, whole, matter, _components(len(ordered), links), links, chosen)
     groups = _merge(ordered, whole, matter, groups, chosen)
     found = []
     for group in groups:
