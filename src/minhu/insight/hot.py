@@ -7,16 +7,17 @@ The method, in the order it runs (``docs/insight.md`` says it for readers):
    ``KEPT_WORDS`` kept; the places it names (``duplicates.text.places_in``: 魅力之城小区, 汇金路), without the
    wide ones (a street office, a town); the unit it was located in, when known; and a coarse area (a district,
    a street). Two vectors per report, each normalised to length one: the *whole* words, and the *matter* — the
-   words left once the names of its places are taken out (魅力, 东路 of 劳动东路魅力之城).
+   words left once the names of its places and how a request is put are taken out (魅力, 东路 of
+   劳动东路魅力之城; 求助, 附近).
 2. Two reports are linked when they came within ``window_days`` of each other, their areas do not contradict
-   each other, and either their matters are alike (cosine ≥ ``near``) at one place, or their whole texts are
-   alike (≥ ``far``) and they are not placed at two different places — a matter that names no place (a fraud
-   case, a city policy) must be said almost the same way; the same words at two estates are two matters.
+   each other, their matters are alike (cosine ≥ ``near``), and either they are at one place (``places``), or
+   their whole texts are alike (≥ ``far``) and one of them names no place — a matter that names no place (a
+   fraud case, a city policy) must be said almost the same way; the same words at two estates are two matters.
 3. Connected components of the links would chain matters through one report that mentions two; each
    component is cut by average linkage so that its reports keep a mean affinity of ``cohesion``.
 4. Two clusters in periods within the window of each other and areas that agree merge when their mean
-   vectors are alike: the whole texts' (≥ ``merge``), or the matters' (≥ ``merge_near``) at a place both name —
-   one matter worded two ways is one issue.
+   matter vectors are alike (≥ ``merge_near``) at a place both name, or, for a cluster that names no place,
+   their mean whole vectors are (≥ ``merge``) — one matter worded two ways is one issue.
 5. A cluster needs two reports from two citizens at least: one person repeating himself is one voice.
 6. Heat (热度) = 10 × (ln(1 + reports) + ln(1 + citizens) + ½·ln(1 + likes)) × (1 + ½·growth), where growth =
    (later − earlier) / reports counts the reports in the later and the earlier half of the cluster's span (−1
