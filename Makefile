@@ -87,6 +87,7 @@ bench: $(VENV)/.installed-dev assets browser-deps
 	$(BIN)/python bench/reply_quality.py
 	$(BIN)/python bench/knowledge.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/insight_hot.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -177,6 +177,7 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/api/v1/bulletins",                            "-    r  r    r    r    r    r   r"),
     row("GET", "/api/v1/bulletins/{period}",                   "-    r  r    r    r    r    r   r"),
     row("GET", "/api/v1/people/figures",                       "-    r  r    r    r    r    r   r"),
+    row("GET", "/api/v1/insight/hot",                          "-    -  r    -    -    r    -   r"),
     row("POST", "/api/v1/grid-rounds",                         "-    -  -    -    a    -    -   -",
         json={"kind": "patrol", "note": "巡查和平社区"}),
     # Another system's door: its key, never a person's token.
@@ -206,6 +207,7 @@ TABLE: tuple[Row, ...] = (
     row("POST", "/orders/{number}/thread",                     "-    -  a    -    -    -    a   -",
         form={"with": "{callback}"}),
     # ------------------------------------------------------------------------- pages: the map
+    row("GET", "/insight/hot",                                 "-    -  r    -    -    r    -   r"),
     row("GET", "/map",                                         "-    r  r    r    r    r    r   r"),
     row("GET", "/map/layers/{layer}.geojson",                  "-    r  r    r    r    r    r   r",
         "/map/layers/streets.geojson"),

@@ -39,6 +39,8 @@ from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
 from minhu.guard import service as guard
+from minhu.insight import api as insight_api
+from minhu.insight import pages as insight_pages
 from minhu.intake import console as intake_console
 from minhu.intake import mine_pages as intake_mine_pages
 from minhu.intake import pages as intake_pages
@@ -230,7 +232,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
-                   open311_api.make_router(settings)):
+                   insight_api.router, insight_pages.router, open311_api.make_router(settings)):
         app.include_router(router)
 
     @app.get("/healthz", tags=["运维"])

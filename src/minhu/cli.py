@@ -27,6 +27,7 @@ from minhu.duplicates import cli as duplicates_cli
 from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import bulletin_cli
 from minhu.evaluation import cli as evaluation_cli
+from minhu.insight import cli as insight_cli
 from minhu.knowledge import cli as knowledge_cli
 from minhu.map import cli as map_cli
 from minhu.notify import cli as notify_cli
@@ -65,6 +66,7 @@ app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(duplicates_cli.duplicates_app, name="duplicates")
 app.add_typer(knowledge_cli.knowledge_app, name="knowledge")
 app.add_typer(privacy_cli.citizens_app, name="citizens")
+app.add_typer(insight_cli.insight_app, name="insight")
 
 
 

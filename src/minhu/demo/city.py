@@ -21,7 +21,7 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography, knowledge, rounds, topics, year
+from minhu.demo import geography, knowledge, repeated, rounds, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
@@ -478,6 +478,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_live_orders(session, users, units, staff)
         _build_dispatch_story(session, users, colleagues, units)
         _build_board(session, users)
+        repeated.build_repeated(session, units, operator=users[Role.OPERATOR], dispatcher=users[Role.DISPATCHER])
         build_open311(session)
         first, last = year.build_year(session, units, users, staff)
         rounds.build_rounds(session, staff, first=first, last=last)

@@ -188,6 +188,11 @@ def read(title: str, detail: str, address: str | None = None) -> Reading:
                    frozenset(places_in(title)), frozenset(_district_names(folded)), words_in(text))
 
 
+def districts_in(text: str) -> list[str]:
+    """The districts and counties ``text`` names (A5区, 武昌区, K9县), in order, repeats kept."""
+    return _district_names(unicodedata.normalize("NFKC", text or "").lower())
+
+
 def _district_names(folded: str) -> list[str]:
     found = []
     for match in _DISTRICT.finditer(folded):
