@@ -86,6 +86,8 @@ from minhu.routing.models import LIMIT_CLASS_LABELS, OWNER_KIND_LABELS
 from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewItemWrite, ViewUpdate
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
+from minhu.warning import api as warning_api
+from minhu.warning import pages as warning_pages
 from minhu.web import errors as web_errors
 from minhu.web.formdata import FormRoute
 from minhu.web.forms import max_lengths
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    evaluation_pages.router, bulletin_api.router, bulletin_pages.router, people_api.router,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
+                   warning_api.router, warning_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    open311_api.make_router(settings)):
         app.include_router(router)

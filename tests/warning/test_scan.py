@@ -45,8 +45,10 @@ def test_a_planted_spike_raises_a_warning_with_the_orders_behind_it(db, world, s
     [warning] = warnings(db)
     assert (warning.community_id, warning.street_id, warning.category_code) == (world.community.id, world.street.id,
                                                                                  "0803")
-    assert warning.week_start == WEEK and warning.state is WarningState.NEW
-    assert warning.observed == 10 and sorted(warning.order_ids) == spike
+    assert warning.week_start == WEEK
+    assert warning.state is WarningState.NEW
+    assert warning.observed == 10
+    assert sorted(warning.order_ids) == spike
     assert warning.expected == pytest.approx(0.5)  # three in eight weeks: 0.375, under the floor
     assert warning.p_value < 1e-6
     assert result.raised == [warning.id]
@@ -57,7 +59,8 @@ def test_the_street_is_told_with_the_orders_listed(db, world, spike):
         catalog.load_catalog(s, catalog.read_catalog())
     run_scan(db)
     [message] = inbox(db, world.handler)
-    assert "和平社区" in message.subject and "市政设施" in message.subject
+    assert "和平社区" in message.subject
+    assert "市政设施" in message.subject
     with db.read() as s:
         numbers = list(s.scalars(select(WorkOrder.number).where(WorkOrder.id.in_(spike))))
     assert all(number in message.body for number in numbers)
@@ -69,19 +72,21 @@ def test_the_street_is_told_with_the_orders_listed(db, world, spike):
 def test_scanning_again_makes_no_second_warning_and_tells_nobody_again(db, world, spike):
     run_scan(db)
     again = run_scan(db)
-    assert again.raised == [] and len(warnings(db)) == 1
+    assert again.raised == []
+    assert len(warnings(db)) == 1
     assert len(inbox(db, world.handler)) == 1
     # More orders the same week bring the warning up to date, still without a second message.
     more = plant(db, world, week=WEEK, category=DRAINS, n=2)
     assert run_scan(db).updated == 1
     [warning] = warnings(db)
-    assert warning.observed == 12 and sorted(warning.order_ids) == sorted(spike + more)
+    assert warning.observed == 12
+    assert sorted(warning.order_ids) == sorted(spike + more)
     assert len(inbox(db, world.handler)) == 1
 
 
 def test_a_seasonal_category_rising_as_it_did_last_year_does_not_warn(db, world):
     """Heating: quiet all autumn, a dozen a week once the heating season opens — last year too."""
-    plant_background(db, world, range(0, 64))
+    plant_background(db, world, range(64))
     for offset in range(53, 64):  # last autumn, before the season
         plant(db, world, week=week_of(offset), category=HEATING, n=1 if offset % 3 == 0 else 0)
     for offset in range(50, 54):  # last year's season opening, the same weeks
@@ -95,17 +100,18 @@ def test_a_seasonal_category_rising_as_it_did_last_year_does_not_warn(db, world)
 
 def test_the_same_rise_without_a_season_behind_it_warns(db, world):
     """The control of the test above: last year has data, but no heating season in it."""
-    plant_background(db, world, range(0, 64))
+    plant_background(db, world, range(64))
     for offset in (3, 6, 55, 58, 61):
         plant(db, world, week=week_of(offset), category=HEATING, n=1)
     plant(db, world, week=WEEK, category=HEATING, n=13)
     run_scan(db)
     [warning] = warnings(db)
-    assert warning.category_code == "0102" and warning.last_year is not None
+    assert warning.category_code == "0102"
+    assert warning.last_year is not None
 
 
 def test_a_season_twice_as_strong_as_last_year_still_warns(db, world):
-    plant_background(db, world, range(0, 64))
+    plant_background(db, world, range(64))
     for offset in range(50, 54):
         plant(db, world, week=week_of(offset), category=HEATING, n=12)
     plant(db, world, week=WEEK, category=HEATING, n=40)
@@ -126,7 +132,8 @@ def test_one_or_two_orders_never_warn_however_loose_the_policy(db, world):
 
 def test_a_period_with_no_data_is_fine(db, world):
     empty = run_scan(db)
-    assert empty.raised == [] and empty.skipped == [week_of(0), week_of(1)]
+    assert empty.raised == []
+    assert empty.skipped == [week_of(0), week_of(1)]
     # A first week on a new installation: orders, but no weeks before them to judge against.
     plant(db, world, week=WEEK, category=DRAINS, n=10)
     assert run_scan(db).raised == []
@@ -188,9 +195,9 @@ def test_counts_follow_the_city_calendar(db, world):
 def test_the_upper_tail_is_the_sum_of_the_distribution(k, mean, size):
     def pmf(i: int) -> float:
         if size == 0:
-            return math.exp(-mean) * mean**i / math.factorial(i)
+            return float(math.exp(-mean) * mean**i / math.factorial(i))
         p = size / (size + mean)
-        return math.exp(math.lgamma(i + size) - math.lgamma(size) - math.lgamma(i + 1)) * p**size * (1 - p)**i
+        return float(math.exp(math.lgamma(i + size) - math.lgamma(size) - math.lgamma(i + 1)) * p**size * (1 - p)**i)
 
     assert method.upper_tail(k, mean, size) == pytest.approx(1 - sum(pmf(i) for i in range(k)), rel=1e-9)
 

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -57,7 +57,7 @@ class _Counts:
         self.session, self.digits = session, digits
         self._weeks: dict[date, dict[Cell, int]] = {}
 
-    def prefix(self) -> object:
+    def prefix(self) -> ColumnElement[str]:
         return func.substr(WorkOrder.category_code, 1, self.digits)
 
     def week(self, monday: date) -> dict[Cell, int]:
@@ -70,7 +70,7 @@ class _Counts:
                        WorkOrder.community_id.is_not(None), WorkOrder.category_code.is_not(None),
                        WorkOrder.duplicate_of_id.is_(None))
                 .group_by(WorkOrder.community_id, prefix))
-            self._weeks[monday] = {(int(c), str(code)): int(n) for c, code, n in rows}
+            self._weeks[monday] = {(int(c), str(code)): int(n) for c, code, n in rows if c is not None}
         return self._weeks[monday]
 
     def total(self, monday: date) -> int:
