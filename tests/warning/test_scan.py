@@ -5,10 +5,13 @@ warning and no error; a second scan adds nothing."""
 from __future__ import annotations
 
 import math
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from minhu.core import clock
+from minhu.core.errors import InvalidInput
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
 from minhu.orders.models import WorkOrder
@@ -16,6 +19,7 @@ from minhu.routing import catalog
 from minhu.warning import method
 from minhu.warning import policy as policies
 from minhu.warning.models import EarlyWarning, WarningState
+from tests.factories import insert_archived
 from tests.warning.builders import BACKGROUND, DRAINS, HEATING, WEEK, plant, plant_background, run_scan, week_of
 
 
@@ -161,8 +165,6 @@ def test_the_sensitivity_is_a_setting_an_administrator_changes(db, world):
 
 
 def test_the_policy_refuses_values_out_of_their_sense(db, world):
-    from minhu.core.errors import InvalidInput
-
     with db.transaction() as s, pytest.raises(InvalidInput, match="alpha"):
         policies.save(s, {"alpha": 2}, actor=world.admin)
     with db.transaction() as s, pytest.raises(InvalidInput, match="未知参数"):
@@ -171,11 +173,6 @@ def test_the_policy_refuses_values_out_of_their_sense(db, world):
 
 def test_counts_follow_the_city_calendar(db, world):
     """An order at 23:30 on Sunday in the city is last week's, whatever UTC says."""
-    from datetime import datetime, time, timedelta
-
-    from minhu.core import clock
-    from tests.factories import insert_archived
-
     plant_background(db, world, range(1, 11))
     late_sunday = datetime.combine(WEEK - timedelta(days=1), time(23, 30), clock.city_tz())
     with db.transaction() as s:
