@@ -9,6 +9,7 @@ import re
 import pytest
 
 from minhu.core import clock
+from minhu.core.db import Database
 from minhu.orders.models import WorkOrder
 from minhu.warning import policy as policies
 from minhu.warning.models import EarlyWarning, WarningState
@@ -25,7 +26,7 @@ def raised(db, world) -> int:
     return warning_id
 
 
-def state_of(db, warning_id: int) -> EarlyWarning:
+def state_of(db: Database, warning_id: int) -> EarlyWarning:
     with db.read() as s:
         return s.get_one(EarlyWarning, warning_id)
 
