@@ -23,6 +23,7 @@ from minhu.demo.staff import Staff
 from minhu.evaluation import dissatisfied
 from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
 from minhu.geo.models import LocationSource
+from minhu.notify.models import OutboxMessage
 from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
@@ -32,6 +33,7 @@ from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
+from minhu.warning.models import EarlyWarning
 from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
@@ -391,3 +393,18 @@ def test_the_demo_board_has_published_messages_with_supports_and_two_waiting(dem
     assert any(p.supports > 0 for p in posts)
     assert any(p.answered and p.reply for p in posts), "some with the reply the centre approved"
     assert not any(re.search(r"1[3-9]\d{9}", p.text + (p.reply or "")) for p in posts), "no phone number shows"
+
+
+def test_the_demo_ends_with_one_early_warning_the_street_is_told_of(demo_db: Database) -> None:
+    """The planted break-out (animal complaints in 和平社区) is what the load's scan raises — and nothing in the
+    year's ordinary traffic, seasons included, is."""
+    with demo_db.read() as s:
+        warnings = s.scalars(select(EarlyWarning)).all()
+        assert len(warnings) == 1
+        [warning] = warnings
+        assert s.get_one(Unit, warning.community_id).name == "和平社区"
+        assert warning.category_code == "0806"
+        assert warning.observed >= 8
+        told = s.scalars(select(User.username).join(OutboxMessage, OutboxMessage.user_id == User.id).where(
+            OutboxMessage.template_key == "warning.raised")).all()
+    assert "handler" in told
