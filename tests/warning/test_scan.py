@@ -4,7 +4,6 @@ warning and no error; a second scan adds nothing."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -185,19 +184,3 @@ def test_counts_follow_the_city_calendar(db, world):
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(EarlyWarning)) == 1
     assert BACKGROUND not in {w.category_code for w in warnings(db)}
-
-
-@pytest.mark.parametrize(("k", "mean", "size"), [(5, 3.0, 0.0), (1, 0.2, 0.0), (12, 4.0, 0.0), (5, 3.0, 2.0),
-                                                  (9, 1.5, 10.0)])
-def test_the_upper_tail_is_the_sum_of_the_distribution(k, mean, size):
-    def pmf(i: int) -> float:
-        if size == 0:
-            return float(math.exp(-mean) * mean**i / math.factorial(i))
-        p = size / (size + mean)
-        return float(math.exp(math.lgamma(i + size) - math.lgamma(size) - math.lgamma(i + 1)) * p**size * (1 - p)**i)
-
-    assert method.upper_tail(k, mean, size) == pytest.approx(1 - sum(pmf(i) for i in range(k)), rel=1e-9)
-
-
-def test_a_tiny_tail_keeps_its_precision():
-    assert 0 < method.upper_tail(60, 2.0) < 1e-40
