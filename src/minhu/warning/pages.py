@@ -59,6 +59,11 @@ def _form(raw: Any) -> dict[str, str]:
     return {k: v for k, v in raw.items() if isinstance(v, str)}
 
 
+def _unit_id(raw: str) -> int | str:
+    """A form's unit as the number the request model wants (it takes no numeric string), else as sent."""
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 10 else raw
+
+
 @router.post("/warnings/{warning_id}/acknowledge", dependencies=[CsrfProtected])
 def acknowledge_warning(request: Request, user: PageUser, db: DB, warning_id: WarningId) -> Response:
     try:
@@ -77,8 +82,7 @@ def acknowledge_warning(request: Request, user: PageUser, db: DB, warning_id: Wa
 async def task_warning(request: Request, user: PageUser, db: DB, warning_id: WarningId) -> Response:
     form = _form(await request.form())
     try:
-        data = validated(TaskRequest, {"unit_id": int(form["unit_id"]) if form.get("unit_id", "").isdecimal()
-                                       and len(form["unit_id"]) < 11 else form.get("unit_id"),
+        data = validated(TaskRequest, {"unit_id": _unit_id(form.get("unit_id", "")),
                                        "due_on": form.get("due_on") or None, "note": form.get("note", "")},
                          TASK_LABELS)
         with db.transaction() as session:
