@@ -129,6 +129,14 @@ TABLE: tuple[Row, ...] = (
     row("POST", "/api/v1/topics/{topic_id}/state",             "-    -  a    -    -    a    -   a",
         json={"state": "done"}),
     row("GET", "/api/v1/dashboard",                            "-    r  r    r    r    r    r   r"),
+    # ------------------------------------------------------------------------- the API: early warning
+    row("GET", "/api/v1/warnings",                             "-    -  r    r    -    r    -   r"),
+    row("GET", "/api/v1/warnings/{warning_id}",                "-    -  r    r    -    r    -   r"),
+    row("POST", "/api/v1/warnings/{warning_id}/acknowledge",   "-    -  a    a    -    a    -   a"),
+    row("POST", "/api/v1/warnings/{warning_id}/task",          "-    -  a    a    -    a    -   a",
+        json={"unit_id": "{street_id}", "due_on": "{due_on}", "note": "排查雨水口"}),
+    row("POST", "/api/v1/warnings/{warning_id}/dismiss",       "-    -  a    a    -    a    -   a",
+        json={"reason": "同一事件的重复来电"}),
     # ------------------------------------------------------------------------- the API: place and map
     row("GET", "/api/v1/locate",                               "-    r  r    r    r    r    r   r",
         "/api/v1/locate?lat=30.56&lon=114.30"),
@@ -353,6 +361,15 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/dashboard/wall",                              "-    r  r    r    r    r    r   r"),
     row("GET", "/dashboard/export",                            "-    r  r    r    r    r    r   r",
         "/dashboard/export?section=category"),
+    # ------------------------------------------------------------------------- pages: early warning
+    row("GET", "/warnings",                                    "-    -  r    r    -    r    -   r"),
+    row("POST", "/warnings/{warning_id}/acknowledge",          "-    -  a    a    -    a    -   a", form={}),
+    row("POST", "/warnings/{warning_id}/task",                 "-    -  a    a    -    a    -   a",
+        form={"unit_id": "{street_id}", "due_on": "{due_on}", "note": "排查雨水口"}),
+    row("POST", "/warnings/{warning_id}/dismiss",              "-    -  a    a    -    a    -   a",
+        form={"reason": "同一事件的重复来电"}),
+    row("POST", "/warnings/policy",                            "-    -  -    -    -    -    -   a",
+        form={"alpha": "0.001"}),
     # ------------------------------------------------------------------------- pages: the doors
     row("GET", "/console",                                     "-    r  r    -    -    -    -   -"),
     row("GET", "/console/caller",                              "-    r  r    -    -    -    -   -",

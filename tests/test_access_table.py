@@ -55,6 +55,7 @@ from minhu.routing import service as routing
 from minhu.routing.models import CatalogView, CatalogViewItem, Grade, RoutingRule
 from minhu.topics import service as topics
 from minhu.topics.schemas import TopicCreate
+from minhu.warning.models import EarlyWarning
 from tests.access_table import ACT, NONE, READ, ROLES, TABLE, Row
 from tests.factories import PASSWORD, World, act, make_order
 
@@ -116,6 +117,17 @@ def walk(db: Database, world: World, number: str, unit: int, worker: User, upto:
         act(db, number, action, actor, **fields)
         if action is upto:
             return
+
+
+def warning(session: Any, world: World, order_id: int) -> int:
+    """A warning on the world's community, as a scan would raise it."""
+    raised = EarlyWarning(community_id=world.community.id, street_id=world.street.id, category_code="0803",
+                          week_start=clock.city_now().date(), observed=6, expected=0.5, trailing_mean=0.4,
+                          last_year=None, p_value=1e-5, order_ids=[order_id], detected_at=clock.now(),
+                          updated_at=clock.now())
+    session.add(raised)
+    session.flush()
+    return raised.id
 
 
 @dataclass
@@ -198,6 +210,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
                                                                  body="向户籍所在地街道申请。"), actor=None).id,
             "topic": topics.create_topic(s, TopicCreate(title="和平社区路灯", owner_unit_id=world.street.id,
                                                         keywords=["路灯"]), actor=world.dispatcher).id,
+            "warning": warning(s, world, street.id),
         }
         inbox = {user_id: message_id for message_id, user_id in s.execute(
             select(OutboxMessage.id, OutboxMessage.user_id)
@@ -222,6 +235,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "track": tracking.link(street.number, settings.effective_secret_key()).removeprefix("/public/track/"),
         "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
         "topic_id": ids["topic"],
+        "warning_id": ids["warning"], "due_on": (clock.city_now().date() + timedelta(days=7)).isoformat(),
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (
         ("operator", world.operator), ("dispatcher", world.dispatcher), ("handler", world.handler),

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from minhu.core import clock, migrate
 from minhu.core.db import Database
 from minhu.core.errors import NotAuthenticated
-from minhu.demo import city
+from minhu.demo import city, spike
 from minhu.demo import repeated as demo_repeated
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
@@ -97,7 +97,8 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
     samples = {sample.title for sample in city.SAMPLES}
     year = sum(o.status is Status.ARCHIVED and o.title not in samples for o in orders)
     repeated = len(demo_repeated.NIGHT_WORKS) + len(demo_repeated.OUTAGE)  # the hot-issue list's two matters
-    assert sum(statuses.values()) - year == len(city.SAMPLES) + city.LIVE_ORDERS + city.STORY_ORDERS + repeated
+    assert sum(statuses.values()) - year == (len(city.SAMPLES) + city.LIVE_ORDERS + city.STORY_ORDERS + repeated
+                                             + len(spike.REPORTS))
     assert year > 2000  # the demo's year of archived orders
     # The map: 武昌区's grids, 积玉桥街 with the seed's 81; live orders and located samples stand on grids.
     assert grids > 1000

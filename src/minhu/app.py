@@ -91,6 +91,8 @@ from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.topics import api as topics_api
 from minhu.topics import pages as topics_pages
+from minhu.warning import api as warning_api
+from minhu.warning import pages as warning_pages
 from minhu.web import errors as web_errors
 from minhu.web.formdata import FormRoute
 from minhu.web.forms import max_lengths
@@ -231,6 +233,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
+                   warning_api.router, warning_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    insight_api.router, insight_pages.router, open311_api.make_router(settings)):
         app.include_router(router)

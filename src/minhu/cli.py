@@ -41,6 +41,7 @@ from minhu.org.roles import UNIT_KIND_LABELS, Role, UnitKind
 from minhu.privacy import cli as privacy_cli
 from minhu.routing import service as routing
 from minhu.supervision import cli as supervision_cli
+from minhu.warning import cli as warning_cli
 from minhu.worker import process as worker_process
 
 app = typer.Typer(help="minhu（民呼）接诉即办平台", no_args_is_help=True, add_completion=False)
@@ -65,6 +66,7 @@ app.add_typer(notify_cli.notify_app, name="notify")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(duplicates_cli.duplicates_app, name="duplicates")
 app.add_typer(knowledge_cli.knowledge_app, name="knowledge")
+app.add_typer(warning_cli.warning_app, name="warning")
 app.add_typer(privacy_cli.citizens_app, name="citizens")
 app.add_typer(insight_cli.insight_app, name="insight")
 

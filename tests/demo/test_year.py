@@ -25,6 +25,7 @@ from minhu.evaluation.models import OrderThread, StandardReply, ThreadMember
 from minhu.geo.models import LocationSource
 from minhu.knowledge import queries as knowledge_queries
 from minhu.knowledge.models import PastCase
+from minhu.notify.models import OutboxMessage
 from minhu.orders.enums import Channel, OrderType, Satisfaction
 from minhu.orders.models import OrderCall, OrderEvent, WorkOrder
 from minhu.orders.states import Action, Status
@@ -35,6 +36,7 @@ from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
 from minhu.topics import queries as topic_queries
+from minhu.warning.models import EarlyWarning
 from minhu.web.period import Period
 
 LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
@@ -426,3 +428,18 @@ def test_the_demo_takes_up_construction_noise_as_its_problem_of_the_month(loaded
     assert topic.orders > 0  # the last month's noise complaints joined it
     assert sum(w.orders for w in read.weekly if not w.after) > 0  # the weeks before it show the problem
     assert len(read.notes) == 2
+
+
+def test_the_demo_ends_with_one_early_warning_the_street_is_told_of(demo_db: Database) -> None:
+    """The planted break-out (animal complaints in 和平社区) is what the load's scan raises — and nothing in the
+    year's ordinary traffic, seasons included, is."""
+    with demo_db.read() as s:
+        warnings = s.scalars(select(EarlyWarning)).all()
+        assert len(warnings) == 1
+        [warning] = warnings
+        assert s.get_one(Unit, warning.community_id).name == "和平社区"
+        assert warning.category_code == "0806"
+        assert warning.observed >= 8
+        told = s.scalars(select(User.username).join(OutboxMessage, OutboxMessage.user_id == User.id).where(
+            OutboxMessage.template_key == "warning.raised")).all()
+    assert "handler" in told

@@ -21,7 +21,7 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography, knowledge, repeated, rounds, topics, year
+from minhu.demo import geography, knowledge, repeated, rounds, spike, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
@@ -43,6 +43,7 @@ from minhu.routing import catalog, views
 from minhu.routing import service as routing
 from minhu.routing.models import Grade, RoutingRule
 from minhu.supervision import setup
+from minhu.warning import scan as warning_scan
 
 DEMO_PASSWORD = "minhu-demo"
 
@@ -485,4 +486,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         knowledge.seed(session, units, duty_rows=duty_list(), duty_source=DUTY_SOURCE, street_lists=STREET_LISTS)
         knowledge_service.remember_settled_orders(session)
         topics.seed(session, units, users[Role.LEADER])
+        # A planted break-out at the end of the year: the scan the worker runs hourly raises it at once.
+        spike.build_spike(session, users, units[HEPING], units)
+        warning_scan.scan(session)
     return True

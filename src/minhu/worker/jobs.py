@@ -18,6 +18,7 @@ from minhu.notify.senders import build_senders
 from minhu.org.access import cleanup_job
 from minhu.privacy.service import retention_job
 from minhu.supervision.sweep import SweepPolicy, sweep_job
+from minhu.warning.scan import scan_job
 from minhu.worker.runner import Job
 
 
@@ -37,4 +38,6 @@ def default_jobs(settings: Settings) -> list[Job]:
         # Exclusive so two workers do not anonymise the same batch; a run does at most a batch.
         Job("privacy.retention", every=timedelta(hours=1), run=retention_job(settings.citizen_data_days),
             exclusive=True),
+        # Exclusive for economy: a warning is unique per community, category and week, and told once.
+        Job("warning.scan", every=timedelta(hours=1), run=scan_job, exclusive=True),
     ]

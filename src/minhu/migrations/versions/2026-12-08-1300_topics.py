@@ -1,8 +1,8 @@
 """topics: problems of the month (每月一题), the orders they cover and their progress notes
 
 Revision ID: b3d8f1c6e942
-Revises: 8c5e2f7a9d13
-Create Date: 2026-12-08 12:00:00
+Revises: a71c3e9b5d20
+Create Date: 2026-12-08 13:00:00
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b3d8f1c6e942'
-down_revision: str | None = '8c5e2f7a9d13'
+down_revision: str | None = 'a71c3e9b5d20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
