@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
@@ -268,17 +267,6 @@ LIVE_TITLES = (
 LIVE_ORDERS = 160
 
 
-def _point_in(geometry: dict[str, object], rng: random.Random) -> tuple[float, float]:
-    area = shape(geometry)
-    min_x, min_y, max_x, max_y = area.bounds
-    for _ in range(50):
-        point = Point(rng.uniform(min_x, max_x), rng.uniform(min_y, max_y))
-        if area.contains(point):
-            return round(point.x, 6), round(point.y, 6)
-    fallback = area.representative_point()
-    return round(fallback.x, 6), round(fallback.y, 6)
-
-
 def _build_live_orders(session: Session, users: dict[Role, User], units: dict[str, Unit], staff: Staff) -> None:
     """Open orders at points across the district, taken over the last twenty hours: those routing was sure
     of dispatched themselves and are mostly signed by their unit's account; of the rest, 积玉桥街's own are
@@ -291,7 +279,7 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
     for index in range(LIVE_ORDERS):
         grid = rng.choice(grids)
         assert grid.geometry is not None
-        lon, lat = _point_in(grid.geometry, rng)
+        lon, lat = geography.point_in(grid.geometry, rng)
         kind, title, content = rng.choice(LIVE_TITLES)
         channel = rng.choice((Channel.HOTLINE, Channel.HOTLINE, Channel.WEB_BOARD, Channel.GRID_PATROL))
         data = OrderCreate(type=kind, channel=channel, title=title, content=content, latitude=lat, longitude=lon,

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import shapely
-from shapely.geometry import LineString, MultiPoint, Point, Polygon
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
@@ -245,6 +245,19 @@ def _voronoi(parent: BaseGeometry, seeds: list[tuple[float, float]]) -> list[Bas
         order[int(shapely.contains_xy(cell, xs, ys).argmax())] = i
     cells = _from_metric(raw[order])
     return list(shapely.intersection(cells, parent))
+
+
+def point_in(geometry: dict[str, object], rng: random.Random) -> tuple[float, float]:
+    """A point drawn inside a unit's area (GeoJSON geometry), as (longitude, latitude) to six places: where a
+    demo report is made from."""
+    area = shape(geometry)
+    min_x, min_y, max_x, max_y = area.bounds
+    for _ in range(50):
+        point = Point(rng.uniform(min_x, max_x), rng.uniform(min_y, max_y))
+        if area.contains(point):
+            return round(point.x, 6), round(point.y, 6)
+    inside = area.representative_point()
+    return round(inside.x, 6), round(inside.y, 6)
 
 
 def _random_point_in(rng: random.Random, geom: BaseGeometry, margin: float = 0.0) -> tuple[float, float]:

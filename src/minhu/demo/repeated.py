@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
 from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
+from minhu.demo import geography
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import WorkOrder
@@ -44,20 +44,6 @@ OUTAGE = (
 )
 
 
-def _point_in(unit: Unit, rng: random.Random) -> tuple[float | None, float | None]:
-    """A point inside the unit's area (longitude, latitude), or none when it has no geometry."""
-    if not unit.geometry:
-        return None, None
-    area = shape(unit.geometry)
-    min_x, min_y, max_x, max_y = area.bounds
-    for _ in range(50):
-        point = Point(rng.uniform(min_x, max_x), rng.uniform(min_y, max_y))
-        if area.contains(point):
-            return round(point.x, 6), round(point.y, 6)
-    inside = area.representative_point()
-    return round(inside.x, 6), round(inside.y, 6)
-
-
 def _grids(units: dict[str, Unit], community: str) -> list[Unit]:
     return sorted((u for code, u in units.items() if u.kind is UnitKind.GRID and code.startswith(community)),
                   key=lambda u: u.code)
@@ -65,7 +51,7 @@ def _grids(units: dict[str, Unit], community: str) -> list[Unit]:
 
 def _report(session: Session, rng: random.Random, operator: User, grid: Unit, days: int, hour: int, title: str,
             text: str, channel: Channel) -> WorkOrder:
-    lon, lat = _point_in(grid, rng)
+    lon, lat = geography.point_in(grid.geometry, rng) if grid.geometry else (None, None)
     at = (clock.now() - timedelta(days=days)).replace(hour=hour, minute=rng.randrange(60), second=0, microsecond=0)
     at = min(at, clock.now() - timedelta(minutes=30))
     data = OrderCreate(type=OrderType.COMPLAINT, channel=channel, title=title, content=text, latitude=lat,

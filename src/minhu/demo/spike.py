@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
+from minhu.demo import geography
 from minhu.orders import service as order_service
 from minhu.orders.enums import Channel, OrderType
 from minhu.orders.models import WorkOrder
@@ -40,18 +40,6 @@ REPORTS = (
 CATEGORY = "080602"  # the one the tests and the demo guide name: 流浪动物
 
 
-def _point_in(grid: Unit, rng: random.Random) -> tuple[float, float]:
-    assert grid.geometry is not None
-    area = shape(grid.geometry)
-    min_x, min_y, max_x, max_y = area.bounds
-    for _ in range(50):
-        point = Point(rng.uniform(min_x, max_x), rng.uniform(min_y, max_y))
-        if area.contains(point):
-            return round(point.x, 6), round(point.y, 6)
-    inside = area.representative_point()
-    return round(inside.x, 6), round(inside.y, 6)
-
-
 def _act(session: Session, order: WorkOrder, action: Action, actor: User, **fields: object) -> None:
     params = ActionRequest.model_validate({"expected_version": order.version, **fields})
     order_service.apply_action(session, order, action, actor=actor, params=params)
@@ -77,7 +65,9 @@ def build_spike(session: Session, users: dict[Role, User], community: Unit, unit
     now = clock.now().replace(second=0, microsecond=0)
     start, end = _window(now)
     for index, (category, title, content) in enumerate(REPORTS):
-        lon, lat = _point_in(grids[index % len(grids)], rng)
+        grid = grids[index % len(grids)]
+        assert grid.geometry is not None
+        lon, lat = geography.point_in(grid.geometry, rng)
         data = OrderCreate(type=OrderType.COMPLAINT, channel=Channel.HOTLINE, title=title, content=content,
                            latitude=lat, longitude=lon, address=f"武昌区积玉桥{community.name}",
                            citizen_phone=f"137{rng.randrange(10**8):08d}")
