@@ -145,6 +145,7 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/api/v1/map/layers/{layer}",                   "-    r  r    r    r    r    r   r",
         "/api/v1/map/layers/streets"),
     row("GET", "/api/v1/map/orders",                           "-    r  r    r    r    r    r   r"),
+    row("GET", "/api/v1/map/heat",                             "-    r  r    r    r    r    r   r"),
     row("GET", "/api/v1/units/{code}",                         "-    r  r    r    r    r    r   r",
         "/api/v1/units/{unit}"),
     # ------------------------------------------------------------------------- the API: catalog and matrix
@@ -220,6 +221,7 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/map/layers/{layer}.geojson",                  "-    r  r    r    r    r    r   r",
         "/map/layers/streets.geojson"),
     row("GET", "/map/orders.geojson",                          "-    r  r    r    r    r    r   r"),
+    row("GET", "/map/heat.json",                               "-    r  r    r    r    r    r   r"),
     row("GET", "/map/units/{code}",                            "-    r  r    r    r    r    r   r",
         "/map/units/{unit}"),
     # ------------------------------------------------------------------------- pages: time limits

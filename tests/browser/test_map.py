@@ -58,3 +58,16 @@ def test_the_map_shows_the_city_and_a_grid_tells_who_answers_for_it(visitors: Vi
     click_at(page, 114.305, 30.545)
     expect(page).to_have_url(f"{visitors.base_url}/orders/{on_grid_one.number}")
     expect(page.locator("#order-place")).to_contain_text("和平社区 · 和平社区1网格")
+
+
+def test_the_heat_layer_colours_each_grid_by_its_recent_orders(visitors: Visitors, db: Database, world: World,
+                                                               screenshot: Screenshots) -> None:
+    import_map(db, parse_map(mapdata.small_city()))
+    for title in ("井盖缺失", "路灯不亮", "垃圾堆放"):
+        make_order(db, world, title=title, latitude=30.545, longitude=114.305)
+    page = visitors.sign_in(world.dispatcher, "/map")
+    expect(page.locator("#map")).to_have_attribute("data-ready", "true")
+    page.get_by_label("诉求热力（近 30 天）").check()
+    page.mouse.move(*map_point(page, "map", 30.558, 114.302))
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("和平社区1网格：3 件")
+    screenshot(page, "map-heat")

@@ -39,6 +39,15 @@ def map_orders(user: ApiUser, db: DB, status: Annotated[list[Status] | None, Que
         return service.order_points(session, user, statuses=status)
 
 
+@router.get("/map/heat", responses=ERRORS(401, 422))
+def map_heat(user: ApiUser, db: DB, days: Annotated[int, Query(ge=1, le=service.MAX_HEAT_DAYS,
+                                                               description="最近多少天（默认 30）")] = service.HEAT_DAYS
+             ) -> dict[str, Any]:
+    """The heat layer: how many orders the caller may see were registered in each grid (by grid code) lately."""
+    with db.read() as session:
+        return service.grid_heat(session, user, days=days)
+
+
 @router.get("/units/{code}", response_model=UnitDetail, responses=ERRORS(401, 404, 422))
 def unit_detail(code: Annotated[str, Path(max_length=32)], user: ApiUser, db: DB) -> UnitDetail:
     """A unit with its attributes, geometry, people on duty and how many open orders the caller sees there."""

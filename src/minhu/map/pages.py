@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from minhu.core.errors import NotFound
@@ -53,6 +53,13 @@ def public_layer(layer: Layer, db: DB) -> Response:
 def orders(user: PageUser, db: DB) -> dict[str, Any]:
     with db.read() as session:
         return service.order_points(session, user)
+
+
+@router.get("/map/heat.json")
+def heat(user: PageUser, db: DB, days: Annotated[int, Query(ge=1, le=service.MAX_HEAT_DAYS)] = service.HEAT_DAYS
+         ) -> dict[str, Any]:
+    with db.read() as session:
+        return service.grid_heat(session, user, days=days)
 
 
 @router.get("/map/units/{code}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -101,6 +101,22 @@ def order_points(session: Session, viewer: User, *, statuses: list[Status] | Non
                                 "inferred": source is not None and source.value != "coordinates", "light": light}}
                 for number, title, status, lon, lat, source, light in rows]
     return {"type": "FeatureCollection", "features": features}
+
+
+# How far back the heat layer looks by default, and at most.
+HEAT_DAYS, MAX_HEAT_DAYS = 30, 366
+
+
+def grid_heat(session: Session, viewer: User, *, days: int = HEAT_DAYS) -> dict[str, Any]:
+    """How many orders the viewer may see were registered in each grid in the last ``days`` days (voided ones
+    left out): the heat layer of the one map, by grid code."""
+    since = clock.now() - timedelta(days=days)
+    rows = session.execute(select(Unit.code, func.count()).join(WorkOrder, WorkOrder.grid_id == Unit.id)
+                           .where(visible_clause(viewer), WorkOrder.created_at >= since,
+                                  WorkOrder.status != Status.VOIDED)
+                           .group_by(Unit.code))
+    counts = {code: int(count) for code, count in rows}
+    return {"days": days, "grids": counts, "max": max(counts.values(), default=0), "total": sum(counts.values())}
 
 
 @dataclass(frozen=True)

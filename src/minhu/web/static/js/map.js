@@ -79,6 +79,25 @@
     });
   }
 
+  var heatColors = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"];
+
+  function heatLayer(heat) {
+    return L.geoJSON(loaded.grids, {
+      renderer: renderer,
+      filter: function (feature) { return (heat.grids[feature.properties.code] || 0) > 0; },
+      style: function (feature) {
+        var share = heat.grids[feature.properties.code] / Math.max(heat.max, 1);
+        var step = Math.min(heatColors.length - 1, Math.floor(share * heatColors.length));
+        return { color: "#7a271a", weight: 0.4, fill: true, fillOpacity: 0.6, fillColor: heatColors[step] };
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(escapeHtml(p.name + "：" + heat.grids[p.code] + " 件"), { sticky: true });
+        layer.on("click", function (e) { openUnit(p.code, e.latlng); });
+      }
+    });
+  }
+
   Promise.all(order.map(function (name) {
     return fetch("/map/layers/" + name + ".geojson").then(function (r) { return r.json(); })
       .then(function (data) { loaded[name] = data; });
@@ -96,6 +115,12 @@
     el.minhuOrders = layer;
     overlays["在办工单"] = layer;
     layer.addTo(map);
+    return fetch("/map/heat.json").then(function (r) { return r.json(); }).then(function (heat) {
+      // Where the city hurts: each grid coloured by its orders of the last 30 days (shown when ticked).
+      overlays["诉求热力（近 " + heat.days + " 天）"] = heatLayer(heat);
+      return points;
+    });
+  }).then(function (points) {
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     var grids = loaded.grids.features.length;
