@@ -17,7 +17,6 @@ from minhu.core.errors import DomainError, InvalidInput
 from minhu.core.text import control_problem, decode_text_file
 from minhu.knowledge import queries, service
 from minhu.knowledge.models import ARTICLE_KIND_LABELS, Article, ArticleKind, PastCase
-from minhu.knowledge.terms import document_terms
 
 knowledge_app = typer.Typer(help="知识库：导入条目、导入历史答复、检索", no_args_is_help=True)
 
@@ -126,13 +125,10 @@ def reindex() -> None:
     with deployment_database() as db, db.transaction() as session:
         articles = cases = 0
         for article in session.scalars(select(Article)):
-            terms = document_terms(article.title, article.summary, article.body, article.issuing_body,
-                                   article.document_number)
-            article.search_terms, article.term_count = " ".join(terms), len(terms)
+            service.index_article(article)
             articles += 1
         for case in session.scalars(select(PastCase)):
-            terms = document_terms(case.title, case.content)
-            case.search_terms, case.term_count = " ".join(terms), len(terms)
+            service.index_case(case)
             cases += 1
         added = service.remember_settled_orders(session)
     typer.echo(f"已重建 {articles} 个条目、{cases} 个历史案例的检索词，新增 {added} 个已办结工单案例")

@@ -63,7 +63,8 @@ def standing(article: Article, on: date | None = None) -> str:
     return "有效"
 
 
-def _index(article: Article) -> None:
+def index_article(article: Article) -> None:
+    """Cut the article into the words search reads (after any change of its text)."""
     terms = document_terms(article.title, article.summary, article.body, article.issuing_body,
                            article.document_number)
     article.search_terms = " ".join(terms)
@@ -120,7 +121,7 @@ def create_article(session: Session, data: ArticleCreate, *, actor: User | None,
                       case_order_id=case_order.id if case_order else None,
                       created_by_id=actor.id if actor else None, created_at=at,
                       updated_by_id=actor.id if actor else None, updated_at=at)
-    _index(article)
+    index_article(article)
     session.add(article)
     session.flush()
     _keep_version(session, article, actor, note, at)
@@ -139,7 +140,7 @@ def update_article(session: Session, article_id: int, data: ArticleUpdate, *, ac
         return article
     for name, value in values.items():
         setattr(article, name, value)
-    _index(article)
+    index_article(article)
     return _next_version(session, article, actor, data.note or "修改")
 
 
@@ -211,7 +212,7 @@ def forget_citizen_in_cases(session: Session, order: WorkOrder, *, name: str | N
         article.title = masked(article.title, name=name)[:200]
         article.body = masked(article.body, name=name)
         article.summary = masked(article.summary, name=name)
-        _index(article)
+        index_article(article)
         for version in session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article.id)):
             version.fields = {**version.fields, **{key: masked(str(version.fields.get(key) or ""), name=name)
                                                    for key in ("title", "body", "summary")}}
@@ -220,7 +221,8 @@ def forget_citizen_in_cases(session: Session, order: WorkOrder, *, name: str | N
 
 # --- the archive of past cases -----------------------------------------------------------------------------
 
-def _case_terms(case: PastCase) -> None:
+def index_case(case: PastCase) -> None:
+    """Cut the case into the words similar-case search reads."""
     terms = document_terms(case.title, case.content)
     case.search_terms = " ".join(terms)
     case.term_count = len(terms)
@@ -265,7 +267,7 @@ def remember_order(session: Session, order: WorkOrder) -> PastCase | None:
     case.satisfaction = order.satisfaction.value if order.satisfaction else None
     case.asked_at = order.created_at
     case.closed_at = order.closed_at or order.replied_at
-    _case_terms(case)
+    index_case(case)
     session.flush()
     return case
 
@@ -279,7 +281,7 @@ def remember_imported(session: Session, *, external_id: str, title: str, content
         return False
     case = PastCase(source=CaseSource.IMPORT, external_id=external_id, title=mask(title).text[:200],
                     content=mask(content).text, reply=mask(reply).text, asked_at=asked_at, closed_at=closed_at)
-    _case_terms(case)
+    index_case(case)
     session.add(case)
     return True
 

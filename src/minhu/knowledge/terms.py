@@ -9,7 +9,6 @@ the index keeps for titles — a miswritten character (拉圾分类) still leave
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,7 +113,3 @@ def query_of(text: str, *, extra: Iterable[str] = ()) -> Query:
               if p not in STOP_WORDS and not any(p in word for word in kept)}
     kept.update(sorted(broken.items(), key=lambda item: (-item[1], item[0]))[:MAX_QUERY_PAIRS])
     return Query(kept)
-
-
-def term_counts(search_terms: str) -> Counter[str]:
-    return Counter(search_terms.split())
