@@ -39,6 +39,7 @@ class World:
     leader: User
     reviewer: User
     admin: User
+    street_dispatcher: User  # 积玉桥街's sub-centre (街道派单员)
 
 
 def make_world(db: Database) -> World:
@@ -59,7 +60,8 @@ def make_world(db: Database) -> World:
                       operator=user("op", Role.OPERATOR, centre), dispatcher=user("disp", Role.DISPATCHER, centre),
                       handler=user("hand", Role.HANDLER, street), other_handler=user("hand2", Role.HANDLER, other),
                       gridworker=user("grid", Role.GRIDWORKER, grid), leader=user("lead", Role.LEADER, district),
-                      reviewer=user("rev", Role.REVIEWER, centre), admin=user("adm", Role.ADMIN, centre))
+                      reviewer=user("rev", Role.REVIEWER, centre), admin=user("adm", Role.ADMIN, centre),
+                      street_dispatcher=user("jdpd", Role.STREET_DISPATCHER, street))
     return world
 
 

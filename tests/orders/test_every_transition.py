@@ -47,7 +47,7 @@ class Cast:
     def everyone(self) -> list[User]:
         w = self.world
         return [w.dispatcher, w.operator, w.reviewer, w.handler, self.centre_handler, w.other_handler,
-                w.gridworker, w.leader, w.admin]
+                w.gridworker, w.leader, w.admin, w.street_dispatcher]
 
     def owner_handler(self, holder: str) -> User:
         return self.centre_handler if holder == "centre" else self.world.handler
@@ -118,6 +118,13 @@ def reach(db: Database, cast: Cast, status: Status, holder: str, **overrides: An
         order = make_order(db, w, upto=Action.SIGN, **overrides)
         order = act(db, order.number, Action.ESCALATE_CITY, w.dispatcher, note="涉及两区交界")
         return order if holder == "centre" else _hold_by(db, order, holder, w)
+    if status is Status.STREET_REVIEW:
+        # The street dispatches inside to the grid, whose reply waits for the street's review.
+        order = make_order(db, w, upto=Action.DISPATCH, **overrides)
+        order = act(db, order.number, Action.INNER_DISPATCH, w.street_dispatcher, unit_id=w.grid.id)
+        order = act(db, order.number, Action.SIGN, w.gridworker)
+        order = act(db, order.number, Action.REPLY, w.gridworker, note="已就地处置")
+        return order if holder == "street" else _hold_by(db, order, holder, w)
     if holder == "centre":
         return _city_path(db, cast, status, **overrides)
     upto = {Status.DISPATCHED: Action.DISPATCH, Status.SIGNED: Action.SIGN, Status.HANDLING: Action.HANDLE,
@@ -165,6 +172,7 @@ def fields_for(db: Database, cast: Cast, action: Action) -> dict[str, Any]:
         Action.REFUSE_EXTENSION: {"note": "时限足够"},
         Action.RULE: {"note": "经核实", "ruling": "reasonable_solved"},
         Action.UNMERGE: {"note": "不是同一事项"},
+        Action.INNER_DISPATCH: {"unit_id": w.community.id}, Action.STREET_SEND_BACK: {"note": "答复不完整"},
     }
     if action is Action.MERGE:
         main = make_order(db, w, title="夜间施工噪音扰民（首次来电）")

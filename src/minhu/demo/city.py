@@ -36,7 +36,7 @@ from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
-from minhu.org.models import Unit, User
+from minhu.org.models import StreetSetting, Unit, User
 from minhu.org.roles import Role, UnitKind
 from minhu.routing import catalog, views
 from minhu.routing import service as routing
@@ -52,6 +52,7 @@ CENTRE, DISTRICT, JIYUQIAO, FIRST_GRID = "420106-C", "420106", "420106001", "420
 DEMO_USERS = (
     ("operator", "话务员 陈晓", Role.OPERATOR, CENTRE),
     ("dispatcher", "派单员 刘敏", Role.DISPATCHER, CENTRE),
+    ("street", "街道派单员 孙丽", Role.STREET_DISPATCHER, JIYUQIAO),
     ("handler", "承办人 张伟", Role.HANDLER, JIYUQIAO),
     ("gridworker", "网格员 李娜", Role.GRIDWORKER, FIRST_GRID),
     ("leader", "区领导 王强", Role.LEADER, DISTRICT),
@@ -315,11 +316,11 @@ STORY_ORDERS = 6
 
 
 def _story_order(session: Session, users: dict[Role, User], title: str, content: str, address: str,
-                 at: datetime, grade: Grade = Grade.B) -> WorkOrder:
+                 at: datetime, grade: Grade = Grade.B, phone: str = "13871230000") -> WorkOrder:
     """An order left on the web board and accepted, graded as the story needs: the story dispatches it by
     hand, whatever a trained classifier would have done with it."""
     data = OrderCreate(type=OrderType.COMPLAINT, channel=Channel.WEB_BOARD, title=title, content=content,
-                       address=address, citizen_phone="13871230000")
+                       address=address, citizen_phone=phone)
     with clock.frozen(at):
         order = order_service.create_order(session, data, actor=None)
         _act(session, order, Action.ACCEPT, users[Role.OPERATOR])
@@ -385,6 +386,48 @@ def _build_dispatch_story(session: Session, users: dict[Role, User], colleagues:
                          "武昌区和平大道", at)
     _steps(session, order, at, (Action.ESCALATE_CITY, dispatcher, {"note": "涉及跨区公交线网调整，报市指挥中心"}))
     session.flush()
+
+
+def _build_street_story(session: Session, users: dict[Role, User], colleagues: dict[str, User],
+                        units: dict[str, Unit]) -> None:
+    """积玉桥街's sub-centre (街道分中心) at work: the district sends the street orders and its dispatcher
+    dispatches them inside. One order has gone the whole way — sent to the street, dispatched to 和平社区,
+    replied, reviewed by the street and by the centre; others wait at each step of the street's queue."""
+    dispatcher, street_dispatcher, shequ = users[Role.DISPATCHER], users[Role.STREET_DISPATCHER], colleagues["shequ"]
+    street, community = units[JIYUQIAO], units[HEPING]
+    start = clock.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    to_street = (Action.DISPATCH, dispatcher, {"unit_id": street.id})
+    inside = (Action.INNER_DISPATCH, street_dispatcher, {"unit_id": community.id, "note": "请社区当天到场核实处置"})
+    replied = (Action.SIGN, shequ, {}), (Action.REPLY, shequ, {"note": "已联系物业更换损坏部件，居民已可正常使用。"})
+    at = start
+    order = _story_order(session, users, "广场健身器材松动",
+                         "文化广场两台健身器材螺丝松脱，老人锻炼时器材摇晃。", "武昌区积玉桥文化广场", at,
+                         phone="13971230001")
+    _steps(session, order, at, to_street, inside, *replied, (Action.STREET_APPROVE, street_dispatcher, {}),
+           (Action.APPROVE, dispatcher, {}))
+    at = start + timedelta(hours=3)
+    order = _story_order(session, users, "单元门禁失灵一周", "五号楼单元门禁失灵一周，外来人员随意进出，住户担心安全。",
+                         "武昌区积玉桥和平社区5栋", at, phone="13971230002")
+    _steps(session, order, at, to_street, inside, *replied)
+    at = start + timedelta(hours=6)
+    order = _story_order(session, users, "小区门口窨井盖缺失", "积玉桥小区东门口一个窨井盖不见了，晚上路过很危险。",
+                         "武昌区积玉桥小区", at, phone="13971230003")
+    _steps(session, order, at, to_street, (Action.INNER_DISPATCH, street_dispatcher, {"unit_id": community.id}),
+           (Action.RETURN, shequ, {"return_reason": "not_ours",
+                                   "note": "窨井盖属市政设施，社区无维修力量，请街道另派"}))
+    at = start + timedelta(hours=9)
+    order = _story_order(session, users, "街心公园步道照明故障", "街心公园步道一排灯晚上不亮，散步看不清路。",
+                         "武昌区积玉桥街心公园", at, phone="13971230004")
+    _steps(session, order, at, to_street)
+    session.flush()
+
+
+def _open_sub_centre(session: Session, street: Unit, by: User) -> None:
+    """From now on 积玉桥街's A and B orders go to the street, which dispatches them inside."""
+    session.add(StreetSetting(street_id=street.id, sub_centre=True, review_inner_replies=True, a_level_straight=False,
+                              updated_by_id=by.id))
+    session.flush()
+    routing.forget_routing()
 
 
 def _build_board(session: Session, users: dict[Role, User]) -> None:
@@ -466,6 +509,7 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         _build_orders(session, users, units, staff)
         _build_live_orders(session, users, units, staff)
         _build_dispatch_story(session, users, colleagues, units)
+        _build_street_story(session, users, colleagues, units)
         _build_board(session, users)
         repeated.build_repeated(session, units, operator=users[Role.OPERATOR], dispatcher=users[Role.DISPATCHER])
         build_open311(session)
@@ -477,4 +521,6 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         # A planted break-out at the end of the year: the scan the worker runs hourly raises it at once.
         spike.build_spike(session, users, units[HEPING], units)
         warning_scan.scan(session)
+        # Last, so the year's orders were routed as the street had them: before its sub-centre opened.
+        _open_sub_centre(session, units[JIYUQIAO], users[Role.STREET_DISPATCHER])
     return True

@@ -25,12 +25,16 @@ from minhu.orders.states import ACTION_LABELS, Action
 from minhu.org.models import User
 from minhu.org.roles import Role
 
-# Who in a unit is told: the people who sign, handle and report.
-RECEIVING_ROLES = (Role.HANDLER, Role.GRIDWORKER)
+# Who in a unit is told: the people who sign, handle and report (a street's dispatcher signs for its street).
+RECEIVING_ROLES = (Role.HANDLER, Role.GRIDWORKER, Role.STREET_DISPATCHER)
 # The moves that hand an order to a unit, and how the notice names them.
 ARRIVALS: dict[Action, str] = {Action.DISPATCH: ACTION_LABELS[Action.DISPATCH],
+                               Action.INNER_DISPATCH: ACTION_LABELS[Action.INNER_DISPATCH],
                                Action.REOPEN: ACTION_LABELS[Action.REOPEN],
                                Action.ACCEPT_ESCALATION: "升级后派单"}
+# What a street's sub-centre is told of the orders it dispatched inside.
+_STREET_DISPATCHERS = (select(User).where(User.unit_id == bindparam("unit_id"), User.active.is_(True),
+                                          User.role == Role.STREET_DISPATCHER.value).order_by(User.id))
 NO_DEADLINE = "未设定"
 
 
@@ -71,11 +75,28 @@ def _tell_called(change: OrderChange) -> None:
                        dedupe_key=f"call:{event.id}")
 
 
+def _tell_street(change: OrderChange, what: str) -> None:
+    order, event = change.order, change.event
+    street_id = order.sub_centre_id
+    if street_id is None:
+        return
+    people = list(change.session.scalars(_STREET_DISPATCHERS, {"unit_id": street_id}))
+    outbox.enqueue(change.session, template="order.street_notice", channels=(NotifyChannel.INBOX,),
+                   context={**_order_context(order), "what": what}, recipients=people, order_id=order.id,
+                   dedupe_key=f"street:{event.id}")
+
+
 def _tell_receiving_unit(change: OrderChange) -> None:
-    if change.event.action in ARRIVALS:
+    action, payload = change.event.action, change.event.payload
+    if action in ARRIVALS:
         _tell_dispatched(change)
-    elif change.event.action is Action.WHISTLE:
+    elif action is Action.WHISTLE:
         _tell_called(change)
+    elif action is Action.REPLY_TO_STREET:
+        _tell_street(change, f"已由{change.event.actor_unit_name or '承办单位'}办结答复，等待街道审核")
+    elif action in (Action.RETURN, Action.SIGN_TIMEOUT) and "returned_to" in payload:
+        how = "退回街道" if action is Action.RETURN else "超时未签收，已退回街道"
+        _tell_street(change, f"{payload.get('returned_by_unit', '承办单位')}{how}，请重新内派或自行办理")
 
 
 def install() -> None:

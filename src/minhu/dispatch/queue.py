@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
@@ -187,11 +187,14 @@ def list_queue(session: Session, *, viewer: User, statuses: frozenset[Status] | 
     """The oldest waiting orders (``limit`` of them), with what the viewer may do on each."""
     wanted = [s for s in WAITING if statuses is None or s in statuses] or list(WAITING)
     limit = max(1, min(limit, MAX_LIMIT))
+    # An order an inner unit returned to its street (退回街道) waits in the street's queue, not the centre's.
+    at_centre = or_(WorkOrder.status != Status.RETURNED, WorkOrder.sub_centre_id.is_(None))
     counts = {Status(s): int(n) for s, n in session.execute(
-        select(WorkOrder.status, func.count()).where(WorkOrder.status.in_(WAITING)).group_by(WorkOrder.status))}
+        select(WorkOrder.status, func.count()).where(WorkOrder.status.in_(WAITING), at_centre)
+        .group_by(WorkOrder.status))}
     rows = session.execute(
         select(WorkOrder, RoutingDecision).outerjoin(RoutingDecision, RoutingDecision.order_id == WorkOrder.id)
-        .where(WorkOrder.status.in_(wanted)).order_by(WorkOrder.created_at, WorkOrder.id).limit(limit)
+        .where(WorkOrder.status.in_(wanted), at_centre).order_by(WorkOrder.created_at, WorkOrder.id).limit(limit)
     ).all()
     returns = _last_returns(session, [o.id for o, _ in rows if o.status is Status.RETURNED])
     names = {row.code: row.name for row in session.execute(select(Category.code, Category.name))}

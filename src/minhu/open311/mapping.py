@@ -10,7 +10,8 @@ OPEN, CLOSED = "open", "closed"
 # The specification's status of each minhu status. A joined order (已并入主件) takes its main order's.
 BASIC: dict[Status, str] = {
     Status.NEW: OPEN, Status.ACCEPTED: OPEN, Status.DISPATCHED: OPEN, Status.SIGNED: OPEN, Status.HANDLING: OPEN,
-    Status.REPLIED: OPEN, Status.RETURNED: OPEN, Status.ESCALATED: OPEN, Status.SUSPENDED: OPEN,
+    Status.REPLIED: OPEN, Status.STREET_REVIEW: OPEN, Status.RETURNED: OPEN, Status.ESCALATED: OPEN,
+    Status.SUSPENDED: OPEN,
     # The centre approved the unit's answer: the citizen has it; a callback that finds it unsolved reopens.
     Status.REVIEWED: CLOSED, Status.CALLED_BACK: CLOSED, Status.ARCHIVED: CLOSED, Status.VOIDED: CLOSED,
     Status.JOINED: OPEN,
@@ -19,7 +20,8 @@ BASIC: dict[Status, str] = {
 EXTENDED: dict[Status, str] = {
     Status.NEW: "open", Status.ACCEPTED: "open", Status.DISPATCHED: "action_scheduled",
     Status.SIGNED: "action_scheduled", Status.HANDLING: "in_progress", Status.SUSPENDED: "in_progress",
-    Status.REPLIED: "in_progress", Status.RETURNED: "internal_referral", Status.ESCALATED: "investigating",
+    Status.REPLIED: "in_progress", Status.STREET_REVIEW: "in_progress", Status.RETURNED: "internal_referral",
+    Status.ESCALATED: "investigating",
     Status.REVIEWED: "closed", Status.CALLED_BACK: "closed", Status.ARCHIVED: "closed",
     Status.VOIDED: "no_further_action", Status.JOINED: "duplicate",
 }

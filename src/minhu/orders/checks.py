@@ -52,6 +52,8 @@ def check_params(session: Session, order: WorkOrder, action: Action, actor: User
         if payload.get("grade") == order.grade:
             del payload["grade"]  # the trail names a grade only when the dispatch changes it
         return payload
+    if action is Action.INNER_DISPATCH:
+        return _check_inner_dispatch(session, order, actor, params)
     if action is Action.WHISTLE:
         return _check_whistle(session, order, params)
     if action is Action.RETURN:
@@ -143,6 +145,30 @@ def _check_whistle(session: Session, order: WorkOrder, params: ActionRequest) ->
             raise field_error("unit_ids", f"{unit.name} 已被吹哨，尚未报到")
         units.append(unit)
     return {"units": [{"id": u.id, "name": u.name} for u in units]}
+
+
+def _check_inner_dispatch(session: Session, order: WorkOrder, actor: User, params: ActionRequest) -> dict[str, Any]:
+    """A street dispatches only to a unit inside it — an office, its enforcement centre, a community, a grid."""
+    street = actor.unit
+    if params.unit_id is None:
+        raise field_error("unit_id", "内派须选择本街道的科室、执法中心、社区或网格")
+    unit = dispatchable(session, params.unit_id, "unit_id")
+    check_inner_unit(street, unit, order)
+    return inner_dispatch_payload(street, unit)
+
+
+def check_inner_unit(street: Unit, unit: Unit, order: WorkOrder) -> None:
+    """Raises InvalidInput (field ``unit_id``) for a unit outside ``street``, the street itself, or the unit that
+    holds the order already."""
+    if unit.id == street.id or not unit.is_within(street):
+        raise field_error("unit_id", f"{unit.name} 不属于{street.name}：街道只能内派给本街道的科室、执法中心、"
+                          "社区或网格", code="unit_outside_street")
+    if unit.id == order.owner_unit_id:
+        raise field_error("unit_id", f"工单已在 {unit.name} 办理，请选择其他单位", code="invalid_unit")
+
+
+def inner_dispatch_payload(street: Unit, unit: Unit) -> dict[str, Any]:
+    return {"unit_id": unit.id, "unit_name": unit.name, "street_id": street.id, "street_name": street.name}
 
 
 def _check_return_period(order: WorkOrder) -> None:

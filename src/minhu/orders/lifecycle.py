@@ -27,6 +27,7 @@ from minhu.orders.models import CallbackAttempt, OrderCall, OrderEscalation, Ord
 from minhu.orders.schemas import ActionRequest
 from minhu.orders.signals import OrderChange, OrderMoving, order_moved, order_moving
 from minhu.orders.states import Action, Status
+from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
 from minhu.routing import grading
 from minhu.routing import rules as routing_rules
@@ -87,16 +88,29 @@ def set_callback_outcome(session: Session, order: WorkOrder, payload: dict[str, 
 
 
 
-def _hand_over(session: Session, order: WorkOrder, unit: Unit, now: datetime, *,
-               returnable: bool = True) -> dict[str, list[str | None]]:
-    """The order reaches ``unit``: its clocks — to return, sign, respond and finish — start now. Returns
-    the deadlines that moved, for the trail."""
+def _hand_over(session: Session, order: WorkOrder, unit: Unit, now: datetime, *, returnable: bool = True,
+               limits: tuple[LimitKind, ...] = clocks.DISPATCH_LIMITS) -> dict[str, list[str | None]]:
+    """The order reaches ``unit``: its clocks — to return, and ``limits`` (sign, respond and finish) — start
+    now. Returns the deadlines that moved, for the trail."""
     order.owner_unit = unit
     order.dispatched_at = now
     order.responded_at = None
     # Without a return period the limit ends as it starts: the order cannot be returned.
     order.return_due_at = now + RETURN_LIMIT if returnable else now
-    return clocks.start(session, order, clocks.DISPATCH_LIMITS, now)
+    return clocks.start(session, order, limits, now)
+
+
+# A dispatch inside a street restarts the inner unit's clocks to return, sign and respond; the 办结 limit stays the
+# one the district gave the street: dispatching inside does not buy the street more time.
+INNER_LIMITS = (LimitKind.SIGN, LimitKind.RESPOND)
+
+
+def needs_street_review(session: Session, order: WorkOrder) -> bool:
+    """An inner unit's reply goes to its street's review first, unless the street said otherwise."""
+    street_id = order.sub_centre_id
+    if street_id is None or order.owner_unit_id == street_id:
+        return False
+    return org_queries.street_setting(session, street_id).review_inner_replies
 
 
 def deadline_payload(changes: dict[str, list[str | None]]) -> dict[str, Any]:
@@ -147,6 +161,7 @@ class Move:
 
 def _on_dispatch(m: Move) -> None:
     order = m.order
+    order.sub_centre_id = None  # the centre dispatches afresh: no street holds it inside any more
     order.category_code = m.payload.get("category") or order.category_code
     order.grade = m.payload.get("grade", order.grade)  # before the clocks start: the limits follow the grade
     unit = trail.adopt(m.session, m.unit) if m.unit is not None else m.session.get_one(Unit, m.payload["unit_id"])
@@ -159,12 +174,26 @@ def _on_dispatch(m: Move) -> None:
 
 
 def _on_return(m: Move) -> None:
-    """退单, or the sweep's sign time-out: the order goes back to the centre's queue."""
-    unit = m.order.owner_unit
+    """退单, or the sweep's sign time-out: the order goes back to whoever dispatched it — the street for a unit
+    inside it that the street dispatched to (退回街道), else the centre's queue."""
+    order, unit = m.order, m.order.owner_unit
     m.payload = {**m.payload, "returned_by_unit": unit.name}
     if m.action is Action.SIGN_TIMEOUT:
         m.payload["unit_id"] = unit.id
-    m.order.owner_unit = trail.intake_unit(m.session, None)
+    street = order.sub_centre
+    if street is not None and street.id != unit.id:
+        m.payload["returned_to"] = {"id": street.id, "name": street.name}
+        order.owner_unit = trail.adopt(m.session, street)
+        return
+    order.sub_centre_id = None
+    order.owner_unit = trail.intake_unit(m.session, None)
+
+
+def _on_inner_dispatch(m: Move) -> None:
+    """内派: the street hands the order to a unit inside it, and stays its sub-centre for returns and review."""
+    unit = trail.adopt(m.session, m.unit) if m.unit is not None else m.session.get_one(Unit, m.payload["unit_id"])
+    m.order.sub_centre_id = m.payload["street_id"]
+    m.moved = _hand_over(m.session, m.order, unit, m.now, limits=INNER_LIMITS)
 
 
 def _on_whistle(m: Move) -> None:
@@ -241,7 +270,10 @@ def _on_escalate(m: Move) -> None:
 def _on_accept_escalation(m: Move) -> None:
     _decide_escalation(m.order, m.person, m.now, accepted=True, note=m.note)
     m.order.grade = m.payload["to_grade"]
-    m.moved = _hand_over(m.session, m.order, m.session.get_one(Unit, m.payload["unit_id"]), m.now)
+    unit = m.session.get_one(Unit, m.payload["unit_id"])
+    if m.order.sub_centre is not None and not unit.is_within(m.order.sub_centre):
+        m.order.sub_centre_id = None  # taken out of the street: the centre's dispatch now
+    m.moved = _hand_over(m.session, m.order, unit, m.now)
 
 
 def _on_refuse_escalation(m: Move) -> None:
@@ -252,6 +284,7 @@ def _on_escalate_city(m: Move) -> None:
     _decide_escalation(m.order, m.person, m.now, accepted=True, note=m.note)
     m.payload = {"from_grade": m.order.grade, "to_grade": Grade.D}
     m.order.grade = Grade.D
+    m.order.sub_centre_id = None
     m.order.owner_unit = trail.intake_unit(m.session, m.actor)
 
 
@@ -308,6 +341,7 @@ def _on_unmerge(m: Move) -> None:
     main = m.session.get(WorkOrder, m.order.duplicate_of_id) if m.order.duplicate_of_id is not None else None
     m.payload = {**m.payload, "duplicate_of": main.number if main is not None else None}
     m.order.duplicate_of_id = None
+    m.order.sub_centre_id = None
     m.order.owner_unit = trail.intake_unit(m.session, None)
     m.moved = clocks.resume(m.session, m.order, m.now)
 
@@ -363,6 +397,10 @@ HANDLERS: dict[Action, Callable[[Move], None]] = {
     Action.MERGE: _on_merge,
     Action.UNMERGE: _on_unmerge,
     Action.FOLLOW: _on_follow,
+    Action.INNER_DISPATCH: _on_inner_dispatch,
+    Action.REPLY_TO_STREET: _on_reply,
+    Action.STREET_APPROVE: _nothing,
+    Action.STREET_SEND_BACK: _nothing,
 }
 
 
@@ -384,6 +422,12 @@ def apply_action(session: Session, order: WorkOrder, action: Action, *, actor: U
     if transition.note_label and not note.strip():
         raise NoteRequired(action.value, transition.note_label)
     payload = checks.check_params(session, order, action, actor, params)
+    if action is Action.REPLY and needs_street_review(session, order):
+        # The same reply, to the street that dispatched it inside: its own row, so the trail says where it went.
+        action = Action.REPLY_TO_STREET
+        to_street = states.find(order.status, action)
+        assert to_street is not None  # the table has the row wherever REPLY is taken
+        transition = to_street
     if action is Action.CALLBACK and not payload["reached"] and not payload["unreachable"]:
         # Its own row of the table, so the trail says what happened; the order stays waiting for the next try.
         action = Action.CALLBACK_UNREACHED

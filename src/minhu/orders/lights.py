@@ -32,7 +32,8 @@ RUNNING_IN: dict[LimitKind, frozenset[Status]] = {
     LimitKind.ACCEPT: frozenset({_S.NEW}),
     LimitKind.SIGN: frozenset({_S.DISPATCHED}),
     LimitKind.RESPOND: frozenset({_S.DISPATCHED, _S.SIGNED, _S.HANDLING}),
-    LimitKind.FINISH: frozenset({_S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING}),
+    # A reply waiting for its street's review (待街道审核) has not reached the centre: the 办结 clock still runs.
+    LimitKind.FINISH: frozenset({_S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.STREET_REVIEW}),
     LimitKind.CALLBACK: frozenset({_S.REVIEWED}),
 }
 

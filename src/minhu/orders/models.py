@@ -73,6 +73,9 @@ class WorkOrder(Base):
     grade: Mapped[Grade | None] = mapped_column(EnumText(Grade, length=1))
 
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # The street sub-centre (街道分中心) that dispatched the order inside the street (内派): an inner unit's
+    # return goes back to it, and its reply to its review when the street says so. None at the centre's hand.
+    sub_centre_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -126,6 +129,7 @@ class WorkOrder(Base):
 
     owner_unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[owner_unit_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    sub_centre: Mapped[Unit | None] = relationship(foreign_keys=[sub_centre_id])
     # Joined like the owner: every order page and access check needs them, and they are primary-key joins.
     street: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[street_id])
     community: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[community_id])

@@ -36,7 +36,7 @@ from minhu.web.render import render
 
 router = APIRouter(include_in_schema=False, route_class=FormRoute)
 # Actions whose form offers a choice of units.
-TARGET_ACTIONS = frozenset({Action.DISPATCH, Action.WHISTLE, Action.ACCEPT_ESCALATION})
+TARGET_ACTIONS = frozenset({Action.DISPATCH, Action.WHISTLE, Action.ACCEPT_ESCALATION, Action.INNER_DISPATCH})
 
 
 
@@ -101,10 +101,13 @@ class Pickers:
     dispatch: list[TreeUnit] = field(default_factory=list)
     whistle: list[TreeUnit] = field(default_factory=list)
     escalation: list[TreeUnit] = field(default_factory=list)
+    inner: list[TreeUnit] = field(default_factory=list)  # a street's own units, for its dispatch inside (内派)
     categories: list[routing.CategoryChoice] = field(default_factory=list)
 
 
 # An escalated order goes to a street or a department, not down to a grid or a property company.
+# What a street dispatches to inside itself: offices, its enforcement centre, communities, grids, estates.
+INNER_KINDS = frozenset({UnitKind.OFFICE, UnitKind.ENFORCEMENT, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.PROPERTY})
 ESCALATION_KINDS = DISPATCHABLE_KINDS - {UnitKind.GRID, UnitKind.PROPERTY, UnitKind.COMMITTEE}
 
 
@@ -122,6 +125,8 @@ def _pickers_for(session: Session, user: User, order: WorkOrder, allowed: list[A
         if Action.WHISTLE in actions else [],
         escalation=tree.dispatch_targets(within=None if permissions.is_centre(user) else user.unit,
                                          kinds=ESCALATION_KINDS) if Action.ACCEPT_ESCALATION in actions else [],
+        inner=[u for u in tree.dispatch_targets(within=user.unit, kinds=INNER_KINDS) if u.id != user.unit_id]
+        if Action.INNER_DISPATCH in actions else [],
         categories=routing.category_choices(session) if Action.DISPATCH in actions else [])
 
 

@@ -53,7 +53,16 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
         return may_judge_escalation(actor, order)
     if transition.scope is Scope.EXTENSION_JUDGE:
         return is_centre(actor) and order.pending_extension is not None
+    if transition.scope is Scope.SUB_CENTRE:
+        return is_sub_centre_of(actor, order)
     return order.owner_unit.is_within(actor.unit)
+
+
+def is_sub_centre_of(actor: User, order: WorkOrder) -> bool:
+    """Whether ``actor`` dispatches ``order`` inside its street: the street holds it, or dispatched it inside."""
+    if actor.role is not Role.STREET_DISPATCHER or actor.unit.kind is not UnitKind.STREET:
+        return False
+    return actor.unit_id in (order.owner_unit_id, order.sub_centre_id) and order.owner_unit.is_within(actor.unit)
 
 
 def may_judge_escalation(actor: User, order: WorkOrder) -> bool:

@@ -22,6 +22,7 @@ class Status(StrEnum):
     SIGNED = "signed"
     HANDLING = "handling"
     REPLIED = "replied"
+    STREET_REVIEW = "street_review"
     REVIEWED = "reviewed"
     CALLED_BACK = "called_back"
     ARCHIVED = "archived"
@@ -39,6 +40,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.SIGNED: "已签收",
     Status.HANDLING: "办理中",
     Status.REPLIED: "已答复待审核",
+    Status.STREET_REVIEW: "待街道审核",
     Status.REVIEWED: "待回访",
     Status.CALLED_BACK: "已回访",
     Status.ARCHIVED: "已归档",
@@ -87,6 +89,10 @@ class Action(StrEnum):
     MERGE = "merge"
     UNMERGE = "unmerge"
     FOLLOW = "follow"
+    INNER_DISPATCH = "inner_dispatch"
+    REPLY_TO_STREET = "reply_to_street"
+    STREET_APPROVE = "street_approve"
+    STREET_SEND_BACK = "street_send_back"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -132,6 +138,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MERGE: "合并重复",
     Action.UNMERGE: "撤销合并",
     Action.FOLLOW: "随主件答复",
+    Action.INNER_DISPATCH: "街道内派",
+    Action.REPLY_TO_STREET: "办结答复（报街道审核）",
+    Action.STREET_APPROVE: "街道审核通过",
+    Action.STREET_SEND_BACK: "街道审核退回",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
     Action.URGE: "催办",
@@ -154,6 +164,9 @@ class Scope(StrEnum):
     ESCALATION_JUDGE = "escalation_judge"
     # The centre, on an order with an extension waiting for its decision.
     EXTENSION_JUDGE = "extension_judge"
+    # A street's sub-centre (街道分中心), on the orders the district sent it: those it holds itself, for a
+    # dispatch inside; those it dispatched inside, for its review of the inner unit's reply.
+    SUB_CENTRE = "sub_centre"
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,8 @@ def _t(action: Action, sources: set[Status], target: Status, roles: set[Role], s
 
 _S = Status
 _CENTRE_INTAKE = {Role.OPERATOR, Role.DISPATCHER}
-_HANDLERS = {Role.HANDLER, Role.GRIDWORKER}
+# Those who act for a unit holding an order. A street's dispatcher acts for its street as its handlers do.
+_HANDLERS = {Role.HANDLER, Role.GRIDWORKER, Role.STREET_DISPATCHER}
 
 TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ACCEPT, {_S.NEW}, _S.ACCEPTED, _CENTRE_INTAKE, Scope.CENTRE),
@@ -190,10 +204,23 @@ TRANSITIONS: tuple[Transition, ...] = (
        only_types={OrderType.CONSULTATION}),
     # The system dispatches a new order itself when routing is sure of its category and owner (自动派单).
     _t(Action.DISPATCH, {_S.ACCEPTED, _S.RETURNED}, _S.DISPATCHED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
-    _t(Action.SIGN, {_S.DISPATCHED}, _S.SIGNED, _HANDLERS, Scope.OWNER),
-    _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED, _S.HANDLING}, _S.RETURNED, _HANDLERS, Scope.OWNER, "退单理由"),
+    # A street holding an order an inner unit returned to it (退回街道) takes it on itself by signing, or
+    # returns it to the centre within its own return period.
+    _t(Action.SIGN, {_S.DISPATCHED, _S.RETURNED}, _S.SIGNED, _HANDLERS, Scope.OWNER),
+    _t(Action.RETURN, {_S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.RETURNED}, _S.RETURNED, _HANDLERS, Scope.OWNER,
+       "退单理由"),
     _t(Action.HANDLE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "办理情况"),
     _t(Action.REPLY, {_S.SIGNED, _S.HANDLING}, _S.REPLIED, _HANDLERS, Scope.OWNER, "答复内容"),
+    # 街道分中心 (双派): the street dispatches what the district sent it inside — to an office, its enforcement
+    # centre, a community or a grid — or, when it wants it, the system does for A-level orders (内派). An
+    # inner unit's reply goes to the street's review first when the street says so (REPLY taken as
+    # REPLY_TO_STREET, which no role takes by its own name), then to the centre's as every reply does.
+    _t(Action.INNER_DISPATCH, {_S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.RETURNED}, _S.DISPATCHED,
+       {Role.STREET_DISPATCHER}, Scope.SUB_CENTRE, by_system=True),
+    _t(Action.REPLY_TO_STREET, {_S.SIGNED, _S.HANDLING}, _S.STREET_REVIEW, set(), Scope.OWNER, "答复内容"),
+    _t(Action.STREET_APPROVE, {_S.STREET_REVIEW}, _S.REPLIED, {Role.STREET_DISPATCHER}, Scope.SUB_CENTRE),
+    _t(Action.STREET_SEND_BACK, {_S.STREET_REVIEW}, _S.HANDLING, {Role.STREET_DISPATCHER}, Scope.SUB_CENTRE,
+       "退回理由"),
     _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.SEND_BACK, {_S.REPLIED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE, "退回理由"),
     _t(Action.CALLBACK, {_S.REVIEWED}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE),
@@ -216,9 +243,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # anew) or refuses. The centre sends what the district cannot solve to the city (D), whose answer
     # comes back as the reply.
     _t(Action.ESCALATE, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, _HANDLERS, Scope.OWNER, "升级理由"),
-    _t(Action.ACCEPT_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.DISPATCHED, {Role.HANDLER, Role.DISPATCHER},
-       Scope.ESCALATION_JUDGE),
-    _t(Action.REFUSE_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING, {Role.HANDLER, Role.DISPATCHER},
+    _t(Action.ACCEPT_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.DISPATCHED,
+       {Role.HANDLER, Role.STREET_DISPATCHER, Role.DISPATCHER}, Scope.ESCALATION_JUDGE),
+    _t(Action.REFUSE_ESCALATION, {_S.SIGNED, _S.HANDLING}, _S.HANDLING,
+       {Role.HANDLER, Role.STREET_DISPATCHER, Role.DISPATCHER},
        Scope.ESCALATION_JUDGE, "驳回理由"),
     _t(Action.ESCALATE_CITY, {_S.ACCEPTED, _S.RETURNED, _S.SIGNED, _S.HANDLING}, _S.ESCALATED, {Role.DISPATCHER},
        Scope.CENTRE, "上报说明"),
@@ -242,7 +270,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     # reporter hears the answer and is asked. The rate policy decides how joined orders count. A join is undone
     # (撤销合并) with a reason: the order goes back to the dispatcher as accepted.
     _t(Action.MERGE, {_S.NEW, _S.ACCEPTED, _S.RETURNED, _S.DISPATCHED, _S.SIGNED, _S.HANDLING, _S.SUSPENDED,
-                      _S.REPLIED}, _S.JOINED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
+                      _S.STREET_REVIEW, _S.REPLIED}, _S.JOINED, {Role.DISPATCHER}, Scope.CENTRE, by_system=True),
     # An order already answered may still be found to repeat another: it is archived, pointing at the main order.
     _t(Action.MERGE, {_S.REVIEWED, _S.CALLED_BACK}, _S.ARCHIVED, {Role.DISPATCHER}, Scope.CENTRE),
     # Undone by the dispatcher, or by the system when the main order is voided: back at the centre, accepted.

@@ -93,3 +93,21 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class StreetSetting(Base):
+    """How a street's sub-centre (街道分中心) works. A street without a row runs none: routing sends its A
+    orders to the community as before; once it runs one, it reviews its inner units' replies and dispatches
+    every order inside by hand unless it says otherwise."""
+
+    __tablename__ = "street_settings"
+
+    street_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    # The street runs a sub-centre: the A and B orders standing in it go to the street, which dispatches inside.
+    sub_centre: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An inner unit's reply goes to the street's review before the centre's (else straight to the centre).
+    review_inner_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An A-level order the district sends the street goes on by itself to the community or grid it stands in.
+    a_level_straight: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

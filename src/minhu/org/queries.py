@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock, security
 from minhu.core.cache import TTLCache
-from minhu.org.models import ApiToken, Unit, User
+from minhu.org.models import ApiToken, StreetSetting, Unit, User
 from minhu.org.roles import UnitKind
 
 
@@ -72,3 +72,10 @@ def find_root(session: Session) -> Unit | None:
 
 def find_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
+
+
+def street_setting(session: Session, street_id: int) -> StreetSetting:
+    """The street's settings, or the defaults (an unsaved row) for a street that never changed them."""
+    found = session.get(StreetSetting, street_id)
+    return found if found is not None else StreetSetting(street_id=street_id, sub_centre=False,
+                                                         review_inner_replies=True, a_level_straight=False)

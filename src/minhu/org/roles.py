@@ -8,6 +8,8 @@ from enum import StrEnum
 class Role(StrEnum):
     OPERATOR = "operator"
     DISPATCHER = "dispatcher"
+    # The street's sub-centre (街道分中心): receives what the district sends the street and dispatches it inside.
+    STREET_DISPATCHER = "street_dispatcher"
     HANDLER = "handler"
     GRIDWORKER = "gridworker"
     LEADER = "leader"
@@ -18,6 +20,7 @@ class Role(StrEnum):
 ROLE_LABELS: dict[Role, str] = {
     Role.OPERATOR: "话务员",
     Role.DISPATCHER: "派单员",
+    Role.STREET_DISPATCHER: "街道派单员",
     Role.HANDLER: "承办人",
     Role.GRIDWORKER: "网格员",
     Role.LEADER: "领导",

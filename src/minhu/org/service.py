@@ -48,6 +48,8 @@ def create_user(session: Session, *, username: str, password: str, full_name: st
     """Add a user. Raises InvalidInput for a short password, Conflict when the username is taken."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise field_error("password", f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if role is Role.STREET_DISPATCHER and unit.kind is not UnitKind.STREET:
+        raise field_error("unit", f"街道派单员须属于街道，{unit.name} 不是街道", code="invalid_unit")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已存在", code="username_taken", details={"username": username})
     user = User(username=username, full_name=full_name, role=role, unit=unit, phone=phone, email=email,

@@ -52,12 +52,16 @@ def describe_rule(rule: RoutingRule) -> str:
 
 
 def choose_owner(session: Session, rules: Sequence[RoutingRule], category: Category | None, grade: Grade, *,
-                 street: Unit | None, community: Unit | None, place: Unit | None) -> OwnerChoice:
-    """The owner by the most specific of the active ``rules`` that applies, else by the grade."""
+                 street: Unit | None, community: Unit | None, place: Unit | None,
+                 sub_centre: bool = False) -> OwnerChoice:
+    """The owner by the most specific of the active ``rules`` that applies, else by the grade. A street that runs
+    a sub-centre (``sub_centre``) takes its A and B orders itself and dispatches them inside."""
     rules = [r for r in rules if rule_applies(r, category, place)]
     if rules:
         best = max(rules, key=rank)
         return OwnerChoice(best.owner_unit, best, describe_rule(best), tuple(best.co_handler_ids))
+    if sub_centre and street is not None and grade in (Grade.A, Grade.B):
+        return OwnerChoice(street, None, f"{grade.value} 级事项派所在街道分中心，由街道内派：{street.name}")
     return _by_grade(session, category, grade, street=street, community=community)
 
 

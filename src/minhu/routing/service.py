@@ -20,7 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from minhu.core.cache import TTLCache
-from minhu.org.models import Unit
+from minhu.org.models import StreetSetting, Unit
 from minhu.routing import catalog as catalog_files
 from minhu.routing import classifier
 from minhu.routing.grading import GradeDecision, ListedItem, grade_order, listed_item
@@ -207,13 +207,15 @@ class RoutingTables:
     keywords: KeywordIndex = field(default_factory=lambda: keyword_index({}))
     tops_by_name: dict[str, Category] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
+    # The streets that run a sub-centre (街道分中心): their A and B orders go to the street, which dispatches inside.
+    sub_centres: frozenset[int] = frozenset()
 
     @classmethod
     def build(cls, categories: dict[str, Category], rules: list[RoutingRule],
-              listed: dict[tuple[int, str], list[ListedItem]]) -> RoutingTables:
+              listed: dict[tuple[int, str], list[ListedItem]], sub_centres: frozenset[int]) -> RoutingTables:
         return cls(categories, rules, listed, keyword_index(categories),
                    {c.name: c for c in categories.values() if c.level == 1},
-                   {code: _path(category, categories) for code, category in categories.items()})
+                   {code: _path(category, categories) for code, category in categories.items()}, sub_centres)
 
 
 # The catalog, the matrix and the streets' lists change a few times a year and are read for every order:
@@ -248,7 +250,9 @@ def tables(session: Session) -> RoutingTables:
     def load() -> RoutingTables:
         return RoutingTables.build(catalog_files.active_categories(session),
                                    list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))),
-                                   _listed_items(session))
+                                   _listed_items(session),
+                                   frozenset(session.scalars(select(StreetSetting.street_id)
+                                                             .where(StreetSetting.sub_centre.is_(True)))))
     return _tables.get_or_load(str(session.get_bind().engine.url), load)
 
 
@@ -318,7 +322,7 @@ def assess(session: Session, category: Category | None, *, title: str, content: 
     listed = listed_item(routing_tables.listed, street.id if street is not None else None, category)
     grade = grade_order(f"{title}\n{content}", category, listed=listed, repeat_unsolved=repeat_unsolved)
     owner = choose_owner(session, routing_tables.rules, category, grade.grade, street=street, community=community,
-                         place=place)
+                         place=place, sub_centre=street is not None and street.id in routing_tables.sub_centres)
     return Assessment(category, grade, owner)
 
 

@@ -1,4 +1,4 @@
-// The dispatcher's queue from the keyboard. The queue's forms are plain forms that post to the order's
+// The dispatcher's queue — the centre's and a street's — from the keyboard. The queue's forms are plain forms that post to the order's
 // action route and come back to /dispatch; this script submits the same forms in the background, swaps
 // the queue in place, states the outcome and moves on to the next order. Keys never fire while typing.
 (function () {
@@ -99,7 +99,8 @@
     if (!item) return;
     var form = item.querySelector("form.dispatch-form");
     if (!form) {
-      say(number(item) + (item.querySelector("form.accept-form") ? "：待受理的工单须先受理（按 a）" : "：您不能派此工单"), false);
+      say(number(item) + (item.querySelector("form.accept-form")
+        ? wrap.dataset.acceptFirst || "：待受理的工单须先受理（按 a）" : "：您不能派此工单"), false);
       return;
     }
     if (!form.querySelector('select[name="unit_id"]').value) {
@@ -114,7 +115,7 @@
     if (!item) return;
     var form = item.querySelector("form.accept-form");
     if (form) submit(form);
-    else say(number(item) + "：此工单无需受理", false);
+    else say(number(item) + (wrap.dataset.nothingToAccept || "：此工单无需受理"), false);
   }
 
   // The unit picker: a filter over every dispatchable unit; the choice goes into the row's own select.
