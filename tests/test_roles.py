@@ -24,13 +24,14 @@ from minhu.org.models import User
 from minhu.org.roles import ROLE_LABELS, Role
 from minhu.people import permissions as people_permissions
 from minhu.routing import permissions as routing_permissions
+from minhu.street import service as street_service
 from minhu.supervision import pages as supervision_pages
 from minhu.supervision import service as supervision_service
 from tests.factories import World, act, make_order
 from tests.intake.test_pages import login
 
 ROLES_PAGE = Path(__file__).resolve().parents[1] / "docs" / "roles.md"
-ROW = re.compile(r"^\| `(?P<role>[a-z]+)` \| (?P<label>[^|]+) \| (?P<sees>[^|]+) \| (?P<does>[^|]+) \|$", re.M)
+ROW = re.compile(r"^\| `(?P<role>[a-z_]+)` \| (?P<label>[^|]+) \| (?P<sees>[^|]+) \| (?P<does>[^|]+) \|$", re.M)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ SEES: dict[str, Callable[[Probe], bool]] = {
     "完整电话": lambda p: order_permissions.sees_full_phone(p.user, p.order),
     "时限监管": _allowed(supervision_service.check_watcher),
     "派单队列": lambda p: dispatch_permissions.may_view_queue(p.user),
+    "街道分中心队列": _allowed(street_service.check_street_dispatcher),
     "分类质量与单位统计": lambda p: dispatch_permissions.may_view_figures(p.user),
     "回访队列": lambda p: p.user.role in callback_pages.CALLERS,
     "不满意台账": lambda p: p.user.role in evaluation_pages.LEDGER_ROLES,
@@ -114,7 +116,7 @@ def person(world: World, role: Role) -> User:
     """The world's one person of ``role``."""
     return {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler,
             Role.GRIDWORKER: world.gridworker, Role.LEADER: world.leader, Role.REVIEWER: world.reviewer,
-            Role.ADMIN: world.admin}[role]
+            Role.ADMIN: world.admin, Role.STREET_DISPATCHER: world.street_dispatcher}[role]
 
 
 @pytest.fixture

@@ -86,7 +86,8 @@ def export_ranking(user: PageUser, db: DB, period: Annotated[str | None, Query(m
 # --- the dissatisfied ledger (不满意诉求台账) ------------------------------------------------------------
 
 # Who keeps or reads the ledger; units (handlers, grid workers) see their own orders in it.
-LEDGER_ROLES = frozenset({Role.REVIEWER, Role.DISPATCHER, Role.ADMIN, Role.LEADER, Role.HANDLER, Role.GRIDWORKER})
+LEDGER_ROLES = frozenset({Role.REVIEWER, Role.DISPATCHER, Role.ADMIN, Role.LEADER, Role.HANDLER, Role.GRIDWORKER,
+                          Role.STREET_DISPATCHER})
 DEFAULT_LEDGER_DAYS = 90
 Day = Annotated[str, Query(max_length=10)]
 

@@ -151,7 +151,7 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
         "grade": placed.route.grade.grade if placed.route else None,
         "replied_at": None, "closed_at": None, "reply_text": None, "resolution": None, "satisfaction": None,
         "callback_method": None, "callback_reached": None, "callback_attempts": 0, "unreachable": False,
-        "duplicate_of_id": None, "ruling": None, "ruling_reason": None, "anonymised_at": None,
+        "duplicate_of_id": None, "sub_centre_id": None, "ruling": None, "ruling_reason": None, "anonymised_at": None,
     }
     values.update(clocks.creation_values(session, values, waits_for_acceptance=status is Status.NEW, now=now))
     # Intake is the hot path: plain inserts cost a fraction of the ORM's unit of work. The rows

@@ -118,7 +118,7 @@ def sees_full_phone(viewer: User, order: WorkOrder) -> bool:
 
 # Who may reveal a masked number to contact the citizen: the people handling the order in its owning unit (or
 # a unit above it). Leaders and administrators neither call citizens back nor handle orders: they never unmask.
-UNMASKING_ROLES = frozenset({Role.HANDLER, Role.GRIDWORKER})
+UNMASKING_ROLES = frozenset({Role.HANDLER, Role.GRIDWORKER, Role.STREET_DISPATCHER})
 
 
 def may_unmask_phone(viewer: User, order: WorkOrder) -> bool:

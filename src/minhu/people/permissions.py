@@ -16,7 +16,8 @@ GROUND_KINDS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID})
 
 
 def may_view(user: User) -> bool:
-    return sees_everything(user) or (user.role in (Role.HANDLER, Role.GRIDWORKER) and user.unit.kind in GROUND_KINDS)
+    return sees_everything(user) or (user.role in (Role.HANDLER, Role.GRIDWORKER, Role.STREET_DISPATCHER)
+                                     and user.unit.kind in GROUND_KINDS)
 
 
 def check_viewer(user: User) -> None:

@@ -30,7 +30,8 @@ from minhu.org.roles import Role
 
 DRILL_DOWN_LIMIT = 500
 # Who watches the lights: the centre, leaders, and the units' handlers for their own orders.
-WATCHERS = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER, Role.HANDLER})
+WATCHERS = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.LEADER, Role.HANDLER,
+                      Role.STREET_DISPATCHER})
 
 
 def check_watcher(user: User) -> None:
