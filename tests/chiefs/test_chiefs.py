@@ -100,8 +100,9 @@ def test_a_pollution_order_on_the_lake_names_the_river_chief_and_texts_them_once
 
 def test_a_chief_with_an_account_is_told_in_the_inbox_and_sees_the_order_in_their_figures(city, world, client):
     with city.transaction() as s:
+        street = s.scalars(select(Unit).where(Unit.code == mapdata.S2)).one()
         account = org_service.create_user(s, username="hezhang", password=PASSWORD, full_name="河湖长 周敏",
-                                          role=Role.HANDLER, unit=s.scalars(select(Unit).where(Unit.code == mapdata.S2)).one(),
+                                          role=Role.HANDLER, unit=street,
                                           phone="13900001111")
         s.get_one(Post, chief(city, PostKind.RIVER_CHIEF).id).user_id = account.id
     set_duties(city, world, chief(city, PostKind.RIVER_CHIEF), "02")  # the whole field: its children count too
