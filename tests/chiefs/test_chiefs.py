@@ -278,3 +278,11 @@ def test_naming_reads_no_duty_list_twice_and_no_post_when_nothing_is_listed(city
             event.remove(s.get_bind(), "before_cursor_execute", count)
         assert s.scalar(select(func.count()).select_from(OrderChief)) == 0
     assert statements == []
+
+
+def test_the_people_figures_count_the_chief_for_the_centre_and_leaders(city, world, client, token_for):
+    set_duties(city, world, chief(city, PostKind.RIVER_CHIEF), WATER_POLLUTION)
+    register(city, world, WATER_POLLUTION, **ON_THE_LAKE)
+    figures = client.get("/api/v1/people/figures", headers=token_for(world.leader)).json()
+    assert [(c["person"], c["kind_label"], c["counts"]["named"]) for c in figures["chiefs"]] == [("周敏", "河湖长", 1)]
+    assert client.get("/api/v1/people/figures", headers=token_for(world.handler)).json()["chiefs"] == []
