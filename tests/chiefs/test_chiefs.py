@@ -5,6 +5,7 @@ refuses two zones of one kind on the same ground, each as a whole."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -209,7 +210,7 @@ def test_the_order_page_names_the_chief(city, world, client):
     assert "沙湖" in panel
 
 
-def zone_feature(city: dict, code: str) -> dict:
+def zone_feature(city: dict[str, Any], code: str) -> dict[str, Any]:
     return next(f for f in city["features"] if f["properties"].get("code") == code)
 
 
@@ -268,7 +269,7 @@ def test_naming_reads_no_duty_list_twice_and_no_post_when_nothing_is_listed(city
         placed = order_service.place_order(s, data, reporter=world.operator, category=WATER_POLLUTION)
         naming.duties(s)  # the duty lists, read once per process and kept a few seconds
 
-        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        def count(conn, cursor, statement, *args):
             if "posts" in statement or "duty_" in statement:
                 statements.append(statement)
         event.listen(s.get_bind(), "before_cursor_execute", count)
