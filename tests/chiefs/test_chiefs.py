@@ -270,7 +270,7 @@ def test_naming_reads_no_duty_list_twice_and_no_post_when_nothing_is_listed(city
         naming.duties(s)  # the duty lists, read once per process and kept a few seconds
 
         def count(conn, cursor, statement, *args):
-            if "posts" in statement or "duty_" in statement:
+            if "posts" in statement or "duty_" in statement or "order_chiefs" in statement:
                 statements.append(statement)
         event.listen(s.get_bind(), "before_cursor_execute", count)
         try:

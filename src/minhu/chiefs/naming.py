@@ -202,6 +202,10 @@ def name_chiefs(session: Session, order: WorkOrder, *, fresh: bool = False) -> l
     """Name on ``order`` the chiefs answering for it now, tell those newly named, and unname those who no longer
     answer for it (its category changed). ``fresh`` says the order has just been registered and names nobody yet
     (no query for its links). Returns the links added."""
+    located: dict[int, str | None] = session.info.setdefault("chiefs_located", {})
+    if not fresh and order.id in located and located[order.id] == order.category_code:
+        return []  # located in this transaction under this category already (auto-dispatch at intake)
+    located[order.id] = order.category_code
     grounds = grounds_of(session, order)
     existing: dict[int, OrderChief] = {} if fresh else {
         link.post_id: link for link in session.scalars(select(OrderChief).where(OrderChief.order_id == order.id))}
