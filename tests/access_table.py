@@ -129,6 +129,11 @@ TABLE: tuple[Row, ...] = (
     row("POST", "/api/v1/topics/{topic_id}/state",             "-    -  a    -    -    a    -   a",
         json={"state": "done"}),
     row("GET", "/api/v1/dashboard",                            "-    r  r    r    r    r    r   r"),
+    # ------------------------------------------------------------------------- the API: the chiefs (四长)
+    row("GET", "/api/v1/chiefs",                               "-    r  r    r    r    r    r   r"),
+    row("GET", "/api/v1/chiefs/{post_id}",                     "-    r  r    -    -    r    r   r"),
+    row("PUT", "/api/v1/chiefs/{post_id}/duties",              "-    -  -    -    -    -    -   a",
+        json={"items": [{"category_code": "{category}"}]}),
     # ------------------------------------------------------------------------- the API: early warning
     row("GET", "/api/v1/warnings",                             "-    -  r    r    -    r    -   r"),
     row("GET", "/api/v1/warnings/{warning_id}",                "-    -  r    r    -    r    -   r"),
@@ -358,6 +363,11 @@ TABLE: tuple[Row, ...] = (
         form={"text": "已约谈施工单位"}),
     row("POST", "/topics/{topic_id}/state",                    "-    -  a    -    -    a    -   a",
         form={"state": "done"}),
+    # ------------------------------------------------------------------------- pages: the chiefs (四长)
+    row("GET", "/chiefs",                                      "-    r  r    r    r    r    r   r"),
+    row("GET", "/chiefs/{post_id}",                            "-    r  r    -    -    r    r   r"),
+    row("POST", "/chiefs/{post_id}/duties",                    "-    -  -    -    -    -    -   a",
+        form={"category": "{category}"}),
     # ------------------------------------------------------------------------- pages: the dashboard
     row("GET", "/dashboard",                                   "-    r  r    r    r    r    r   r"),
     row("GET", "/dashboard/wall",                              "-    r  r    r    r    r    r   r"),

@@ -24,6 +24,7 @@ from typer.testing import CliRunner, Result
 
 from minhu import listeners
 from minhu.app import create_app
+from minhu.chiefs.naming import forget_duties
 from minhu.cli import app as cli_app
 from minhu.config import Settings
 from minhu.core import clock, migrate, security
@@ -198,6 +199,7 @@ def _fresh_map() -> None:
     forget_subscribers()
     forget_deadlines()
     forget_topic_rules()
+    forget_duties()
 
 
 @pytest.fixture

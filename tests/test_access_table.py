@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +32,7 @@ from minhu.core.db import Database
 from minhu.core.errors import DomainError
 from minhu.evaluation import bulletin_archive, threads
 from minhu.forwarding import service as forwarding
+from minhu.geo.models import Post, PostKind, Zone, ZoneKind, ZoneMember
 from minhu.intake import tracking
 from minhu.knowledge import service as knowledge
 from minhu.knowledge.models import ArticleKind
@@ -130,6 +131,17 @@ def warning(session: Any, world: World, order_id: int) -> int:
     return raised.id
 
 
+def chief_post(session: Any, world: World) -> int:
+    """The area chief (片区长) of a zone holding the world's community."""
+    zone = Zone(code="Z-A-S1", name="积玉桥街第一片区", kind=ZoneKind.AREA, buffer_m=0.0,
+                members=[ZoneMember(unit_id=world.community.id)])
+    post = Post(kind=PostKind.AREA_CHIEF, person="吴刚", phone="13800000006", zone=zone,
+                starts_on=date(2025, 3, 1))
+    session.add_all([zone, post])
+    session.flush()
+    return post.id
+
+
 @dataclass
 class City:
     """The world, an object behind every name the table's rows use, and whose orders are whose."""
@@ -211,6 +223,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
             "topic": topics.create_topic(s, TopicCreate(title="和平社区路灯", owner_unit_id=world.street.id,
                                                         keywords=["路灯"]), actor=world.dispatcher).id,
             "warning": warning(s, world, street.id),
+            "post": chief_post(s, world),
         }
         inbox = {user_id: message_id for message_id, user_id in s.execute(
             select(OutboxMessage.id, OutboxMessage.user_id)
@@ -234,7 +247,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "attribute_id": ids["attribute"], "pending_id": new.id, "board": street.number, "rating": rating.group(1),
         "track": tracking.link(street.number, settings.effective_secret_key()).removeprefix("/public/track/"),
         "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
-        "topic_id": ids["topic"],
+        "topic_id": ids["topic"], "post_id": ids["post"],
         "warning_id": ids["warning"], "due_on": (clock.city_now().date() + timedelta(days=7)).isoformat(),
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from minhu.chiefs import permissions as chiefs_permissions
 from minhu.core.errors import Forbidden
 from minhu.dispatch import permissions as dispatch_permissions
 from minhu.evaluation import bulletin_pages, callback_pages, threads
@@ -69,6 +70,7 @@ SEES: dict[str, Callable[[Probe], bool]] = {
     "不满意台账": lambda p: p.user.role in evaluation_pages.LEDGER_ROLES,
     "人员统计": lambda p: people_permissions.may_view(p.user),
     "责任矩阵与清单": lambda p: routing_permissions.may_read(p.user),
+    "四长": lambda p: chiefs_permissions.sees_every_chief(p.user),
 }
 
 DOES: dict[str, Callable[[Probe], bool]] = {
@@ -86,6 +88,7 @@ DOES: dict[str, Callable[[Probe], bool]] = {
     "维护时限政策和工作日历": _allowed(supervision_pages._admin),
     "载入考核口径": lambda p: p.api("POST", "/api/v1/rate-policies", {"source": "不是口径"}) != 403,
     "管理通知": lambda p: notify_permissions.may_administer(p.user),
+    "维护四长责任清单": lambda p: chiefs_permissions.may_edit(p.user),
 }
 
 

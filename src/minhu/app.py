@@ -16,6 +16,8 @@ from starlette.types import ASGIApp
 
 from minhu import listeners
 from minhu.board import pages as board_pages
+from minhu.chiefs import api as chiefs_api
+from minhu.chiefs import pages as chiefs_pages
 from minhu.config import Settings
 from minhu.core import clock
 from minhu.core.db import Database
@@ -235,7 +237,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
-                   warning_api.router, warning_pages.router, street_api.router, street_pages.router,
+                   warning_api.router, warning_pages.router, chiefs_api.router, chiefs_pages.router,
+                   street_api.router, street_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    insight_api.router, insight_pages.router, open311_api.make_router(settings)):
         app.include_router(router)

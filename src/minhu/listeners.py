@@ -6,6 +6,7 @@ sweep's time-outs), and each must tell the same people and systems: one list, so
 
 from __future__ import annotations
 
+from minhu.chiefs import listeners as chiefs_listeners
 from minhu.dispatch import notices as dispatch_notices
 from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
@@ -27,5 +28,6 @@ def install() -> None:
     open311_listeners.install()  # and the Open311 client, service, answers and follow-ups of a request
     knowledge_listeners.install()  # settled orders become past cases; the order page's articles and cases
     topic_listeners.install()  # a new order joins the problems of the month it belongs to (每月一题)
+    chiefs_listeners.install()  # a located order names the chiefs whose ground and duty list it falls in (四长)
     # Last: an A order arriving at a street that lets them flow on moves on inside it, after the others heard.
     street_service.install()

@@ -20,6 +20,7 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.demo import chiefs as demo_chiefs
 from minhu.demo import geography, knowledge, repeated, rounds, spike, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
@@ -506,10 +507,13 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         # Every unit's people first: an order routing dispatches by itself is signed by its unit's handler.
         staff = build_staff(session, units, [*users.values(), *colleagues.values()], grid_street=JIYUQIAO,
                             password=DEMO_PASSWORD)
+        # The chiefs' duty lists before any order: every order located from here on names its chiefs.
+        demo_chiefs.seed(session, units, users[Role.ADMIN], password=DEMO_PASSWORD)
         _build_orders(session, users, units, staff)
         _build_live_orders(session, users, units, staff)
         _build_dispatch_story(session, users, colleagues, units)
         _build_street_story(session, users, colleagues, units)
+        demo_chiefs.build_pollution_report(session, units, users[Role.OPERATOR], clock.now())
         _build_board(session, users)
         repeated.build_repeated(session, units, operator=users[Role.OPERATOR], dispatcher=users[Role.DISPATCHER])
         build_open311(session)

@@ -159,6 +159,25 @@ class MapIndex:
                         community=_hit(found.get(UnitKind.COMMUNITY)), grid=_hit(found.get(UnitKind.GRID)),
                         zones=zones)
 
+    def zones_at(self, lon: float, lat: float) -> tuple[ZoneHit, ...]:
+        """The lakes and roads whose ground (with its buffer) holds the point, inside the jurisdiction or not: a
+        point on East Lake's water lies beyond the district's edge and is still the lake's business."""
+        point = Point(self.plane.to_metres(lon, lat))
+        return tuple(sorted(self._zones_by_point(point), key=lambda h: (h.distance_m, h.code)))
+
+    def areas_of(self, community_id: int) -> tuple[ZoneHit, ...]:
+        """The area zones (片区) a community belongs to."""
+        return tuple(ZoneHit(z.id, z.code, z.name, z.kind, 0.0)
+                     for z in sorted(self._areas_by_member.get(community_id, ()), key=lambda z: z.code))
+
+    def _zones_by_point(self, point: Point) -> list[ZoneHit]:
+        hits: list[ZoneHit] = []
+        if self._zone_tree is not None:
+            for i in sorted(self._zone_tree.query(point, predicate="covered_by")):
+                zone, geometry = self._zones[i]
+                hits.append(ZoneHit(zone.id, zone.code, zone.name, zone.kind, round(geometry.distance(point), 1)))
+        return hits
+
     def _cover(self, kind: UnitKind, point: Point, parent_id: int | None) -> UnitShape | None:
         level = self._levels.get(kind)
         if level is None:
@@ -174,11 +193,7 @@ class MapIndex:
         return (under_parent or candidates)[0]
 
     def _zones_near(self, point: Point, community: UnitShape | None) -> tuple[ZoneHit, ...]:
-        hits: list[ZoneHit] = []
-        if self._zone_tree is not None:
-            for i in sorted(self._zone_tree.query(point, predicate="covered_by")):
-                zone, geometry = self._zones[i]
-                hits.append(ZoneHit(zone.id, zone.code, zone.name, zone.kind, round(geometry.distance(point), 1)))
+        hits = self._zones_by_point(point)
         if community is not None:
             for zone in self._areas_by_member.get(community.id, ()):
                 hits.append(ZoneHit(zone.id, zone.code, zone.name, zone.kind, 0.0))

@@ -10,6 +10,9 @@ Definitions (docs/evaluation.md's 人员 section says the same):
   replied, and replied the same city day it was created.
 - A grid worker's figures are those of the grid they work (their unit), with their own patrols and visits.
 - **Vacancy (空缺)**: a community's staff posts not filled; flagged at ``HIGH_VACANCY`` of its posts.
+- **Chiefs (四长)**: each chief named on orders in the period (the order stood in their ground and its category was
+  on their duty list), with how many of those orders are still open and how many show a yellow or red light now.
+  Shown to the centre and leaders, who see every chief.
 
 Orders are counted by the day they were created; patrols and visits by the day they took place.
 """
@@ -23,6 +26,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from minhu.chiefs import queries as chief_queries
+from minhu.chiefs.schemas import ChiefBrief
 from minhu.core import clock
 from minhu.orders.enums import Channel, Grade
 from minhu.orders.models import WorkOrder
@@ -112,6 +117,7 @@ class PeopleFigures:
     communities: list[AreaRow] = field(default_factory=list)
     grids: list[AreaRow] = field(default_factory=list)
     staffing: list[StaffingRow] = field(default_factory=list)
+    chiefs: list[ChiefBrief] = field(default_factory=list)
 
 
 def sees_everything(viewer: User) -> bool:
@@ -217,4 +223,6 @@ def people_figures(session: Session, period: Period, viewer: User) -> PeopleFigu
                                     u.staff_filled or 0, u.households)
                         for u in sorted(units, key=lambda u: u.code)
                         if u.kind is UnitKind.COMMUNITY and u.staff_posts is not None]
+    if scope is None:
+        figures.chiefs = chief_queries.chief_figures(session, since=period.start, until=period.end)
     return figures

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from minhu.chiefs.schemas import ChiefBrief
 from minhu.core.schemas import InputModel
 from minhu.core.text import StorableText
 from minhu.orders.schemas import UnitBrief
@@ -75,6 +76,8 @@ class PeopleFiguresPage(BaseModel):
     communities: list[AreaRead]
     grids: list[AreaRead] = Field(description="有工单或巡查走访记录的网格")
     staffing: list[StaffingRead]
+    chiefs: list[ChiefBrief] = Field(description="此期间被工单写明的四长（片区长、河湖长、路段长、网格长）及其工单数；"
+                                                 "仅指挥中心和领导可见")
 
 
 def unit_brief(unit: Unit) -> UnitBrief:
@@ -110,7 +113,7 @@ def figures_page(figures: PeopleFigures) -> PeopleFiguresPage:
                              streets=[_area(r) for r in figures.streets],
                              communities=[_area(r) for r in figures.communities],
                              grids=[_area(r) for r in figures.grids],
-                             staffing=[_staffing(r) for r in figures.staffing])
+                             staffing=[_staffing(r) for r in figures.staffing], chiefs=figures.chiefs)
 
 
 def round_read(grid_round: GridRound) -> RoundRead:

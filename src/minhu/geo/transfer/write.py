@@ -37,6 +37,7 @@ from minhu.geo.models import (
     ZoneMember,
 )
 from minhu.geo.transfer.mapfile import MapFile, MapImportError, ParsedUnit
+from minhu.geo.transfer.overlaps import zone_overlaps
 from minhu.org import service as org_service
 from minhu.org.models import Unit
 from minhu.org.roles import TERRITORIAL_KINDS, UNIT_KIND_LABELS, UnitKind
@@ -128,6 +129,7 @@ def _problems(session: Session, parsed: MapFile, ground: _Ground) -> list[Proble
             problems.append(Problem(f"地名 {place.props.name}", f"所在单位 {place_unit} 不存在"))
     if not problems:
         problems.extend(_tiling(parsed, known, ground.retiring))
+        problems.extend(zone_overlaps(session, parsed, known))
     return problems
 
 
