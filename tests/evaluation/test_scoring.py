@@ -3,88 +3,29 @@ and the reward marks (奖励), each from orders whose expected scores and ranks 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.core.errors import InvalidInput
 from minhu.evaluation import policies, rates, weekly
 from minhu.evaluation.policies import PolicyError, builtin_sources
-from minhu.orders.models import OrderCall
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit
 from minhu.org.roles import Role, UnitKind
+from tests.evaluation.scoring_city import add_units, at, week_41, whistled_october
 from tests.factories import World, act, insert_archived, make_order
 from tests.intake.test_pages import login
-
-
-def _at(month: int, day: int, hour: int = 10) -> datetime:
-    return datetime(2026, month, day, hour, 0, tzinfo=clock.city_tz())
-
-
-def _units(db: Database, world: World, *specs: tuple[str, str, UnitKind]) -> dict[str, Unit]:
-    with db.transaction() as s:
-        district = s.merge(world.district)
-        return {code: org_service.create_unit(s, code=code, name=name, kind=kind, parent=district)
-                for code, name, kind in specs}
-
-
-def _call(session: Any, order_id: int, unit: Unit, *, called_at: datetime, report: str | None) -> None:
-    """A call onto an order: ``report`` is "in_time" (two hours later), "late" (thirty hours against the 24-hour
-    limit) or None (never reported)."""
-    reported = {"in_time": called_at + timedelta(hours=2), "late": called_at + timedelta(hours=30), None: None}
-    session.execute(insert(OrderCall).values(order_id=order_id, unit_id=unit.id, called_at=called_at,
-                                             report_due_at=called_at + timedelta(hours=24),
-                                             reported_at=reported[report]))
-
 
 # --------------------------------------------------------------------------- the called units (吹哨报到单位考核)
 
 @pytest.fixture
 def whistled(db: Database, world: World) -> dict[str, Unit]:
-    """积玉桥街's October orders and the departments it called onto them.
-
-    - 区城管执法局 (D1): A1, A2, A3, each 解决·满意, each reported in time.
-    - 区市场监管局 (D2): B1 解决·满意 in time; B2 部分解决·基本满意 late; B3 未解决·不满意 in time; B4 解决·满意 never
-      reported.
-    - 区环保局 (D3): C1 未解决·不满意, called twice, in time both; C2 解决·满意 in time; C3 ruled unreasonable, never
-      reported.
-    - 区住建局 (D4): A1 in time, one call (fewer than the policy's two).
-
-    Outside October: B5 (archived 2 November) with D2 called and never reported.
-    """
-    units = _units(db, world, ("D2", "区市场监管局", UnitKind.DEPARTMENT), ("D3", "区环保局", UnitKind.DEPARTMENT),
-                   ("D4", "区住建局", UnitKind.DEPARTMENT))
-    units["D1"] = world.department
-    called_at = _at(10, 5)
-    answers = {"good": {}, "partly": {"resolution": "partly", "satisfaction": "basically"},
-               "bad": {"resolution": "unresolved", "satisfaction": "unsatisfied"}}
-    plan: list[tuple[str, str, list[tuple[str, str | None]], dict[str, Any]]] = [
-        ("A1", "good", [("D1", "in_time"), ("D4", "in_time")], {}),
-        ("A2", "good", [("D1", "in_time")], {}),
-        ("A3", "good", [("D1", "in_time")], {}),
-        ("B1", "good", [("D2", "in_time")], {}),
-        ("B2", "partly", [("D2", "late")], {}),
-        ("B3", "bad", [("D2", "in_time")], {}),
-        ("B4", "good", [("D2", None)], {}),
-        ("C1", "bad", [("D3", "in_time"), ("D3", "in_time")], {}),
-        ("C2", "good", [("D3", "in_time")], {}),
-        ("C3", "good", [("D3", None)], {"ruling": "unreasonable", "ruling_reason": "诉求超出合理范围"}),
-    ]
-    with db.transaction() as s:
-        for number, answer, calls, fields in plan:
-            order_id = insert_archived(s, number=number, owner_unit_id=world.street.id, closed_at=_at(10, 10),
-                                       **answers[answer], **fields)
-            for index, (code, report) in enumerate(calls):
-                _call(s, order_id, units[code], called_at=called_at + timedelta(hours=index), report=report)
-        later = insert_archived(s, number="B5", owner_unit_id=world.street.id, closed_at=_at(11, 2))
-        _call(s, later, units["D2"], called_at=_at(10, 28), report=None)
-    return units
+    return whistled_october(db, world)
 
 
 def _called(client, token_for, world: World, **params: str) -> dict[str, dict[str, Any]]:
@@ -148,7 +89,7 @@ def test_the_command_line_prints_the_called_units(run, world, whistled) -> None:
 def test_a_real_whistle_and_a_late_report_count_against_the_caller(client, token_for, db, world) -> None:
     """Through the lifecycle: the street calls two departments, one reports late; the order is called back and
     archived this week."""
-    units = _units(db, world, ("D2", "区市场监管局", UnitKind.DEPARTMENT))
+    units = add_units(db, world, ("D2", "区市场监管局", UnitKind.DEPARTMENT))
     with db.transaction() as s:
         officers = [org_service.create_user(s, username=name, password="a-long-password", full_name=name,
                                             role=Role.HANDLER, unit=s.merge(unit))
@@ -178,40 +119,11 @@ def test_a_real_whistle_and_a_late_report_count_against_the_caller(client, token
 # --------------------------------------------------------------------------- the weekly bottom report
 
 @pytest.fixture
-def week_41(db: Database, world: World) -> dict[str, Unit]:
-    """ISO week 41 of 2026 (5–11 October), orders archived on Thursday the 8th.
-
-    积玉桥街 4 orders, all good                                  → 100.00
-    白沙洲街 3 orders, one replied after its finish deadline     → 10 + 40 × 2/3 + 50 = 86.67
-    水果湖街 3 orders, one unsatisfied                           → 10 + 40 + 50 × 2/3 = 83.33
-    中华路街 2 orders, both unsatisfied: fewer than the week's 3 → not ranked, never last
-    Called: 区城管执法局 in time on a good order → 100; 区市场监管局 late on one → 0 + 30 + 30 = 60.
-    An order archived on Monday the 12th (next week) is unsatisfied and changes nothing.
-    """
-    units = _units(db, world, ("S3", "白沙洲街", UnitKind.STREET), ("S4", "中华路街", UnitKind.STREET),
-                   ("D2", "区市场监管局", UnitKind.DEPARTMENT))
-    thursday = _at(10, 8)
-    # Due on Monday the 5th (created four days before), replied on the 6th. A deadline before the week began would
-    # have counted the order in the week of its deadline instead (count_overdue_open).
-    late = {"created_at": thursday - timedelta(days=7), "replied_at": thursday - timedelta(days=2)}
-    plan: list[tuple[int, dict[str, Any]]] = [
-        *((world.street.id, {}) for _ in range(4)),
-        (units["S3"].id, late), (units["S3"].id, {}), (units["S3"].id, {}),
-        (world.other_street.id, {"satisfaction": "unsatisfied"}), (world.other_street.id, {}),
-        (world.other_street.id, {}),
-        (units["S4"].id, {"satisfaction": "unsatisfied"}), (units["S4"].id, {"satisfaction": "unsatisfied"}),
-    ]
-    with db.transaction() as s:
-        ids = [insert_archived(s, number=f"W{index:02d}", owner_unit_id=owner, closed_at=thursday, **fields)
-               for index, (owner, fields) in enumerate(plan)]
-        _call(s, ids[0], world.department, called_at=_at(10, 5), report="in_time")
-        _call(s, ids[1], units["D2"], called_at=_at(10, 5), report="late")
-        insert_archived(s, number="W99", owner_unit_id=world.street.id, closed_at=_at(10, 12),
-                        satisfaction="unsatisfied")
-    return units
+def week41(db: Database, world: World) -> dict[str, Unit]:
+    return week_41(db, world)
 
 
-def test_the_weekly_report_names_the_last_unit_of_each_kind(client, token_for, world, week_41) -> None:
+def test_the_weekly_report_names_the_last_unit_of_each_kind(client, token_for, world, week41) -> None:
     body = client.get("/api/v1/rankings/weekly-bottom", params={"week": "2026-W41"},
                       headers=token_for(world.leader)).json()
     assert body["week"] == {"key": "2026-W41", "label": "2026年第41周（10月5日至10月11日）",
@@ -227,7 +139,7 @@ def test_the_weekly_report_names_the_last_unit_of_each_kind(client, token_for, w
                                                                        ("called", "区市场监管局")]
 
 
-def test_other_packages_ask_for_the_weeks_bottom_units(db, world, week_41) -> None:
+def test_other_packages_ask_for_the_weeks_bottom_units(db, world, week41) -> None:
     with db.read() as s:
         named = weekly.bottom_units(s, rates.parse_week("2026-W41"))
         assert [(u.kind_label, u.unit.name) for u in named] == [("街道", "水果湖街"), ("吹哨报到单位", "区市场监管局")]
@@ -238,7 +150,7 @@ def test_other_packages_ask_for_the_weeks_bottom_units(db, world, week_41) -> No
         assert next(u.unit.name for u in weekly.bottom_units(s, rates.week(2026, 41), policy=beijing)) == "水果湖街"
 
 
-def test_the_rankings_page_shows_the_weekly_bottom_report(client, world, week_41) -> None:
+def test_the_rankings_page_shows_the_weekly_bottom_report(client, world, week41) -> None:
     login(client, world.leader)
     page = client.get("/rankings", params={"period": "2026-10", "week": "2026-W41"})
     section = page.text.split('id="weekly-bottom"')[1].split("</section>")[0]
@@ -250,7 +162,7 @@ def test_the_rankings_page_shows_the_weekly_bottom_report(client, world, week_41
     assert "无法识别的周" in refused.text
 
 
-def test_the_command_line_prints_the_weekly_bottom_report(run, world, week_41) -> None:
+def test_the_command_line_prints_the_weekly_bottom_report(run, world, week41) -> None:
     shown = run("rates", "weekly-bottom", "--week", "2026-W41")
     assert shown.exit_code == 0, shown.output
     assert "2026年第41周" in shown.output
@@ -294,16 +206,16 @@ def three_months(db: Database, world: World) -> dict[str, Unit]:
     中华路街 has five orders in October only, two unsatisfied (80): October ranks 积玉桥街 1, 白沙洲街 2, 水果湖街 and
     中华路街 3 (the same printed score).
     """
-    units = _units(db, world, ("S3", "白沙洲街", UnitKind.STREET), ("S4", "中华路街", UnitKind.STREET))
+    units = add_units(db, world, ("S3", "白沙洲街", UnitKind.STREET), ("S4", "中华路街", UnitKind.STREET))
     unsatisfied = {world.street.id: (0, 1, 0), world.other_street.id: (1, 0, 2), units["S3"].id: (2, 2, 1)}
     with db.transaction() as s:
         for owner, ks in unsatisfied.items():
             for month, k in zip((8, 9, 10), ks, strict=True):
                 for index in range(5):
                     insert_archived(s, number=f"R{owner}-{month}-{index}", owner_unit_id=owner,
-                                    closed_at=_at(month, 15), satisfaction="unsatisfied" if index < k else "satisfied")
+                                    closed_at=at(month, 15), satisfaction="unsatisfied" if index < k else "satisfied")
         for index in range(5):
-            insert_archived(s, number=f"R-S4-{index}", owner_unit_id=units["S4"].id, closed_at=_at(10, 15),
+            insert_archived(s, number=f"R-S4-{index}", owner_unit_id=units["S4"].id, closed_at=at(10, 15),
                             satisfaction="unsatisfied" if index < 2 else "satisfied")
     return units
 
