@@ -303,7 +303,7 @@ def test_the_rankings_page_marks_the_rewards(client, world, three_months) -> Non
 def test_a_bad_scoring_table_is_refused_naming_its_key(client, token_for, world, tables: str, field: str) -> None:
     with pytest.raises(PolicyError) as raised:
         policies.parse_toml(_bare_source() + "\n" + tables)
-    assert raised.value.details[0]["field"] == field
+    assert raised.value.details == [{"field": field, "message": raised.value.message}]
     answer = client.post("/api/v1/rate-policies", json={"source": _bare_source() + "\n" + tables},
                          headers=token_for(world.admin))
     assert answer.status_code == 422
