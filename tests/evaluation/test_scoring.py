@@ -237,6 +237,11 @@ label = "3个月合计前2名"
 top = 2
 months = 3
 basis = "combined"
+
+[[rewards]]
+label = "连续3个月前3名"
+top = 3
+months = 3
 """
 
 
@@ -253,9 +258,10 @@ def test_reward_marks_follow_the_tiers_of_the_policy(client, token_for, db, worl
                       headers=token_for(world.leader)).json()["rows"]
     marks = {r["unit"]["name"]: (r["rank"], r["rewards"]) for r in rows}
     assert marks == {
+        # Within the top two in each month, so within the top three: that wider mark is not shown again.
         "积玉桥街": (1, ["单月第一", "连续3个月前2名", "3个月合计前2名"]),
-        "白沙洲街": (2, []),  # 3rd in August and September; 3rd on the three months together
-        "水果湖街": (3, ["3个月合计前2名"]),  # 2nd on the three months together, though 3rd in October
+        "白沙洲街": (2, ["连续3个月前3名"]),  # 3rd in August and September; 3rd on the three months together
+        "水果湖街": (3, ["3个月合计前2名", "连续3个月前3名"]),  # 2nd on the three months together, 3rd in October
         "中华路街": (3, []),  # ranked in October only; 4th on the three months (80.00)
     }
 
@@ -264,8 +270,8 @@ def test_the_shipped_tiers_reward_the_seeds_places(client, token_for, world, thr
     rows = client.get("/api/v1/rankings", params={"period": "2026-10"}, headers=token_for(world.leader)).json()["rows"]
     marks = {r["unit"]["name"]: r["rewards"] for r in rows}
     # Five streets or fewer are all within a top ten; only those ranked in each of the three months are within
-    # the top fifty and hundred "累计3个月".
-    every = ["单月前10名", "累计3个月前50名", "累计3个月前100名"]
+    # the top fifty (and so the hundred, which is then not marked again) "累计3个月".
+    every = ["单月前10名", "累计3个月前50名"]
     assert marks == {"积玉桥街": every, "水果湖街": every, "白沙洲街": every, "中华路街": ["单月前10名"]}
     # A quarter is no month: no marks.
     quarter = client.get("/api/v1/rankings", params={"period": "2026-Q4"}, headers=token_for(world.leader)).json()

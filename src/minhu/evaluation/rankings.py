@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core.errors import field_error
 from minhu.evaluation import rates
-from minhu.evaluation.policies import RANKED_UNIT_KINDS, RatePolicy
+from minhu.evaluation.policies import RANKED_UNIT_KINDS, RatePolicy, RewardTier
 from minhu.evaluation.rates import Period, UnitRates
 from minhu.org.models import Unit
 from minhu.org.roles import UnitKind
@@ -190,11 +190,12 @@ def _figures(counted: PeriodCounts, period: Period, kind: UnitKind) -> dict[int,
 
 def _rewards(counted: PeriodCounts, period: Period, kind: UnitKind, min_orders: int,
              current: dict[int, int]) -> dict[int, tuple[str, ...]]:
-    """The reward tiers (奖励) each unit's place earns; only months are rewarded."""
+    """The reward tiers (奖励) each unit's place earns, a tier left out where a narrower one of the same span is
+    earned; only months are rewarded."""
     tiers = [t for t in counted.policy.rewards if kind in t.kinds]
     if not tiers or not period.is_month:
         return {}
-    earned: dict[int, list[str]] = {}
+    earned: dict[int, list[RewardTier]] = {}
     for tier in tiers:
         months = [period]
         while len(months) < tier.months:
@@ -205,8 +206,13 @@ def _rewards(counted: PeriodCounts, period: Period, kind: UnitKind, min_orders: 
             standings = [current, *(_ranks(min_orders, _figures(counted, m, kind)) for m in months[1:])]
         for unit_id in standings[0]:
             if all(unit_id in ranks and ranks[unit_id] <= tier.top for ranks in standings):
-                earned.setdefault(unit_id, []).append(tier.label)
-    return {unit_id: tuple(labels) for unit_id, labels in earned.items()}
+                earned.setdefault(unit_id, []).append(tier)
+
+    def dominated(tier: RewardTier, others: list[RewardTier]) -> bool:
+        # Within the top fifty over three months is within the top hundred too: only the narrower mark shows.
+        return any(o.months == tier.months and o.basis == tier.basis and o.top < tier.top for o in others)
+
+    return {unit_id: tuple(t.label for t in won if not dominated(t, won)) for unit_id, won in earned.items()}
 
 
 def rank(session: Session, policy: RatePolicy, period: Period, kind: UnitKind, *,
