@@ -185,6 +185,8 @@ TABLE: tuple[Row, ...] = (
         "/api/v1/dispatch/orders/{number}/proposal?category_code={category}"),
     row("GET", "/api/v1/rates",                                "-    r  r    r    r    r    r   r"),
     row("GET", "/api/v1/rankings",                             "-    r  r    r    r    r    r   r"),
+    row("GET", "/api/v1/rankings/called",                      "-    r  r    r    r    r    r   r"),
+    row("GET", "/api/v1/rankings/weekly-bottom",               "-    r  r    r    r    r    r   r"),
     row("GET", "/api/v1/rate-policies",                        "-    r  r    r    r    r    r   r"),
     row("POST", "/api/v1/rate-policies",                       "-    -  -    -    -    -    -   a",
         json={"source": "code = 'x'"}),

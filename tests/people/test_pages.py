@@ -162,3 +162,11 @@ def test_the_page_prints_rates_with_two_decimals_like_the_rest_of_the_product(cl
     login(client, world.leader)
     staffing = client.get("/people").text.split('id="staffing"')[1].split("</section>")[0]
     assert '<td class="num">33.33%</td>' in staffing
+
+
+def test_the_page_says_the_visit_rates_have_no_data(client, db, world) -> None:
+    """见面率、上门率、入户率 need a record per request of meeting, door and home, which minhu does not keep: the page
+    says so instead of showing a rate made up from the visit counts."""
+    login(client, world.leader)
+    workers = client.get("/people").text.split('id="workers"', 1)[1].split("</section>", 1)[0]
+    assert "见面率、上门率、入户率：暂无数据" in workers

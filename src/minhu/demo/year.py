@@ -71,6 +71,13 @@ TYPE_WEIGHTS: dict[LimitClass | None, tuple[int, ...]] = {
     None: (50, 30, 10, 10), LimitClass.IMMEDIATE: (30, 70, 0, 0), LimitClass.URGENT: (50, 40, 10, 0)}
 TYPE_WEIGHTS_BY_CODE = {"0905": (30, 0, 70, 0)}  # 社会治安: thefts, gambling, drugs and fraud are reported
 WHISTLED = ("420106-D-城管", "420106-D-市监", "420106-D-环保", "420106-D-住建")
+WHISTLING_KINDS = (UnitKind.STREET, UnitKind.ENFORCEMENT, UnitKind.COMMUNITY)
+# The last weeks hold more joint handlings (吹哨), so that last month's and last week's called units (双考) are
+# several to rank: a share of the orders replied in these days whose handling was long enough to call and hear
+# back; each called unit reports in time, late, or never.
+RECENT_WHISTLE_DAYS = 63
+RECENT_WHISTLE_SHARE = 0.25
+RECENT_REPORTS = (("in_time", 0.65), ("late", 0.25), ("never", 0.10))
 
 
 class _Year:
@@ -80,6 +87,8 @@ class _Year:
         self.operator, self.dispatcher = personas[Role.OPERATOR], personas[Role.DISPATCHER]
         self.reviewer = personas[Role.REVIEWER]
         self.rng = random.Random(SEED)
+        # The recent weeks' extra whistles draw from their own stream: the year's draws stay as they are.
+        self.whistles = random.Random(SEED + 1)
         tz = clock.city_tz()
         today = now.astimezone(tz).date()
         # From the first of this month a year ago: twelve whole months, and this one until yesterday.
@@ -396,8 +405,7 @@ class _Year:
         steps.append(Step(Action.HANDLE, responded, handler, Status.HANDLING,
                           note=rng.choice(texts.ON_THE_SPOT if spot else texts.HANDLE_NOTES)))
         last = responded
-        if not spot and owner.kind in (UnitKind.STREET, UnitKind.ENFORCEMENT, UnitKind.COMMUNITY) \
-                and rng.random() < 0.05:
+        if not spot and owner.kind in WHISTLING_KINDS and rng.random() < 0.05:
             last = self._whistle(draft, handler, owner, responded)
         finishes = rng.random() < profile.finishes
         if spot:
@@ -408,6 +416,8 @@ class _Year:
             replied = last + self._minutes(60, 180)
         else:
             replied = self._daytime(max(finish_due, last) + self._minutes(120, 60 * 24 * 5))
+        if last == responded and not spot and owner.kind in WHISTLING_KINDS:
+            self._recent_whistle(draft, handler, responded, replied)
         outcome = outcomes.callback(rng, draft, profile, progress, spot=spot)
         if draft.main is not None:
             note = texts.DUPLICATE_REPLY
@@ -463,6 +473,33 @@ class _Year:
                                 "report": note})
             last = max(last, reported)
         return last
+
+
+    def _recent_whistle(self, draft: Draft, handler: User, after: datetime, before: datetime) -> None:
+        """In the last weeks, a share of the orders call one or two departments between the first contact and the
+        reply (every report before the reply); drawn from ``self.whistles`` only."""
+        rng = self.whistles
+        if before < self.cutoff - timedelta(days=RECENT_WHISTLE_DAYS) or rng.random() >= RECENT_WHISTLE_SHARE:
+            return
+        called_at = after + timedelta(minutes=int(rng.uniform(30, 240)))
+        if before - called_at < timedelta(hours=62):  # a late report comes up to 60 hours after the call
+            return
+        called = [self.units[code] for code in rng.sample(WHISTLED, rng.choice((1, 1, 2)))]
+        draft.steps.append(Step(Action.WHISTLE, called_at, handler, Status.HANDLING,
+                                note=rng.choice(texts.WHISTLE_NOTES),
+                                payload={"units": [{"id": u.id, "name": u.name} for u in called]}))
+        for unit in called:
+            how = rng.choices([h for h, _ in RECENT_REPORTS], weights=[w for _, w in RECENT_REPORTS])[0]
+            hours = rng.uniform(25, 60) if how == "late" else rng.uniform(1, 20)
+            reported = None if how == "never" else called_at + timedelta(minutes=int(hours * 60))
+            note = rng.choice(texts.REPORT_NOTES)
+            if reported is not None:
+                draft.steps.append(Step(Action.REPORT, reported, self.staff.handlers[unit.id], Status.HANDLING,
+                                        note=note, payload={"unit_id": unit.id, "unit_name": unit.name,
+                                                            "late": how == "late"}))
+            draft.calls.append({"unit_id": unit.id, "called_by_id": handler.id, "called_at": called_at,
+                                "report_due_at": called_at + timedelta(hours=24), "reported_at": reported,
+                                "report": note if reported is not None else None})
 
 
 def _keys(category: Category, order_type: OrderType, urgency: Urgency, channel: Channel) -> dict[str, str | None]:

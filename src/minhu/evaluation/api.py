@@ -1,5 +1,6 @@
-"""JSON routes of evaluation under /api/v1: a unit's three rates for a period, the rankings, the rate policies,
-and the reply quality of an order."""
+"""JSON routes of evaluation under /api/v1: a unit's three rates for a period, the rankings, the called units'
+scores (吹哨报到单位考核), the weekly bottom report (每周末位汇报), the rate policies, and the reply quality of an
+order."""
 
 from __future__ import annotations
 
@@ -12,17 +13,21 @@ from sqlalchemy import select
 from minhu.core.errors import Forbidden, NotFound
 from minhu.core.schemas import InputModel
 from minhu.core.text import StorableText
-from minhu.evaluation import policies, rankings, rates, review
+from minhu.evaluation import called, policies, rankings, rates, review, weekly
 from minhu.evaluation.schemas import (
+    CalledRankingRead,
     PolicyRead,
     RankingRead,
     ReplyQualityRead,
     UnitRatesRead,
+    WeeklyBottomRead,
+    called_ranking_read,
     figures_read,
     period_read,
     policy_read,
     ranking_read,
     reply_quality_read,
+    weekly_bottom_read,
 )
 from minhu.orders import queries
 from minhu.orders.api import OrderNumber
@@ -37,7 +42,8 @@ from minhu.web.responses import ERRORS
 router = APIRouter(prefix="/api/v1", tags=["考核评价"], route_class=FormRoute)
 
 PeriodQuery = Annotated[str | None, Query(max_length=40, description=(
-    "统计期：2026-10（月）、2026-Q3、2026 或 2026-10-01..2026-10-31；默认上月"))]
+    "统计期：2026-10（月）、2026-Q3、2026-W49（周）、2026 或 2026-10-01..2026-10-31；默认上月"))]
+WeekQuery = Annotated[str | None, Query(max_length=12, description="ISO 周，如 2026-W49；默认上周")]
 PolicyQuery = Annotated[str | None, Query(max_length=60, description=(
     "考核口径：code 或 code@version；默认水果湖街口径"))]
 KindQuery = Annotated[UnitKind, Query(description=(
@@ -69,6 +75,23 @@ def ranking(user: ApiUser, db: DB, period: PeriodQuery = None, policy: PolicyQue
     span = rates.parse_period(period)
     with db.read() as session:
         return ranking_read(rankings.rank(session, policies.resolve(session, policy), span, kind))
+
+
+@router.get("/rankings/called", response_model=CalledRankingRead, responses=ERRORS(401, 422))
+def called_ranking(user: ApiUser, db: DB, period: PeriodQuery = None,
+                   policy: PolicyQuery = None) -> CalledRankingRead:
+    """吹哨报到单位考核: the units called onto orders, by report rate and the callbacks of those orders."""
+    span = rates.parse_period(period)
+    with db.read() as session:
+        return called_ranking_read(called.rank_called(session, policies.resolve(session, policy), span))
+
+
+@router.get("/rankings/weekly-bottom", response_model=WeeklyBottomRead, responses=ERRORS(401, 422))
+def weekly_bottom(user: ApiUser, db: DB, week: WeekQuery = None, policy: PolicyQuery = None) -> WeeklyBottomRead:
+    """每周末位汇报: the last units of each kind over a week, as the policy's [weekly] table says."""
+    span = rates.parse_week(week)
+    with db.read() as session:
+        return weekly_bottom_read(weekly.weekly_bottom(session, policies.resolve(session, policy), span))
 
 
 @router.get("/rate-policies", response_model=list[PolicyRead], responses=ERRORS(401))

@@ -1,4 +1,5 @@
-"""Evaluation's pages: the rankings (考核排名), the dissatisfied ledger (不满意诉求台账) and its Excel export,
+"""Evaluation's pages: the rankings (考核排名, with the called units' scores and the weekly bottom report), the
+dissatisfied ledger (不满意诉求台账) and its Excel export,
 threads (同一诉求) with their standard replies, and linking an order to a thread. The callback pages and the
 citizen's rating page are in ``callback_pages``."""
 
@@ -20,7 +21,7 @@ from minhu.core.db import Database
 from minhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound, field_error
 from minhu.core.text import StorableText
 from minhu.core.types import MAX_ROW_ID
-from minhu.evaluation import bulletin_files, dissatisfied, export, policies, rankings, rates, threads
+from minhu.evaluation import bulletin_files, called, dissatisfied, export, policies, rankings, rates, threads, weekly
 from minhu.orders import permissions
 from minhu.orders import queries as order_queries
 from minhu.org import queries as org_queries
@@ -40,8 +41,10 @@ router = APIRouter(include_in_schema=False, route_class=FormRoute)
 def rankings_page(request: Request, user: PageUser, db: DB,
                   period: Annotated[str | None, Query(max_length=40)] = None,
                   policy: Annotated[str | None, Query(max_length=60)] = None,
-                  kind: Annotated[str, Query(max_length=20)] = UnitKind.STREET.value) -> Response:
-    """双考排名: pick a month (or any period), a policy and a kind of unit."""
+                  kind: Annotated[str, Query(max_length=20)] = UnitKind.STREET.value,
+                  week: Annotated[str | None, Query(max_length=12)] = None) -> Response:
+    """双考排名: pick a month (or any period), a policy and a kind of unit; the called units' scores for the same
+    period, and the weekly bottom report for a week (the last one by default)."""
     problem = None
     chosen_kind = UnitKind.STREET
     try:
@@ -53,6 +56,10 @@ def rankings_page(request: Request, user: PageUser, db: DB,
         span = rates.parse_period(period)
     except InvalidInput as error:
         span, problem = rates.last_month(), error.message
+    try:
+        chosen_week = rates.parse_week(week)
+    except InvalidInput as error:
+        chosen_week, problem = rates.last_week(), error.message
     with db.read() as session:
         try:
             chosen = policies.resolve(session, policy)
@@ -62,10 +69,12 @@ def rankings_page(request: Request, user: PageUser, db: DB,
         ranking = rankings.rank(session, chosen, span, chosen_kind, counted=counted)
         district = session.scalar(select(Unit).where(Unit.kind == UnitKind.DISTRICT).order_by(Unit.id))
         whole = rankings.rates_of(session, chosen, span, district.id, counted=counted) if district else None
+        called_units = called.rank_called(session, chosen, span, counted=counted)
+        week_report = weekly.weekly_bottom(session, chosen, chosen_week, counted=counted)
         available = policies.available(session)
     return render(request, "evaluation/rankings.html", user=user, csrf=csrf_token(request), ranking=ranking,
                   whole=whole, district=district, policies=available, kinds=rankings.RANKED_KINDS, problem=problem,
-                  flashes=pop_flashes(request))
+                  called=called_units, weekly=week_report, flashes=pop_flashes(request))
 
 
 @router.get("/rankings/export")

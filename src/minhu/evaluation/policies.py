@@ -6,6 +6,11 @@ what each rate's numerator is, how the citizen's answers weigh (基本满意 as 
 the composite. Policies are versioned: a city that changes its rules loads a new version, and every figure
 names the version it was computed under, so last year's bulletin still reads as it was published.
 
+A policy also says how 双考 goes on from there: how the units called onto orders (吹哨报到) are scored
+(``[called]``), which units report at the weekly review for being last (每周末位汇报, ``[weekly]``), and the
+places that earn a reward (``[[rewards]]``: a month's top ten, the top fifty or hundred over three months).
+Each of these tables is optional; a policy without one does not score, report or reward that way.
+
 Weights are exact fractions (written "1/2" or "0.8" in the file), so the rates are exact until the one
 rounding step that shows them (see ``rates.percent``).
 """
@@ -26,6 +31,7 @@ from minhu.core.errors import InvalidInput
 from minhu.core.text import check_storable
 from minhu.evaluation.models import RatePolicyRecord
 from minhu.orders.enums import Channel, OrderType, Resolution, Ruling, Satisfaction
+from minhu.org.roles import UnitKind
 
 # What a rate may count (its numerator). The denominator follows: the counted orders for the clock measures,
 # the orders with the citizen's answer (or a ruling that stands for it) for the answer measures.
@@ -53,6 +59,51 @@ class RateDefinition:
         return self.numerator in ANSWER_NUMERATORS
 
 
+# The kinds of unit ranked on the three rates, and the name of the called units' ranking beside them.
+RANKED_UNIT_KINDS: tuple[UnitKind, ...] = (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY,
+                                           UnitKind.PROPERTY)
+CALLED = "called"
+# What a called unit is scored on, in the order shown.
+CALLED_MEASURES: dict[str, str] = {"report": "报到率", "resolution": "解决率", "satisfaction": "满意率"}
+REWARD_BASES = ("each", "combined")
+
+
+@dataclass(frozen=True)
+class CalledPolicy:
+    """吹哨报到单位考核: the units called onto orders, scored on their reports and on the callbacks of those
+    orders; ranked from ``min_calls`` calls in the period, the last ``bottom`` places marked."""
+
+    weights: dict[str, Fraction]  # by CALLED_MEASURES key, summing to 1
+    min_calls: int
+    bottom: int
+
+    def weights_text(self) -> str:
+        return " · ".join(f"{label} {_percent_text(self.weights[key])}" for key, label in CALLED_MEASURES.items())
+
+
+@dataclass(frozen=True)
+class WeeklyPolicy:
+    """每周末位汇报: for each of ``kinds`` (ranked unit kinds, or ``called``), the last ``bottom`` places of the
+    week, among the units with ``min_orders`` counted orders (``min_calls`` calls for called units)."""
+
+    kinds: tuple[str, ...]
+    bottom: int
+    min_orders: int
+    min_calls: int
+
+
+@dataclass(frozen=True)
+class RewardTier:
+    """A reward (奖励) for a place: ranked within ``top`` in each of ``months`` months ending with the month shown
+    (``each``), or on those months' orders taken together (``combined``); for units of ``kinds``."""
+
+    label: str
+    top: int
+    months: int
+    basis: str
+    kinds: frozenset[UnitKind]
+
+
 @dataclass(frozen=True)
 class RatePolicy:
     code: str
@@ -72,6 +123,9 @@ class RatePolicy:
     # An order still open when its finish deadline passed counts, in the period of that deadline, as late and
     # as unresolved and unsatisfied; it does not count again when it is archived in a later period.
     count_overdue_open: bool = False
+    called: CalledPolicy | None = None
+    weekly: WeeklyPolicy | None = None
+    rewards: tuple[RewardTier, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -123,6 +177,92 @@ def _enum_set(kind: type[_E], values: object, where: str) -> frozenset[_E]:
         raise PolicyError(f"{where} 含未知取值：{values}", field=where) from None
 
 
+def _table(definition: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any] | None:
+    """An optional table of the file, with no key but ``allowed`` (a misspelt key is an error, not a default)."""
+    table = definition.get(name)
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise PolicyError(f"{name} 须是表（[{name}]）", field=name)
+    _only(table, allowed, name)
+    return table
+
+
+def _only(table: dict[str, Any], allowed: set[str], where: str) -> None:
+    if unknown := sorted(set(table) - allowed):
+        raise PolicyError(f"{where} 含未知的项：{'、'.join(unknown)}（可用：{'、'.join(sorted(allowed))}）",
+                          field=f"{where}.{unknown[0]}")
+
+
+def _count(table: dict[str, Any], key: str, where: str, *, default: int | None = None, least: int = 0,
+           most: int = 10_000) -> int:
+    value = table.get(key, default)
+    if value is None:
+        raise PolicyError(f"考核口径缺少 {where}.{key}", field=f"{where}.{key}")
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise PolicyError(f"{where}.{key} 须是 {least} 到 {most} 之间的整数：{value}", field=f"{where}.{key}")
+    return value
+
+
+def _parse_called(definition: dict[str, Any]) -> CalledPolicy | None:
+    table = _table(definition, "called", {"weights", "min_calls", "bottom"})
+    if table is None:
+        return None
+    weights_table = table.get("weights")
+    if not isinstance(weights_table, dict):
+        raise PolicyError("called.weights 须是表，列出 report、resolution、satisfaction 的权重", field="called.weights")
+    _only(weights_table, set(CALLED_MEASURES), "called.weights")
+    weights = {key: _fraction(weights_table.get(key, "0"), f"called.weights.{key}") for key in CALLED_MEASURES}
+    if sum(weights.values()) != 1:
+        raise PolicyError("called.weights 的权重之和须等于 1", field="called.weights")
+    return CalledPolicy(weights=weights, min_calls=_count(table, "min_calls", "called", default=1, least=1),
+                        bottom=_count(table, "bottom", "called", default=0))
+
+
+def _parse_weekly(definition: dict[str, Any]) -> WeeklyPolicy | None:
+    table = _table(definition, "weekly", {"kinds", "bottom", "min_orders", "min_calls"})
+    if table is None:
+        return None
+    known = [k.value for k in RANKED_UNIT_KINDS] + [CALLED]
+    kinds = table.get("kinds", known)
+    if not isinstance(kinds, list) or not kinds or any(k not in known for k in kinds) or len(set(kinds)) < len(kinds):
+        raise PolicyError(f"weekly.kinds 须是不重复的 {'、'.join(known)} 组成的列表：{kinds}", field="weekly.kinds")
+    return WeeklyPolicy(kinds=tuple(kinds), bottom=_count(table, "bottom", "weekly", least=1),
+                        min_orders=_count(table, "min_orders", "weekly", default=1, least=1),
+                        min_calls=_count(table, "min_calls", "weekly", default=1, least=1))
+
+
+def _parse_rewards(definition: dict[str, Any]) -> tuple[RewardTier, ...]:
+    tiers = definition.get("rewards", [])
+    if not isinstance(tiers, list) or any(not isinstance(t, dict) for t in tiers):
+        raise PolicyError("rewards 须写成 [[rewards]] 表的数组", field="rewards")
+    parsed = []
+    for index, tier in enumerate(tiers):
+        where = f"rewards[{index}]"
+        _only(tier, {"label", "top", "months", "basis", "kinds"}, where)
+        label = tier.get("label")
+        if not isinstance(label, str) or not label.strip() or len(label) > 20:
+            raise PolicyError(f"{where}.label 须是 1 到 20 个字的名称", field=f"{where}.label")
+        try:
+            check_storable(label)
+        except ValueError as problem:
+            raise PolicyError(f"{where}.label：{problem}", field=f"{where}.label") from None
+        basis = tier.get("basis", "each")
+        if basis not in REWARD_BASES:
+            raise PolicyError(f"{where}.basis 须是 {REWARD_BASES} 之一", field=f"{where}.basis")
+        kinds = tier.get("kinds", [UnitKind.STREET.value])
+        ranked = {k.value for k in RANKED_UNIT_KINDS}
+        if not isinstance(kinds, list) or not kinds or any(k not in ranked for k in kinds):
+            raise PolicyError(f"{where}.kinds 须是 {'、'.join(sorted(ranked))} 组成的列表：{kinds}",
+                              field=f"{where}.kinds")
+        parsed.append(RewardTier(label=label.strip(), top=_count(tier, "top", where, least=1),
+                                 months=_count(tier, "months", where, default=1, least=1, most=12), basis=basis,
+                                 kinds=frozenset(UnitKind(k) for k in kinds)))
+    if len({t.label for t in parsed}) < len(parsed):
+        raise PolicyError("rewards 的 label 不能重复", field="rewards")
+    return tuple(parsed)
+
+
 def parse(definition: dict[str, Any]) -> RatePolicy:
     """A policy from its TOML tables, checked whole: every problem names the key it is about."""
     try:
@@ -167,7 +307,8 @@ def parse(definition: dict[str, Any]) -> RatePolicy:
             exclude_duplicates=bool(scope.get("exclude_duplicates", True)), unreachable=unreachable, rulings=rulings,
             resolution_weights=resolution, satisfaction_weights=satisfaction, rates=tuple(rates),
             min_orders=int(ranking.get("min_orders", 1)), bottom=int(ranking.get("bottom", 0)),
-            count_overdue_open=count_overdue_open)
+            count_overdue_open=count_overdue_open, called=_parse_called(definition),
+            weekly=_parse_weekly(definition), rewards=_parse_rewards(definition))
     except KeyError as missing:
         raise PolicyError(f"考核口径缺少 {missing.args[0]}", field=str(missing.args[0])) from None
 

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -53,6 +53,10 @@ class Period:
     def is_month(self) -> bool:
         return bool(re.fullmatch(r"\d{4}-\d{2}", self.key))
 
+    @property
+    def is_week(self) -> bool:
+        return bool(re.fullmatch(r"\d{4}-W\d{2}", self.key))
+
     def bounds(self) -> tuple[datetime, datetime]:
         """The span as instants: city midnight to city midnight."""
         tz = clock.city_tz()
@@ -62,12 +66,17 @@ class Period:
         """The period just before, of the same kind (the month before a month)."""
         if self.is_month:
             return last_month(self.start)
+        if self.is_week:
+            return week_of(self.start - timedelta(days=7))
         length = self.end - self.start
         return custom(self.start - length, self.start)
 
     def a_year_before(self) -> Period:
         if self.is_month:
             return month(self.start.year - 1, self.start.month)
+        if self.is_week:  # the same week number (a 53rd week has none: the year's last)
+            year, number, _ = self.start.isocalendar()
+            return week(year - 1, min(number, date(year - 1, 12, 28).isocalendar()[1]))
         return custom(_shift_year(self.start), _shift_year(self.end))
 
 
@@ -79,6 +88,37 @@ def month(year: int, number: int) -> Period:
     start = date(year, number, 1)
     end = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
     return Period(start, end, f"{year:04d}-{number:02d}", f"{year}年{number}月")
+
+
+def week(year: int, number: int) -> Period:
+    """An ISO week (Monday to Sunday): ``2026-W49`` is 30 November to 6 December 2026. Raises ValueError for a
+    week the year does not have."""
+    start = date.fromisocalendar(year, number, 1)
+    last = start + timedelta(days=6)
+    return Period(start, start + timedelta(days=7), f"{year:04d}-W{number:02d}",
+                  f"{year}年第{number}周（{start.month}月{start.day}日至{last.month}月{last.day}日）")
+
+
+def week_of(day: date) -> Period:
+    year, number, _ = day.isocalendar()
+    return week(year, number)
+
+
+def last_week(today: date | None = None) -> Period:
+    """The week before ``today``'s (the city's today by default): the week a weekly review looks back on."""
+    return week_of((today or clock.city_now().date()) - timedelta(days=7))
+
+
+def parse_week(text: str | None, field: str = "week") -> Period:
+    """``2026-W49`` (an ISO week); none: the week before this one. Raises InvalidInput naming ``field``."""
+    if not text or not text.strip():
+        return last_week()
+    if m := re.fullmatch(r"(\d{4})-?[Ww](\d{1,2})", text.strip()):
+        try:
+            return week(int(m[1]), int(m[2]))
+        except ValueError:
+            raise field_error(field, f"{m[1]} 年没有第 {int(m[2])} 周") from None
+    raise field_error(field, f"无法识别的周：{text}（例如 2026-W49，即 ISO 周）")
 
 
 def custom(start: date, end: date) -> Period:
@@ -94,10 +134,13 @@ def last_month(today: date | None = None) -> Period:
 
 
 def parse_period(text: str | None, field: str = "period") -> Period:
-    """``2026-10`` (a month), ``2026-Q3``, ``2026`` or ``2026-10-01..2026-10-31`` (both days included)."""
+    """``2026-10`` (a month), ``2026-Q3``, ``2026-W49`` (an ISO week), ``2026`` or ``2026-10-01..2026-10-31``
+    (both days included)."""
     if not text:
         return last_month()
     text = text.strip()
+    if re.fullmatch(r"\d{4}-?[Ww]\d{1,2}", text):
+        return parse_week(text, field)
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
             return month(int(m[1]), int(m[2]))
@@ -115,7 +158,8 @@ def parse_period(text: str | None, field: str = "period") -> Period:
             return custom(first_day, date.fromordinal(last_day.toordinal() + 1))
     except ValueError:
         pass
-    raise field_error(field, f"无法识别的统计期：{text}（例如 2026-10、2026-Q3、2026 或 2026-10-01..2026-10-31）")
+    raise field_error(field, f"无法识别的统计期：{text}"
+                             "（例如 2026-10、2026-Q3、2026-W49、2026 或 2026-10-01..2026-10-31）")
 
 
 # ---------------------------------------------------------------------------------------------- counts
@@ -234,6 +278,13 @@ def report_counts_by_unit(session: Session, policy: RatePolicy, period: Period) 
     return result
 
 
+def order_counts_by_called_unit(session: Session, policy: RatePolicy, period: Period) -> dict[int, Counter[str]]:
+    """Per unit called onto orders (吹哨), the counts of those orders counted in the period — each order once
+    per unit, however many times the unit was called onto it."""
+    pairs = select(OrderCall.order_id, OrderCall.unit_id).distinct().subquery()
+    return counts_by(session, policy, period, pairs.c.unit_id, where=[pairs.c.order_id == WorkOrder.id])
+
+
 # ---------------------------------------------------------------------------------------------- rates
 
 HUNDREDTH = Decimal("0.01")
@@ -277,12 +328,7 @@ class UnitRates:
 
     @cached_property
     def composite(self) -> Fraction | None:
-        """The weighted sum of the rates; a rate with nothing to count gives its weight to the others."""
-        present = [r for r in self.rates if r.value is not None]
-        total_weight = sum((r.weight for r in present), Fraction(0))
-        if not total_weight:
-            return None
-        return sum((r.weight * r.value for r in present if r.value is not None), Fraction(0)) / total_weight
+        return weighted(self.rates)
 
     @cached_property
     def score(self) -> Decimal | None:
@@ -301,23 +347,37 @@ class UnitRates:
         return next(r for r in self.rates if r.key == key)
 
 
+def weighted(values: Iterable[RateValue]) -> Fraction | None:
+    """The weighted sum of the rates; a rate with nothing to count gives its weight to the others in proportion."""
+    present = [r for r in values if r.value is not None]
+    total_weight = sum((r.weight for r in present), Fraction(0))
+    if not total_weight:
+        return None
+    return sum((r.weight * r.value for r in present if r.value is not None), Fraction(0)) / total_weight
+
+
+def answer_rate(policy: RatePolicy, counts: Mapping[str, int], numerator: str) -> tuple[Fraction, int]:
+    """A rate of the citizen's answers (``resolved`` or ``satisfied``) from counts: its numerator, its denominator."""
+    weights: Mapping[Any, Fraction]
+    if numerator == "resolved":
+        prefix, weights = "resolution", policy.resolution_weights
+    else:
+        prefix, weights = "satisfaction", policy.satisfaction_weights
+    answered = sum(counts.get(f"{prefix}_{a.value}", 0) for a in weights)
+    value = sum((w * n for a, w in weights.items() if (n := counts.get(f"{prefix}_{a.value}", 0))), Fraction(0))
+    value += counts.get("ruled_solved", 0)
+    denominator = answered + counts.get("ruled_solved", 0)
+    if policy.unreachable == "zero":
+        denominator += counts.get("unreachable", 0)
+    return value, denominator
+
+
 def rate_values(policy: RatePolicy, counts: Mapping[str, int]) -> tuple[RateValue, ...]:
     """Each rate of the policy from one unit's counts."""
     values = []
     for rate in policy.rates:
         if rate.needs_answer:
-            weights: Mapping[Any, Fraction]
-            if rate.numerator == "resolved":
-                prefix, weights = "resolution", policy.resolution_weights
-            else:
-                prefix, weights = "satisfaction", policy.satisfaction_weights
-            answered = sum(counts.get(f"{prefix}_{a.value}", 0) for a in weights)
-            numerator = sum((w * n for a, w in weights.items() if (n := counts.get(f"{prefix}_{a.value}", 0))),
-                            Fraction(0))
-            numerator += counts.get("ruled_solved", 0)
-            denominator = answered + counts.get("ruled_solved", 0)
-            if policy.unreachable == "zero":
-                denominator += counts.get("unreachable", 0)
+            numerator, denominator = answer_rate(policy, counts, rate.numerator)
         else:
             numerator, denominator = Fraction(counts.get(rate.numerator, 0)), counts.get("counted", 0)
         values.append(RateValue(rate.key, rate.label, rate.weight, numerator, denominator))
