@@ -87,6 +87,8 @@ from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
 from minhu.routing.models import LIMIT_CLASS_LABELS, OWNER_KIND_LABELS
 from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewItemWrite, ViewUpdate
+from minhu.scheduling import api as scheduling_api
+from minhu.scheduling import pages as scheduling_pages
 from minhu.supervision import api as supervision_api
 from minhu.supervision import pages as supervision_pages
 from minhu.topics import api as topics_api
@@ -233,7 +235,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    people_pages.router, forwarding_api.router, forwarding_pages.router, intake_photo_pages.router,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
-                   warning_api.router, warning_pages.router,
+                   warning_api.router, warning_pages.router, scheduling_api.router, scheduling_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    insight_api.router, insight_pages.router, open311_api.make_router(settings)):
         app.include_router(router)

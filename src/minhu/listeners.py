@@ -13,6 +13,7 @@ from minhu.forwarding import listeners as forwarding_listeners
 from minhu.interop import events as interop_events
 from minhu.knowledge import listeners as knowledge_listeners
 from minhu.open311 import listeners as open311_listeners
+from minhu.scheduling import listeners as scheduling_listeners
 from minhu.topics import listeners as topic_listeners
 
 
@@ -26,3 +27,4 @@ def install() -> None:
     open311_listeners.install()  # and the Open311 client, service, answers and follow-ups of a request
     knowledge_listeners.install()  # settled orders become past cases; the order page's articles and cases
     topic_listeners.install()  # a new order joins the problems of the month it belongs to (每月一题)
+    scheduling_listeners.install()  # the order page lists the instructions (领导批示) given about the order
