@@ -24,6 +24,7 @@ from minhu.org.models import User
 from minhu.org.roles import ROLE_LABELS, Role
 from minhu.people import permissions as people_permissions
 from minhu.routing import permissions as routing_permissions
+from minhu.scheduling import permissions as scheduling_permissions
 from minhu.supervision import pages as supervision_pages
 from minhu.supervision import service as supervision_service
 from tests.factories import World, act, make_order
@@ -67,6 +68,7 @@ SEES: dict[str, Callable[[Probe], bool]] = {
     "不满意台账": lambda p: p.user.role in evaluation_pages.LEDGER_ROLES,
     "人员统计": lambda p: people_permissions.may_view(p.user),
     "责任矩阵与清单": lambda p: routing_permissions.may_read(p.user),
+    "本周调度": _allowed(scheduling_permissions.check_recorder),
 }
 
 DOES: dict[str, Callable[[Probe], bool]] = {
@@ -84,6 +86,7 @@ DOES: dict[str, Callable[[Probe], bool]] = {
     "维护时限政策和工作日历": _allowed(supervision_pages._admin),
     "载入考核口径": lambda p: p.api("POST", "/api/v1/rate-policies", {"source": "不是口径"}) != 403,
     "管理通知": lambda p: notify_permissions.may_administer(p.user),
+    "记录调度批示": lambda p: scheduling_permissions.may_record(p.user),
 }
 
 

@@ -5,6 +5,7 @@ bottom units, the orders past red and the whistles not reported."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -29,12 +30,12 @@ WEEK = "2026-W49"  # the week of the tests' clock (Monday 2026-11-30)
 MONDAY = date(2026, 11, 30)
 
 
-def meeting(*instructions: dict, **fields) -> MeetingCreate:
+def meeting(*instructions: dict[str, Any], **fields: Any) -> MeetingCreate:
     return MeetingCreate.model_validate({"week": WEEK, "held_on": MONDAY.isoformat(), "chair": "王强区长",
                                          "notes": "本周调度", "instructions": list(instructions), **fields})
 
 
-def record(db, actor, *instructions: dict, **fields) -> int:
+def record(db, actor, *instructions: dict[str, Any], **fields: Any) -> int:
     with db.transaction() as s:
         return service.record_meeting(s, meeting(*instructions, **fields), actor=actor).id
 
@@ -63,11 +64,14 @@ def test_an_instruction_on_an_order_reaches_its_unit_and_its_trail_without_movin
     with db.read() as s:
         moved = s.get_one(WorkOrder, order.id)
         events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)).all()
-    assert moved.status is Status.SIGNED and moved.version == order.version  # the status stays
+    assert moved.status is Status.SIGNED
+    assert moved.version == order.version
     last = events[-1]
-    assert last.action is Action.INSTRUCT and last.note == "本周内约谈施工单位，周五前报结果"
+    assert last.action is Action.INSTRUCT
+    assert last.note == "本周内约谈施工单位，周五前报结果"
     assert last.from_status is last.to_status is Status.SIGNED
-    assert last.payload["unit_name"] == "积玉桥街" and last.payload["chair"] == "王强区长"
+    assert last.payload["unit_name"] == "积玉桥街"
+    assert last.payload["chair"] == "王强区长"
     messages = inbox_of(db, world.handler)
     assert len(messages) == 2
     assert any("【领导批示】王强区长" in m and order.number in m and "2026-12-04" in m for m in messages)
@@ -81,7 +85,8 @@ def test_an_instruction_to_a_unit_without_accounts_saves_nothing(db, world):
         record(db, world.leader, {"text": "本周内约谈施工单位", "order_number": order.number},
                {"text": "牵头整治占道经营", "unit_id": world.department.id})
     assert raised.value.code == "unit_without_accounts"
-    assert "区城管执法局" in raised.value.message and "第 2 条" in raised.value.message
+    assert "区城管执法局" in raised.value.message
+    assert "第 2 条" in raised.value.message
     assert raised.value.details[0]["field"] == "instructions.1.unit_id"
     assert counts(db) == (0, 0, 0, 0)  # not the meeting, not the good instruction, not its event or message
 
@@ -96,7 +101,8 @@ def test_an_order_out_of_sight_or_unknown_is_named_and_nothing_is_saved(db, worl
                {"text": "请解决", "order_number": theirs.number}, {"text": "请解决", "order_number": "WC000000"})
     assert raised.value.code == "instruction_order_not_found"
     assert [d["field"] for d in raised.value.details] == ["instructions.1.order_number", "instructions.2.order_number"]
-    assert theirs.number in raised.value.message and "WC000000" in raised.value.message
+    assert theirs.number in raised.value.message
+    assert "WC000000" in raised.value.message
     with pytest.raises(InvalidInput, match="不在您的管辖范围内"):
         record(db, other_leader, {"text": "请协调", "unit_id": world.street.id})
     assert counts(db) == (0, 0, 0, 0)
@@ -138,10 +144,12 @@ def test_a_unit_sees_and_acknowledges_its_own_instructions_only(db, world, clien
     done = client.post(f"/api/v1/instructions/{mine[0]['id']}/acknowledge", json={"reply": "周三前清理完毕"},
                        headers=token_for(world.handler))
     assert done.status_code == 200, done.text
-    assert done.json()["state"] == "acknowledged" and done.json()["acknowledged_by"] == world.handler.full_name
+    assert done.json()["state"] == "acknowledged"
+    assert done.json()["acknowledged_by"] == world.handler.full_name
     again = client.post(f"/api/v1/instructions/{mine[0]['id']}/acknowledge", json={},
                         headers=token_for(world.handler))
-    assert again.status_code == 409 and again.json()["error"]["code"] == "instruction_acknowledged"
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "instruction_acknowledged"
 
 
 def test_the_api_refuses_a_bad_meeting_with_a_clear_error(db, world, client, token_for):
@@ -151,13 +159,16 @@ def test_the_api_refuses_a_bad_meeting_with_a_clear_error(db, world, client, tok
     refused = client.post("/api/v1/scheduling/meetings", json=body, headers=token_for(world.leader))
     assert refused.status_code == 422
     error = refused.json()["error"]
-    assert error["code"] == "unit_without_accounts" and "区城管执法局" in error["message"]
+    assert error["code"] == "unit_without_accounts"
+    assert "区城管执法局" in error["message"]
     empty = client.post("/api/v1/scheduling/meetings", headers=token_for(world.leader),
                         json={**body, "instructions": [{"text": "", "unit_id": world.street.id}]})
-    assert empty.status_code == 422 and empty.json()["error"]["details"][0]["field"] == "instructions.0.text"
+    assert empty.status_code == 422
+    assert empty.json()["error"]["details"][0]["field"] == "instructions.0.text"
     outside = client.post("/api/v1/scheduling/meetings", headers=token_for(world.leader),
                           json={**body, "held_on": "2026-12-09", "instructions": body["instructions"][:1]})
-    assert outside.status_code == 422 and outside.json()["error"]["details"][0]["field"] == "held_on"
+    assert outside.status_code == 422
+    assert outside.json()["error"]["details"][0]["field"] == "held_on"
     assert client.post("/api/v1/scheduling/meetings", json={**body, "instructions": body["instructions"][:1]},
                        headers=token_for(world.handler)).status_code == 403
     assert counts(db) == (0, 0, 0, 0)
@@ -192,8 +203,9 @@ def test_the_leaders_week_lists_bottom_units_red_orders_and_whistles_not_reporte
     with clock.frozen(clock.now() + timedelta(days=6)), db.read() as s:
         leader = s.get_one(type(world.leader), world.leader.id)
         view = queries.week_view(s, parse_week(WEEK), viewer=leader, now=clock.now(), today=clock.city_now().date())
-    assert [b.name for b in view.bottom_units if b.kind_label == "街道"][0] == "水果湖街"
-    assert late.number in {o.number for o in view.red_orders} and view.red_total >= 2
+    assert next(b.name for b in view.bottom_units if b.kind_label == "街道") == "水果湖街"
+    assert late.number in {o.number for o in view.red_orders}
+    assert view.red_total >= 2
     assert [(c.number, c.unit_name, c.overdue) for c in view.pending_calls] == [(called.number, "水果湖街", True)]
     assert [i.text for i in view.instructions] == ["请本周办结"]
     assert view.meetings[0].chair == "王强区长"
@@ -201,14 +213,17 @@ def test_the_leaders_week_lists_bottom_units_red_orders_and_whistles_not_reporte
     with db.read() as s:
         later = queries.week_view(s, parse_week("2026-W50"), viewer=world.leader, now=clock.now(),
                                   today=clock.city_now().date())
-    assert later.instructions == [] and later.meetings == []
+    assert later.instructions == []
+    assert later.meetings == []
 
 
 def test_the_week_page_and_the_meeting_form_record_all_or_nothing(db, world, client):
     order = make_order(db, world, upto=Action.SIGN)
     login(client, world.leader)
     page = client.get("/scheduling")
-    assert page.status_code == 200 and "末位单位" in page.text and "吹哨未报到" in page.text
+    assert page.status_code == 200
+    assert "末位单位" in page.text
+    assert "吹哨未报到" in page.text
     form = client.get("/scheduling/new?week=2026-W49")
     fields = {"csrf_token": csrf_of(form.text), "rows": "4", "week": WEEK, "held_on": "2026-12-01",
               "chair": "王强区长", "notes": "",
@@ -216,16 +231,22 @@ def test_the_week_page_and_the_meeting_form_record_all_or_nothing(db, world, cli
               "i2_text": "牵头整治占道经营", "i2_unit": str(world.department.id)}
     refused = client.post("/scheduling/meetings", data=fields)
     assert refused.status_code == 422
-    assert "第 3 条批示" in refused.text and "区城管执法局" in refused.text and "未保存" in refused.text
+    assert "第 3 条批示" in refused.text
+    assert "区城管执法局" in refused.text
+    assert "未保存" in refused.text
     assert "周五前办结" in refused.text  # what was typed is still there
     assert counts(db) == (0, 0, 0, 0)
     fields["i2_unit"] = str(world.street.id)
     saved = client.post("/scheduling/meetings", data=fields, follow_redirects=False)
-    assert saved.status_code == 303 and saved.headers["location"] == f"/scheduling?week={WEEK}"
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/scheduling?week={WEEK}"
     week = client.get(saved.headers["location"]).text
-    assert "周五前办结" in week and "牵头整治占道经营" in week and "待接收" in week
+    assert "周五前办结" in week
+    assert "牵头整治占道经营" in week
+    assert "待接收" in week
     more = client.post("/scheduling/meetings", data={**fields, "more": "1"})
-    assert more.status_code == 200 and 'name="i6_text"' in more.text
+    assert more.status_code == 200
+    assert 'name="i6_text"' in more.text
     assert counts(db)[0] == 1  # 再加三条 saves nothing
 
 
@@ -234,15 +255,20 @@ def test_the_order_page_shows_its_instruction_and_the_unit_acknowledges_there(db
     record(db, world.leader, {"text": "周五前办结并回复市民", "order_number": order.number})
     login(client, world.handler)
     page = client.get(f"/orders/{order.number}").text
-    assert "领导批示" in page and "周五前办结并回复市民" in page and "确认接收" in page
+    assert "领导批示" in page
+    assert "周五前办结并回复市民" in page
+    assert "确认接收" in page
     with db.read() as s:
         instruction_id = s.scalars(select(Instruction.id)).one()
     done = client.post(f"/instructions/{instruction_id}/acknowledge",
                        data={"csrf_token": csrf_of(page), "order": order.number, "reply": "已联系市民"},
                        follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == f"/orders/{order.number}"
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/orders/{order.number}"
     shown = client.get(f"/orders/{order.number}").text
-    assert "已接收" in shown and "已联系市民" in shown and "确认接收" not in shown
+    assert "已接收" in shown
+    assert "已联系市民" in shown
+    assert "确认接收" not in shown
     assert client.get("/scheduling").status_code == 403  # the week is the leaders' and the centre's
     listed = client.get("/instructions").text
     assert "周五前办结并回复市民" in listed

@@ -41,6 +41,6 @@ __all__ = [
     "AUTO_DISPATCHER", "DEFAULT_PREFIX", "HANDLERS", "INTAKE_ROLES", "ONLINE_RATER", "REPORT_LIMIT", "RETURN_LIMIT",
     "SWEEP_NAME", "Move", "PlacedOrder", "Registered", "add_attachment", "apply_action", "apply_system_action",
     "attach_file",
-    "create_order", "instruct", "create_order_once", "note_overdue", "place_order", "rate_online", "record", "reveal_phone",
-    "supervise", "time_out_sign", "urge",
+    "create_order", "create_order_once", "instruct", "note_overdue", "place_order", "rate_online", "record",
+    "reveal_phone", "supervise", "time_out_sign", "urge",
 ]

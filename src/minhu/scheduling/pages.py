@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from minhu.core import clock
-from minhu.core.errors import DomainError, InvalidInput
+from minhu.core.errors import DomainError, InvalidInput, field_error
 from minhu.orders.permissions import is_centre
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import User
@@ -133,7 +133,7 @@ async def create_meeting(request: Request, user: PageUser, db: DB) -> Response:
     items, origin = _instructions(form, rows)
     try:
         if not items:
-            raise InvalidInput("请至少填写一条批示", details=[{"field": "instructions", "message": "请至少填写一条批示"}])
+            raise field_error("instructions", "请至少填写一条批示")
         data = validated(MeetingCreate, {"week": form.get("week", ""), "held_on": form.get("held_on") or None,
                                          "chair": form.get("chair", ""), "notes": form.get("notes", ""),
                                          "instructions": items}, LABELS)

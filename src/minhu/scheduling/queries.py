@@ -42,15 +42,15 @@ def _names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return {user_id: name for user_id, name in session.execute(select(User.id, User.full_name)
-                                                              .where(User.id.in_(ids)))}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def instruction_reads(session: Session, instructions: Sequence[Instruction], *, today: date) -> list[InstructionRead]:
     names = _names(session, [i.created_by_id for i in instructions] + [i.acknowledged_by_id for i in instructions])
     order_ids = {i.order_id for i in instructions if i.order_id is not None}
     orders = {row.id: row for row in session.execute(
-        select(WorkOrder.id, WorkOrder.number, WorkOrder.title).where(WorkOrder.id.in_(order_ids)))} if order_ids else {}
+        select(WorkOrder.id, WorkOrder.number, WorkOrder.title).where(WorkOrder.id.in_(order_ids)))
+              } if order_ids else {}
     reads = []
     for i in instructions:
         state = i.state(today)
