@@ -20,7 +20,7 @@ from minhu.board import service as board
 from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
-from minhu.demo import geography, knowledge, repeated, rounds, spike, topics, year
+from minhu.demo import geography, knowledge, repeated, rounds, scheduling, spike, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
@@ -477,4 +477,6 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         # A planted break-out at the end of the year: the scan the worker runs hourly raises it at once.
         spike.build_spike(session, users, units[HEPING], units)
         warning_scan.scan(session)
+        scheduling.seed(session, street=units[JIYUQIAO], department=units[SHIJIAN], leader=users[Role.LEADER],
+                        handler=users[Role.HANDLER])
     return True
