@@ -36,9 +36,9 @@ from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
-from minhu.topics import queries as topic_queries
 from minhu.scheduling import queries as scheduling_queries
 from minhu.scheduling.weeks import this_week
+from minhu.topics import queries as topic_queries
 from minhu.warning.models import EarlyWarning
 from minhu.web.period import Period
 

@@ -272,3 +272,18 @@ def test_the_order_page_shows_its_instruction_and_the_unit_acknowledges_there(db
     assert client.get("/scheduling").status_code == 403  # the week is the leaders' and the centre's
     listed = client.get("/instructions").text
     assert "周五前办结并回复市民" in listed
+
+
+def test_malformed_form_input_shows_the_form_again_with_the_field_named(db, world, client):
+    login(client, world.leader)
+    token = csrf_of(client.get("/scheduling/new").text)
+    base = {"csrf_token": token, "rows": "99999", "week": WEEK, "held_on": "2026-12-01", "chair": "王强区长",
+            "i0_text": "请办理", "i0_unit": str(world.street.id)}
+    for field, value, named in (("i0_unit", "积玉桥街", "单位"), ("i0_due", "2026-13-40", "完成时限"),
+                                ("held_on", "昨天", "会议日期"), ("week", "2026-W99", "无法识别的周"),
+                                ("i0_text", "", "批示内容：不能为空")):
+        answer = client.post("/scheduling/meetings", data={**base, field: value})
+        assert answer.status_code == 422, (field, answer.text[:200])
+        assert named in answer.text
+    assert counts(db) == (0, 0, 0, 0)
+    assert client.get("/scheduling?week=not-a-week").status_code == 200  # shows this week, saying why
