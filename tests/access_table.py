@@ -134,6 +134,15 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/api/v1/chiefs/{post_id}",                     "-    r  r    -    -    r    r   r"),
     row("PUT", "/api/v1/chiefs/{post_id}/duties",              "-    -  -    -    -    -    -   a",
         json={"items": [{"category_code": "{category}"}]}),
+    # ------------------------------------------------------------------------- the API: leaders' scheduling
+    row("GET", "/api/v1/scheduling/weeks/{week}",              "-    -  r    -    -    r    -   r",
+        "/api/v1/scheduling/weeks/{week}"),
+    row("POST", "/api/v1/scheduling/meetings",                 "-    -  a    -    -    a    -   a",
+        json={"week": "{week}", "held_on": "2026-11-30", "chair": "王强区长",
+              "instructions": [{"text": "清理占道", "unit_id": "{street_id}"}]}),
+    row("GET", "/api/v1/scheduling/meetings/{meeting_id}",     "-    r  r    r    -    r    r   r"),
+    row("GET", "/api/v1/instructions",                         "-    r  r    r    r    r    r   r"),
+    row("POST", "/api/v1/instructions/{instruction_id}/acknowledge", "-  -  -  a  -  -  -  -", json={}),
     # ------------------------------------------------------------------------- the API: early warning
     row("GET", "/api/v1/warnings",                             "-    -  r    r    -    r    -   r"),
     row("GET", "/api/v1/warnings/{warning_id}",                "-    -  r    r    -    r    -   r"),
@@ -370,6 +379,15 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/chiefs/{post_id}",                            "-    r  r    -    -    r    r   r"),
     row("POST", "/chiefs/{post_id}/duties",                    "-    -  -    -    -    -    -   a",
         form={"category": "{category}"}),
+    # ------------------------------------------------------------------------- pages: leaders' scheduling
+    row("GET", "/scheduling",                                  "-    -  r    -    -    r    -   r"),
+    row("GET", "/scheduling/new",                              "-    -  r    -    -    r    -   r"),
+    row("POST", "/scheduling/meetings",                        "-    -  a    -    -    a    -   a",
+        form={"week": "{week}", "held_on": "2026-11-30", "chair": "王强区长", "i0_text": "清理占道",
+              "i0_unit": "{street_id}"}),
+    row("GET", "/instructions",                                "-    r  r    r    r    r    r   r"),
+    row("POST", "/instructions/{instruction_id}/acknowledge",  "-    -  -    a    -    -    -   -",
+        form={"reply": "已安排"}),
     # ------------------------------------------------------------------------- pages: the dashboard
     row("GET", "/dashboard",                                   "-    r  r    r    r    r    r   r"),
     row("GET", "/dashboard/wall",                              "-    r  r    r    r    r    r   r"),

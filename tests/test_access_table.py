@@ -54,6 +54,9 @@ from minhu.org.roles import Role
 from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.routing.models import CatalogView, CatalogViewItem, Grade, RoutingRule
+from minhu.scheduling import service as scheduling
+from minhu.scheduling.models import SchedulingMeeting
+from minhu.scheduling.schemas import MeetingCreate
 from minhu.topics import service as topics
 from minhu.topics.schemas import TopicCreate
 from minhu.warning.models import EarlyWarning
@@ -63,6 +66,7 @@ from tests.factories import PASSWORD, World, act, make_order
 CATEGORY, SPARE = "020103", "020104"
 TEMPLATE = "order.dispatched"
 PERIOD = "2026-10"
+WEEK = "2026-W49"  # the week of the tests' clock
 
 
 # --- the routes ------------------------------------------------------------------------------------------------
@@ -224,7 +228,12 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
                                                         keywords=["路灯"]), actor=world.dispatcher).id,
             "warning": warning(s, world, street.id),
             "post": chief_post(s, world),
+            "meeting": scheduling.record_meeting(s, MeetingCreate.model_validate({
+                "week": WEEK, "held_on": clock.city_now().date().isoformat(), "chair": "王强区长",
+                "instructions": [{"text": "清理和平大道占道", "unit_id": world.street.id},
+                                 {"text": "本周办结", "order_number": street.number}]}), actor=world.leader).id,
         }
+        ids["instruction"] = min(i.id for i in s.get_one(SchedulingMeeting, ids["meeting"]).instructions)
         inbox = {user_id: message_id for message_id, user_id in s.execute(
             select(OutboxMessage.id, OutboxMessage.user_id)
             .where(OutboxMessage.template_key == TEMPLATE, OutboxMessage.channel == NotifyChannel.INBOX.value))
@@ -248,6 +257,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "track": tracking.link(street.number, settings.effective_secret_key()).removeprefix("/public/track/"),
         "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
         "topic_id": ids["topic"], "post_id": ids["post"],
+        "week": WEEK, "meeting_id": ids["meeting"], "instruction_id": ids["instruction"],
         "warning_id": ids["warning"], "due_on": (clock.city_now().date() + timedelta(days=7)).isoformat(),
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (

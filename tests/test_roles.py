@@ -25,6 +25,7 @@ from minhu.org.models import User
 from minhu.org.roles import ROLE_LABELS, Role
 from minhu.people import permissions as people_permissions
 from minhu.routing import permissions as routing_permissions
+from minhu.scheduling import permissions as scheduling_permissions
 from minhu.street import service as street_service
 from minhu.supervision import pages as supervision_pages
 from minhu.supervision import service as supervision_service
@@ -44,7 +45,7 @@ class Probe:
     api: Callable[[str, str, dict[str, Any]], int]
 
 
-def _allowed(check: Callable[[User], None]) -> Callable[[Probe], bool]:
+def _allowed(check: Callable[[User], object]) -> Callable[[Probe], bool]:
     def probe(p: Probe) -> bool:
         try:
             check(p.user)
@@ -71,6 +72,7 @@ SEES: dict[str, Callable[[Probe], bool]] = {
     "人员统计": lambda p: people_permissions.may_view(p.user),
     "责任矩阵与清单": lambda p: routing_permissions.may_read(p.user),
     "四长": lambda p: chiefs_permissions.sees_every_chief(p.user),
+    "本周调度": _allowed(scheduling_permissions.check_recorder),
 }
 
 DOES: dict[str, Callable[[Probe], bool]] = {
@@ -89,6 +91,7 @@ DOES: dict[str, Callable[[Probe], bool]] = {
     "载入考核口径": lambda p: p.api("POST", "/api/v1/rate-policies", {"source": "不是口径"}) != 403,
     "管理通知": lambda p: notify_permissions.may_administer(p.user),
     "维护四长责任清单": lambda p: chiefs_permissions.may_edit(p.user),
+    "记录调度批示": lambda p: scheduling_permissions.may_record(p.user),
 }
 
 

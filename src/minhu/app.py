@@ -89,6 +89,8 @@ from minhu.routing import pages as routing_pages
 from minhu.routing import service as routing
 from minhu.routing.models import LIMIT_CLASS_LABELS, OWNER_KIND_LABELS
 from minhu.routing.schemas import CategoryCreate, CategoryUpdate, RuleWrite, ViewCreate, ViewItemWrite, ViewUpdate
+from minhu.scheduling import api as scheduling_api
+from minhu.scheduling import pages as scheduling_pages
 from minhu.street import api as street_api
 from minhu.street import pages as street_pages
 from minhu.supervision import api as supervision_api
@@ -239,6 +241,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
                    warning_api.router, warning_pages.router, chiefs_api.router, chiefs_pages.router,
                    street_api.router, street_pages.router,
+                   scheduling_api.router, scheduling_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    insight_api.router, insight_pages.router, open311_api.make_router(settings)):
         app.include_router(router)

@@ -14,6 +14,7 @@ from minhu.forwarding import listeners as forwarding_listeners
 from minhu.interop import events as interop_events
 from minhu.knowledge import listeners as knowledge_listeners
 from minhu.open311 import listeners as open311_listeners
+from minhu.scheduling import listeners as scheduling_listeners
 from minhu.street import service as street_service
 from minhu.topics import listeners as topic_listeners
 
@@ -29,5 +30,6 @@ def install() -> None:
     knowledge_listeners.install()  # settled orders become past cases; the order page's articles and cases
     topic_listeners.install()  # a new order joins the problems of the month it belongs to (每月一题)
     chiefs_listeners.install()  # a located order names the chiefs whose ground and duty list it falls in (四长)
+    scheduling_listeners.install()  # the order page lists the instructions (领导批示) given about the order
     # Last: an A order arriving at a street that lets them flow on moves on inside it, after the others heard.
     street_service.install()

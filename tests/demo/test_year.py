@@ -36,6 +36,8 @@ from minhu.org.roles import Role, UnitKind
 from minhu.people.figures import people_figures
 from minhu.routing import service as routing
 from minhu.routing.models import Category, LimitClass
+from minhu.scheduling import queries as scheduling_queries
+from minhu.scheduling.weeks import this_week
 from minhu.topics import queries as topic_queries
 from minhu.warning.models import EarlyWarning
 from minhu.web.period import Period
@@ -429,6 +431,19 @@ def test_the_demo_takes_up_construction_noise_as_its_problem_of_the_month(loaded
     assert topic.orders > 0  # the last month's noise complaints joined it
     assert sum(w.orders for w in read.weekly if not w.after) > 0  # the weeks before it show the problem
     assert len(read.notes) == 2
+
+
+def test_the_demo_holds_this_weeks_scheduling_meeting(demo_db: Database) -> None:
+    with clock.frozen(LOADED_AT), demo_db.read() as s:
+        leader = s.scalars(select(User).where(User.username == "leader")).one()
+        view = scheduling_queries.week_view(s, this_week(), viewer=leader, now=clock.now(),
+                                            today=clock.city_now().date())
+    assert [m.chair for m in view.meetings] == ["王强区长"]
+    assert sorted((i.unit_name, i.state_label) for i in view.instructions) == sorted(
+        [("积玉桥街", "待接收"), ("区市场监管局", "待接收"), ("积玉桥街", "已接收")])
+    assert any(i.order_number for i in view.instructions)  # one is about the joint order, in its trail
+    assert [c.unit_name for c in view.pending_calls] == ["区市场监管局"]  # the whistle it never answered
+    assert view.red_total > 0
 
 
 def test_the_demo_ends_with_early_warnings_of_its_planted_break_outs_only(demo_db: Database) -> None:

@@ -21,7 +21,7 @@ from minhu.board.models import BoardSupport
 from minhu.core import clock
 from minhu.core.db import Database
 from minhu.demo import chiefs as demo_chiefs
-from minhu.demo import geography, knowledge, repeated, rounds, spike, topics, year
+from minhu.demo import geography, knowledge, repeated, rounds, scheduling, spike, topics, year
 from minhu.demo.staff import Staff, build_staff
 from minhu.demo.training import catalog_examples as catalog_examples  # where tests and benches look
 from minhu.geo.transfer.geojson import parse_map
@@ -389,6 +389,9 @@ def _build_dispatch_story(session: Session, users: dict[Role, User], colleagues:
     session.flush()
 
 
+_Step = tuple[Action, User, dict[str, object]]
+
+
 def _build_street_story(session: Session, users: dict[Role, User], colleagues: dict[str, User],
                         units: dict[str, Unit]) -> None:
     """积玉桥街's sub-centre (街道分中心) at work: the district sends the street orders and its dispatcher
@@ -397,9 +400,10 @@ def _build_street_story(session: Session, users: dict[Role, User], colleagues: d
     dispatcher, street_dispatcher, shequ = users[Role.DISPATCHER], users[Role.STREET_DISPATCHER], colleagues["shequ"]
     street, community = units[JIYUQIAO], units[HEPING]
     start = clock.now().replace(second=0, microsecond=0) - timedelta(days=2)
-    to_street = (Action.DISPATCH, dispatcher, {"unit_id": street.id})
-    inside = (Action.INNER_DISPATCH, street_dispatcher, {"unit_id": community.id, "note": "请社区当天到场核实处置"})
-    replied = (Action.SIGN, shequ, {}), (Action.REPLY, shequ, {"note": "已联系物业更换损坏部件，居民已可正常使用。"})
+    to_street: _Step = (Action.DISPATCH, dispatcher, {"unit_id": street.id})
+    inside: _Step = (Action.INNER_DISPATCH, street_dispatcher, {"unit_id": community.id, "note": "请社区当天到场核实"})
+    replied: tuple[_Step, _Step] = ((Action.SIGN, shequ, {}),
+                                    (Action.REPLY, shequ, {"note": "已联系物业更换损坏部件，居民已可正常使用。"}))
     at = start
     order = _story_order(session, users, "广场健身器材松动",
                          "文化广场两台健身器材螺丝松脱，老人锻炼时器材摇晃。", "武昌区积玉桥文化广场", at,
@@ -525,6 +529,8 @@ def load(db: Database, *, if_empty: bool = False) -> bool:
         # A planted break-out at the end of the year: the scan the worker runs hourly raises it at once.
         spike.build_spike(session, users, units[HEPING], units)
         warning_scan.scan(session)
+        scheduling.seed(session, street=units[JIYUQIAO], department=units[SHIJIAN], leader=users[Role.LEADER],
+                        handler=users[Role.HANDLER])
         # Last, so the year's orders were routed as the street had them: before its sub-centre opened.
         _open_sub_centre(session, units[JIYUQIAO], users[Role.STREET_DISPATCHER])
     return True

@@ -160,9 +160,10 @@ def repeats_unsolved(session: Session, order: WorkOrder) -> bool:
 
 
 # What a resident never follows: views, files and internal notes. A review ruling and a thread link are the
-# centre's internal judgement, not a step of the handling.
+# centre's internal judgement, not a step of the handling; a scheduling meeting's instruction (领导批示) is
+# government's own business with its units.
 PRIVATE_ACTIONS = frozenset({Action.VIEW_PHONE, Action.ATTACH, Action.HANDLE, Action.RULE, Action.LINK_THREAD,
-                             Action.ANONYMISE})
+                             Action.ANONYMISE, Action.INSTRUCT})
 
 
 def public_steps(session: Session, order: WorkOrder) -> list[OrderEvent]:

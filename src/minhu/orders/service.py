@@ -5,7 +5,8 @@ Each lives in the module of its capability, so a reader finds the rule for one j
 - ``intake``: registering a request (``create_order``, ``create_order_once``, ``place_order``);
 - ``lifecycle``: the one writer of status (``apply_action`` for a person, ``apply_system_action`` for the
   system), one small handler per action beside the transition table; ``checks``: what each action needs;
-- ``supervising``: urging (催办), overdue notices, 督办 and other records that leave the status alone;
+- ``supervising``: urging (催办), overdue notices, 督办, instructions (领导批示) and other records that leave the
+  status alone;
 - ``attachments``: files kept with an order; ``personal``: revealing a citizen's phone number;
 - ``trail``: the one event each of them appends.
 """
@@ -33,13 +34,13 @@ from minhu.orders.lifecycle import (
     time_out_sign,
 )
 from minhu.orders.personal import reveal_phone
-from minhu.orders.supervising import note_overdue, record, supervise, urge
+from minhu.orders.supervising import instruct, note_overdue, record, supervise, urge
 from minhu.orders.trail import AUTO_DISPATCHER, ONLINE_RATER, SWEEP_NAME
 
 __all__ = [
     "AUTO_DISPATCHER", "DEFAULT_PREFIX", "HANDLERS", "INTAKE_ROLES", "ONLINE_RATER", "REPORT_LIMIT", "RETURN_LIMIT",
     "SWEEP_NAME", "Move", "PlacedOrder", "Registered", "add_attachment", "apply_action", "apply_system_action",
     "attach_file",
-    "create_order", "create_order_once", "note_overdue", "place_order", "rate_online", "record", "reveal_phone",
-    "supervise", "time_out_sign", "urge",
+    "create_order", "create_order_once", "instruct", "note_overdue", "place_order", "rate_online", "record",
+    "reveal_phone", "supervise", "time_out_sign", "urge",
 ]

@@ -99,6 +99,7 @@ class Action(StrEnum):
     URGE = "urge"
     OVERDUE_NOTICE = "overdue_notice"
     SUPERVISE = "supervise"
+    INSTRUCT = "instruct"
     LINK_THREAD = "link_thread"
     CALLBACK_UNREACHED = "callback_unreached"
     ANONYMISE = "anonymise"
@@ -147,6 +148,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.URGE: "催办",
     Action.OVERDUE_NOTICE: "超期提醒",
     Action.SUPERVISE: "督办",
+    Action.INSTRUCT: "领导批示",
     Action.LINK_THREAD: "关联同一诉求",
     Action.CALLBACK_UNREACHED: "回访未接通",
     Action.ANONYMISE: "个人信息匿名化",

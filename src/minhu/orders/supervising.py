@@ -1,5 +1,5 @@
-"""Supervision writers: urging (催办), overdue notices, 督办 and other records on the order that leave its
-status where it is.
+"""Supervision writers: urging (催办), overdue notices, 督办, a scheduling meeting's instruction (领导批示) and other
+records on the order that leave its status where it is.
 
 They add to the session without flushing: the sweep records hundreds in one transaction, and one flush at
 its end writes them in a few statements.
@@ -83,3 +83,18 @@ def supervise(session: Session, order: WorkOrder, *, actor: User | None, note: s
     order_noted.send(OrderChange(session, order, event))
     return supervision
 
+
+def instruct(session: Session, order: WorkOrder, *, actor: User, note: str,
+             payload: dict[str, Any] | None = None) -> OrderEvent:
+    """领导批示: an instruction a scheduling meeting (调度会) gave about the order, in its trail under the name of
+    who recorded it; the status stays. Scheduling decides who may give one and tells the unit. Raises Forbidden when
+    ``actor`` may not see the order, NoteRequired for empty words."""
+    if not permissions.may_see(actor, order):
+        raise Forbidden("您无权对此工单作出批示", code="not_your_order")
+    if not note.strip():
+        raise NoteRequired(Action.INSTRUCT.value, "批示内容")
+    event = trail.append_event(session, order, Action.INSTRUCT, actor=actor, from_status=order.status, note=note,
+                               payload={"unit_id": order.owner_unit_id, "unit_name": order.owner_unit.name,
+                                        **(payload or {})})
+    order_noted.send(OrderChange(session, order, event))
+    return event
