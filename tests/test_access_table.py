@@ -166,7 +166,8 @@ class City:
     def users(self) -> dict[str, User | None]:
         w = self.world
         return {"anonymous": None, "operator": w.operator, "dispatcher": w.dispatcher, "handler": w.handler,
-                "gridworker": w.gridworker, "leader": w.leader, "reviewer": w.reviewer, "admin": w.admin}
+                "gridworker": w.gridworker, "leader": w.leader, "reviewer": w.reviewer, "admin": w.admin,
+                "street": w.street_dispatcher}
 
     def value(self, role: str) -> dict[str, Any]:
         return {**self.values, **self.per_role.get(role, {})}
@@ -263,7 +264,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (
         ("operator", world.operator), ("dispatcher", world.dispatcher), ("handler", world.handler),
         ("gridworker", world.gridworker), ("leader", world.leader), ("reviewer", world.reviewer),
-        ("admin", world.admin))}
+        ("admin", world.admin), ("street", world.street_dispatcher))}
     per_role["gridworker"] |= {"number": on_grid.number, "attachment_id": stored[on_grid.number],
                                "message_id": inbox[world.gridworker.id]}
     orders = (street, on_grid, waiting, other, other_replied, new)
@@ -444,6 +445,9 @@ def outsiders(city: City) -> list[Outsider]:
             "attachment_id": city.attachments[city.other[0]], "message_id": city.inbox[w.other_handler.id]}
     return [
         Outsider("handler", w.handler, city.value("handler"), city.other + city.centre,
+                 [city.attachments[n] for n in city.other if n in city.attachments], [],
+                 [city.inbox[w.gridworker.id]]),
+        Outsider("street", w.street_dispatcher, city.value("street"), city.other + city.centre,
                  [city.attachments[n] for n in city.other if n in city.attachments], [],
                  [city.inbox[w.gridworker.id]]),
         Outsider("handler", w.other_handler, mine, city.street + city.centre,
