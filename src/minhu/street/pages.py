@@ -33,8 +33,12 @@ def street_page(request: Request, user: PageUser, db: DB, focus: Annotated[str, 
     with db.read() as session:
         found = queue.street_queue(session, street, viewer=user)
         setting = org_queries.street_setting(session, street.id)
+        outcome = queue.describe_outcome(session, street, focus, seen_version=seen, viewer=user)
+    flashes = pop_flashes(request)
+    if outcome is not None:  # said better than the action's own name
+        flashes = [[kind, message] for kind, message in flashes if kind != "ok"] + [["ok", outcome]]
     context: dict[str, Any] = {"user": user, "csrf": csrf_token(request), "queue": found, "setting": setting,
-                               "focus": focus, "seen": seen, "flashes": pop_flashes(request),
+                               "focus": focus, "seen": seen, "flashes": flashes,
                                "STATUS_LABELS": STATUS_LABELS, "UNIT_KIND_LABELS": UNIT_KIND_LABELS}
     if request.headers.get("hx-request"):
         return render(request, "street/_queue.html", **context)

@@ -82,3 +82,19 @@ def street_queue(session: Session, street: Unit, *, viewer: User) -> StreetQueue
         .order_by(WorkOrder.dispatched_at, WorkOrder.id).limit(LIMIT))
     queue.inside = [_item(order, viewer) for order in open_inside]
     return queue
+
+
+def describe_outcome(session: Session, street: Unit, number: str, *, seen_version: int | None,
+                     viewer: User) -> str | None:
+    """What became of order ``number`` since the dispatcher saw it at ``seen_version``: the line the queue shows
+    after an action (None when nothing moved or the order is not the viewer's to know)."""
+    if not number or seen_version is None:
+        return None
+    order = session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+    if order is None or order.version <= seen_version or not permissions.may_see(viewer, order):
+        return None
+    if order.sub_centre_id == street.id and order.owner_unit_id != street.id and order.status is Status.DISPATCHED:
+        return f"{number} 已内派至 {order.owner_unit.name}"
+    if order.status is Status.REPLIED:
+        return f"{number} 街道审核通过，已报区指挥中心审核"
+    return None
