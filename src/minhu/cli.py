@@ -211,8 +211,8 @@ def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数
             loaded = city.load(db, if_empty=if_empty)
     except DomainError as exc:
         raise _refused("无法载入演示数据", exc, "（已有数据时可加 --if-empty 跳过）") from None
-    typer.echo("演示数据已载入：账号 operator / dispatcher / handler / gridworker / leader / reviewer / admin，"
-               "密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
+    typer.echo("演示数据已载入：账号 operator / dispatcher / street / handler / gridworker / leader / reviewer / admin"
+               "（及 shequ、chengguan、shijian、hezhang 等），密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
 
 
 @demo_app.command("train")

@@ -55,6 +55,9 @@ def may_take(actor: User, order: WorkOrder, transition: Transition) -> bool:
         return is_centre(actor) and order.pending_extension is not None
     if transition.scope is Scope.SUB_CENTRE:
         return is_sub_centre_of(actor, order)
+    if actor.role is Role.STREET_DISPATCHER:
+        # The sub-centre acts on what the street holds itself; what it dispatched inside is its inner unit's to act on.
+        return order.owner_unit_id == actor.unit_id
     return order.owner_unit.is_within(actor.unit)
 
 

@@ -54,8 +54,18 @@ def worst_light(order: WorkOrder) -> str | None:
     return next((light.value for light in (Light.RED, Light.YELLOW, Light.GREEN) if light in found), None)
 
 
+# An order an inner unit returned to the street that dispatched it waits in the street's queue, not the centre's.
+RETURNED_TO_STREET = "已退回街道"
+
+
+def status_label(order: WorkOrder) -> str:
+    if order.status is Status.RETURNED and order.sub_centre_id is not None:
+        return RETURNED_TO_STREET
+    return STATUS_LABELS[order.status]
+
+
 def order_brief(order: WorkOrder) -> OrderBrief:
-    return OrderBrief(number=order.number, status=order.status, status_label=STATUS_LABELS[order.status],
+    return OrderBrief(number=order.number, status=order.status, status_label=status_label(order),
                       type=order.type, channel=order.channel, urgency=order.urgency, title=order.title,
                       address=order.address, owner_unit=unit_brief(order.owner_unit),
                       created_at=order.created_at, finish_due_at=order.finish_due_at, light=worst_light(order))

@@ -1,8 +1,7 @@
 """The bottom units of a week (末位单位), as the scheduling page lists them.
 
-The one place scheduling asks evaluation for them: the rankings (双考) over the ISO week under the default rate
-policy, the units each ranking marks as its last places. A weekly bottom report kept by evaluation itself can
-replace the body of ``bottom_units`` without anything else here changing.
+The one place scheduling asks evaluation for them: evaluation's weekly bottom report (``evaluation.weekly``) over
+the ISO week under the default rate policy — the three rates' rankings and the called units' (双考).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from minhu.evaluation import policies, rankings, rates
+from minhu.evaluation import policies, rates, weekly
 from minhu.scheduling.weeks import Week
 
 
@@ -28,13 +27,7 @@ class BottomUnit:
 
 
 def bottom_units(session: Session, week: Week) -> list[BottomUnit]:
-    """The units last in their ranking for ``week`` (every ranked kind), worst first within each kind."""
-    policy = policies.resolve(session, None)
-    period = rates.custom(week.monday, week.end)
-    found: list[BottomUnit] = []
-    for kind, ranking in rankings.rank_all(session, policy, period).items():
-        ranked = len(ranking.ranked)
-        rows = sorted((r for r in ranking.rows if r.bottom), key=lambda r: -(r.rank or 0))
-        found.extend(BottomUnit(r.unit.id, r.unit.name, rankings.RANKED_KINDS[kind], r.rank, ranked, r.figures.score,
-                                r.figures.counted) for r in rows)
-    return found
+    """The units the weekly bottom report (每周末位汇报) names for ``week``, under the default policy, kind by kind."""
+    report = weekly.weekly_bottom(session, policies.resolve(session, None), rates.custom(week.monday, week.end))
+    return [BottomUnit(b.unit.id, b.unit.name, b.kind_label, b.rank, kind.ranked, b.score, b.counted)
+            for kind in report.kinds for b in kind.units]

@@ -38,7 +38,7 @@ def street_page(request: Request, user: PageUser, db: DB, focus: Annotated[str, 
     if outcome is not None:  # said better than the action's own name
         flashes = [[kind, message] for kind, message in flashes if kind != "ok"] + [["ok", outcome]]
     context: dict[str, Any] = {"user": user, "csrf": csrf_token(request), "queue": found, "setting": setting,
-                               "focus": focus, "seen": seen, "flashes": flashes,
+                               "focus": focus, "seen": seen, "notes": flashes,
                                "STATUS_LABELS": STATUS_LABELS, "UNIT_KIND_LABELS": UNIT_KIND_LABELS}
     if request.headers.get("hx-request"):
         return render(request, "street/_queue.html", **context)

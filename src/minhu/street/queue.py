@@ -14,12 +14,15 @@ from minhu.core import clock
 from minhu.orders import permissions
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.present import worst_light
-from minhu.orders.states import OPEN_STATUSES, Action, Status
+from minhu.orders.states import Action, Status
 from minhu.org.models import Unit, User
 from minhu.street.service import InnerProposal, inner_units, propose_inner
 
 # The street holds these to dispatch inside: just arrived from the district, or returned by an inner unit.
 TO_DISPATCH = (Status.DISPATCHED, Status.SIGNED, Status.RETURNED)
+# Dispatched inside and still being handled there (a reply under review is listed apart; one the street approved
+# is the centre's to review).
+HANDLED_INSIDE = (Status.DISPATCHED, Status.SIGNED, Status.HANDLING, Status.SUSPENDED)
 LIMIT = 100
 
 
@@ -78,7 +81,7 @@ def street_queue(session: Session, street: Unit, *, viewer: User) -> StreetQueue
         queue.to_review.append(item)
     open_inside = session.scalars(select(WorkOrder).where(
         WorkOrder.sub_centre_id == street.id, WorkOrder.owner_unit_id != street.id,
-        WorkOrder.status.in_([s.value for s in OPEN_STATUSES - {Status.STREET_REVIEW}]))
+        WorkOrder.status.in_([s.value for s in HANDLED_INSIDE]))
         .order_by(WorkOrder.dispatched_at, WorkOrder.id).limit(LIMIT))
     queue.inside = [_item(order, viewer) for order in open_inside]
     return queue
