@@ -94,10 +94,12 @@ def test_demo_load_creates_one_account_per_role_and_sample_orders(run: Run, db: 
         jiyuqiao_grids = s.scalar(select(func.count()).select_from(Unit).where(
             Unit.kind == "grid", Unit.path.startswith(jiyuqiao.path)))
     assert {name: roles[name] for name in DEMO_USERNAMES} == {name: Role(name) for name in DEMO_USERNAMES}
+    assert roles["street"] is Role.STREET_DISPATCHER  # 积玉桥街's sub-centre
     samples = {sample.title for sample in city.SAMPLES}
     year = sum(o.status is Status.ARCHIVED and o.title not in samples for o in orders)
     repeated = len(demo_repeated.NIGHT_WORKS) + len(demo_repeated.OUTAGE)  # the hot-issue list's two matters
     assert sum(statuses.values()) - year == (len(city.SAMPLES) + city.LIVE_ORDERS + city.STORY_ORDERS + repeated
+                                             + city.STREET_STORY_ORDERS
                                              + len(spike.REPORTS) + 1)  # + East Lake's pollution report (四长)
     assert year > 2000  # the demo's year of archived orders
     # The map: 武昌区's grids, 积玉桥街 with the seed's 81; live orders and located samples stand on grids.

@@ -314,6 +314,7 @@ def _build_live_orders(session: Session, users: dict[Role, User], units: dict[st
 
 
 STORY_ORDERS = 6
+STREET_STORY_ORDERS = 4  # the street sub-centre's, one at each step of its queue
 
 
 def _story_order(session: Session, users: dict[Role, User], title: str, content: str, address: str,
