@@ -16,6 +16,9 @@ def test_the_rankings_page_shows_the_called_units_and_the_weekly_bottom_report(
     whistled_october(db, world)
     week_41(db, world)
     page = visitors.sign_in(world.leader, "/rankings?period=2026-10&kind=street")
+    # The tab names the page and its period, nothing of its sections.
+    assert page.title().startswith("考核排名 · ")
+    assert "吹哨" not in page.title()
 
     # 积玉桥街 is the one street with enough October orders: ranked first, within the month's top ten.
     street = page.locator("#ranking tr[data-unit='S1']")
