@@ -49,6 +49,10 @@ def test_the_street_dispatcher_works_its_queue_from_the_keyboard(visitors: Visit
     expect(page.locator("h1")).to_contain_text("街道分中心")
     expect(selected(page)).to_have_attribute("data-number", first.number)
     screenshot(page, "street-queue")
+    page.keyboard.press("?")  # the street's own keys
+    expect(page.locator("#key-help")).to_contain_text("内派给建议单位")
+    page.keyboard.press("Escape")
+    expect(page.locator("#key-help")).to_be_hidden()
 
     # u: another unit of the street, typed by name; Enter there chooses it, Enter again dispatches inside.
     page.keyboard.press("u")

@@ -69,19 +69,19 @@ def propose_inner(session: Session, order: WorkOrder, street: Unit) -> InnerProp
     for rule in sorted((r for r in tables.rules if rule_applies(r, category, place)), key=rank, reverse=True):
         if rule.owner_unit.id != street.id and rule.owner_unit.is_within(street) and rule.owner_unit.active:
             return InnerProposal(rule.owner_unit, describe_rule(rule))
-    grid, community = order.grid, order.community
-    inside = [u for u in (grid, community) if u is not None and u.active and u.is_within(street)]
+    grid, community = (u if u is not None and u.active and u.is_within(street) else None
+                       for u in (order.grid, order.community))
     if order.grade is Grade.A:
-        if grid in inside and grid is not None and _has_grid_worker(session, grid):
+        if grid is not None and _has_grid_worker(session, grid):
             return InnerProposal(grid, f"A 级事项由所在网格就地处置：{grid.name}")
-        if community in inside and community is not None:
+        if community is not None:
             return InnerProposal(community, f"A 级事项由所在社区办理：{community.name}")
     if category is not None and category.owner_kind is OwnerKind.ENFORCEMENT:
         enforcement = session.scalars(select(Unit).where(Unit.parent_id == street.id, Unit.active.is_(True),
                                                          Unit.kind == UnitKind.ENFORCEMENT.value)).first()
         if enforcement is not None:
             return InnerProposal(enforcement, f"执法类事项派街道综合执法中心：{enforcement.name}")
-    if community in inside and community is not None:
+    if community is not None:
         return InnerProposal(community, f"由所在社区办理：{community.name}")
     return InnerProposal(None, "工单未定位到本街道的社区，请选择承办单位")
 
