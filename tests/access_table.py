@@ -357,6 +357,18 @@ TABLE: tuple[Row, ...] = (
     row("GET", "/people",                                      "-    r  r    r    r    r    r   r   r"),
     row("POST", "/people/rounds",                              "-    -  -    -    a    -    -   -   -",
         form={"kind": "patrol", "note": "巡查和平社区"}),
+    # ------------------------------------------------------------------------- pages: the grid worker's desk
+    row("GET", "/grid",                                        "-    -  -    -    r    -    -   -   -"),
+    row("GET", "/grid/report",                                 "-    -  -    -    r    -    -   -   -"),
+    row("POST", "/grid/patrols",                               "-    -  -    -    a    -    -   -   -"),
+    row("POST", "/grid/patrols/{round_id}/points",             "-    -  -    -    a    -    -   -   -",
+        "/grid/patrols/{patrol_id}/points", form={"latitude": "30.5526", "longitude": "114.3053"}),
+    row("POST", "/grid/patrols/{round_id}/end",                "-    -  -    -    a    -    -   -   -",
+        "/grid/patrols/{patrol_id}/end", form={"note": "巡查完毕"}),
+    row("POST", "/grid/visits",                                "-    -  -    -    a    -    -   -   -",
+        form={"household": "3栋2单元401", "note": "走访"}),
+    row("POST", "/grid/report",                                "-    -  -    -    a    -    -   -   -",
+        form={**ORDER_FORM, "type": "report"}),
     # ------------------------------------------------------------------------- pages: knowledge
     row("GET", "/knowledge",                                   "-    r  r    r    r    r    r   r   r",
         "/knowledge?q=低保"),

@@ -51,6 +51,7 @@ from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
+from minhu.people import service as people_service
 from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.routing.models import CatalogView, CatalogViewItem, Grade, RoutingRule
@@ -228,6 +229,7 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
             "topic": topics.create_topic(s, TopicCreate(title="和平社区路灯", owner_unit_id=world.street.id,
                                                         keywords=["路灯"]), actor=world.dispatcher).id,
             "warning": warning(s, world, street.id),
+            "patrol": people_service.start_patrol(s, actor=s.get_one(User, world.gridworker.id)).id,
             "post": chief_post(s, world),
             "meeting": scheduling.record_meeting(s, MeetingCreate.model_validate({
                 "week": WEEK, "held_on": clock.city_now().date().isoformat(), "chair": "王强区长",
@@ -259,7 +261,8 @@ def make_city(db: Database, world: World, settings: Settings, *, bulletin: bool 
         "due_at": (clock.now() + timedelta(days=3)).isoformat(), "article_id": ids["article"],
         "topic_id": ids["topic"], "post_id": ids["post"],
         "week": WEEK, "meeting_id": ids["meeting"], "instruction_id": ids["instruction"],
-        "warning_id": ids["warning"], "due_on": (clock.city_now().date() + timedelta(days=7)).isoformat(),
+        "warning_id": ids["warning"], "patrol_id": ids["patrol"],
+        "due_on": (clock.city_now().date() + timedelta(days=7)).isoformat(),
     }
     per_role: dict[str, dict[str, Any]] = {role: {"me": user.username} for role, user in (
         ("operator", world.operator), ("dispatcher", world.dispatcher), ("handler", world.handler),

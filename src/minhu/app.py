@@ -40,6 +40,7 @@ from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
+from minhu.grid import pages as grid_pages
 from minhu.guard import service as guard
 from minhu.insight import api as insight_api
 from minhu.insight import pages as insight_pages
@@ -240,7 +241,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                    intake_mine_pages.router, intake_console.router, knowledge_api.router, knowledge_pages.router,
                    topics_api.router, topics_pages.router, dashboard_pages.router, dashboard_pages.api,
                    warning_api.router, warning_pages.router, chiefs_api.router, chiefs_pages.router,
-                   street_api.router, street_pages.router,
+                   street_api.router, street_pages.router, grid_pages.router,
                    scheduling_api.router, scheduling_pages.router,
                    intake_qr_pages.router, board_pages.router, open311_pages.router,
                    insight_api.router, insight_pages.router, open311_api.make_router(settings)):

@@ -69,6 +69,9 @@ DEMO_COLLEAGUES = (
     ("shijian", "承办人 何芳", Role.HANDLER, SHIJIAN),
 )
 
+NEIGHBOURHOOD_ACCOUNTS = (("wuye", "物业客服 黄磊", UnitKind.PROPERTY),
+                          ("yeweihui", "业委会主任 韩梅", UnitKind.COMMITTEE))
+
 
 @dataclass(frozen=True)
 class SampleOrder:
@@ -186,6 +189,13 @@ def _build_users(session: Session, units: dict[str, Unit]) -> tuple[dict[Role, U
 
     users = {role: create(username, name, role, code) for username, name, role, code in DEMO_USERS}
     colleagues = {username: create(username, name, role, code) for username, name, role, code in DEMO_COLLEAGUES}
+    # A property company and an owners' committee register what residents bring them (物业、业委会代报): the first
+    # of each kind in 积玉桥街, else in the district.
+    for username, name, kind in NEIGHBOURHOOD_ACCOUNTS:
+        codes = sorted(code for code, unit in units.items() if unit.kind is kind and unit.active)
+        code = next((c for c in codes if c.startswith(JIYUQIAO)), codes[0] if codes else None)
+        if code is not None:
+            colleagues[username] = create(username, name, Role.HANDLER, code)
     return users, colleagues
 
 

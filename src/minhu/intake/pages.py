@@ -42,11 +42,17 @@ STAFF_CHANNELS = (Channel.HOTLINE, Channel.WEB_BOARD, Channel.LEADER_MAILBOX, Ch
 
 
 def _desk(user: Any) -> dict[str, Any]:
-    """What the form offers this person: a grid worker reports from the patrol, and the centre accepts
-    what the centre registers; anyone else's report waits for it."""
-    patrol = user.role is Role.GRIDWORKER
-    return {"channels": (Channel.GRID_PATROL,) if patrol else STAFF_CHANNELS,
-            "accepts": user.role in order_service.INTAKE_ROLES}
+    """What the form offers this person: a grid worker reports from the patrol, a property company or owners'
+    committee what residents brought it, and the centre accepts what the centre registers; anyone else's report
+    waits for it."""
+    if user.role is Role.GRIDWORKER:
+        channels: tuple[Channel, ...] = (Channel.GRID_PATROL,)
+    elif permissions.registers_for_neighbours(user):
+        channels = (Channel.NEIGHBOURHOOD,)
+    else:
+        channels = STAFF_CHANNELS
+    return {"channels": channels, "accepts": user.role in order_service.INTAKE_ROLES,
+            "neighbourhood": permissions.registers_for_neighbours(user)}
 
 
 async def _form(request: Request) -> dict[str, str]:

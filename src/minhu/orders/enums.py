@@ -13,6 +13,8 @@ class Channel(StrEnum):
     WEB_BOARD = "web_board"
     MOBILE = "mobile"
     GRID_PATROL = "grid_patrol"
+    # What residents bring their property company or owners' committee (物业、业委会), registered by its own account.
+    NEIGHBOURHOOD = "neighbourhood"
     LEADER_MAILBOX = "leader_mailbox"
     API = "api"
     IMPORT = "import"
@@ -23,6 +25,7 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.WEB_BOARD: "网上留言板",
     Channel.MOBILE: "移动端",
     Channel.GRID_PATROL: "网格巡查",
+    Channel.NEIGHBOURHOOD: "物业业委会代报",
     Channel.LEADER_MAILBOX: "领导信箱",
     Channel.API: "系统对接",
     Channel.IMPORT: "批量导入",

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from minhu.core import clock, idempotency
 from minhu.core.db import Base, Database
-from minhu.core.errors import Forbidden
+from minhu.core.errors import Forbidden, InvalidInput
 from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import clocks, lifecycle, numbering, permissions, queries, trail
+from minhu.orders.enums import Grade
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, OrderPlacing, order_created, order_placing
@@ -56,6 +57,8 @@ class PlacedOrder:
     join_by: str | None = None
     # The answer given on the call (直接答复), which closes the order as it is registered.
     answer: str | None = None
+    # What the reporting grid worker did to solve it there (就地解决): the order is replied as it is registered.
+    solved: str | None = None
     # What domains above write with the order, in its transaction (the duplicates' fingerprint).
     with_order: tuple[Callable[[Session, WorkOrder], None], ...] = ()
 
@@ -196,6 +199,8 @@ def _register(session: Session, data: OrderCreate, *, actor: User | None, claim:
     elif placed.answer is not None and actor is not None:
         lifecycle.apply_action(session, order, Action.DIRECT_REPLY, actor=actor,
                                params=ActionRequest(expected_version=order.version, note=placed.answer))
+    elif placed.solved is not None and actor is not None:
+        lifecycle.solve_on_the_spot(session, order, actor=actor, note=placed.solved)
     elif placed.route is not None and placed.route.auto_dispatch and status is Status.ACCEPTED:
         _auto_dispatch(session, order, placed.route)
     return Registered(order, True, decision)
@@ -267,11 +272,13 @@ def _number_prefix(session: Session) -> str:
 class Chosen:
     """What the person registering decided on the call: the matter the caller's report joins (its main order's
     id and number; 一事多办), or the answer given on the call (直接答复: the order is closed as it is registered,
-    never dispatched nor joined); or the category the reporter picked (an Open311 service)."""
+    never dispatched nor joined); or the category the reporter picked (an Open311 service, a grid worker's A-level
+    item); or, from a grid worker, what they did to solve it there (就地解决: replied as it is registered)."""
 
     join: tuple[int, str] | None = None
     answer: str | None = None
     category: str | None = None
+    solved: str | None = None
 
 
 def create_order_once(db: Database, data: OrderCreate, *, actor: User | None, key: str | None,
@@ -327,6 +334,9 @@ def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None
         return placed
     if chosen.answer is not None:
         return replace(placed, answer=chosen.answer, join=None)
+    if chosen.solved is not None:
+        _check_on_the_spot(placed, actor)
+        return replace(placed, solved=chosen.solved, join=None)
     if chosen.join is not None:
         main_id, number = chosen.join
         found = [d for d in placed.duplicates if d["number"] == number]
@@ -336,3 +346,21 @@ def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None
         placed = replace(placed, join=number, join_by=actor.full_name if actor else None,
                          duplicates=(decided, *(d for d in placed.duplicates if d["number"] != number)))
     return placed
+
+
+def _check_on_the_spot(placed: PlacedOrder, actor: User | None) -> None:
+    """Before the write: only a grid worker's A-level matter on their own grid is solved on the spot. Raises
+    InvalidInput naming what stands in the way (the grade's reasons, the grid the place falls in)."""
+    if actor is None or actor.role is not Role.GRIDWORKER:
+        raise Forbidden("只有网格员可以登记就地解决的问题", code="not_a_grid_worker")
+    grid = placed.placement.location.grid if placed.placement is not None else None
+    if grid is None or grid.id != actor.unit_id:
+        raise InvalidInput("问题所在位置不在您的网格内，不能就地解决；请按发现问题上报",
+                           details=[{"field": "address", "message": "位置不在本网格"}], code="outside_grid")
+    route = placed.route
+    if route is None or route.category is None or route.grade.grade is not Grade.A:
+        grade = route.grade.grade.value if route is not None else "?"
+        why = "；".join(route.grade.reasons) if route is not None else ""
+        because = f"（{why}）" if why else ""
+        raise InvalidInput(f"该事项为 {grade} 级，只有 A 级简易事件可以就地解决；请按发现问题上报{because}",
+                           details=[{"field": "category_code", "message": "不是 A 级事项"}], code="not_a_level")

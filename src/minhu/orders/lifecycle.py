@@ -29,6 +29,7 @@ from minhu.orders.signals import OrderChange, OrderMoving, order_moved, order_mo
 from minhu.orders.states import Action, Status
 from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
+from minhu.org.roles import Role
 from minhu.routing import grading
 from minhu.routing import rules as routing_rules
 from minhu.routing.models import Category, RoutingDecision
@@ -216,6 +217,16 @@ def _on_reply(m: Move) -> None:
     m.order.responded_at = m.order.responded_at or m.now
 
 
+def _on_solve_on_spot(m: Move) -> None:
+    """就地解决: the reporting grid worker's grid holds the order at once — dispatched, signed and replied in this one
+    move, so its clocks start and are met now — and it waits for the centre's review like any reply."""
+    unit = trail.adopt(m.session, m.person.unit)
+    m.moved = _hand_over(m.session, m.order, unit, m.now, returnable=False)
+    _record_choice(m.session, m.order, unit.id)
+    _on_reply(m)
+    m.payload = {**m.payload, "unit_id": unit.id, "unit_name": unit.name}
+
+
 def _on_handle(m: Move) -> None:
     m.order.responded_at = m.order.responded_at or m.now  # the first progress note is the first contact
 
@@ -401,6 +412,7 @@ HANDLERS: dict[Action, Callable[[Move], None]] = {
     Action.REPLY_TO_STREET: _on_reply,
     Action.STREET_APPROVE: _nothing,
     Action.STREET_SEND_BACK: _nothing,
+    Action.SOLVE_ON_SPOT: _on_solve_on_spot,
 }
 
 
@@ -476,6 +488,22 @@ def _move(m: Move, *, expected_version: int | None = None) -> OrderEvent:
     order_moved.send(OrderChange(m.session, order, event))
     return event
 
+
+
+def solve_on_the_spot(session: Session, order: WorkOrder, *, actor: User, note: str) -> OrderEvent:
+    """就地解决, in the transaction that registers ``order``: the grid worker who reported it solved it there.
+
+    Raises IllegalAction unless ``actor`` is the grid worker who registered the order, it stands on their grid,
+    is of grade A and still waits for acceptance; NoteRequired without what was done.
+    """
+    transition = states.find(order.status, Action.SOLVE_ON_SPOT)
+    if (transition is None or actor.role is not Role.GRIDWORKER or order.created_by_id != actor.id
+            or order.grid_id != actor.unit_id or order.grade is not Grade.A):
+        raise IllegalAction(order.number, Action.SOLVE_ON_SPOT, order.status, [])
+    if not note.strip():
+        raise NoteRequired(Action.SOLVE_ON_SPOT.value, transition.note_label or "处置情况")
+    return _move(Move(session, order, Action.SOLVE_ON_SPOT, transition, actor, actor.full_name, note, {},
+                      order.status, clock.now()))
 
 
 def time_out_sign(session: Session, order: WorkOrder, *, note: str) -> OrderEvent:

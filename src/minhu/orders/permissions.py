@@ -16,6 +16,9 @@ from minhu.org.roles import CENTRE_ROLES, PHONE_ROLES, Role, UnitKind
 # Hotline staff register and accept at once; grid workers report what they find on patrol (it waits
 # for acceptance); an administrator's account may feed orders from another system.
 REGISTER_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.GRIDWORKER, Role.ADMIN})
+# Property companies and owners' committees (物业、业委会) register what residents bring them, through their own
+# accounts: it waits for the centre's acceptance as a grid worker's report does.
+NEIGHBOURHOOD_KINDS = frozenset({UnitKind.PROPERTY, UnitKind.COMMITTEE})
 
 
 def is_centre(user: User) -> bool:
@@ -80,7 +83,12 @@ def may_judge_escalation(actor: User, order: WorkOrder) -> bool:
 
 
 def may_register(actor: User) -> bool:
-    return actor.role in REGISTER_ROLES
+    return actor.role in REGISTER_ROLES or registers_for_neighbours(actor)
+
+
+def registers_for_neighbours(actor: User) -> bool:
+    """A property company's or owners' committee's account, registering what residents brought it."""
+    return actor.role is Role.HANDLER and actor.unit.kind in NEIGHBOURHOOD_KINDS
 
 
 # Who may urge (催办) or supervise (督办) by hand: the centre and leaders.

@@ -93,6 +93,7 @@ class Action(StrEnum):
     REPLY_TO_STREET = "reply_to_street"
     STREET_APPROVE = "street_approve"
     STREET_SEND_BACK = "street_send_back"
+    SOLVE_ON_SPOT = "solve_on_spot"
     # Events that record without moving the order.
     ATTACH = "attach"
     VIEW_PHONE = "view_phone"
@@ -143,6 +144,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REPLY_TO_STREET: "办结答复（报街道审核）",
     Action.STREET_APPROVE: "街道审核通过",
     Action.STREET_SEND_BACK: "街道审核退回",
+    Action.SOLVE_ON_SPOT: "就地解决",
     Action.ATTACH: "上传附件",
     Action.VIEW_PHONE: "查看完整电话",
     Action.URGE: "催办",
@@ -223,6 +225,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.STREET_APPROVE, {_S.STREET_REVIEW}, _S.REPLIED, {Role.STREET_DISPATCHER}, Scope.SUB_CENTRE),
     _t(Action.STREET_SEND_BACK, {_S.STREET_REVIEW}, _S.HANDLING, {Role.STREET_DISPATCHER}, Scope.SUB_CENTRE,
        "退回理由"),
+    # 就地解决: an A-level matter a grid worker found and solved where it was is registered and replied in one step,
+    # by the grid worker who reports it, on their own grid (taken at registration by ``lifecycle.solve_on_the_spot``
+    # only, so no role takes it by name); the centre reviews the reply and the citizen is asked as for any other.
+    _t(Action.SOLVE_ON_SPOT, {_S.NEW}, _S.REPLIED, set(), Scope.OWNER, "处置情况"),
     _t(Action.APPROVE, {_S.REPLIED}, _S.REVIEWED, {Role.DISPATCHER}, Scope.CENTRE),
     _t(Action.SEND_BACK, {_S.REPLIED}, _S.HANDLING, {Role.DISPATCHER}, Scope.CENTRE, "退回理由"),
     _t(Action.CALLBACK, {_S.REVIEWED}, _S.CALLED_BACK, {Role.REVIEWER}, Scope.CENTRE),

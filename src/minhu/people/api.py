@@ -33,4 +33,5 @@ def people_figures(user: ApiUser, db: DB, first: From = "", last: To = "") -> Pe
 def record_round(body: RoundCreate, user: ApiUser, db: DB) -> RoundRead:
     """A grid worker records a patrol (巡查) or household visit (入户走访) on their grid."""
     with db.transaction() as session:
-        return round_read(service.record_round(session, actor=user, kind=body.kind, at=body.at, note=body.note))
+        return round_read(service.record_round(session, actor=user, kind=body.kind, at=body.at, note=body.note,
+                                               household=body.household))

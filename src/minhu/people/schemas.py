@@ -20,13 +20,17 @@ class RoundCreate(InputModel):
     kind: RoundKind = Field(description="patrol 巡查，visit 入户走访")
     at: AwareDatetime | None = Field(default=None, description="发生时间（带时区）；省略为现在；可补记 31 天内")
     note: Annotated[StorableText, Field(max_length=500)] = ""
+    household: Annotated[StorableText,
+                         Field(max_length=200, description="走访的住户（楼栋、门牌或户主）；仅入户走访")] = ""
 
 
 class RoundRead(BaseModel):
     id: int
     kind: RoundKind
     at: datetime
+    ended_at: datetime | None = Field(description="巡查结束时间；巡查进行中为空")
     note: str
+    household: str
     grid_id: int
     worker_id: int
 
@@ -117,5 +121,6 @@ def figures_page(figures: PeopleFigures) -> PeopleFiguresPage:
 
 
 def round_read(grid_round: GridRound) -> RoundRead:
-    return RoundRead(id=grid_round.id, kind=grid_round.kind, at=grid_round.at, note=grid_round.note,
+    return RoundRead(id=grid_round.id, kind=grid_round.kind, at=grid_round.at, ended_at=grid_round.ended_at,
+                     note=grid_round.note, household=grid_round.household,
                      grid_id=grid_round.grid_id, worker_id=grid_round.worker_id)

@@ -326,6 +326,28 @@ def assess(session: Session, category: Category | None, *, title: str, content: 
     return Assessment(category, grade, owner)
 
 
+@dataclass(frozen=True)
+class LevelItem:
+    """A matter a street's own list (else the catalog) grades A: what a grid worker may solve on the spot."""
+
+    code: str
+    label: str
+    path: str
+
+
+def a_level_items(session: Session, street_id: int | None) -> list[LevelItem]:
+    """The street's A items as its list words them, in the list's order; for a street without a list, the
+    catalog's categories of grade A below the first level. An item the street's list raises above A is left out."""
+    routing_tables = tables(session)
+    categories, paths = routing_tables.categories, routing_tables.paths
+    own = [item for (unit_id, _code), items in routing_tables.listed.items() if unit_id == street_id for item in items]
+    if own:
+        return [LevelItem(item.category_code, item.item, paths[item.category_code]) for item in own
+                if item.grade is Grade.A and item.category_code in categories]
+    return sorted((LevelItem(c.code, c.name, paths[c.code]) for c in categories.values()
+                   if c.grade is Grade.A and c.level > 1), key=lambda item: item.code)
+
+
 def active_category(session: Session, code: str) -> Category | None:
     """The active category of ``code`` (as routing reads the catalog), or None."""
     return tables(session).categories.get(code)
