@@ -131,9 +131,10 @@ class Visitors:
         page.goto(path)
         return page
 
-    def sign_in(self, user: User, path: str | None = None) -> Page:
-        """A page of ``user`` signed in through the login form, then at ``path`` (else the order list)."""
-        page = self.open("/login")
+    def sign_in(self, user: User, path: str | None = None, *, phone: bool = False) -> Page:
+        """A page of ``user`` signed in through the login form, then at ``path`` (else the order list); on a
+        390×844 touch screen with ``phone``."""
+        page = self.open("/login", phone=phone)
         page.get_by_label("用户名").fill(user.username)
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
