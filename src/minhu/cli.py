@@ -212,7 +212,8 @@ def demo_load(if_empty: bool = typer.Option(False, "--if-empty", help="已有数
     except DomainError as exc:
         raise _refused("无法载入演示数据", exc, "（已有数据时可加 --if-empty 跳过）") from None
     typer.echo("演示数据已载入：账号 operator / dispatcher / street / handler / gridworker / leader / reviewer / admin"
-               "（及 shequ、chengguan、shijian、hezhang、wuye、yeweihui 等），密码 minhu-demo" if loaded else "已有数据，跳过演示数据")
+               "（及 shequ、chengguan、shijian、hezhang、wuye、yeweihui 等），密码 minhu-demo"
+               if loaded else "已有数据，跳过演示数据")
 
 
 @demo_app.command("train")

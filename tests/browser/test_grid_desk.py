@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_grid_worker_patrols_and_solves_a_matter_on_the_spot_from_the_phone(
-        visitors: Visitors, db: Database, g1_worker: User, tmp_path: Path, screenshot: Screenshots) -> None:
+        visitors: Visitors, db: Database, g1_worker: User,  # noqa: F811 - the fixture imported above
+        tmp_path: Path, screenshot: Screenshots) -> None:
     desk = visitors.sign_in(g1_worker, "/grid", phone=True)
     desk.context.grant_permissions(["geolocation"])
     desk.context.set_geolocation({"latitude": 30.5526, "longitude": 114.3053})

@@ -4,6 +4,7 @@ property company's and owners' committee's own accounts registering what residen
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -185,7 +186,7 @@ def test_a_problem_found_is_reported_with_its_photo_and_waits_for_the_centre(cli
         Channel.GRID_PATROL, Status.NEW, g1_worker.id, g1_worker.unit_id)
     with db.read() as s:
         kept = s.scalars(select(Attachment.filename).where(Attachment.order_id == order.id)).all()
-    assert kept == ["处置前照片1.jpg"]
+    assert kept == ["现场照片1.jpg"]
     assert order.number in client.get("/grid").text  # among what the worker reported
 
 
@@ -250,6 +251,68 @@ def test_only_an_a_level_matter_on_the_workers_grid_with_its_after_photo_is_solv
     assert _orders(db) == []
 
 
+def test_a_second_tap_on_a_solved_form_registers_nothing_more_and_says_so(client, db, g1_worker) -> None:
+    login(client, g1_worker)
+    csrf = csrf_of(client.get("/grid/report?solved=1").text)
+    after = _photo(client, csrf)
+    form = {"csrf_token": csrf, "idem": "twice", "type": "report", "title": "健身器材螺丝松动",
+            "content": "和平社区广场的健身器材螺丝松动。", "solved": "1", "category_code": "040601",
+            "outcome": "已当场拧紧螺丝。", "after_photos": [after, after]}
+
+    first = client.post("/grid/report", data=form)
+    second = client.post("/grid/report", data=form)  # its photo went with the first
+
+    assert "已登记就地解决" in first.text
+    assert "已登记就地解决" in second.text
+    (order,) = _orders(db)
+    with db.read() as s:
+        kept = s.scalars(select(Attachment.filename).where(Attachment.order_id == order.id)).all()
+    assert kept == ["处置后照片1.jpg"]  # one photo sent twice in the form is kept once
+
+
+def test_a_changed_form_sent_again_is_told_and_then_registers(client, db, g1_worker) -> None:
+    login(client, g1_worker)
+    csrf = csrf_of(client.get("/grid/report").text)
+    base = {"csrf_token": csrf, "idem": "changed", "type": "report", "content": "5栋楼道堆放纸箱杂物。"}
+    client.post("/grid/report", data={**base, "title": "5栋楼道堆物"})
+
+    changed = client.post("/grid/report", data={**base, "title": "5栋2单元楼道堆物"})
+    assert changed.status_code == 409
+    assert "此表单已提交过" in changed.text
+    again = client.post("/grid/report", data={**base, "title": "5栋2单元楼道堆物", "idem": csrf_of_idem(changed.text)})
+
+    assert "问题已上报" in again.text
+    assert [o.title for o in _orders(db)] == ["5栋楼道堆物", "5栋2单元楼道堆物"]
+
+
+def csrf_of_idem(html: str) -> str:
+    found = re.search(r'name="idem" value="([^"]+)"', html)
+    assert found, "the form has no key"
+    return found.group(1)
+
+
+def test_a_category_not_on_the_list_is_refused_not_guessed(client, db, g1_worker) -> None:
+    login(client, g1_worker)
+    csrf = csrf_of(client.get("/grid/report?solved=1").text)
+    refused = client.post("/grid/report", data={
+        "csrf_token": csrf, "idem": "unknown", "type": "report", "title": "单元门闭门器损坏", "content": "门关不上。",
+        "solved": "1", "category_code": "999999", "outcome": "已修好", "after_photos": [_photo(client, csrf)]})
+
+    assert refused.status_code == 422
+    assert "请选择就地解决的 A 级事项" in refused.text
+    assert _orders(db) == []
+
+
+def test_a_grid_worker_cannot_register_through_another_channel(client, db, g1_worker) -> None:
+    login(client, g1_worker)
+    page = client.get("/orders/new")
+    sent = client.post("/orders/new", data={"csrf_token": csrf_of(page.text), "idem": "ch", "type": "help",
+                                            "channel": "hotline", "title": "路灯不亮", "content": "3栋路灯不亮。"})
+    assert sent.status_code == 422
+    assert "只能选择本单位的来源渠道" in sent.text
+    assert _orders(db) == []
+
+
 def test_the_a_level_choices_are_the_streets_own_list_when_it_has_one(db, world, catalogued) -> None:
     with db.read() as s:
         items = routing.a_level_items(s, world.street.id)
@@ -268,7 +331,7 @@ def test_a_property_company_or_owners_committee_registers_what_residents_bring(c
     login(client, account)
     page = client.get("/orders/new")
     assert page.status_code == 200
-    assert "物业业委会代报" in page.text
+    assert "物业/业委会代报" in page.text
 
     sent = client.post("/orders/new", data={"csrf_token": csrf_of(page.text), "idem": "estate-1", "type": "help",
                                             "channel": "neighbourhood", "title": "5栋电梯经常停运",

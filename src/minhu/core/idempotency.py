@@ -83,6 +83,12 @@ class Claim:
     body_hash: str
 
 
+def used(session: Session, scope: str, key: str) -> bool:
+    """Whether ``key`` already made a resource in ``scope``, whatever it asked: a retried form whose first sending
+    went through, checked before what only the first sending could carry (photos since sent) is asked again."""
+    return session.execute(_FIND_KEY, {"scope": scope, "key": key}).first() is not None
+
+
 def find(session: Session, claim: Claim) -> str | None:
     """The resource made under this key, or None; a reused key with another body is a conflict."""
     row = session.execute(_FIND_KEY, {"scope": claim.scope, "key": claim.key}).first()

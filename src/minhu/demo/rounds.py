@@ -39,7 +39,8 @@ def build_rounds(session: Session, staff: Staff, *, first: date, last: date) -> 
                     if rng.random() < rate * zeal:
                         at = datetime.combine(day, time(rng.randint(8, 17), rng.randrange(60)), tz)
                         rows.append({"worker_id": worker.id, "grid_id": grid_id, "kind": kind, "at": at,
-                                     "note": rng.choice(NOTES[kind]), "created_at": at + timedelta(minutes=30)})
+                                     "note": rng.choice(NOTES[kind]), "created_at": at + timedelta(minutes=30),
+                                     "ended_at": at, "household": ""})
             day += timedelta(days=1)
     if rows:
         session.execute(insert(_ROUNDS), rows)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from minhu.core import clock
+from minhu.core import clock, idempotency
 from minhu.core.errors import Conflict, DomainError, InvalidInput, NotFound, field_error
 from minhu.core.files import StoredFile, remove_stored
 from minhu.core.types import MAX_ROW_ID
@@ -27,7 +27,7 @@ from minhu.orders import service as order_service
 from minhu.orders.enums import ORDER_TYPE_LABELS, Channel, OrderType
 from minhu.orders.intake import Chosen
 from minhu.orders.models import WorkOrder
-from minhu.orders.states import STATUS_LABELS
+from minhu.orders.states import STATUS_LABELS, Status
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import Unit, User
 from minhu.org.roles import UnitKind
@@ -169,16 +169,23 @@ def report_form(request: Request, user: PageUser, db: DB, settings: AppSettings)
 
 
 async def _chosen_photos(request: Request) -> dict[str, list[str]]:
-    """The held photos the form sends, before and after apart; only this browser's, at most nine in all."""
+    """The held photos the form sends, before and after apart; only this browser's, each once, nine in all."""
     held = set(photo_pages.held_tokens(request))
     form = await request.form()
     chosen: dict[str, list[str]] = {}
-    budget = photos.MAX_PHOTOS
+    seen: set[str] = set()
     for name in (BEFORE, AFTER):
-        tokens = [t for t in form.getlist(name) if isinstance(t, str) and t in held][:budget]
-        budget -= len(tokens)
-        chosen[name] = tokens
+        tokens = [t for t in dict.fromkeys(form.getlist(name)) if isinstance(t, str) and t in held and t not in seen]
+        chosen[name] = tokens[:photos.MAX_PHOTOS - len(seen)]
+        seen.update(chosen[name])
     return chosen
+
+
+def _sent_before(db: Any, user: User, key: str) -> bool:
+    if not key:
+        return False
+    with db.read() as session:
+        return idempotency.used(session, f"user:{user.id}", key)
 
 
 @router.post("/grid/report", dependencies=[CsrfProtected])
@@ -189,6 +196,7 @@ async def report(request: Request, user: PageUser, db: DB, settings: AppSettings
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     chosen = await _chosen_photos(request)
     solved = bool(form.get("solved"))
+    idem = form.get("idem", "")
     root = settings.attachments_dir
     linked: dict[str, list[StoredFile]] = {BEFORE: [], AFTER: []}
     try:
@@ -196,28 +204,34 @@ async def report(request: Request, user: PageUser, db: DB, settings: AppSettings
             raise field_error("category_code", "请选择就地解决的 A 级事项")
         if solved and not form.get("outcome", "").strip():
             raise field_error("outcome", "请写明现场是怎样解决的")
-        if solved and not chosen[AFTER]:
-            raise field_error(AFTER, "请添加处置后的照片")
         data = forms.order_create(form, channel=Channel.GRID_PATROL.value)
         for name in (BEFORE, AFTER):
             for token in chosen[name]:
                 stored = photos.attach(root, token)
                 if stored is not None:
                     linked[name].append(stored)
+        # A second tap finds its photos already sent with the first: only a first sending must bring one.
+        if solved and not linked[AFTER] and not await run_in_threadpool(_sent_before, db, user, idem):
+            raise field_error(AFTER, "请添加处置后的照片")
         decided = (Chosen(category=form["category_code"], solved=form["outcome"].strip()[:2000])
                    if solved else None)
         registered = await run_in_threadpool(partial(
-            order_service.create_order_once, db, data, actor=user, key=form.get("idem") or None,
+            order_service.create_order_once, db, data, actor=user, key=idem or None,
             scope=f"user:{user.id}", chosen=decided,
-            with_order=(partial(_add_photos, actor=user, before=linked[BEFORE], after=linked[AFTER]),)))
+            with_order=(partial(_add_photos, actor=user, before=linked[BEFORE], after=linked[AFTER],
+                                solved=solved),)))
     except DomainError as exc:
         _unlink(root, linked)
         if exc.status not in (409, 422):
             raise
         errors = ({d["field"]: d["message"] for d in exc.details if isinstance(d, dict)}
                   if isinstance(exc.details, list) else {})
+        message = exc.message
+        if exc.code == "idempotency_key_reused":
+            # Sent before, then changed (the back button): a new request now, confirmed by sending once more.
+            idem, message = "", "此表单已提交过，内容已修改；如确需另行登记，请再次提交。"
         return _report_page(request, user, db, form=form, errors=errors, status_code=exc.status,
-                            message=exc.message, held=chosen, idem=form.get("idem"))
+                            message=message, held=chosen, idem=idem or None)
     except BaseException:
         _unlink(root, linked)
         raise
@@ -228,7 +242,8 @@ async def report(request: Request, user: PageUser, db: DB, settings: AppSettings
         photos.release(root, token)
     photo_pages.forget_tokens(request, sent)
     order = registered.order
-    if solved:
+    # Said from what was registered, not from this form: a retry may differ from the sending that counted.
+    if order.status is Status.REPLIED and order.owner_unit_id == user.unit_id:
         flash(request, f"已登记就地解决：工单 {order.number}，待指挥中心审核后回访")
     else:
         flash(request, f"问题已上报：工单 {order.number}（{present.status_label(order)}）")
@@ -236,10 +251,10 @@ async def report(request: Request, user: PageUser, db: DB, settings: AppSettings
 
 
 def _add_photos(session: Session, order: WorkOrder, *, actor: User, before: list[StoredFile],
-                after: list[StoredFile]) -> None:
-    """The report's photos as the order's attachments, in the transaction that registers it, named before and
-    after so the order page and the reviewer tell them apart."""
-    for label, files in (("处置前", before), ("处置后", after)):
+                after: list[StoredFile], solved: bool) -> None:
+    """The report's photos as the order's attachments, in the transaction that registers it; for a matter solved on
+    the spot named before and after, so the order page and the reviewer tell them apart."""
+    for label, files in (("处置前" if solved else "现场", before), ("处置后", after if solved else [])):
         for index, file in enumerate(files, start=1):
             attachments.add_attachment(session, order, actor=actor, filename=f"{label}照片{index}", stored=file)
 

@@ -73,6 +73,11 @@ async def create_from_console(request: Request, user: PageUser, db: DB) -> Respo
     form = await _form(request)
     try:
         data = forms.order_create(form)
+        if not permissions.is_centre(user) and data.channel not in _desk(user)["channels"]:
+            # A grid worker reports from the patrol, a property company for its residents: the channel says who
+            # found it (主动发现 counts the grid's), so it is theirs, not a choice.
+            raise InvalidInput("来源渠道不对", details=[{"field": "channel", "message": "只能选择本单位的来源渠道"}],
+                               code="channel_not_allowed")
         # The write blocks on the database: off the event loop, like every sync route.
         order = (await run_in_threadpool(order_service.create_order_once, db, data, actor=user,
                                          key=form.get("idem") or None, scope=f"user:{user.id}")).order

@@ -25,7 +25,7 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.WEB_BOARD: "网上留言板",
     Channel.MOBILE: "移动端",
     Channel.GRID_PATROL: "网格巡查",
-    Channel.NEIGHBOURHOOD: "物业业委会代报",
+    Channel.NEIGHBOURHOOD: "物业/业委会代报",
     Channel.LEADER_MAILBOX: "领导信箱",
     Channel.API: "系统对接",
     Channel.IMPORT: "批量导入",

@@ -335,7 +335,7 @@ def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None
     if chosen.answer is not None:
         return replace(placed, answer=chosen.answer, join=None)
     if chosen.solved is not None:
-        _check_on_the_spot(placed, actor)
+        _check_on_the_spot(placed, actor, chosen.category)
         return replace(placed, solved=chosen.solved, join=None)
     if chosen.join is not None:
         main_id, number = chosen.join
@@ -348,7 +348,7 @@ def _with(placed: PlacedOrder, writes: tuple[Callable[[Session, WorkOrder], None
     return placed
 
 
-def _check_on_the_spot(placed: PlacedOrder, actor: User | None) -> None:
+def _check_on_the_spot(placed: PlacedOrder, actor: User | None, category: str | None) -> None:
     """Before the write: only a grid worker's A-level matter on their own grid is solved on the spot. Raises
     InvalidInput naming what stands in the way (the grade's reasons, the grid the place falls in)."""
     if actor is None or actor.role is not Role.GRIDWORKER:
@@ -358,9 +358,12 @@ def _check_on_the_spot(placed: PlacedOrder, actor: User | None) -> None:
         raise InvalidInput("问题所在位置不在您的网格内，不能就地解决；请按发现问题上报",
                            details=[{"field": "address", "message": "位置不在本网格"}], code="outside_grid")
     route = placed.route
-    if route is None or route.category is None or route.grade.grade is not Grade.A:
-        grade = route.grade.grade.value if route is not None else "?"
-        why = "；".join(route.grade.reasons) if route is not None else ""
+    if route is None or route.category is None or route.category.code != category:
+        raise InvalidInput("请选择就地解决的 A 级事项", details=[{"field": "category_code", "message": "没有这一事项"}],
+                           code="unknown_category")
+    if route.grade.grade is not Grade.A:
+        grade = route.grade.grade.value
+        why = "；".join(route.grade.reasons)
         because = f"（{why}）" if why else ""
         raise InvalidInput(f"该事项为 {grade} 级，只有 A 级简易事件可以就地解决；请按发现问题上报{because}",
                            details=[{"field": "category_code", "message": "不是 A 级事项"}], code="not_a_level")

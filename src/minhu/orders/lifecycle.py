@@ -221,8 +221,8 @@ def _on_solve_on_spot(m: Move) -> None:
     """就地解决: the reporting grid worker's grid holds the order at once — dispatched, signed and replied in this one
     move, so its clocks start and are met now — and it waits for the centre's review like any reply."""
     unit = trail.adopt(m.session, m.person.unit)
+    # Nobody dispatched it: routing's record keeps no dispatcher's choice, and the dispatch figures skip it.
     m.moved = _hand_over(m.session, m.order, unit, m.now, returnable=False)
-    _record_choice(m.session, m.order, unit.id)
     _on_reply(m)
     m.payload = {**m.payload, "unit_id": unit.id, "unit_name": unit.name}
 

@@ -31,6 +31,7 @@
   if (!solved || !part) { return; }
   function show() {
     part.hidden = !solved.checked;
+    part.disabled = !solved.checked;  // its fields (the photos after) go with the form only when ticked
     if (send) { send.textContent = solved.checked ? "登记并办结" : "上报"; }
   }
   solved.addEventListener("change", show);
