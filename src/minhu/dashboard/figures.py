@@ -176,16 +176,17 @@ class KeptCounts:
 
 def counts_for(session: Session, viewer: User, place: Unit | None) -> Counts:
     """The daily counts where they give exactly what counting the orders would: for a viewer who sees every
-    order (the command centre, or someone whose unit holds every unit), for the whole district or a street or
-    community. The counts file an order under its street and community, so a place some order names as its
-    grid is counted from the orders. Anyone else's scope is counted from the orders."""
+    order (the command centre, or someone whose unit holds every unit), for the whole district or a street. The
+    counts file an order under its street only, so a place some order names as its community or grid (every
+    community) is counted from the orders, as is anyone else's scope."""
     everything = is_centre(viewer) or not session.scalar(
         select(func.count()).select_from(Unit).where(Unit.id.not_in(unit_ids_below(viewer.unit))))
     if not everything:
         return LiveCounts(session, _scope(viewer, place))
     if place is None:
         return KeptCounts(session, rollup.WHOLE)
-    if session.scalar(select(WorkOrder.id).where(WorkOrder.grid_id == place.id).limit(1)) is not None:
+    named = select(WorkOrder.id).where(or_(WorkOrder.community_id == place.id, WorkOrder.grid_id == place.id))
+    if session.scalar(named.limit(1)) is not None:
         return LiveCounts(session, _scope(viewer, place))
     return KeptCounts(session, place.id)
 

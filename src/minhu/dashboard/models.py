@@ -1,5 +1,5 @@
 """The dashboard's daily counts (看板日汇总): how many orders of each kind were registered on each city day, for
-the whole district and for each street and community, kept exact as orders are registered and change."""
+the whole district and for each street, kept exact as orders are registered and change."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from minhu.core.db import Base
 
 
 class DashboardCount(Base):
-    """Orders (voided ones left out) registered on ``day`` that stand in ``place_id`` (0: every order), by one
+    """Orders (voided ones left out) registered on ``day`` in the street ``place_id`` (0: every order), by one
     ``dimension`` of the dashboard's breakdowns and its ``value`` ('' where the order has none).
 
     One breakdown per row rather than one row per combination of them: the dashboard reads one breakdown at a

@@ -1,7 +1,8 @@
 """The dashboard's daily counts, kept exact in the transaction of every change that moves them.
 
-An order adds 1 to one row per breakdown (``DIMENSIONS``) for the whole district (place 0) and for each place
-it stands in (its street, its community): the row of its city day and its value there. Voided orders add
+An order adds 1 to one row per breakdown (``DIMENSIONS``) for the whole district (place 0) and for its street:
+the row of its city day and its value there. Communities are left out: a community's few orders a day are
+quickly counted from the orders themselves, and keeping them here would more than double the rows. Voided orders add
 nothing. What an order adds depends only on ``TRACKED``: when one of them changes, its old rows lose 1 and its
 new rows gain 1, in one upsert written with the change.
 
@@ -66,7 +67,7 @@ def keys(values: Mapping[str, Any]) -> list[Key]:
     by = (("category", category[:FIRST_LEVEL] if category is not None else ""),
           ("channel", _text(values["channel"])), ("type", _text(values["type"])),
           ("street", _text(street)), ("community", _text(community)))
-    places = dict.fromkeys(p for p in (WHOLE, street, community) if p is not None)  # once each, in order
+    places = (WHOLE,) if street is None else (WHOLE, street)
     return [(place, dimension, day, value) for place in places for dimension, value in by]
 
 
