@@ -98,7 +98,8 @@ def measure(url: str) -> dict[str, Any]:
     try:
         with db.read() as session:
             viewer = session.scalars(select(User).where(User.username == "bench")).one()
-            street = session.scalars(select(Unit).where(Unit.kind == UnitKind.STREET).order_by(Unit.code)).first()
+            street = session.scalars(select(Unit).where(Unit.kind == UnitKind.STREET)
+                                     .order_by(Unit.code).limit(1)).one()
         for _ in range(RUNS):
             started = time.perf_counter()
             with db.read() as session:
