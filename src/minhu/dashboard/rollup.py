@@ -48,6 +48,8 @@ _ORDERS = sa.table("work_orders", sa.column("id", sa.Integer), sa.column("status
                    sa.column("community_id", sa.Integer), sa.column("category_code", sa.String),
                    sa.column("channel", sa.String), sa.column("type", sa.String))
 CHUNK = 5_000
+# Rows per upsert statement: five parameters each, well within PostgreSQL's 65,535.
+UPSERT_ROWS = 1_000
 
 
 def _text(value: Any) -> str:
@@ -72,17 +74,16 @@ def keys(values: Mapping[str, Any]) -> list[Key]:
 
 
 def apply(session: Session | Connection, deltas: Counter[Key]) -> None:
-    """Add ``deltas`` to the counts: one statement, its rows in key order (so concurrent writers lock the rows
-    they share in the same order)."""
+    """Add ``deltas`` to the counts: one statement for an order's change, its rows in key order (so concurrent
+    writers lock the rows they share in the same order); a bulk load in statements of ``UPSERT_ROWS`` rows."""
     rows = [{"place_id": p, "dimension": d, "day": day, "value": v, "orders": n}
             for (p, d, day, v), n in sorted(deltas.items()) if n]
-    if not rows:
-        return
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
-    statement = conflict_insert(dialect, _COUNTS).values(rows)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[c.name for c in _COUNTS.primary_key], set_={"orders": _COUNTS.c.orders
-                                                                    + statement.excluded.orders}))
+    for start in range(0, len(rows), UPSERT_ROWS):
+        statement = conflict_insert(dialect, _COUNTS).values(rows[start:start + UPSERT_ROWS])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[c.name for c in _COUNTS.primary_key], set_={"orders": _COUNTS.c.orders
+                                                                        + statement.excluded.orders}))
 
 
 def _values(order: WorkOrder) -> dict[str, Any]:
