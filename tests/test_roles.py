@@ -73,6 +73,7 @@ SEES: dict[str, Callable[[Probe], bool]] = {
     "责任矩阵与清单": lambda p: routing_permissions.may_read(p.user),
     "四长": lambda p: chiefs_permissions.sees_every_chief(p.user),
     "本周调度": _allowed(scheduling_permissions.check_recorder),
+    "网格工作台": lambda p: people_permissions.may_record_rounds(p.user),
 }
 
 DOES: dict[str, Callable[[Probe], bool]] = {
