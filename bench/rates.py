@@ -20,6 +20,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
 from pathlib import Path
@@ -51,8 +52,9 @@ SATISFACTIONS = ["satisfied"] * 7 + ["basically"] * 2 + ["unsatisfied"]
 RULINGS = ["reasonable_solved", "reasonable_not_now", "unreasonable", "out_of_scope"]
 
 
-def fill(db: Database, orders: int) -> None:
-    """Units and ``orders`` archived orders spread over the year."""
+def fill(db: Database, orders: int, *, more: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Units and ``orders`` archived orders spread over the year; ``more`` may add to each row before it is
+    written (another benchmark's columns), so a large fill stays one insert per row."""
     with db.transaction() as session:
         district = org_service.create_unit(session, code="B", name="基准区", kind=UnitKind.DISTRICT)
         org_service.create_unit(session, code="B-C", name="基准区指挥中心", kind=UnitKind.CENTRE, parent=district)
@@ -102,6 +104,8 @@ def fill(db: Database, orders: int) -> None:
                 "ruling": rng.choice(RULINGS) if ruled else None, "ruling_reason": "基准" if ruled else None,
                 "duplicate_of_id": next_id - 1 if next_id > 1 and rng.random() < 0.01 else None,
             })
+            if more is not None:
+                more(rows[-1])
             if rng.random() < 0.05:
                 due = created + 24 * hour
                 calls.append({"order_id": next_id, "unit_id": rng.choice(departments), "called_at": created,

@@ -20,6 +20,7 @@ from minhu.core import migrate
 from minhu.core.db import Database
 from minhu.core.deployment import deployment_database, open_deployment
 from minhu.core.errors import DomainError
+from minhu.dashboard import cli as dashboard_cli
 from minhu.deadlines import service as deadlines
 from minhu.demo import city, training
 from minhu.dispatch import cli as dispatch_cli
@@ -69,6 +70,7 @@ app.add_typer(knowledge_cli.knowledge_app, name="knowledge")
 app.add_typer(warning_cli.warning_app, name="warning")
 app.add_typer(privacy_cli.citizens_app, name="citizens")
 app.add_typer(insight_cli.insight_app, name="insight")
+app.add_typer(dashboard_cli.dashboard_app, name="dashboard")
 
 
 

@@ -7,6 +7,7 @@ sweep's time-outs), and each must tell the same people and systems: one list, so
 from __future__ import annotations
 
 from minhu.chiefs import listeners as chiefs_listeners
+from minhu.dashboard import listeners as dashboard_listeners
 from minhu.dispatch import notices as dispatch_notices
 from minhu.duplicates import listeners as duplicates_listeners
 from minhu.evaluation import listeners as evaluation_listeners
@@ -21,6 +22,7 @@ from minhu.topics import listeners as topic_listeners
 
 def install() -> None:
     """Connect every receiver (idempotent: the signals keep one connection per receiver)."""
+    dashboard_listeners.install()  # the dashboard's daily counts, in the transaction of every change
     evaluation_listeners.install()  # reply quality, the rating link of an approval, the order page's panels
     interop_events.install()  # signed webhook events
     dispatch_notices.install()  # the receiving unit's inbox on a dispatch or a call (吹哨)

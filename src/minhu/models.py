@@ -10,7 +10,7 @@ MODEL_MODULES = ("minhu.core.idempotency", "minhu.core.lease", "minhu.org.models
                  "minhu.people.models", "minhu.duplicates.models", "minhu.forwarding.models",
                  "minhu.intake.models", "minhu.board.models", "minhu.open311.models", "minhu.guard.models",
                  "minhu.knowledge.models", "minhu.topics.models", "minhu.warning.models",
-                 "minhu.chiefs.models",
+                 "minhu.chiefs.models", "minhu.dashboard.models",
                  "minhu.scheduling.models")
 
 

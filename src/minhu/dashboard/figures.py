@@ -2,30 +2,34 @@
 time last year (the figure leaders quote: "579 件，上涨 355%"), where they come from, what they are about,
 where they are, who found them first, and the three rates by category.
 
-Every figure is counted from the orders themselves, within the viewer's scope and the chosen place, for a period
-of whole city days; "环比" compares with the same number of days just before, "同比" with the same days a year
-earlier.
+Every figure counts the orders (voided ones left out) within the viewer's scope and the chosen place, registered in
+a period of whole city days; "环比" compares with the same number of days just before, "同比" with the same days a
+year earlier. For a viewer who sees every order, the counts come from the daily counts kept beside the orders
+(``rollup``), which give the same figures without reading a month of orders; otherwise from the orders. The rates
+are always computed from the orders: they depend on the clock and the policy in force.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
+from minhu.dashboard import rollup
 from minhu.evaluation import policies
 from minhu.evaluation import rates as evaluation_rates
 from minhu.orders.enums import CHANNEL_LABELS, ORDER_TYPE_LABELS, Channel
 from minhu.orders.models import WorkOrder
-from minhu.orders.permissions import visible_clause
+from minhu.orders.permissions import is_centre, visible_clause
 from minhu.orders.states import Status
 from minhu.org.models import Unit, User
+from minhu.org.queries import unit_ids_below
 from minhu.routing.models import Category
 from minhu.web.period import Period
 
@@ -118,14 +122,74 @@ def _in(period: Period) -> list[ColumnElement[bool]]:
     return [WorkOrder.created_at >= period.start, WorkOrder.created_at < period.end]
 
 
-def _count(session: Session, where: list[ColumnElement[bool]], period: Period) -> int:
-    return int(session.scalar(select(func.count()).select_from(WorkOrder).where(*where, *_in(period))) or 0)
+class Counts(Protocol):
+    """Where the counts come from: the orders themselves, or the daily counts kept beside them."""
+
+    def by_day(self, period: Period) -> Counter[date]:
+        """The orders of each city day of the period."""
+
+    def breakdowns(self, period: Period) -> dict[str, Counter[Any]]:
+        """The period's orders by first-level category, channel, type, street and community."""
 
 
-def _grouped(session: Session, key: SQLColumnExpression[Any], where: list[ColumnElement[bool]],
-             period: Period) -> Counter[Any]:
-    rows = session.execute(select(key, func.count()).where(*where, *_in(period)).group_by(key))
-    return Counter({k: int(n) for k, n in rows})
+@dataclass(frozen=True)
+class LiveCounts:
+    """Counted from the orders, within ``where`` (the viewer's scope and the place)."""
+
+    session: Session
+    where: list[ColumnElement[bool]]
+
+    def by_day(self, period: Period) -> Counter[date]:
+        tz = clock.city_tz()
+        return Counter(at.astimezone(tz).date() for at in self.session.scalars(
+            select(WorkOrder.created_at).where(*self.where, *_in(period))))
+
+    def breakdowns(self, period: Period) -> dict[str, Counter[Any]]:
+        keys: dict[str, SQLColumnExpression[Any]] = {
+            "category": func.substr(WorkOrder.category_code, 1, rollup.FIRST_LEVEL), "channel": WorkOrder.channel,
+            "type": WorkOrder.type, "street": WorkOrder.street_id, "community": WorkOrder.community_id}
+        found = {}
+        for name, key in keys.items():
+            rows = self.session.execute(select(key, func.count()).where(*self.where, *_in(period)).group_by(key))
+            found[name] = Counter({k: int(n) for k, n in rows})
+        return found
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    """Read from the daily counts of one place (``rollup.WHOLE``: every order), with the values the orders'
+    columns hold (None where an order has none)."""
+
+    session: Session
+    place_id: int
+
+    def by_day(self, period: Period) -> Counter[date]:
+        return rollup.by_day(self.session, self.place_id, period.first, period.last)
+
+    def breakdowns(self, period: Period) -> dict[str, Counter[Any]]:
+        found: dict[str, Counter[Any]] = {}
+        for name, counts in rollup.breakdowns(self.session, self.place_id, period.first, period.last).items():
+            ids = name in ("street", "community")
+            found[name] = Counter({(int(v) if ids else v) if v else None: n for v, n in counts.items()})
+        return found
+
+
+def counts_for(session: Session, viewer: User, place: Unit | None) -> Counts:
+    """The daily counts where they give exactly what counting the orders would: for a viewer who sees every
+    order (the command centre, or someone whose unit holds every unit), for the whole district or a street. The
+    counts file an order under its street only, so a place some order names as its community or grid (every
+    community) is counted from the orders, as is anyone else's scope."""
+    everything = is_centre(viewer) or not session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.id.not_in(unit_ids_below(viewer.unit))))
+    if not everything:
+        return LiveCounts(session, _scope(viewer, place))
+    if place is None:
+        return KeptCounts(session, rollup.WHOLE)
+    # One look-up per column, each down its own index (an OR of the two reads every order on PostgreSQL).
+    if any(session.scalar(select(WorkOrder.id).where(column == place.id).limit(1)) is not None
+           for column in (WorkOrder.community_id, WorkOrder.grid_id)):
+        return LiveCounts(session, _scope(viewer, place))
+    return KeptCounts(session, place.id)
 
 
 def _slices(now: Counter[Any], before: Counter[Any], labels: dict[Any, str], limit: int | None = None) -> list[Slice]:
@@ -135,21 +199,22 @@ def _slices(now: Counter[Any], before: Counter[Any], labels: dict[Any, str], lim
     return slices[:limit] if limit else slices
 
 
-def _series(session: Session, where: list[ColumnElement[bool]], period: Period,
-            last_year: Period) -> tuple[str, list[tuple[str, int, int]]]:
+def _series(period: Period, days: Counter[date], last_year: Counter[date]) -> tuple[str, list[tuple[str, int, int]]]:
     """The period's orders day by day (or month by month), with the same days of the year before."""
     unit = "day" if period.days <= DAILY_UP_TO_DAYS else "month"
 
-    def bucket(at: datetime, shift_years: int = 0) -> str:
-        local = at.astimezone(clock.city_tz()).date()
+    def bucket(local: date, shift_years: int = 0) -> str:
         if shift_years:
             local = local.replace(year=local.year + shift_years) if not (local.month == 2 and local.day == 29) \
                 else local.replace(year=local.year + shift_years, day=28)
         return local.isoformat() if unit == "day" else local.isoformat()[:7]
 
-    now = Counter(bucket(at) for at in session.scalars(select(WorkOrder.created_at).where(*where, *_in(period))))
-    before = Counter(bucket(at, 1) for at in session.scalars(select(WorkOrder.created_at)
-                                                             .where(*where, *_in(last_year))))
+    now: Counter[str] = Counter()
+    for day, n in days.items():
+        now[bucket(day)] += n
+    before: Counter[str] = Counter()
+    for day, n in last_year.items():
+        before[bucket(day, 1)] += n
     labels: list[str] = []
     day = period.first
     while day <= period.last:
@@ -178,30 +243,30 @@ def _rates_by_category(session: Session, where: list[ColumnElement[bool]], perio
 
 
 def dashboard(session: Session, period: Period, *, viewer: User, place: Unit | None = None) -> Dashboard:
-    where = _scope(viewer, place)
+    counts = counts_for(session, viewer, place)
     previous = shifted(period, days=period.days)
     last_year = shifted(period, years=1)
-    total = _count(session, where, period)
-    unit, series = _series(session, where, period, last_year)
+    days, year_days = counts.by_day(period), counts.by_day(last_year)
+    now, before = counts.breakdowns(period), counts.breakdowns(previous)
+    total = sum(days.values())
+    unit, series = _series(period, days, year_days)
     names = dict(session.execute(select(Category.code, Category.name).where(func.length(Category.code) == 2)).all())
-    first_level = func.substr(WorkOrder.category_code, 1, 2)
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
-    grid = _count(session, [*where, WorkOrder.channel == Channel.GRID_PATROL], period)
     board = Dashboard(
         period=period, place=place.name if place else "全区", total=total,
-        month_on_month=Change(total, _count(session, where, previous)),
-        year_on_year=Change(total, _count(session, where, last_year)),
+        # Every order has a channel: the channels' sum is the count.
+        month_on_month=Change(total, sum(before["channel"].values())),
+        year_on_year=Change(total, sum(year_days.values())),
         previous_period=previous, last_year_period=last_year, series_unit=unit, series=series,
-        grid_found=Change(grid, total))
-    for name, key, labels, limit in (
-            ("by_category", first_level, names, None),
-            ("by_channel", WorkOrder.channel, dict(CHANNEL_LABELS), None),
-            ("by_type", WorkOrder.type, dict(ORDER_TYPE_LABELS), None),
-            ("by_street", WorkOrder.street_id, units, TOP_PLACES),
-            ("by_community", WorkOrder.community_id, units, TOP_PLACES)):
-        now, before = _grouped(session, key, where, period), _grouped(session, key, where, previous)
-        setattr(board, name, _slices(now, before, labels, limit))
-    board.rate_labels, board.rates_by_category = _rates_by_category(session, where, period, names)
+        grid_found=Change(now["channel"].get(Channel.GRID_PATROL, 0), total))
+    for name, dimension, labels, limit in (
+            ("by_category", "category", names, None),
+            ("by_channel", "channel", dict(CHANNEL_LABELS), None),
+            ("by_type", "type", dict(ORDER_TYPE_LABELS), None),
+            ("by_street", "street", units, TOP_PLACES),
+            ("by_community", "community", units, TOP_PLACES)):
+        setattr(board, name, _slices(now[dimension], before[dimension], labels, limit))
+    board.rate_labels, board.rates_by_category = _rates_by_category(session, _scope(viewer, place), period, names)
     return board
 
 

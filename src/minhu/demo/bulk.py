@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.db import Base
+from minhu.dashboard import rollup
 from minhu.demo import texts
 from minhu.orders.models import OrderCall, OrderEvent, OrderSequence, WorkOrder
 from minhu.orders.states import Action, Status
@@ -97,6 +98,7 @@ def write(session: Session, drafts: list[Draft], prefix: str) -> None:
     # One executemany, then the ids by number: RETURNING over thousands of rows goes a row at a time on SQLite.
     before = session.scalar(select(func.max(_ORDERS.c.id))) or 0
     session.execute(insert(_ORDERS), [d.values for d in drafts])
+    rollup.count_rows(session, (d.values for d in drafts))  # the dashboard's daily counts, as intake keeps them
     rows = session.execute(select(_ORDERS.c.number, _ORDERS.c.id).where(_ORDERS.c.id > before)).all()
     ids = {row.number: row.id for row in rows}
     for draft in drafts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minhu.core import clock
@@ -33,10 +33,15 @@ class WorkOrder(Base):
         # The urging points a policy line set apart from the yellow light (5天催办), for the sweep.
         *(Index(f"ix_work_orders_{limit}_urge", "status", f"{limit}_urge_at")
           for limit in ("sign", "respond", "finish")),
-        # The rates: archived orders by archive time, with everything their aggregation reads (a covering index).
+        # The rates: archived orders by archive time, with everything their aggregation reads (a covering index),
+        # also by first-level category and place (the dashboard's rates by category, for a street or community).
         Index("ix_work_orders_rates", "status", "closed_at", "owner_unit_id", "type", "channel", "responded_at",
               "respond_due_at", "finish_due_at", "replied_at", "resolution", "satisfaction", "callback_reached",
-              "unreachable", "duplicate_of_id", "ruling"),
+              "unreachable", "duplicate_of_id", "ruling", "category_code", "street_id", "community_id", "grid_id"),
+        # The duplicates of an order. Only the orders that are one: SQLite's statistics would otherwise take
+        # "not a duplicate" (nearly every order) for a selective lookup, and the rates would read every order.
+        Index("ix_work_orders_duplicate_of_id", "duplicate_of_id", sqlite_where=text("duplicate_of_id IS NOT NULL"),
+              postgresql_where=text("duplicate_of_id IS NOT NULL")),
         # One citizen's orders over time: the thread suggestions on the order page (同一诉求).
         Index("ix_work_orders_phone_created", "citizen_phone", "created_at"),
     )
@@ -121,7 +126,7 @@ class WorkOrder(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     # Assessment: an order merged into another as its duplicate counts once, through the other; the centre's
     # ruling on a disputed order (with its reason) decides whether and how it counts.
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
     ruling: Mapped[Ruling | None] = mapped_column(EnumText(Ruling))
     ruling_reason: Mapped[str | None] = mapped_column(Text)
 

@@ -1,8 +1,8 @@
 """people: a patrol's start, end and points on the way, and the household a visit went to
 
 Revision ID: b7d2f4a6c813
-Revises: f7b0d4a5c286
-Create Date: 2026-12-10 09:00:00
+Revises: a9c3e5f7b142
+Create Date: 2026-12-10 10:00:00
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b7d2f4a6c813'
-down_revision: str | None = 'f7b0d4a5c286'
+down_revision: str | None = 'a9c3e5f7b142'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
