@@ -3,14 +3,17 @@
 SQLite is the embedded default: a file in WAL mode with ``synchronous=FULL`` so an acknowledged
 order survives a power cut. Many threads writing SQLite at once stall for seconds, so writes go
 through a separate engine whose pool holds exactly one connection and begins ``IMMEDIATE``: one
-writer per process, and other processes wait on the busy timeout instead of failing. Reads use a
-deferred ``BEGIN`` so readers never lock each other out. PostgreSQL uses one pooled engine for both.
+writer per process, and other processes wait on the busy timeout instead of failing. Within the process
+writers take turns in the order they asked (``WriteTurns``). Reads use a deferred ``BEGIN`` so readers never
+lock each other out. PostgreSQL uses one pooled engine for both.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
@@ -72,6 +75,64 @@ def _postgres_connect_args(wait_seconds: float) -> dict[str, int]:
             "keepalives_count": 3, "tcp_user_timeout": max(wait, 10) * 1000}
 
 
+class WriteTurns:
+    """SQLite's one write connection, handed to the threads that want it in the order they asked.
+
+    The pool alone is not fair: the group committer returns the connection and takes it back for its next
+    batch before a waiting request's thread is even scheduled, so on a storm morning a dispatcher's one
+    transition could wait behind batch after batch of new orders. A thread that already holds its turn
+    may ask again (a nested transaction then fails on the pool's time-out, as it always did, instead of
+    hanging here). Waits are untimed: a turn ends when its transaction does, and a statement waits at most
+    the busy time-out."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[tuple[int, threading.Lock]] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return
+            baton = threading.Lock()
+            baton.acquire()
+            self._waiting.append((me, baton))
+        baton.acquire()  # released by the holder, who has already made us the owner
+
+    def release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiting:
+                # The hand-over itself makes the next one the owner: no thread arriving meanwhile can jump the queue.
+                self._owner, baton = self._waiting.popleft()
+                self._depth = 1
+                baton.release()
+            else:
+                self._owner = None
+
+    @property
+    def waiting(self) -> int:
+        """How many threads wait for their turn."""
+        with self._mutex:
+            return len(self._waiting)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -101,7 +162,9 @@ class Database:
             self.write_engine = self.read_engine
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
-        self._group = GroupCommitter(self._writers)
+        # SQLite has one writer, so its writers queue for it fairly; PostgreSQL's write concurrently.
+        self._turns = WriteTurns() if is_sqlite(url) else None
+        self._group = GroupCommitter(self._writers, turn=self.write_turn)
 
     @property
     def dialect(self) -> str:
@@ -120,15 +183,24 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back when it raises."""
-        session = self._writers()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self.write_turn():
+            session = self._writers()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @property
+    def write_turns(self) -> WriteTurns | None:
+        return self._turns
+
+    def write_turn(self) -> AbstractContextManager[None]:
+        """Hold this for the whole of a write transaction (``transaction`` and the group committer do)."""
+        return self._turns.turn() if self._turns is not None else nullcontext()
 
     def grouped(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)`` in a write transaction shared with whatever other grouped work is waiting,

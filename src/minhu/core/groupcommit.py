@@ -20,6 +20,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -47,8 +48,11 @@ class GroupCommitter:
     """Runs write work in shared transactions on one thread; see the module's docstring."""
 
     def __init__(self, sessions: sessionmaker[Session], *, name: str = "group-commit",
-                 max_batch: int = MAX_BATCH) -> None:
+                 max_batch: int = MAX_BATCH,
+                 turn: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
+        """``turn``: held around each batch's transaction (the database's fair queue for its one writer)."""
         self._sessions = sessions
+        self._turn = turn
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Work | object] = queue.SimpleQueue()
         self._name = name
@@ -99,7 +103,8 @@ class GroupCommitter:
                     stop_after = True
                     break
                 batch.append(item)  # type: ignore[arg-type]
-            self._commit(batch)
+            with self._turn():
+                self._commit(batch)
             if stop_after:
                 return
 
