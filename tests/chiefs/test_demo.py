@@ -3,47 +3,30 @@ its alert in their inbox; the lake's page lists the report with its light."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from minhu import listeners
 from minhu.chiefs import queries
 from minhu.chiefs.models import OrderChief
 from minhu.core import clock
-from minhu.core.db import Base, Database
+from minhu.core.db import Database
 from minhu.demo import chiefs as demo_chiefs
-from minhu.demo import city
 from minhu.geo.models import Post
 from minhu.notify.delivery import deliver_inbox
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
 from minhu.orders.models import WorkOrder
 from minhu.org.models import User
-
-LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
+from tests.demo_database import LOADED_AT, demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, database_template: str) -> Iterator[Database]:
-    if database_template.startswith("postgresql"):
-        database = Database(database_template)
-    else:
-        path = tmp_path_factory.mktemp("demo") / "minhu.db"
-        shutil.copyfile(database_template, path)
-        database = Database(f"sqlite:///{path}")
-    listeners.install()  # as the command line does before it loads the demo (this runs before the autouse fixtures)
-    with clock.frozen(LOADED_AT):
-        city.load(database)
-    yield database
-    if database_template.startswith("postgresql"):
-        tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-        with database.write_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    database.dispose()
+    """A database with the demo loaded, once for this module."""
+    with demo_database(tmp_path_factory, database_template) as database:
+        yield database
 
 
 def test_the_east_lake_river_chief_is_alerted_for_the_pollution_report_on_the_lake(demo_db):

@@ -3,42 +3,25 @@ the dashboard's daily counts, exactly as a rebuild from the orders finds them.""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from minhu import listeners
-from minhu.core import clock
-from minhu.core.db import Base, Database
+from minhu.core.db import Database
 from minhu.dashboard import rollup
 from minhu.dashboard.models import DashboardCount
-from minhu.demo import city
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import Status
-
-LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
+from tests.demo_database import demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, database_template: str) -> Iterator[Database]:
-    if database_template.startswith("postgresql"):
-        database = Database(database_template)
-    else:
-        path = tmp_path_factory.mktemp("demo") / "minhu.db"
-        shutil.copyfile(database_template, path)
-        database = Database(f"sqlite:///{path}")
-    listeners.install()  # as the command line does before it loads the demo (this runs before the autouse fixtures)
-    with clock.frozen(LOADED_AT):
-        city.load(database)
-    yield database
-    if database_template.startswith("postgresql"):
-        tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-        with database.write_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    database.dispose()
+    """A database with the demo loaded, once for this module."""
+    with demo_database(tmp_path_factory, database_template) as database:
+        yield database
 
 
 def test_the_demo_s_orders_are_in_the_daily_counts_as_a_rebuild_finds_them(demo_db: Database) -> None:

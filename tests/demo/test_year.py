@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 from shapely.geometry import Point, shape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from minhu.board import service as board_service
 from minhu.board.models import BoardPost, PostState
 from minhu.core import clock
-from minhu.core.db import Base, Database
+from minhu.core.db import Database
 from minhu.demo import city, year
 from minhu.demo import repeated as demo_repeated
 from minhu.demo.staff import Staff
@@ -41,27 +40,14 @@ from minhu.scheduling.weeks import this_week
 from minhu.topics import queries as topic_queries
 from minhu.warning.models import EarlyWarning
 from minhu.web.period import Period
-
-LOADED_AT = datetime(2026, 11, 29, 10, 0, tzinfo=clock.city_tz())
+from tests.demo_database import LOADED_AT, demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, database_template: str) -> Iterator[Database]:
-    """A database with the demo loaded, once for this module: a load takes seconds."""
-    if database_template.startswith("postgresql"):
-        database = Database(database_template)
-    else:
-        path = tmp_path_factory.mktemp("demo") / "minhu.db"
-        shutil.copyfile(database_template, path)
-        database = Database(f"sqlite:///{path}")
-    with clock.frozen(LOADED_AT):
-        city.load(database)
-    yield database
-    if database_template.startswith("postgresql"):
-        tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-        with database.write_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    database.dispose()
+    """A database with the demo loaded, once for this module."""
+    with demo_database(tmp_path_factory, database_template, listening=False) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
