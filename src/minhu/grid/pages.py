@@ -28,9 +28,9 @@ from minhu.orders.enums import ORDER_TYPE_LABELS, Channel, OrderType
 from minhu.orders.intake import Chosen
 from minhu.orders.models import WorkOrder
 from minhu.orders.states import STATUS_LABELS, Status
+from minhu.org import queries as org_queries
 from minhu.org.auth import CsrfProtected, PageUser, csrf_token
 from minhu.org.models import Unit, User
-from minhu.org.roles import UnitKind
 from minhu.people import permissions, service
 from minhu.people.models import ROUND_KIND_LABELS, RoundKind
 from minhu.routing import service as routing
@@ -138,18 +138,13 @@ def record_visit(request: Request, user: PageUser, db: DB, household: Annotated[
     return _record(request, db, write)
 
 
-def _street_id(unit: Unit | None) -> int | None:
-    while unit is not None and unit.kind is not UnitKind.STREET:
-        unit = unit.parent
-    return unit.id if unit is not None else None
-
-
 def _report_page(request: Request, user: User, db: Any, *, form: dict[str, str], errors: dict[str, str],
                  status_code: int = 200, message: str | None = None, held: dict[str, list[str]] | None = None,
                  idem: str | None = None) -> Response:
     with db.read() as session:
         grid = session.get(Unit, user.unit_id)
-        items = routing.a_level_items(session, _street_id(grid))
+        street = org_queries.street_above(session, grid)
+        items = routing.a_level_items(session, street.id if street is not None else None)
     return render(request, "grid/report.html", status_code=status_code, user=user, csrf=csrf_token(request),
                   form=form, errors=errors, message=message, items=items, grid=grid, held=held or {},
                   types=[(t.value, ORDER_TYPE_LABELS[t]) for t in OrderType if t is not OrderType.PRAISE],

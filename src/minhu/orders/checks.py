@@ -21,8 +21,9 @@ from minhu.orders.enums import (
 from minhu.orders.models import WorkOrder
 from minhu.orders.schemas import ActionRequest
 from minhu.orders.states import Action, Status
+from minhu.org import queries as org_queries
 from minhu.org.models import Unit, User
-from minhu.org.roles import DISPATCHABLE_KINDS, UnitKind
+from minhu.org.roles import DISPATCHABLE_KINDS
 from minhu.routing import service as routing
 from minhu.routing.models import GRADES, Category
 
@@ -208,13 +209,6 @@ def _check_escalate(order: WorkOrder, params: ActionRequest) -> dict[str, Any]:
     return {"from_grade": order.grade, "to_grade": wanted}
 
 
-def _street_above(unit: Unit) -> Unit | None:
-    node: Unit | None = unit
-    while node is not None and node.kind is not UnitKind.STREET:
-        node = node.parent
-    return node
-
-
 def _check_accept_escalation(session: Session, order: WorkOrder, actor: User,
                              params: ActionRequest) -> dict[str, Any]:
     """The unit that takes the order on: the street (or a unit of it) for B, a department chosen by the
@@ -224,7 +218,7 @@ def _check_accept_escalation(session: Session, order: WorkOrder, actor: User,
     if pending.to_grade is Grade.D:
         raise InvalidInput("D 级事项请使用“上报市级”", code="use_escalate_city")
     if params.unit_id is None:
-        street = _street_above(pending.requested_unit) if pending.to_grade is Grade.B else None
+        street = org_queries.street_above(session, pending.requested_unit) if pending.to_grade is Grade.B else None
         if street is None:
             raise field_error("unit_id", "请选择升级后的承办单位")
         unit = street

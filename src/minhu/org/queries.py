@@ -70,6 +70,16 @@ def find_root(session: Session) -> Unit | None:
     return session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.path).limit(1)).first()
 
 
+def street_above(session: Session, unit: Unit | None) -> Unit | None:
+    """The street the unit is, or lies under (a community, a grid, a property company of it); None above the
+    streets or off them. One look-up along the unit's path."""
+    if unit is None:
+        return None
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part] or [unit.id]
+    return session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == UnitKind.STREET.value)
+                           .order_by(Unit.path.desc()).limit(1)).first()
+
+
 def find_user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
