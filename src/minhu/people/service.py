@@ -66,22 +66,26 @@ def _last_seen(patrol: GridRound) -> datetime:
     return patrol.points[-1].at if patrol.points else patrol.at
 
 
-def patrol_under_way(session: Session, actor: User) -> GridRound | None:
-    """The actor's patrol under way, with its points; one forgotten longer than ``PATROL_LONGEST`` (the phone
-    lost, the page closed) is over, and is closed when the next starts."""
-    open_patrols = _open_patrols(session, actor)
+def _under_way(open_patrols: list[GridRound]) -> GridRound | None:
     if not open_patrols or clock.now() - _last_seen(open_patrols[0]) > PATROL_LONGEST:
         return None
     return open_patrols[0]
+
+
+def patrol_under_way(session: Session, actor: User) -> GridRound | None:
+    """The actor's patrol under way, with its points; one forgotten longer than ``PATROL_LONGEST`` (the phone
+    lost, the page closed) is over, and is closed when the next starts."""
+    return _under_way(_open_patrols(session, actor))
 
 
 def start_patrol(session: Session, *, actor: User) -> GridRound:
     """Start a patrol of the actor's grid now, closing a forgotten one at its last point (or its start). Raises
     Conflict when one is under way."""
     permissions.check_recorder(actor)
-    if patrol_under_way(session, actor) is not None:
+    open_patrols = _open_patrols(session, actor)
+    if _under_way(open_patrols) is not None:
         raise Conflict("已有一次巡查正在进行，请先结束它", code="patrol_under_way")
-    for forgotten in _open_patrols(session, actor):
+    for forgotten in open_patrols:
         forgotten.ended_at = _last_seen(forgotten)
     patrol = GridRound(worker_id=actor.id, grid_id=actor.unit_id, kind=RoundKind.PATROL, at=clock.now(), note="",
                        points=[])
