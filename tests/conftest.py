@@ -36,6 +36,7 @@ from minhu.geo.service import forget_map
 from minhu.models import load_all
 from minhu.notify.service import forget_subscribers
 from minhu.orders import callbacks as order_callbacks
+from minhu.routing import catalog
 from minhu.routing.service import forget_routing
 from minhu.supervision import setup
 from minhu.topics.service import forget_rules as forget_topic_rules
@@ -132,6 +133,15 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture
 def world(db: Database) -> World:
     return make_world(db)
+
+
+@pytest.fixture
+def catalogued(db: Database) -> Database:
+    """The packaged category catalog loaded, and routing reading it afresh."""
+    with db.transaction() as s:
+        catalog.load_catalog(s, catalog.read_catalog())
+    forget_routing()
+    return db
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from minhu.orders.states import Status
 from minhu.org.models import User
 from minhu.people.models import GridRound, GridRoundPoint
 from tests.browser.conftest import PHONE, Screenshots, Visitors
-from tests.grid.test_grid_desk import A_ITEM, catalogued, g1_worker  # noqa: F401 - fixtures
+from tests.grid.test_grid_desk import A_ITEM, g1_worker  # noqa: F401 - fixtures
 from tests.intake.test_photos import phone_photo
 
 pytestmark = pytest.mark.browser

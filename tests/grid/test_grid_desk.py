@@ -25,7 +25,6 @@ from minhu.org.roles import Role, UnitKind
 from minhu.people import figures
 from minhu.people.models import GridRound, GridRoundPoint, RoundKind
 from minhu.people.service import PATROL_LONGEST
-from minhu.routing import catalog
 from minhu.routing import service as routing
 from minhu.web.period import period
 from tests.factories import PASSWORD, World, act
@@ -36,14 +35,6 @@ from tests.intake.test_photos import phone_photo
 
 # 小区公共设施维修 is grade A in the default catalog; 小区停车管理 (010104) is not.
 A_ITEM = "010103"
-
-
-@pytest.fixture
-def catalogued(db: Database) -> Database:
-    with db.transaction() as s:
-        catalog.load_catalog(s, catalog.read_catalog())
-    routing.forget_routing()
-    return db
 
 
 @pytest.fixture

@@ -3,24 +3,14 @@ routed by the catalog as it now stands; codes are never deleted nor reused; file
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from minhu.routing import catalog
-from minhu.routing import service as routing
 from minhu.routing.models import Category
 from tests.intake.test_pages import csrf_of, login
 
 ORDER = {"type": "complaint", "channel": "hotline", "title": "无人机夜间扰民",
          "content": "楼下每晚有人放无人机，嗡嗡作响。"}
-
-
-@pytest.fixture
-def catalogued(db):
-    with db.transaction() as s:
-        catalog.load_catalog(s, catalog.read_catalog())
-    routing.forget_routing()
-    return db
 
 
 def test_a_keyword_added_on_the_page_routes_the_next_order_at_once(catalogued, world, client, token_for):

@@ -10,19 +10,11 @@ from typer.testing import CliRunner
 from minhu.cli import app
 from minhu.core.db import Database
 from minhu.core.errors import InvalidInput
-from minhu.routing import catalog, views
 from minhu.routing import service as routing
+from minhu.routing import views
 from minhu.routing.models import CatalogView, CatalogViewItem, Grade
 from tests.factories import World
 from tests.intake.test_pages import csrf_of, login
-
-
-@pytest.fixture
-def catalogued(db: Database) -> Database:
-    with db.transaction() as s:
-        catalog.load_catalog(s, catalog.read_catalog())
-    routing.forget_routing()
-    return db
 
 
 def add_view(db: Database, world: World, *items: tuple[str, str, str, Grade], code: str = "S2-A",
