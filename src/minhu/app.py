@@ -181,7 +181,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(duplicates_matching.warm_up)  # not on the first citizen's request
+        # Not on the first citizen's request: the duplicate check's dictionary and forest, the classifier.
+        await run_in_threadpool(duplicates_matching.warm_up)
+        await run_in_threadpool(routing.warm_up)
         if background is not None:
             background.start()
         try:

@@ -6,8 +6,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from minhu.app import create_app
 from minhu.core.errors import InvalidInput
 from minhu.demo.city import catalog_examples
 from minhu.dispatch.report import production_report
@@ -303,3 +305,11 @@ def test_a_category_the_reporter_picked_stands_and_dispatches_itself_only_when_t
     assert picked.category.code == "080303"
     assert not picked.auto_dispatch, "the model disagrees: a dispatcher decides"
     assert [s.code for s in picked.suggestions] == [s.code for s in plain.suggestions]
+
+
+def test_a_fresh_server_loads_the_classifier_before_its_first_order(routed, settings, small_model):
+    """The app's start loads the model in use, so the first citizen's order does not wait for it."""
+    classifier.forget_loaded()
+    app = create_app(settings, db=routed)
+    with TestClient(app):  # runs the start-up
+        assert classifier._loaded.get(settings.models_dir, ("", None))[1] is not None
