@@ -62,7 +62,6 @@ from minhu.open311 import api as open311_api
 from minhu.open311 import pages as open311_pages
 from minhu.orders import api as order_api
 from minhu.orders import callbacks as order_callbacks
-from minhu.orders import intake as order_intake
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
     CALLBACK_METHOD_LABELS,
@@ -182,10 +181,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Not on the first citizen's request: the duplicate check's dictionary and forest, then what placing an
-        # order reads (the map, routing's tables, the classifier).
+        # Not on the first citizen's request: the duplicate check's dictionary and forest, the classifier.
         await run_in_threadpool(duplicates_matching.warm_up)
-        await run_in_threadpool(order_intake.warm_up, database)
+        await run_in_threadpool(routing.warm_up)
         if background is not None:
             background.start()
         try:

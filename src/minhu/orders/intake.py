@@ -4,7 +4,6 @@ when routing is sure of its category and owner."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -21,7 +20,7 @@ from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import clocks, lifecycle, numbering, permissions, queries, trail
-from minhu.orders.enums import Channel, Grade, OrderType
+from minhu.orders.enums import Grade
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, OrderPlacing, order_created, order_placing
@@ -96,24 +95,6 @@ def place_order(session: Session, data: OrderCreate, *, reporter: User | None = 
                           repeat_unsolved=placing.repeat_of is not None, chosen=category)
     return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None,
                        duplicates=tuple(placing.duplicates), join=placing.join, with_order=tuple(placing.with_order))
-
-
-log = logging.getLogger(__name__)
-
-# A made-up call placed once when a server starts; nothing of it is written.
-_WARM_UP = OrderCreate(type=OrderType.REPORT, channel=Channel.HOTLINE, title="路灯不亮",
-                       content="小区门口的路灯晚上不亮", latitude=30.55, longitude=114.3, anonymous=True)
-
-
-def warm_up(db: Database) -> None:
-    """Place one made-up order in a read session, so that the first real order after a start finds the map's
-    spatial index, the routing tables, the classifier and the duplicate check's window ready instead of building
-    them: on the demo city, the first creates of a storm waited 3.5–4.2 s for it."""
-    try:
-        with db.read() as session:
-            place_order(session, _WARM_UP)
-    except Exception:  # a city not set up yet: its first order pays, as before
-        log.warning("warming up intake failed; the first order will be slower", exc_info=True)
 
 
 def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:

@@ -58,6 +58,14 @@ def config() -> RoutingConfig:
     return _config
 
 
+def warm_up() -> None:
+    """Load the classifier in use and score one message through it (about a second or more for a model of tens
+    of megabytes), so the first order a fresh server takes does not wait for it."""
+    model = classifier.current(_config.models_dir)
+    if model is not None:
+        model.top("路灯不亮", "晚上小区门口一片漆黑")
+
+
 def dispatch_threshold(model: classifier.TextClassifier | None = None) -> float:
     """The confidence from which an order dispatches itself: the deployment's setting when it gives one,
     else the threshold derived with ``model`` (the model in use when not given; never, without one)."""
