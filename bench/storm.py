@@ -203,8 +203,7 @@ def summarise(users: int, seconds: float, tally: Tally) -> dict[str, Any]:
     return {"users": users, "seconds": seconds, "operations": ops, "error_samples": tally.samples}
 
 
-def bench_database(database: str, *, levels: Sequence[int], seconds: float, processes: int,
-                   settle: float = 0.0) -> dict[str, Any]:
+def bench_database(database: str, *, levels: Sequence[int], seconds: float, processes: int) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="minhu-storm-") as scratch, contextlib.ExitStack() as stack:
         work = Path(scratch)
@@ -227,9 +226,6 @@ def bench_database(database: str, *, levels: Sequence[int], seconds: float, proc
                 command += ["--workers", str(processes)]
             server = start_server("minhu", command, env, port, work / f"serve-{users}.log")
             try:
-                # A storm meets a server that has been up: the jobs a fresh process runs at once (the hourly warning
-                # scan, retention, the bulletin check) are done before the load begins.
-                time.sleep(settle)
                 city = _city(server, home)
                 tally = run_level(server, city, users, seconds, seed=level)
             finally:
@@ -243,7 +239,6 @@ def bench_database(database: str, *, levels: Sequence[int], seconds: float, proc
     within = [r["users"] for r in results if r["operations"].get("intake", {}).get("p99_ms", 1e9) < P99_GOAL_MS
               and not any(op["errors"] for op in r["operations"].values())]
     return {"database": database, "processes": processes, "commit": git_commit(), "think_seconds": THINK_SECONDS,
-            "settle_seconds": settle,
             "levels": results, "largest_level_within_goal": max(within) if within else None}
 
 
@@ -266,8 +261,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=100.0, help="length of each level")
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--quick", action="store_true", help="SQLite, 25 users for 20 s")
-    parser.add_argument("--settle", type=float, default=20.0,
-                        help="seconds a fresh server is left to its start-up jobs before each level")
     args = parser.parse_args(argv)
     levels = [25] if args.quick else [int(x) for x in args.levels.split(",")]
     seconds = 20.0 if args.quick else args.seconds
@@ -278,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("PostgreSQL does not answer on 127.0.0.1:5432: skipped")
             continue
         result = bench_database(database, levels=levels, seconds=seconds,
-                                processes=2 if database == "postgresql" else 1, settle=args.settle)
+                                processes=2 if database == "postgresql" else 1)
         print_table(result)
         (RESULTS_DIR / f"storm-{database}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     return 0
