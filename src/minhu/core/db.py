@@ -194,10 +194,6 @@ class Database:
             finally:
                 session.close()
 
-    @property
-    def write_turns(self) -> WriteTurns | None:
-        return self._turns
-
     def write_turn(self) -> AbstractContextManager[None]:
         """Hold this for the whole of a write transaction (``transaction`` and the group committer do)."""
         return self._turns.turn() if self._turns is not None else nullcontext()
