@@ -38,6 +38,7 @@ from minhu.evaluation.schemas import RatingAnswer
 from minhu.forwarding import api as forwarding_api
 from minhu.forwarding import pages as forwarding_pages
 from minhu.geo import api as geo_api
+from minhu.geo import service as geo_service
 from minhu.geo.coords import Crs
 from minhu.geo.models import POST_LABELS, ZONE_KIND_LABELS
 from minhu.grid import pages as grid_pages
@@ -181,9 +182,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Not on the first citizen's request: the duplicate check's dictionary and forest, the classifier.
+        # Not on the first citizen's request: the duplicate check's dictionary and forest, the classifier, the map.
         await run_in_threadpool(duplicates_matching.warm_up)
         await run_in_threadpool(routing.warm_up)
+        await run_in_threadpool(geo_service.warm_up, database)
         if background is not None:
             background.start()
         try:

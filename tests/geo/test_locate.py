@@ -1,10 +1,15 @@
 """Locating on real boundaries: inside, on an edge, in a community without grids, outside; zones near;
 GCJ-02 input; coordinates that are not coordinates."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from sqlalchemy import update
 
 from minhu.geo import service
 from minhu.geo.coords import wgs84_to_gcj02
+from minhu.geo.models import MapRevision
 from minhu.geo.transfer.geojson import parse_map
 from minhu.geo.transfer.people import import_posts, parse_posts
 from minhu.geo.transfer.write import import_map
@@ -195,3 +200,34 @@ def test_the_order_page_shows_its_place_and_who_answers_for_it(city, client, wor
     for name in ("李娜", "王芳", "孙涛", "吴刚"):  # grid worker and chief, road chief, area chief
         assert name in people
     assert "赵强" not in people  # another grid, and a post that has ended
+
+
+def test_a_fresh_process_builds_its_map_once_for_many_requests_at_once(city, monkeypatch):
+    """A storm's first requests on a server just started: one builds the map, the others wait for it."""
+    builds = []
+    real_build = service._build
+
+    def counted_build(session, revision):
+        builds.append(revision)
+        time.sleep(0.2)  # long enough for every other request to arrive while the map is built
+        return real_build(session, revision)
+
+    monkeypatch.setattr(service, "_build", counted_build)
+    service.forget_map()
+    with ThreadPoolExecutor(6) as pool:
+        hits = list(pool.map(lambda _: where(city, 114.305, 30.545).grid, range(6)))
+
+    assert len(builds) == 1
+    assert {hit.code for hit in hits} == {G1}
+
+
+def test_a_map_built_as_the_server_starts_still_sees_a_map_imported_after_it(city):
+    service.forget_map()
+    service.warm_up(city)
+    # Another process imports a map: it changes the revision, which this process has not been told of.
+    with city.transaction() as session:
+        session.execute(update(MapRevision).values(revision=MapRevision.revision + 1))
+        revision = service.current_revision(session)
+
+    with city.read() as session:
+        assert service.map_state(session).revision == revision

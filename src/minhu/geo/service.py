@@ -9,6 +9,7 @@ itself forgets its copy at once. Intake places every order, so the read is not r
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import secrets
 import threading
@@ -19,14 +20,18 @@ from typing import Any
 
 from shapely.geometry import Point, shape
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
+from minhu.core.db import Database
 from minhu.geo.address import Gazetteer, PlaceEntry, normalize
 from minhu.geo.index import Location, MapIndex, UnitShape, ZoneShape
 from minhu.geo.models import LocationSource, MapRevision, Place, Post, Zone
 from minhu.org.models import Unit
 from minhu.org.roles import TERRITORIAL_KINDS
+
+log = logging.getLogger(__name__)
 
 REVISION_ROW = 1
 REVISION_RECHECK_SECONDS = 2.0
@@ -55,6 +60,7 @@ class MapState:
 _states: dict[str, MapState] = {}
 _checked_at: dict[str, float] = {}
 _lock = threading.Lock()
+_build_lock = threading.Lock()
 
 
 def current_revision(session: Session) -> int:
@@ -88,18 +94,52 @@ def forget_map() -> None:
 
 def map_state(session: Session) -> MapState:
     key = str(session.get_bind().engine.url)
-    state = _states.get(key)
-    today = clock.city_now().date()
-    if state is not None and state.holds_on(today) and time.monotonic() - _checked_at.get(key, 0.0) < \
-            REVISION_RECHECK_SECONDS:
+    state = _usable_state(key, session)
+    if state is not None:
         return state
+    # One build at a time: a storm's first requests on a fresh server would otherwise each build the map at
+    # once (a third of a second alone, seconds when twenty-five share the interpreter). Those who waited find
+    # the state the first one built. The revision is read before waiting, so the builder already holds its
+    # connection and never waits for one that the waiters hold.
     revision = current_revision(session)
-    if state is None or state.revision != revision or not state.holds_on(today):
-        state = _build(session, revision)
+    with _build_lock:
+        state = _states.get(key)
+        if state is None or state.revision != revision or not state.holds_on(clock.city_now().date()):
+            state = _build(session, revision)
+        with _lock:
+            _states[key] = state
+            _checked_at[key] = time.monotonic()
+    return state
+
+
+def _usable_state(key: str, session: Session) -> MapState | None:
+    """This process's map if it holds today and its revision is the database's (read at most every
+    ``REVISION_RECHECK_SECONDS``)."""
+    state = _states.get(key)
+    if state is None or not state.holds_on(clock.city_now().date()):
+        return None
+    if time.monotonic() - _checked_at.get(key, 0.0) < REVISION_RECHECK_SECONDS:
+        return state
+    if state.revision != current_revision(session):
+        return None
     with _lock:
-        _states[key] = state
         _checked_at[key] = time.monotonic()
     return state
+
+
+def warm_up(database: Database) -> None:
+    """Build the map as the server starts, not on the first citizen's request. The first lookup still reads the
+    revision, so a map imported between this and that request is seen. A database not yet migrated, or away,
+    leaves the build to the first lookup."""
+    try:
+        with database.read() as session:
+            map_state(session)
+            key = str(session.get_bind().engine.url)
+    except SQLAlchemyError:
+        log.warning("the map was not built at start; the first lookup will build it", exc_info=True)
+        return
+    with _lock:
+        _checked_at[key] = 0.0
 
 
 def is_current(unit: Unit, day: date) -> bool:
