@@ -2,8 +2,11 @@
 leaders and administrators may not — as the API answers and as the order page offers it."""
 
 import pytest
+from sqlalchemy import select
 
+from minhu.core import clock
 from minhu.guard import service as guard
+from minhu.orders.models import OrderEvent
 from minhu.orders.states import Action
 from tests.factories import make_order
 from tests.intake.test_pages import login
@@ -98,3 +101,44 @@ def test_an_order_without_a_phone_reveals_nothing_and_leaves_no_trail(client, wo
     assert revealed.json()["citizen_phone"] is None
     trail = client.get(f"/api/v1/orders/{order.number}/events", headers=headers).json()
     assert "view_phone" not in [e["action"] for e in trail]
+
+
+def _by_role_views(db, order) -> list[tuple[str, str]]:
+    with db.read() as session:
+        events = session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                                          OrderEvent.action == Action.VIEW_PHONE)
+                                 .order_by(OrderEvent.id)).all()
+    return [(e.actor_name, e.payload.get("role", "")) for e in events if e.payload.get("by_role")]
+
+
+def test_every_caller_shown_the_full_number_is_in_the_trail_once_a_day(client, world, token_for, db):
+    order = make_order(db, world, upto=Action.SIGN)
+    with clock.frozen(clock.city_local("2026-11-02 09:00")):
+        for _ in range(3):  # the API, then the page, then the API again: one person, one day, one entry
+            client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.dispatcher))
+        login(client, world.dispatcher)
+        assert "13812345678" in client.get(f"/orders/{order.number}").text
+        client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.reviewer))
+        # A handler and a leader see the number masked: nothing to note.
+        client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.handler))
+        client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.leader))
+    assert _by_role_views(db, order) == [(world.dispatcher.full_name, "派单员"), (world.reviewer.full_name, "回访员")]
+
+    with clock.frozen(clock.city_local("2026-11-03 08:00")):  # the next day counts again
+        client.get(f"/api/v1/orders/{order.number}", headers=token_for(world.dispatcher))
+    assert len(_by_role_views(db, order)) == 3
+
+
+def test_the_call_back_queue_lists_numbers_masked_and_the_sheet_that_shows_one_notes_it(client, world, db):
+    order = make_order(db, world, upto=Action.APPROVE)
+    login(client, world.reviewer)
+    queue = client.get("/callbacks")
+    assert queue.status_code == 200
+    assert order.number in queue.text
+    assert "13812345678" not in queue.text
+    assert "138****5678" in queue.text
+    assert _by_role_views(db, order) == []
+
+    sheet = client.get(f"/callbacks/{order.number}")
+    assert "13812345678" in sheet.text
+    assert _by_role_views(db, order) == [(world.reviewer.full_name, "回访员")]

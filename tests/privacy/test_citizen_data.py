@@ -5,7 +5,9 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from minhu.core import clock
 from minhu.duplicates.models import OrderFingerprint
@@ -18,6 +20,7 @@ from minhu.knowledge.schemas import CasePromotion
 from minhu.notify import service as notify_service
 from minhu.notify.enums import NotifyChannel
 from minhu.notify.models import OutboxMessage
+from minhu.orders import trail as order_trail
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from minhu.privacy import service as privacy
@@ -49,6 +52,9 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
         old = a_citizen_order(db, world, title="鄂A12345 车辆长期占道" + "，影响通行" * 37 + "。")
         with db.transaction() as s:
             phone_codes.send_code(s, "13955554444", client="c", secret="k")
+            # What the trail's notes can hold: a citizen's online rating comment, a handler's call.
+            order_trail.append_event(s, s.get_one(WorkOrder, old.id), Action.HANDLE, actor=None, from_status=None,
+                               note="已电话联系王女士 13912345678，答应周五前清走鄂A12345", anonymous_name="市民")
     recent = a_citizen_order(db, world)
     still_open = make_order(db, world, upto=Action.SIGN, content=WORDS)
     period = rates.custom(date(2023, 3, 1), date(2023, 3, 31))
@@ -85,6 +91,10 @@ def test_orders_closed_before_the_retention_period_are_anonymised_and_the_figure
         sms = s.scalars(select(OutboxMessage).where(OutboxMessage.order_id == old.id,
                                                     OutboxMessage.channel == NotifyChannel.SMS)).all()
     assert trail[-1] is Action.ANONYMISE
+    with db.read() as s:
+        notes = s.scalars(select(OrderEvent.note).where(OrderEvent.order_id == old.id)).all()
+    assert not any("13912345678" in n or "王女士" in n or "A12345" in n for n in notes)
+    assert "已电话联系王** 139****5678，答应周五前清走鄂A·*****" in notes
     with db.read() as s:
         code_sms = s.scalars(select(OutboxMessage).where(OutboxMessage.template_key == phone_codes.TEMPLATE)).all()
         codes_left = s.scalar(select(func.count()).select_from(PhoneCode))
@@ -162,3 +172,27 @@ def test_an_erased_citizen_s_name_leaves_the_cases_similar_cases_and_guiding_cas
     assert "油烟" in past.title  # the matter itself is still found by the next order like it
     assert "王小红" not in article.title + article.summary + article.body
     assert all("王小红" not in json.dumps(v.fields, ensure_ascii=False) for v in versions)
+
+
+def test_the_trail_lets_only_the_notes_of_an_anonymised_order_be_masked(db, world):
+    kept, anonymised = make_order(db, world, upto=Action.SIGN), make_order(db, world, upto=Action.SIGN)
+    with db.transaction() as s:
+        privacy.anonymise(s, [s.get_one(WorkOrder, anonymised.id)], actor=None, reason="测试")
+
+    def change(order, assignment: str) -> None:
+        with db.transaction() as s:
+            s.execute(text(f"UPDATE order_events SET {assignment} WHERE order_id = :id"), {"id": order.id})
+
+    change(anonymised, "note = 'masked'")
+    with pytest.raises(DBAPIError):
+        change(kept, "note = 'masked'")
+    for assignment in ("actor_name = 'someone else'", "at = '2020-01-01 00:00:00+00'", "payload = '{\"x\": 1}'",
+                       "action = 'void'", "note = 'masked', actor_id = NULL",
+                       "order_id = order_id + 0, to_status = 'voided'"):
+        with pytest.raises(DBAPIError):
+            change(anonymised, assignment)
+    with pytest.raises(DBAPIError), db.transaction() as s:
+        s.execute(text("DELETE FROM order_events WHERE order_id = :id"), {"id": anonymised.id})
+    with db.read() as s:
+        notes = s.scalars(select(OrderEvent.note).where(OrderEvent.order_id == anonymised.id)).all()
+    assert set(notes) == {"masked"}

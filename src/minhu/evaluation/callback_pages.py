@@ -48,8 +48,8 @@ def callback_queue(request: Request, user: PageUser, db: DB) -> Response:
     now = clock.now()
     with db.read() as session:
         found = callbacks.queue(session, user, now)
-        rows = [(present.order_read(row.order, user), row) for row in found.rows]
-        unreachable = [present.order_read(order, user) for order in found.unreachable]
+        rows = [(present.order_read(row.order, user, in_list=True), row) for row in found.rows]
+        unreachable = [present.order_read(order, user, in_list=True) for order in found.unreachable]
     return render(request, "evaluation/callbacks.html", user=user, csrf=csrf_token(request), rows=rows,
                   waiting=found.waiting, overdue=found.overdue, unreachable=unreachable,
                   unreachable_count=found.unreachable_count, now=now, flashes=pop_flashes(request))
@@ -60,6 +60,7 @@ def _sheet_page(request: Request, number: str, user: User, db: Database, *, form
     with db.read() as session:
         found = callbacks.sheet(session, number, user)
         view = present.order_read(found.order, user)
+    order_service.note_phone_shown(db, found.order, viewer=user)
     may_call = any(a.action is Action.CALLBACK for a in view.allowed_actions)
     flashes = [("error", error)] if error else pop_flashes(request)
     return render(request, "evaluation/callback.html", status_code=status, user=user, csrf=csrf_token(request),

@@ -67,7 +67,9 @@ def read_order(number: OrderNumber, user: ApiUser, db: DB) -> OrderRead:
     """One order, with ``allowed_actions``: what the caller may do now."""
     with db.read() as session:
         order = queries.get_visible(session, number, viewer=user)
-        return present.order_read(order, user, queries.decision_of(session, order))
+        read = present.order_read(order, user, queries.decision_of(session, order))
+    order_service.note_phone_shown(db, order, viewer=user)
+    return read
 
 
 @router.post("/orders/{number}/actions/{action}", response_model=OrderRead,

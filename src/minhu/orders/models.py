@@ -47,6 +47,9 @@ class WorkOrder(Base):
               postgresql_where=text("duplicate_of_id IS NOT NULL")),
         # One citizen's orders over time: the thread suggestions on the order page (同一诉求).
         Index("ix_work_orders_phone_created", "citizen_phone", "created_at"),
+        # The retention rule's next batch: closed orders still holding their citizen's data, oldest first.
+        Index("ix_work_orders_retention", "closed_at", sqlite_where=text("anonymised_at IS NULL"),
+              postgresql_where=text("anonymised_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,7 +261,8 @@ class CallbackAttempt(Base):
 
 class OrderEvent(Base):
     """One step of an order's trail (全留痕). Rows are only ever inserted: database triggers refuse
-    updates and deletes, so the trail stays what happened."""
+    updates and deletes, so the trail stays what happened. One change is let through: the retention rule masking
+    the personal data in the note of an order it has anonymised (``minhu.privacy``)."""
 
     __tablename__ = "order_events"
     __table_args__ = (Index("ix_order_events_order_at", "order_id", "at", "id"),

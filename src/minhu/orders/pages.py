@@ -83,6 +83,7 @@ def order_page(request: Request, number: str, user: PageUser, db: DB) -> Respons
         people = _people_for(session, order)
         shown = OrderShown(session, order, user, frozenset(a.action for a in view.allowed_actions), tuple(trail))
         order_shown.send(shown)
+    order_service.note_phone_shown(db, order, viewer=user)
     prefill: dict[str, dict[str, str]] = {}
     for panel in shown.panels:
         for action, fields in panel.prefill.items():

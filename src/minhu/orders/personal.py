@@ -1,12 +1,22 @@
-"""Personal data: revealing a citizen's full phone number, with a trail entry naming who saw it."""
+"""Personal data: a citizen's full phone number, and a trail entry naming each person who saw it.
+
+Handlers reveal it on purpose (查看完整号码), one entry a reveal. The centre's call-back roles see it with the order
+(their work is calling citizens back): the first time each of them opens an order on a day leaves the entry,
+so the trail names everyone who read the number without a write for every page view.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from minhu.core import clock
+from minhu.core.db import Database
 from minhu.guard import service as guard
 from minhu.orders import permissions, trail
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from minhu.org.models import User
 from minhu.org.roles import ROLE_LABELS
@@ -24,3 +34,28 @@ def reveal_phone(session: Session, order: WorkOrder, *, actor: User) -> str | No
                   payload={"role": ROLE_LABELS[actor.role]})
     session.flush()
     return order.citizen_phone
+
+
+def note_phone_shown(db: Database, order: WorkOrder, *, viewer: User) -> None:
+    """Put in the trail that ``viewer`` was shown ``order``'s full number by their role (the order page, the API's
+    order, the call-back sheet) — once a day per person and order. Nothing for a masked number or none."""
+    if not order.citizen_phone or not permissions.sees_full_phone(viewer, order):
+        return
+    since = _city_day_start()
+    seen_today = exists().where(OrderEvent.order_id == order.id, OrderEvent.action == Action.VIEW_PHONE,
+                                OrderEvent.actor_id == viewer.id, OrderEvent.at >= since)
+    with db.read() as session:
+        if session.scalar(select(seen_today)):
+            return
+    with db.transaction() as session:
+        if session.scalar(select(seen_today)):  # another tab of the same person, a moment ago
+            return
+        held = session.get_one(WorkOrder, order.id)
+        trail.append_event(session, held, Action.VIEW_PHONE, actor=viewer,
+                           from_status=held.status, note="按岗位查看完整电话",
+                           payload={"role": ROLE_LABELS[viewer.role], "by_role": True})
+
+
+def _city_day_start() -> datetime:
+    local = clock.city_now()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -105,8 +105,11 @@ def sees_routing(viewer: User) -> bool:
     return permissions.is_centre(viewer)
 
 
-def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None = None) -> OrderRead:
-    full_phone = permissions.sees_full_phone(viewer, order)
+def order_read(order: WorkOrder, viewer: User, decision: RoutingDecision | None = None, *,
+               in_list: bool = False) -> OrderRead:
+    """``in_list``: one row of many (the call-back queue), which shows the number masked even to those who see it
+    on the order: the full number is for the order being worked, where its view is in the trail."""
+    full_phone = permissions.sees_full_phone(viewer, order) and not in_list
     name = order.citizen_name if permissions.sees_identity(viewer, order) else (
         HIDDEN_NAME if order.citizen_name else None)
     phone = order.citizen_phone if full_phone else mask_phone(order.citizen_phone)

@@ -33,7 +33,7 @@ from minhu.orders.lifecycle import (
     rate_online,
     time_out_sign,
 )
-from minhu.orders.personal import reveal_phone
+from minhu.orders.personal import note_phone_shown, reveal_phone
 from minhu.orders.supervising import instruct, note_overdue, record, supervise, urge
 from minhu.orders.trail import AUTO_DISPATCHER, ONLINE_RATER, SWEEP_NAME
 
@@ -41,6 +41,6 @@ __all__ = [
     "AUTO_DISPATCHER", "DEFAULT_PREFIX", "HANDLERS", "INTAKE_ROLES", "ONLINE_RATER", "REPORT_LIMIT", "RETURN_LIMIT",
     "SWEEP_NAME", "Move", "PlacedOrder", "Registered", "add_attachment", "apply_action", "apply_system_action",
     "attach_file",
-    "create_order", "create_order_once", "instruct", "note_overdue", "place_order", "rate_online", "record",
-    "reveal_phone", "supervise", "time_out_sign", "urge",
+    "create_order", "create_order_once", "instruct", "note_overdue", "note_phone_shown", "place_order",
+    "rate_online", "record", "reveal_phone", "supervise", "time_out_sign", "urge",
 ]

@@ -8,7 +8,9 @@ names; the numbers the outbox sent the citizen's messages to; the one-time codes
 (``138****5678``, ``3栋*单元***室``), and the order is marked ``anonymised_at``; a trail entry says when and why.
 Category, place (street, community, grid and map point), times, owner, lights, the reply's gist and the
 citizen's rating stay, so every rate, ranking, bulletin and map computed before is computed the same after.
-The trail's notes are kept as staff wrote them: the trail is append-only, the record of who did what.
+The trail keeps who did what and when; its notes — a citizen's online rating comment, an Open311 reporter's
+follow-ups, a handler's "called 139…" — are masked as the words are, the one change ever made to a trail entry.
+Photos stay with the order as evidence of the work.
 
 **When.** Orders closed more than ``MINHU_CITIZEN_DATA_DAYS`` ago, by the worker's daily ``privacy.retention``
 job; one citizen's orders at once when they ask (``minhu citizens erase``). ``minhu citizens export`` gives a
@@ -40,7 +42,7 @@ from minhu.notify.models import OutboxMessage
 from minhu.notify.service import mobile_number
 from minhu.open311.models import Open311Request
 from minhu.orders import queries, trail
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from minhu.org.models import User
 
@@ -102,6 +104,10 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
                 message.recipient = mask_phone(phone) or ""
                 message.subject = _masked(message.subject, name=name) or ""
                 message.body = _masked(message.body, name=name) or ""
+        session.flush()  # the database lets a note be masked only once the order is marked anonymised
+        for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                                              OrderEvent.note != "")):
+            event.note = _masked(event.note, name=name) or ""
         trail.append_event(session, order, Action.ANONYMISE, actor=actor, from_status=order.status, note=reason,
                            anonymous_name="系统")
         done += 1
