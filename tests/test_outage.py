@@ -20,9 +20,10 @@ from minhu.core.outages import is_unavailable
 from minhu.notify.delivery import delivery_job
 from minhu.notify.enums import DeliveryStatus, NotifyChannel
 from minhu.notify.senders import InboxSender, SmsGatewaySender
-from minhu.orders.models import WorkOrder
+from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.states import Action
 from minhu.worker.runner import Job, Worker
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_order
 from tests.intake.test_pages import login
 from tests.notify.helpers import POLICY, enqueue, give_addresses, messages
 from tests.notify.servers import HttpReceiver
@@ -119,3 +120,26 @@ def test_the_outbox_resumes_after_the_outage_without_loss_or_doubles(outage, wor
     assert len(gateway.received) == 3
     assert len(set(gateway.ids)) == 3
     assert {m.status for m in messages(db)} == {DeliveryStatus.SENT}
+
+
+def test_an_order_read_while_writes_are_refused_is_still_shown_and_its_view_goes_to_the_log(served, outage, world,
+                                                                                            db, caplog):
+    """The first look of a call-back role at a full number is written into the trail; when the database takes no
+    writes the page it already read is still shown, and the log keeps who saw which number."""
+    order = make_order(db, world, upto=Action.SIGN)
+    login(served, world.dispatcher)
+    outage.begin()
+    try:
+        page = served.get(f"/orders/{order.number}", headers={"accept": "text/html"})
+    finally:
+        outage.end()
+    if page.status_code == 503:  # PostgreSQL: the read itself needs the server
+        assert "数据库暂时不可用" in page.text
+        return
+    assert page.status_code == 200
+    assert "13812345678" in page.text
+    assert any(order.number in r.getMessage() and "查看完整电话未能记入留痕" in r.getMessage() for r in caplog.records)
+    with db.read() as session:
+        viewed = session.scalar(select(func.count()).select_from(OrderEvent).where(
+            OrderEvent.order_id == order.id, OrderEvent.action == Action.VIEW_PHONE))
+    assert viewed == 0

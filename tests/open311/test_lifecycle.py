@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from minhu.core.throttle import RateLimiter
-from minhu.open311.models import Open311Request
+from minhu.open311.models import Open311Request, Open311Update
 from minhu.orders import queries
 from minhu.orders.states import Action
 from tests.factories import act
@@ -225,3 +225,26 @@ def test_a_request_joined_to_its_matter_follows_the_main_orders_handling_to_its_
     assert updates[3]["description"] == "派单：积玉桥街"
     assert updates[-1]["description"].startswith("已更换灯具")
     assert len({u["update_id"] for u in updates}) == len(updates)
+
+
+def test_erasing_the_reporter_masks_their_follow_ups_and_their_name_in_the_trail(client, services, db, run):
+    world = services
+    number = created_id(post_request(client, phone="13612345678", first_name="小明", last_name="王"))
+    handle(db, world, number)
+    client.post(f"{BASE}/servicerequestupdates.json", data={
+        "api_key": KEY, "service_request_id": number, "description": "灯还是不亮，我王小明电话13612345678",
+        "update_id": "fms-882", "status": "OPEN", "first_name": "小明", "last_name": "王"})
+
+    erased = run("citizens", "erase", "13612345678", "--yes")
+
+    assert erased.exit_code == 0, erased.output
+    with db.read() as s:
+        order = queries.find_by_number(s, number)
+        events = queries.events_of(s, order)
+        follow_ups = s.scalars(select(Open311Update.description).where(Open311Update.order_id == order.id)).all()
+    [urge] = [e for e in events if e.action is Action.URGE]
+    assert urge.actor_name == "王**（经 演示客户端（城市随手拍））"
+    assert urge.note == "市民补充：灯还是不亮，我王**电话136****5678"
+    assert follow_ups == ["灯还是不亮，我王**电话136****5678"]
+    staff = [e for e in events if e.actor_id is not None]
+    assert world.handler.full_name in [e.actor_name for e in staff]  # who handled it stays named

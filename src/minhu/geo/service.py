@@ -20,7 +20,6 @@ from typing import Any
 
 from shapely.geometry import Point, shape
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from minhu.core import clock
@@ -129,13 +128,14 @@ def _usable_state(key: str, session: Session) -> MapState | None:
 
 def warm_up(database: Database) -> None:
     """Build the map as the server starts, not on the first citizen's request. The first lookup still reads the
-    revision, so a map imported between this and that request is seen. A database not yet migrated, or away,
-    leaves the build to the first lookup."""
+    revision, so a map imported between this and that request is seen. Whatever fails here (a database not yet
+    migrated or away, a stored shape that does not read) leaves the build, and its error, to the first lookup:
+    a server starts either way."""
     try:
         with database.read() as session:
             map_state(session)
             key = str(session.get_bind().engine.url)
-    except SQLAlchemyError:
+    except Exception:  # see above: never a reason not to start
         log.warning("the map was not built at start; the first lookup will build it", exc_info=True)
         return
     with _lock:

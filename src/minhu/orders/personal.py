@@ -7,19 +7,24 @@ so the trail names everyone who read the number without a write for every page v
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from minhu.core import clock
 from minhu.core.db import Database
+from minhu.core.outages import is_unavailable
 from minhu.guard import service as guard
 from minhu.orders import permissions, trail
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.states import Action
 from minhu.org.models import User
 from minhu.org.roles import ROLE_LABELS
+
+log = logging.getLogger(__name__)
 
 
 def reveal_phone(session: Session, order: WorkOrder, *, actor: User) -> str | None:
@@ -38,22 +43,32 @@ def reveal_phone(session: Session, order: WorkOrder, *, actor: User) -> str | No
 
 def note_phone_shown(db: Database, order: WorkOrder, *, viewer: User) -> None:
     """Put in the trail that ``viewer`` was shown ``order``'s full number by their role (the order page, the API's
-    order, the call-back sheet) — once a day per person and order. Nothing for a masked number or none."""
+    order, the call-back sheet) — once a day per person and order; the person who registered the order that day
+    typed the number and has it already. Nothing for a masked number or none.
+
+    The page has been read when this runs: if the database takes no writes now (another process holds SQLite's
+    file, PostgreSQL is going away), the page is still shown and the entry goes to the server's log instead."""
     if not order.citizen_phone or not permissions.sees_full_phone(viewer, order):
         return
     since = _city_day_start()
-    seen_today = exists().where(OrderEvent.order_id == order.id, OrderEvent.action == Action.VIEW_PHONE,
+    seen_today = exists().where(OrderEvent.order_id == order.id,
+                                OrderEvent.action.in_((Action.VIEW_PHONE, Action.CREATE)),
                                 OrderEvent.actor_id == viewer.id, OrderEvent.at >= since)
-    with db.read() as session:
-        if session.scalar(select(seen_today)):
-            return
-    with db.transaction() as session:
-        if session.scalar(select(seen_today)):  # another tab of the same person, a moment ago
-            return
-        held = session.get_one(WorkOrder, order.id)
-        trail.append_event(session, held, Action.VIEW_PHONE, actor=viewer,
-                           from_status=held.status, note="按岗位查看完整电话",
-                           payload={"role": ROLE_LABELS[viewer.role], "by_role": True})
+    try:
+        with db.read() as session:
+            if session.scalar(select(seen_today)):
+                return
+        with db.transaction() as session:
+            if session.scalar(select(seen_today)):  # another tab of the same person, a moment ago
+                return
+            held = session.get_one(WorkOrder, order.id)
+            trail.append_event(session, held, Action.VIEW_PHONE, actor=viewer, from_status=held.status,
+                               note="按岗位查看完整电话", payload={"role": ROLE_LABELS[viewer.role], "by_role": True})
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("查看完整电话未能记入留痕（数据库暂不可写）：工单 %s，查看人 %s（%s，id %s）", order.number,
+                    viewer.full_name, ROLE_LABELS[viewer.role], viewer.id)
 
 
 def _city_day_start() -> datetime:

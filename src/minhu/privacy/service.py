@@ -40,9 +40,9 @@ from minhu.intake.models import PhoneCode
 from minhu.knowledge import service as knowledge
 from minhu.notify.models import OutboxMessage
 from minhu.notify.service import mobile_number
-from minhu.open311.models import Open311Request
+from minhu.open311.models import Open311Request, Open311Update
 from minhu.orders import queries, trail
-from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.models import CallbackAttempt, OrderEvent, WorkOrder
 from minhu.orders.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from minhu.org.models import User
 
@@ -60,15 +60,28 @@ class Anonymised:
     codes: int
 
 
-def _masked(text: str | None, *, name: str | None = None, length: int | None = None) -> str | None:
-    """``text`` with its personal data masked, and the citizen's own name where it appears; cut to ``length``
-    (masking can lengthen a plate by its separator, and the column holds no more)."""
+def _masked(text: str | None, *, name: str | None = None, length: int | None = None,
+            also: Sequence[str] = ()) -> str | None:
+    """``text`` with its personal data masked, and the citizen's own name (and the names in ``also``: an Open311
+    reporter's) where they appear; cut to ``length`` (masking can lengthen a plate by its separator, and the
+    column holds no more)."""
     if not text:
         return text
     masked = mask(text).text
-    if name and len(name.strip()) >= 2:
-        masked = masked.replace(name.strip(), name.strip()[0] + "*" * (len(name.strip()) - 1))
+    for each in (name, *also):
+        if each and len(each.strip()) >= 2:
+            masked = masked.replace(each.strip(), each.strip()[0] + "*" * (len(each.strip()) - 1))
     return masked[:length] if length else masked
+
+
+def _reporter_names(session: Session, order: WorkOrder) -> tuple[str, ...]:
+    """The names an Open311 client gave for the order's reporter, as its follow-ups in the trail name them."""
+    names = session.execute(select(Open311Request.last_name, Open311Request.first_name)
+                            .where(Open311Request.order_id == order.id)).first()
+    if names is None:
+        return ()
+    parts = [p for p in names if p and p != "-"]
+    return tuple(n for n in ("".join(parts), *parts) if n)
 
 
 def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | None, reason: str) -> int:
@@ -94,6 +107,12 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
         for thread in session.scalars(select(OrderThread).where(OrderThread.main_order_id == order.id)):
             thread.citizen_phone = None
             thread.title = _masked(thread.title, name=name, length=TITLE_LENGTH) or ""
+        reporter = _reporter_names(session, order)
+        for follow_up in session.scalars(select(Open311Update).where(Open311Update.order_id == order.id)):
+            follow_up.description = _masked(follow_up.description, name=name, also=reporter) or ""
+        for attempt in session.scalars(select(CallbackAttempt).where(CallbackAttempt.order_id == order.id,
+                                                                     CallbackAttempt.note != "")):
+            attempt.note = _masked(attempt.note, name=name) or ""
         session.execute(update(Open311Request).where(Open311Request.order_id == order.id).values(
             email=None, device_id=None, account_id=None, first_name=None, last_name=None))
         for link in session.scalars(select(RatingLink).where(RatingLink.order_id == order.id)):
@@ -104,10 +123,11 @@ def anonymise(session: Session, orders: Sequence[WorkOrder], *, actor: User | No
                 message.recipient = mask_phone(phone) or ""
                 message.subject = _masked(message.subject, name=name) or ""
                 message.body = _masked(message.body, name=name) or ""
-        session.flush()  # the database lets a note be masked only once the order is marked anonymised
-        for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id,
-                                                              OrderEvent.note != "")):
-            event.note = _masked(event.note, name=name) or ""
+        session.flush()  # the database lets a trail entry be masked only once the order is marked anonymised
+        for event in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)):
+            event.note = _masked(event.note, name=name, also=reporter) or ""
+            if event.actor_id is None:  # a citizen or a client system, named as they gave their name
+                event.actor_name = _masked(event.actor_name, name=name, also=reporter) or ""
         trail.append_event(session, order, Action.ANONYMISE, actor=actor, from_status=order.status, note=reason,
                            anonymous_name="系统")
         done += 1
