@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -19,8 +20,8 @@ from minhu.core.db import Database
 from minhu.core.errors import NotAuthenticated
 from minhu.demo import city, spike
 from minhu.demo import repeated as demo_repeated
-from minhu.orders.models import WorkOrder
-from minhu.orders.states import Status
+from minhu.orders.models import OrderEvent, WorkOrder
+from minhu.orders.states import Action, Status
 from minhu.org import service as org_service
 from minhu.org.models import Unit, User
 from minhu.org.roles import Role
@@ -313,6 +314,27 @@ def test_export_xlsx_to_a_file_has_every_order(run: Run, db: Database, world: Wo
     assert f"已导出 2 条工单到 {path}" in result.stdout
     rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
     assert [(r[0], r[8]) for r in rows[1:]] == [(first.number, "第一单"), (second.number, "第二单")]
+
+
+def test_an_export_masks_citizens_unless_asked_and_then_every_disclosed_order_says_so(run: Run, db: Database,
+                                                                                       world: World) -> None:
+    order = make_order(db, world, title="带电话的诉求", citizen_name="李先生")
+
+    masked = run("export", "orders")
+    with_contacts = run("export", "orders", "--with-contacts")
+
+    def rows(result: Any) -> list[dict[str, str]]:
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"), newline="")))
+
+    [plain] = rows(masked)
+    assert (plain["citizen_name"], plain["citizen_phone"]) == ("（匿名）", "138****5678")
+    [full] = rows(with_contacts)
+    assert (full["citizen_name"], full["citizen_phone"]) == ("李先生", "13812345678")
+    with db.read() as session:
+        disclosed = session.scalars(select(OrderEvent.note).where(OrderEvent.order_id == order.id,
+                                                                  OrderEvent.action == Action.VIEW_PHONE)).all()
+    assert disclosed == ["导出工单（含诉求人姓名、电话）"]  # one for the export with contacts, none for the masked
 
 
 # --- units -------------------------------------------------------------------------------------
