@@ -50,9 +50,10 @@ def order_count(db: Database) -> int:
         return s.scalar(select(func.count()).select_from(WorkOrder)) or 0
 
 
-def exported_csv(db: Database, filters: OrderFilters | None = None) -> list[dict[str, str]]:
-    data = transfer.write_export(transfer.export_rows(db, viewer=None, filters=filters or OrderFilters()), None,
-                                 "csv")
+def exported_csv(db: Database, filters: OrderFilters | None = None, *,
+                 contacts: bool = False) -> list[dict[str, str]]:
+    data = transfer.write_export(transfer.export_rows(db, viewer=None, filters=filters or OrderFilters(),
+                                                      contacts=contacts), None, "csv")
     assert data is not None
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
@@ -265,13 +266,13 @@ def test_chinese_text_round_trips_byte_for_byte_through_import_and_export(db: Da
     report = transfer.import_orders(db, path, actor=None)
     assert report.problems == []
 
-    [row] = exported_csv(db)
+    [row] = exported_csv(db, contacts=True)  # a file to import elsewhere carries the citizen's contact
     for column, sent in (("title", HARD_TITLE), ("content", HARD_CONTENT), ("citizen_name", HARD_NAME),
                          ("address", HARD_ADDRESS)):
         assert row[column].encode("utf-8") == sent.encode("utf-8"), column
 
     xlsx = tmp_path / "out.xlsx"
-    transfer.write_export(transfer.export_rows(db, viewer=None, filters=OrderFilters()), xlsx, "xlsx")
+    transfer.write_export(transfer.export_rows(db, viewer=None, filters=OrderFilters(), contacts=True), xlsx, "xlsx")
     sheet = load_workbook(xlsx, read_only=True).worksheets[0]
     header, values = list(sheet.iter_rows(values_only=True))
     cells = dict(zip(header, values, strict=True))
