@@ -37,7 +37,8 @@ def take(page: Page, action: Action, *, note: str | None = None, choose: dict[st
 
 
 def timeline(page: Page) -> Locator:
-    return page.locator("#timeline > li")
+    """The order's steps; who was shown the citizen's full number is in the trail too, apart (``li.access``)."""
+    return page.locator("#timeline > li:not(.access)")
 
 
 def expect_step(page: Page, action: Action, source: Status, target: Status, steps: int) -> None:
@@ -91,6 +92,8 @@ def test_an_order_lives_from_the_report_to_the_archive(visitors: Visitors, world
     expect(timeline(operator).first).to_contain_text(ACTION_LABELS[Action.CREATE])
     take(operator, Action.ACCEPT)
     expect_step(operator, Action.ACCEPT, Status.NEW, Status.ACCEPTED, steps=2)
+    # The operator was shown the full number on opening the order: that is in the trail, once.
+    expect(operator.locator("#timeline > li.access")).to_have_count(1)
 
     # The dispatcher sends it to the street.
     dispatcher = visitors.sign_in(world.dispatcher, order_url)
