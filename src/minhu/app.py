@@ -63,6 +63,7 @@ from minhu.open311 import api as open311_api
 from minhu.open311 import pages as open311_pages
 from minhu.orders import api as order_api
 from minhu.orders import callbacks as order_callbacks
+from minhu.orders import intake as order_intake
 from minhu.orders import pages as order_pages
 from minhu.orders.enums import (
     CALLBACK_METHOD_LABELS,
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         await run_in_threadpool(duplicates_matching.warm_up)
         await run_in_threadpool(routing.warm_up)
         await run_in_threadpool(geo_service.warm_up, database)
+        await run_in_threadpool(order_intake.warm_up, database)
         if background is not None:
             background.start()
         try:

@@ -13,6 +13,7 @@ from minhu.app import create_app
 from minhu.core.errors import InvalidInput
 from minhu.demo.city import catalog_examples
 from minhu.dispatch.report import production_report
+from minhu.orders.models import WorkOrder
 from minhu.orders.states import Action
 from minhu.org import service as org_service
 from minhu.org.roles import UnitKind
@@ -313,3 +314,14 @@ def test_a_fresh_server_loads_the_classifier_before_its_first_order(routed, sett
     app = create_app(settings, db=routed)
     with TestClient(app):  # runs the start-up
         assert classifier._loaded.get(settings.models_dir, ("", None))[1] is not None
+
+
+def test_a_fresh_server_places_a_made_up_order_at_start_and_keeps_nothing_of_it(routed, settings, small_model):
+    """The start runs placing once (so a storm's first orders find it compiled and read), writes no order and
+    keeps no routing tables: a catalog loaded after the start is the one the first order is routed by."""
+    with routed.read() as session:
+        before = session.scalar(select(func.count()).select_from(WorkOrder))
+    with TestClient(create_app(settings, db=routed)):
+        assert routing._tables.lookup(str(routed.write_engine.url)) == (False, None)
+    with routed.read() as session:
+        assert session.scalar(select(func.count()).select_from(WorkOrder)) == before

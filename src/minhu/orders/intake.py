@@ -4,6 +4,7 @@ when routing is sure of its category and owner."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -20,7 +21,7 @@ from minhu.geo import service as geo_service
 from minhu.geo.index import UnitHit
 from minhu.geo.models import LocationSource
 from minhu.orders import clocks, lifecycle, numbering, permissions, queries, trail
-from minhu.orders.enums import Grade
+from minhu.orders.enums import Grade, OrderType
 from minhu.orders.models import OrderEvent, WorkOrder
 from minhu.orders.schemas import ActionRequest, OrderCreate
 from minhu.orders.signals import OrderChange, OrderPlacing, order_created, order_placing
@@ -41,6 +42,8 @@ _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _INSERT_DECISION = insert(Base.metadata.tables[RoutingDecision.__tablename__])
 
+
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PlacedOrder:
@@ -95,6 +98,23 @@ def place_order(session: Session, data: OrderCreate, *, reporter: User | None = 
                           repeat_unsolved=placing.repeat_of is not None, chosen=category)
     return PlacedOrder(placement, route, placing.repeat_of.number if placing.repeat_of is not None else None,
                        duplicates=tuple(placing.duplicates), join=placing.join, with_order=tuple(placing.with_order))
+
+
+def warm_up(db: Database) -> None:
+    """Place one made-up order as the server starts, writing nothing: the first citizens' orders would otherwise
+    each pay for what a process does once (statements compiled, the duplicate check's and routing's first reads)
+    while a storm's first requests share the interpreter. Routing's tables it read are forgotten after, so a
+    catalog loaded between this and the first order is the one routed by. A failure here leaves it all to the
+    first order: a server starts either way."""
+    made_up = OrderCreate(type=OrderType.COMPLAINT, title="路灯不亮", content="小区门口的路灯坏了，晚上一片漆黑。",
+                          address="和平大道")
+    try:
+        with db.read() as session:
+            place_order(session, made_up)
+    except Exception:  # see above: never a reason not to start
+        log.warning("placing a made-up order at start failed; the first order will warm up instead", exc_info=True)
+    finally:
+        routing.forget_routing()
 
 
 def _repeat_payload(placed: PlacedOrder) -> dict[str, Any]:
